@@ -1,0 +1,85 @@
+package io.retrainstream.common.event;
+
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The wire frame of the binary events: a 4-byte magic ({@code R S <type> <format version>}), a length-prefixed JSON
+ * metadata block, then a length-prefixed little-endian float32 array. Floats never travel as JSON numbers.
+ */
+final class EventFrame {
+
+    static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final byte MAGIC_0 = 'R';
+    private static final byte MAGIC_1 = 'S';
+    private static final byte FORMAT_VERSION = 1;
+    /** Upper bound on the float count, so a corrupt length cannot make a consumer allocate gigabytes. */
+    private static final int MAX_FLOATS = 64 * 1024 * 1024;
+
+    private EventFrame() {
+    }
+
+    static byte[] write(byte type, Object metadata, float[] floats) {
+        byte[] meta;
+        try {
+            meta = JSON.writeValueAsBytes(metadata);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot serialise event metadata", e);
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(4 + 4 + meta.length + 4 + 4 * floats.length)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        buffer.put(MAGIC_0).put(MAGIC_1).put(type).put(FORMAT_VERSION);
+        buffer.putInt(meta.length).put(meta);
+        buffer.putInt(floats.length);
+        buffer.asFloatBuffer().put(floats);
+        return buffer.array();
+    }
+
+    static <M> Decoded<M> read(byte[] bytes, byte type, Class<M> metadataType) {
+        if (bytes == null) {
+            throw new MalformedEventException("empty event (null value)");
+        }
+        try {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            if (buffer.get() != MAGIC_0 || buffer.get() != MAGIC_1) {
+                throw new MalformedEventException("not a retrain-stream event (bad magic bytes)");
+            }
+            byte actualType = buffer.get();
+            if (actualType != type) {
+                throw new MalformedEventException("expected event type '" + (char) type + "', got '"
+                        + (char) actualType + "'");
+            }
+            byte version = buffer.get();
+            if (version != FORMAT_VERSION) {
+                throw new MalformedEventException("unsupported event format version " + version);
+            }
+            int metaLength = buffer.getInt();
+            if (metaLength < 0 || metaLength > buffer.remaining()) {
+                throw new MalformedEventException("metadata length " + metaLength + " exceeds the event");
+            }
+            M metadata = JSON.readValue(bytes, buffer.position(), metaLength, metadataType);
+            buffer.position(buffer.position() + metaLength);
+            int count = buffer.getInt();
+            if (count < 0 || count > MAX_FLOATS || count * 4L != buffer.remaining()) {
+                throw new MalformedEventException("float count " + count + " does not match the "
+                        + buffer.remaining() + " bytes left");
+            }
+            float[] floats = new float[count];
+            buffer.asFloatBuffer().get(floats);
+            return new Decoded<>(metadata, floats);
+        } catch (BufferUnderflowException e) {
+            throw new MalformedEventException("event truncated", e);
+        } catch (IOException e) {
+            throw new MalformedEventException("unreadable metadata: " + e.getMessage(), e);
+        }
+    }
+
+    record Decoded<M>(M metadata, float[] floats) {
+    }
+}

@@ -1,0 +1,148 @@
+package io.retrainstream.common.tf;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.image.DecodeImage;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint8;
+
+import io.retrainstream.common.model.Architecture;
+
+/**
+ * The one preprocessing and feature-extraction graph every service uses: for each image an encoded-bytes input
+ * ({@code image_<i>}, JPEG/PNG/GIF/BMP), decoded to RGB, resized bilinearly to the architecture's input size and
+ * scaled by its mean and std; then the pretrained CNN up to its bottleneck, run on batches.
+ *
+ * <p>The frozen graphs fix their input's batch dimension, so the CNN is imported once per batch size (powers of two
+ * up to {@code maxBatch}); a batch of {@code n} images runs on the smallest one that fits. All copies share the
+ * decode inputs.
+ */
+public final class FeatureGraph {
+
+    /** Name of the i-th encoded image input. */
+    public static String imageInput(int index) {
+        return "image_" + index;
+    }
+
+    private final Architecture architecture;
+    private final TreeMap<Integer, Output<TFloat32>> bottlenecks = new TreeMap<>();
+
+    private FeatureGraph(Architecture architecture) {
+        this.architecture = architecture;
+    }
+
+    /** Builds the graph into {@code graph} from the architecture's frozen GraphDef file. */
+    public static FeatureGraph build(Graph graph, Architecture architecture, Path graphFile, int maxBatch) {
+        GraphDef cnn = GraphDefs.read(graphFile);
+        GraphDefs.requireNodes(cnn, graphFile, architecture.inputTensor(), architecture.bottleneckTensor());
+        return build(graph, architecture, cnn, maxBatch);
+    }
+
+    /** Builds the graph into {@code graph}, which must not hold nodes of the same names. */
+    public static FeatureGraph build(Graph graph, Architecture architecture, GraphDef cnn, int maxBatch) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
+        }
+        FeatureGraph features = new FeatureGraph(architecture);
+        List<Integer> sizes = new ArrayList<>();
+        for (int size = 1; size < maxBatch; size *= 2) {
+            sizes.add(size);
+        }
+        sizes.add(maxBatch);
+
+        GraphDef.Builder merged = GraphDef.newBuilder();
+        try (Graph preprocessing = new Graph()) {
+            Ops tf = Ops.create(preprocessing);
+            List<Operand<TFloat32>> images = new ArrayList<>();
+            for (int i = 0; i < maxBatch; i++) {
+                images.add(features.preprocess(tf, tf.withSubScope("preprocess_" + i), i));
+            }
+            List<String> batchInputs = new ArrayList<>();
+            for (int batch : sizes) {
+                Ops scope = tf.withSubScope("batch_" + batch);
+                Operand<TFloat32> batched = batch == 1
+                        ? scope.withName("images").identity(images.get(0))
+                        : scope.withName("images").concat(images.subList(0, batch), tf.constant(0));
+                batchInputs.add(batched.op().name());
+            }
+            merged.mergeFrom(preprocessing.toGraphDef());
+            for (int i = 0; i < sizes.size(); i++) {
+                GraphDefs.appendWithInput(merged, cnn, cnnPrefix(sizes.get(i)), architecture.inputTensor(),
+                        batchInputs.get(i), architecture.bottleneckTensor());
+            }
+        }
+        graph.importGraphDef(merged.build());
+
+        Ops tf = Ops.create(graph);
+        for (int batch : sizes) {
+            @SuppressWarnings("unchecked")
+            Output<TFloat32> raw = (Output<TFloat32>) graph
+                    .outputOrThrow(cnnPrefix(batch) + architecture.bottleneckTensor());
+            Output<TFloat32> flat = tf.withSubScope("batch_" + batch).withName("bottleneck")
+                    .reshape(raw, tf.constant(new int[] {batch, architecture.bottleneckSize()})).asOutput();
+            features.bottlenecks.put(batch, flat);
+        }
+        return features;
+    }
+
+    private static String cnnPrefix(int batch) {
+        return "cnn_" + batch + "/";
+    }
+
+    /** Encoded bytes -> float [1, S, S, 3] scaled like the architecture's training input. */
+    private Operand<TFloat32> preprocess(Ops root, Ops tf, int index) {
+        Placeholder<TString> encoded = root.withName(imageInput(index)).placeholder(TString.class,
+                Placeholder.shape(Shape.scalar()));
+        Operand<TUint8> decoded = tf.image.decodeImage(encoded, TUint8.class, DecodeImage.channels(3L),
+                DecodeImage.expandAnimations(false));
+        Operand<TFloat32> pixels = tf.dtypes.cast(decoded, TFloat32.class);
+        Operand<TFloat32> batched = tf.expandDims(pixels, tf.constant(0));
+        int size = architecture.inputSize();
+        Operand<TFloat32> resized = tf.image.resizeBilinear(batched, tf.constant(new int[] {size, size}));
+        Operand<TFloat32> centred = tf.math.sub(resized, tf.constant(architecture.inputMean()));
+        return tf.withName("scaled").math.div(centred, tf.constant(architecture.inputStd()));
+    }
+
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    /** The largest batch one run takes. */
+    public int maxBatch() {
+        return bottlenecks.lastKey();
+    }
+
+    /** The batch size that runs {@code count} images: the smallest built size that holds them. */
+    public int batchFor(int count) {
+        Integer size = bottlenecks.ceilingKey(count);
+        if (size == null) {
+            throw new IllegalArgumentException(count + " images exceed the largest batch " + maxBatch());
+        }
+        return size;
+    }
+
+    /** Bottleneck output {@code [batch, bottleneckSize]} fed by inputs {@code image_0 .. image_<batch-1>}. */
+    public Output<TFloat32> bottleneck(int batch) {
+        Output<TFloat32> output = bottlenecks.get(batch);
+        if (output == null) {
+            throw new IllegalArgumentException("No graph for batch size " + batch + "; sizes: " + bottlenecks.keySet());
+        }
+        return output;
+    }
+
+    /** The batch sizes built, ascending. */
+    public List<Integer> batchSizes() {
+        return List.copyOf(bottlenecks.keySet());
+    }
+}

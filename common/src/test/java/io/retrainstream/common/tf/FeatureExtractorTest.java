@@ -1,0 +1,65 @@
+package io.retrainstream.common.tf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.testing.SharedData;
+
+class FeatureExtractorTest {
+
+    private static FeatureExtractor extractor(String name, int maxBatch) {
+        Architecture architecture = Architecture.of(name);
+        Path graph = ModelFiles.locateGraph(architecture, Optional.of(SharedData.models()));
+        return new FeatureExtractor(architecture, graph, maxBatch);
+    }
+
+    @Test
+    void batchGivesTheSameBottlenecksAsOneByOne() {
+        List<byte[]> images = SharedData.flowerPhotos("daisy", 3).stream().map(SharedData::read).toList();
+        try (FeatureExtractor extractor = extractor("mobilenet_0.25_128", 4)) {
+            float[][] batch = extractor.extract(images);
+            assertThat(batch).hasNumberOfRows(3);
+            for (int i = 0; i < images.size(); i++) {
+                float[] single = extractor.extract(images.get(i));
+                assertThat(batch[i]).hasSize(1001);
+                assertThat(batch[i]).containsExactly(single, org.assertj.core.data.Offset.offset(1e-3f));
+            }
+            assertThat(batch[0]).isNotEqualTo(batch[1]);
+        }
+    }
+
+    @Test
+    void quantizedGraphsRunToo() {
+        byte[] image = SharedData.read(SharedData.flowerPhotos("roses", 1).get(0));
+        try (FeatureExtractor extractor = extractor("mobilenet_0.50_224_quantized", 2)) {
+            float[] vector = extractor.extract(image);
+            assertThat(vector).hasSize(1001);
+            float sum = 0;
+            for (float v : vector) {
+                sum += Math.abs(v);
+            }
+            assertThat(sum).isGreaterThan(0f);
+        }
+    }
+
+    @Test
+    void undecodableImagesAreRefusedWithAReason() {
+        byte[] good = SharedData.read(SharedData.flowerPhotos("tulips", 1).get(0));
+        byte[] truncated = java.util.Arrays.copyOf(good, 200);
+        try (FeatureExtractor extractor = extractor("mobilenet_0.25_128", 2)) {
+            assertThatThrownBy(() -> extractor.extract("hello".getBytes()))
+                    .isInstanceOf(ImageDecodeException.class).hasMessageContaining("not a JPEG, PNG, GIF or BMP");
+            assertThatThrownBy(() -> extractor.extract(List.of(good, truncated)))
+                    .isInstanceOf(ImageDecodeException.class).hasMessageContaining("TensorFlow cannot decode");
+            assertThat(extractor.extract(good)).hasSize(1001);
+        }
+    }
+}
