@@ -64,6 +64,9 @@ final class EventFrame {
                 throw new MalformedEventException("metadata length " + metaLength + " exceeds the event");
             }
             M metadata = JSON.readValue(bytes, buffer.position(), metaLength, metadataType);
+            if (metadata == null) {
+                throw new MalformedEventException("event metadata is JSON null");
+            }
             buffer.position(buffer.position() + metaLength);
             int count = buffer.getInt();
             if (count < 0 || count > MAX_FLOATS || count * 4L != buffer.remaining()) {

@@ -43,6 +43,9 @@ public record ModelPublished(long version, String architecture, List<String> lab
         if (m.architecture() == null || m.labels() == null || m.labels().size() < 2 || m.bottleneckSize() <= 0) {
             throw new MalformedEventException("model event lacks architecture, labels (at least 2) or size");
         }
+        if (m.labels().contains(null)) {
+            throw new MalformedEventException("model " + m.version() + " has a null label: " + m.labels());
+        }
         int classes = m.labels().size();
         long expected = (long) m.bottleneckSize() * classes + classes;
         if (decoded.floats().length != expected) {

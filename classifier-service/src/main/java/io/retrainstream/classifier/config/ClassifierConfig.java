@@ -1,0 +1,24 @@
+package io.retrainstream.classifier.config;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the classifier. */
+@ConfigMapping(prefix = "retrain")
+public interface ClassifierConfig {
+
+    /** A folder in {@code retrain.py}'s download layout to read the CNN graphs from; otherwise the user's model cache. */
+    Optional<Path> modelDir();
+
+    /** Classification settings. */
+    Classifier classifier();
+
+    interface Classifier {
+        /** Predictions returned when the request gives no {@code top_k}. */
+        @WithDefault("5")
+        int defaultTopK();
+    }
+}

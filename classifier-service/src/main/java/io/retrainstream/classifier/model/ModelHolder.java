@@ -1,0 +1,56 @@
+package io.retrainstream.classifier.model;
+
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The model being served. A new model replaces the old one atomically; requests already running on the old one
+ * finish on it, and it is closed after the last of them.
+ */
+@ApplicationScoped
+public class ModelHolder {
+
+    private final AtomicReference<ServingModel> current = new AtomicReference<>();
+
+    public Optional<ServingModel> current() {
+        return Optional.ofNullable(current.get());
+    }
+
+    /** Runs {@code call} on the current model, or returns empty when there is none yet. */
+    public <T> Optional<T> withModel(Function<ServingModel, T> call) {
+        while (true) {
+            ServingModel model = current.get();
+            if (model == null) {
+                return Optional.empty();
+            }
+            if (model.acquire()) {
+                try {
+                    return Optional.of(call.apply(model));
+                } finally {
+                    model.release();
+                }
+            }
+            // Swapped out between get() and acquire(): the next read sees its successor.
+        }
+    }
+
+    /** Serves {@code model} from now on and retires the one it replaces. */
+    public void swap(ServingModel model) {
+        ServingModel previous = current.getAndSet(model);
+        if (previous != null) {
+            previous.release();
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        ServingModel model = current.getAndSet(null);
+        if (model != null) {
+            model.release();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.retrainstream.extractor.config;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the extractor: which CNN to run and how. */
+@ConfigMapping(prefix = "retrain")
+public interface ExtractorConfig {
+
+    /** The {@code retrain.py} architecture name, e.g. {@code mobilenet_0.50_224_quantized}. */
+    @WithDefault("mobilenet_0.25_128")
+    String architecture();
+
+    /** A folder in {@code retrain.py}'s download layout to read the graph from; otherwise the user's model cache. */
+    Optional<Path> modelDir();
+
+    /** Extraction settings. */
+    Extractor extractor();
+
+    interface Extractor {
+        /** Most images run through the CNN in one {@code Session.run}. */
+        @WithDefault("32")
+        int maxBatch();
+
+        /** Bottlenecks kept in memory by image content hash, so a re-sent image is not recomputed. */
+        @WithDefault("20000")
+        int cacheSize();
+    }
+}

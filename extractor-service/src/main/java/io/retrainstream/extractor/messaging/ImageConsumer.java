@@ -1,0 +1,101 @@
+package io.retrainstream.extractor.messaging;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
+
+import io.quarkus.logging.Log;
+import io.retrainstream.common.kafka.Channels;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.extractor.service.ExtractionService;
+import io.retrainstream.extractor.service.ExtractionService.Outcome;
+import io.retrainstream.extractor.service.RawImage;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+/**
+ * Consumes image events in batches (one Kafka poll at a time), emits one bottleneck event per usable image and sends
+ * every unusable record, unchanged and with the reason in a header, to the dead-letter topic. The batch is
+ * acknowledged only once all its output is on Kafka, so nothing is lost if the service stops half way.
+ */
+@ApplicationScoped
+public class ImageConsumer {
+
+    private static final String SERVICE = "extractor-service";
+    private static final Duration SEND_TIMEOUT = Duration.ofMinutes(2);
+
+    private final ExtractionService extraction;
+    private final MutinyEmitter<byte[]> bottlenecks;
+    private final MutinyEmitter<byte[]> deadLetters;
+
+    public ImageConsumer(ExtractionService extraction,
+            @Channel(Channels.BOTTLENECKS_OUT) MutinyEmitter<byte[]> bottlenecks,
+            @Channel(Channels.IMAGES_DLQ_OUT) MutinyEmitter<byte[]> deadLetters) {
+        this.extraction = extraction;
+        this.bottlenecks = bottlenecks;
+        this.deadLetters = deadLetters;
+    }
+
+    @Incoming(Channels.IMAGES_IN)
+    @Blocking
+    public void consume(ConsumerRecords<String, byte[]> records) {
+        List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
+        List<RawImage> raws = new ArrayList<>(records.count());
+        for (ConsumerRecord<String, byte[]> record : records) {
+            batch.add(record);
+            raws.add(new RawImage(record.key(), record.value(), header(record.headers(), Topics.LABEL),
+                    header(record.headers(), Topics.FILENAME), record.timestamp()));
+        }
+        List<Outcome> outcomes = extraction.process(raws);
+        List<Uni<Void>> sends = new ArrayList<>(outcomes.size());
+        for (int i = 0; i < outcomes.size(); i++) {
+            Outcome outcome = outcomes.get(i);
+            ConsumerRecord<String, byte[]> record = batch.get(i);
+            if (outcome.rejected()) {
+                sends.add(deadLetters.sendMessage(deadLetter(record, outcome.rejection())));
+            } else {
+                var bottleneck = outcome.bottleneck();
+                sends.add(bottlenecks.sendMessage(Message.of(bottleneck.encode(), Metadata.of(
+                        OutgoingKafkaRecordMetadata.<String>builder().withKey(bottleneck.imageId()).build()))));
+            }
+        }
+        if (!sends.isEmpty()) {
+            Uni.join().all(sends).andFailFast().await().atMost(SEND_TIMEOUT);
+        }
+        Log.debugf("Processed %d image events", outcomes.size());
+    }
+
+    private static Message<byte[]> deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
+        RecordHeaders headers = new RecordHeaders();
+        for (Header header : record.headers()) {
+            headers.add(header);
+        }
+        headers.add(Topics.DLQ_REASON, reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(Topics.DLQ_SERVICE, SERVICE.getBytes(StandardCharsets.UTF_8));
+        headers.add("dlq-source", (record.topic() + "-" + record.partition() + "@" + record.offset())
+                .getBytes(StandardCharsets.UTF_8));
+        byte[] value = record.value() == null ? new byte[0] : record.value();
+        return Message.of(value, Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(record.key())
+                .withHeaders(headers).build()));
+    }
+
+    private static String header(Headers headers, String name) {
+        Header header = headers.lastHeader(name);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}

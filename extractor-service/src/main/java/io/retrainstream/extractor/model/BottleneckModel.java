@@ -1,0 +1,52 @@
+package io.retrainstream.extractor.model;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.quarkus.logging.Log;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.tf.FeatureExtractor;
+import io.retrainstream.extractor.config.ExtractorConfig;
+
+/** Owns the pretrained CNN: encoded images in, bottleneck vectors out. Built once at start, then only run. */
+@ApplicationScoped
+public class BottleneckModel {
+
+    private final FeatureExtractor extractor;
+    private final Path graphFile;
+
+    public BottleneckModel(ExtractorConfig config) {
+        Architecture architecture = Architecture.of(config.architecture());
+        graphFile = ModelFiles.locateGraph(architecture, config.modelDir());
+        long start = System.nanoTime();
+        extractor = new FeatureExtractor(architecture, graphFile, config.extractor().maxBatch());
+        Log.infof("Loaded %s from %s in %d ms (batches of up to %d images per run)", architecture.name(), graphFile,
+                (System.nanoTime() - start) / 1_000_000, extractor.maxBatch());
+    }
+
+    public Architecture architecture() {
+        return extractor.architecture();
+    }
+
+    public Path graphFile() {
+        return graphFile;
+    }
+
+    public int maxBatch() {
+        return extractor.maxBatch();
+    }
+
+    /** Bottlenecks of the images, in order; throws {@code ImageDecodeException} if any cannot be decoded. */
+    public float[][] extract(List<byte[]> images) {
+        return extractor.extract(images);
+    }
+
+    @PreDestroy
+    void close() {
+        extractor.close();
+    }
+}

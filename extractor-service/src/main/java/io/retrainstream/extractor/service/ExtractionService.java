@@ -1,0 +1,177 @@
+package io.retrainstream.extractor.service;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
+import io.retrainstream.common.Labels;
+import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.tf.ImageDecodeException;
+import io.retrainstream.common.tf.ImageFormats;
+import io.retrainstream.extractor.model.BottleneckModel;
+import io.retrainstream.extractor.model.ImageEvent;
+
+/**
+ * Turns image records into bottleneck events: checks each record, reuses the bottleneck of content already seen,
+ * runs the rest through the CNN in batches, and names the reason for every record it cannot use.
+ */
+@ApplicationScoped
+public class ExtractionService {
+
+    /** What became of one record: a bottleneck, or the reason it was rejected. */
+    public record Outcome(RawImage raw, BottleneckComputed bottleneck, String rejection) {
+        public boolean rejected() {
+            return rejection != null;
+        }
+    }
+
+    private final BottleneckModel model;
+    private final BottleneckCache cache;
+    private final Timer cnnTimer;
+    private final Counter extracted;
+    private final Counter cached;
+    private final Counter rejected;
+
+    public ExtractionService(BottleneckModel model, BottleneckCache cache, MeterRegistry registry) {
+        this.model = model;
+        this.cache = cache;
+        this.cnnTimer = Timer.builder("extractor.cnn.batch").description("Decode, resize and CNN run per batch")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        this.extracted = imagesCounter(registry, "extracted");
+        this.cached = imagesCounter(registry, "cached");
+        this.rejected = imagesCounter(registry, "rejected");
+    }
+
+    private static Counter imagesCounter(MeterRegistry registry, String outcome) {
+        return Counter.builder("extractor.images").description("Image events processed, by outcome")
+                .tag("outcome", outcome).register(registry);
+    }
+
+    public List<Outcome> process(List<RawImage> raws) {
+        List<Outcome> outcomes = new ArrayList<>(raws.size());
+        Map<String, List<Integer>> pending = new LinkedHashMap<>();
+        List<ImageEvent> events = new ArrayList<>(raws.size());
+        for (RawImage raw : raws) {
+            outcomes.add(null);
+            events.add(null);
+        }
+        for (int i = 0; i < raws.size(); i++) {
+            RawImage raw = raws.get(i);
+            try {
+                ImageEvent event = parse(raw);
+                events.set(i, event);
+                var vector = cache.get(event.contentHash());
+                if (vector.isPresent()) {
+                    cached.increment();
+                    outcomes.set(i, new Outcome(raw, bottleneck(event, vector.get()), null));
+                } else {
+                    pending.computeIfAbsent(event.contentHash(), h -> new ArrayList<>()).add(i);
+                }
+            } catch (RejectedImageException | ImageDecodeException e) {
+                outcomes.set(i, reject(raw, e.getMessage()));
+            }
+        }
+        if (!pending.isEmpty()) {
+            List<byte[]> images = new ArrayList<>();
+            for (List<Integer> indexes : pending.values()) {
+                images.add(events.get(indexes.get(0)).image());
+            }
+            List<Extraction> extractions = runOrIsolate(images);
+            int k = 0;
+            for (Map.Entry<String, List<Integer>> entry : pending.entrySet()) {
+                Extraction extraction = extractions.get(k++);
+                if (extraction.vector() != null) {
+                    cache.put(entry.getKey(), extraction.vector());
+                }
+                for (int i : entry.getValue()) {
+                    if (extraction.vector() == null) {
+                        outcomes.set(i, reject(raws.get(i), extraction.failure()));
+                    } else {
+                        extracted.increment();
+                        outcomes.set(i, new Outcome(raws.get(i), bottleneck(events.get(i), extraction.vector()), null));
+                    }
+                }
+            }
+        }
+        return outcomes;
+    }
+
+    /** The bottleneck of one image, or why TensorFlow could not compute it. */
+    private record Extraction(float[] vector, String failure) {
+    }
+
+    /**
+     * Runs the whole batch at once; when an image in it cannot be decoded, runs each image alone so that only the
+     * bad ones are lost.
+     */
+    private List<Extraction> runOrIsolate(List<byte[]> images) {
+        List<Extraction> extractions = new ArrayList<>(images.size());
+        try {
+            for (float[] vector : cnnTimer.record(() -> model.extract(images))) {
+                extractions.add(new Extraction(vector, null));
+            }
+        } catch (ImageDecodeException batchFailure) {
+            Log.debugf("A batch of %d failed (%s); running its images one by one", images.size(),
+                    batchFailure.getMessage());
+            extractions.clear();
+            for (byte[] image : images) {
+                try {
+                    extractions.add(new Extraction(cnnTimer.record(() -> model.extract(List.of(image)))[0], null));
+                } catch (ImageDecodeException e) {
+                    extractions.add(new Extraction(null, e.getMessage()));
+                }
+            }
+        }
+        return extractions;
+    }
+
+    private Outcome reject(RawImage raw, String reason) {
+        rejected.increment();
+        Log.warnf("Rejected image %s: %s", raw.key(), reason);
+        return new Outcome(raw, null, reason);
+    }
+
+    private BottleneckComputed bottleneck(ImageEvent event, float[] vector) {
+        return new BottleneckComputed(event.imageId(), event.label(), event.fileName(), model.architecture().name(),
+                event.contentHash(), event.timestamp(), System.currentTimeMillis(), vector);
+    }
+
+    /** Checks a record and normalises its label; the exception's message is the reason it cannot be used. */
+    static ImageEvent parse(RawImage raw) {
+        String fileName = raw.fileName();
+        if ((fileName == null || fileName.isBlank()) && raw.key() != null) {
+            fileName = raw.key().substring(raw.key().lastIndexOf('/') + 1);
+        }
+        String imageId = raw.key() != null && !raw.key().isBlank() ? raw.key() : fileName;
+        if (imageId == null || imageId.isBlank()) {
+            throw new RejectedImageException("no record key (image id) and no 'filename' header");
+        }
+        if (raw.label() == null || raw.label().isBlank()) {
+            throw new RejectedImageException("no 'label' header: every image event needs its class name");
+        }
+        String label = Labels.normalize(raw.label()).trim();
+        if (label.isEmpty()) {
+            throw new RejectedImageException("label '" + raw.label() + "' has no letters or digits");
+        }
+        ImageFormats.require(raw.value());
+        return new ImageEvent(imageId, label, fileName, raw.value(), sha256(raw.value()), raw.timestamp());
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.retrainstream.trainer.config;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Training settings, named and defaulted as {@code retrain.py}'s flags. */
+@ConfigMapping(prefix = "trainer")
+public interface TrainerConfig {
+
+    /** {@code retrain.py --how_many_training_steps}. */
+    @WithDefault("4000")
+    int howManyTrainingSteps();
+
+    /** {@code retrain.py --learning_rate} of plain gradient descent. */
+    @WithDefault("0.01")
+    double learningRate();
+
+    /** {@code retrain.py --train_batch_size}: images per step, drawn class-balanced. */
+    @WithDefault("100")
+    int trainBatchSize();
+
+    /** {@code retrain.py --validation_batch_size}: images per validation batch. */
+    @WithDefault("100")
+    int validationBatchSize();
+
+    /** {@code retrain.py --eval_step_interval}: steps between evaluations. */
+    @WithDefault("10")
+    int evalStepInterval();
+
+    /** {@code retrain.py --validation_percentage}. */
+    @WithDefault("10")
+    double validationPercentage();
+
+    /** {@code retrain.py --testing_percentage}. */
+    @WithDefault("10")
+    double testingPercentage();
+
+    /** Start a run on its own once new bottlenecks have stopped arriving for {@link #quietPeriod()}. */
+    @WithDefault("true")
+    boolean autoTrain();
+
+    /** How long no new bottleneck must arrive before an automatic run starts. */
+    @WithDefault("30s")
+    Duration quietPeriod();
+
+    /** Seed for weight initialisation and batch sampling; random when absent. */
+    OptionalLong randomSeed();
+}

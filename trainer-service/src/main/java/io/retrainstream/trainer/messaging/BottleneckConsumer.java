@@ -1,0 +1,50 @@
+package io.retrainstream.trainer.messaging;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.event.MalformedEventException;
+import io.retrainstream.common.kafka.Channels;
+import io.retrainstream.trainer.model.BottleneckStore;
+
+/**
+ * Reads {@code bottlenecks} from its start on every start of the trainer (a fresh consumer group that commits
+ * nothing): the compacted topic is the trainer's durable state. A malformed event is logged and skipped.
+ */
+@ApplicationScoped
+public class BottleneckConsumer {
+
+    private final BottleneckStore store;
+    private final Counter added;
+    private final Counter skipped;
+
+    public BottleneckConsumer(BottleneckStore store, MeterRegistry registry) {
+        this.store = store;
+        this.added = Counter.builder("trainer.bottlenecks.received").tag("outcome", "added")
+                .description("Bottleneck events read, by outcome").register(registry);
+        this.skipped = Counter.builder("trainer.bottlenecks.received").tag("outcome", "malformed")
+                .description("Bottleneck events read, by outcome").register(registry);
+    }
+
+    @Incoming(Channels.BOTTLENECKS_IN)
+    public void consume(ConsumerRecords<String, byte[]> records) {
+        for (ConsumerRecord<String, byte[]> record : records) {
+            try {
+                if (store.add(BottleneckComputed.decode(record.value()))) {
+                    added.increment();
+                }
+            } catch (MalformedEventException e) {
+                skipped.increment();
+                Log.warnf("Skipping malformed bottleneck event %s (%s-%d@%d): %s", record.key(), record.topic(),
+                        record.partition(), record.offset(), e.getMessage());
+            }
+        }
+    }
+}

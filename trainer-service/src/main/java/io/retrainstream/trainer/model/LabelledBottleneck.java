@@ -1,0 +1,18 @@
+package io.retrainstream.trainer.model;
+
+import io.retrainstream.common.DataSet;
+
+/**
+ * One image's bottleneck as the trainer keeps it.
+ *
+ * @param imageId     stable image id
+ * @param label       normalised class label
+ * @param fileName    the file name the split hashes
+ * @param contentHash SHA-256 of the image bytes
+ * @param dataSet     training, validation or testing
+ * @param vector      the bottleneck
+ * @param imageTime   time of the image event (epoch ms)
+ */
+public record LabelledBottleneck(String imageId, String label, String fileName, String contentHash, DataSet dataSet,
+        float[] vector, long imageTime) {
+}

@@ -1,0 +1,66 @@
+package io.retrainstream.trainer.rest;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import io.retrainstream.common.DataSet;
+import io.retrainstream.trainer.model.BottleneckStore;
+
+/** What the trainer has to learn from: images per class and set. */
+@Path("/dataset")
+@Produces(MediaType.APPLICATION_JSON)
+public class DatasetResource {
+
+    private final BottleneckStore store;
+
+    public DatasetResource(BottleneckStore store) {
+        this.store = store;
+    }
+
+    public record Summary(String architecture, int images, Map<String, Map<String, Integer>> classes) {
+    }
+
+    public record ImageEntry(String imageId, String label, String fileName) {
+    }
+
+    public record Listing(String architecture, String set, List<ImageEntry> images) {
+    }
+
+    @GET
+    public Summary summary() {
+        BottleneckStore.Snapshot snapshot = store.snapshot();
+        Map<String, Map<String, Integer>> classes = new LinkedHashMap<>();
+        snapshot.counts().forEach((label, counts) -> {
+            Map<String, Integer> bySet = new LinkedHashMap<>();
+            for (DataSet set : DataSet.values()) {
+                bySet.put(set.id(), counts.getOrDefault(set, 0));
+            }
+            classes.put(label, bySet);
+        });
+        return new Summary(snapshot.architecture(), snapshot.images().size(), classes);
+    }
+
+    /** The images of one set: {@code training}, {@code validation} or {@code testing}. */
+    @GET
+    @Path("{set}")
+    public Listing images(@PathParam("set") String set) {
+        DataSet dataSet;
+        try {
+            dataSet = DataSet.valueOf(set.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new NotFoundException("No set '" + set + "': use training, validation or testing");
+        }
+        BottleneckStore.Snapshot snapshot = store.snapshot();
+        return new Listing(snapshot.architecture(), dataSet.id(), snapshot.of(dataSet).stream()
+                .map(image -> new ImageEntry(image.imageId(), image.label(), image.fileName())).toList());
+    }
+}
