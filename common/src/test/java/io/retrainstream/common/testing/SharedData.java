@@ -16,7 +16,7 @@ public final class SharedData {
     }
 
     public static Path root() {
-        String configured = System.getProperty("retrain.shared.dir");
+        String configured = System.getProperty("retrainstream.shared.dir");
         Path root = configured != null ? Path.of(configured) : Path.of("..", "shared");
         return root.toAbsolutePath().normalize();
     }
