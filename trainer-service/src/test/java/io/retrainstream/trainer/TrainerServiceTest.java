@@ -1,0 +1,117 @@
+package io.retrainstream.trainer;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.retrainstream.common.SplitRule;
+import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.event.ModelPublished;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.testing.KafkaBroker;
+import io.retrainstream.common.testing.KafkaBrokerResource;
+
+/** The trainer's consume, train and publish path against a real KRaft broker. */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TrainerServiceTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final String ARCHITECTURE = "mobilenet_0.25_128";
+
+    @Test
+    @Order(1)
+    void refusesToTrainOnOneClass() {
+        KafkaBroker broker = KafkaBrokerResource.broker();
+        send(broker, "alpha", 0, 40, new Random(1));
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/dataset").then().body("images", equalTo(40)));
+        given().post("/train").then().statusCode(422).body("message", containsString("at least 2 classes"));
+    }
+
+    @Test
+    @Order(2)
+    void trainsOnBottlenecksAndPublishesAModel() {
+        KafkaBroker broker = KafkaBrokerResource.broker();
+        Random random = new Random(2);
+        send(broker, "beta", 1, 40, random);
+        send(broker, "gamma", 2, 40, random);
+        // A malformed event is skipped, a redelivered one changes nothing.
+        broker.produce(Topics.BOTTLENECKS, "junk", new byte[] {1, 2, 3}, Map.of());
+        send(broker, "gamma", 2, 40, new Random(2));
+
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/dataset").then().body("images", equalTo(120)));
+        JsonPath dataset = given().get("/dataset").then().extract().jsonPath();
+        assertThat(dataset.getString("architecture")).isEqualTo(ARCHITECTURE);
+        int expectedTesting = (int) java.util.stream.IntStream.range(0, 40)
+                .filter(i -> SplitRule.DEFAULT.assign("beta_" + i + ".jpg").id().equals("testing")).count();
+        assertThat(dataset.getInt("classes.beta.testing")).isEqualTo(expectedTesting);
+        assertThat(given().get("/dataset/testing").then().extract().jsonPath().getList("images.imageId"))
+                .contains(java.util.stream.IntStream.range(0, 40)
+                        .filter(i -> SplitRule.DEFAULT.assign("beta_" + i + ".jpg").id().equals("testing"))
+                        .mapToObj(i -> "beta/" + i).toArray());
+
+        int runId = given().post("/train").then().statusCode(202).extract().path("runId");
+        given().post("/train").then().statusCode(409).body("runId", equalTo(runId));
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + runId).then()
+                .body("status", equalTo("SUCCEEDED")));
+        JsonPath run = given().get("/runs/" + runId).then().extract().jsonPath();
+        List<String> log = run.getList("log");
+        assertThat(log).anyMatch(line -> line.startsWith("Step 10: Train accuracy = "));
+        assertThat(log).anyMatch(line -> line.startsWith("Final test accuracy = "));
+        assertThat(run.getDouble("testAccuracy")).isGreaterThan(0.9);
+        assertThat(given().get("/runs/" + runId + "?from=" + (log.size() - 1)).then().extract().jsonPath()
+                .getList("log")).hasSize(1);
+
+        ModelPublished model = ModelPublished.decode(broker.consume(Topics.MODELS, 1, TIMEOUT).get(0).value());
+        assertThat(model.version()).isEqualTo(1);
+        assertThat(model.labels()).containsExactly("alpha", "beta", "gamma");
+        assertThat(model.architecture()).isEqualTo(ARCHITECTURE);
+        assertThat(model.bottleneckSize()).isEqualTo(16);
+        assertThat(model.metrics().testAccuracy()).isEqualTo(run.getDouble("testAccuracy"),
+                org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(model.metrics().datasetFingerprint()).hasSize(64);
+
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("trainer_runs_total{outcome=\"published\"}"))
+                .body(containsString("trainer_bottlenecks_received_total{outcome=\"malformed\"} 1.0"));
+    }
+
+    @Test
+    @Order(3)
+    void versionsKeepIncreasing() {
+        int runId = given().post("/train").then().statusCode(202).extract().path("runId");
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + runId).then()
+                .body("status", equalTo("SUCCEEDED")).body("modelVersion", equalTo(2)));
+    }
+
+    /** Bottlenecks of one class: a bump in dimension {@code 5 * classIndex} plus noise. */
+    private static void send(KafkaBroker broker, String label, int classIndex, int count, Random random) {
+        for (int i = 0; i < count; i++) {
+            float[] vector = new float[16];
+            for (int d = 0; d < vector.length; d++) {
+                vector[d] = (float) random.nextGaussian() * 0.3f;
+            }
+            vector[classIndex * 5] += 2f;
+            String fileName = label + "_" + i + ".jpg";
+            BottleneckComputed event = new BottleneckComputed(label + "/" + i, label, fileName, ARCHITECTURE,
+                    "hash-" + label + i, System.currentTimeMillis(), System.currentTimeMillis(), vector);
+            broker.produce(Topics.BOTTLENECKS, event.imageId(), event.encode(), Map.of());
+        }
+    }
+}
