@@ -66,7 +66,7 @@ public class ModelService {
             serving = new ServingModel(model, graph);
         } catch (RuntimeException e) {
             registry.counter("classifier.models", "outcome", "refused").increment();
-            Log.errorf("Refusing model version %d (%s): %s. Still serving %s.", model.version(), model.architecture(),
+            Log.errorf("Refusing model version %d (%s): %s Still serving %s.", model.version(), model.architecture(),
                     e.getMessage(), holder.current().map(m -> "version " + m.model().version()).orElse("nothing"));
             return false;
         }

@@ -31,14 +31,14 @@ public final class ModelFiles {
 
     public static Path locateGraph(Architecture architecture, Optional<Path> modelDir) {
         List<Path> candidates = new ArrayList<>();
-        modelDir.ifPresent(dir -> candidates.add(dir.resolve(architecture.relativeGraphPath())));
+        modelDir.ifPresent(dir -> candidates.add(dir.toAbsolutePath().normalize().resolve(architecture.relativeGraphPath())));
         candidates.add(defaultCacheDir().resolve(architecture.relativeGraphPath()));
         for (Path candidate : candidates) {
             if (Files.isRegularFile(candidate)) {
                 return candidate;
             }
         }
-        Path target = modelDir.orElse(defaultCacheDir());
+        Path target = modelDir.map(dir -> dir.toAbsolutePath().normalize()).orElse(defaultCacheDir());
         throw new ModelNotFoundException("No graph for " + architecture.name() + ": looked for "
                 + candidates + ". Download " + architecture.downloadUrl() + ", unpack it into "
                 + target.resolve(architecture.folder()) + " so that "

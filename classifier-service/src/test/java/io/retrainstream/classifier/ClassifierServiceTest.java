@@ -1,0 +1,191 @@
+package io.retrainstream.classifier;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.retrainstream.common.event.ModelMetrics;
+import io.retrainstream.common.event.ModelPublished;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.testing.KafkaBrokerResource;
+import io.retrainstream.common.testing.SharedData;
+import io.retrainstream.common.tf.FeatureExtractor;
+
+/** The classifier's model consumption, hot swap and HTTP API against a real broker and the real MobileNet. */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClassifierServiceTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final String ARCHITECTURE = "mobilenet_0.25_128";
+    private static final List<String> LABELS = List.of("daisy", "roses", "tulips");
+
+    private static FeatureExtractor extractor;
+    private static byte[] daisy;
+
+    @BeforeAll
+    static void loadExtractor() {
+        Architecture architecture = Architecture.of(ARCHITECTURE);
+        extractor = new FeatureExtractor(architecture,
+                ModelFiles.locateGraph(architecture, Optional.of(SharedData.models())), 1);
+        daisy = SharedData.read(SharedData.flowerPhotos("daisy", 1).get(0));
+    }
+
+    @AfterAll
+    static void closeExtractor() {
+        extractor.close();
+    }
+
+    @Test
+    @Order(1)
+    void answers503BeforeAnyModel() {
+        given().contentType("image/jpeg").body(daisy).post("/classify").then().statusCode(503)
+                .body("message", containsString("No model has been published yet"));
+        given().get("/q/health/ready").then().statusCode(503).body(containsString("no model published yet"));
+    }
+
+    @Test
+    @Order(2)
+    void servesAPublishedModelWithTheExtractorsPreprocessing() {
+        ModelPublished model = model(1, new Random(1));
+        KafkaBrokerResource.broker().produce(Topics.MODELS, model.key(), model.encode(), Map.of());
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/model").then().statusCode(200)
+                .body("version", equalTo(1)));
+
+        JsonPath reply = given().contentType("image/jpeg").body(daisy).post("/classify?top_k=2").then()
+                .statusCode(200).extract().jsonPath();
+        assertThat(reply.getLong("modelVersion")).isEqualTo(1);
+        assertThat(reply.getString("architecture")).isEqualTo(ARCHITECTURE);
+        List<Map<String, Object>> predictions = reply.getList("predictions");
+        assertThat(predictions).hasSize(2);
+
+        // The same scores as the head computed by hand on the extractor's bottleneck of the same image.
+        float[] expected = softmax(extractor.extract(daisy), model);
+        int best = argMax(expected);
+        assertThat(predictions.get(0).get("label")).isEqualTo(LABELS.get(best));
+        assertThat(((Number) predictions.get(0).get("score")).floatValue())
+                .isCloseTo(expected[best], org.assertj.core.data.Offset.offset(1e-4f));
+        assertThat(((Number) predictions.get(0).get("score")).floatValue())
+                .isGreaterThanOrEqualTo(((Number) predictions.get(1).get("score")).floatValue());
+
+        given().multiPart("image", "daisy.jpg", daisy, "image/jpeg").post("/classify").then().statusCode(200)
+                .body("predictions.size()", equalTo(3)).body("modelVersion", equalTo(1));
+        given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    @Order(3)
+    void refusesBadRequestsWithAReason() throws Exception {
+        given().contentType("image/jpeg").body("this is no image".getBytes()).post("/classify").then()
+                .statusCode(400).body("message", containsString("Not a decodable image"));
+        given().contentType("image/jpeg").body(java.util.Arrays.copyOf(daisy, 500)).post("/classify").then()
+                .statusCode(400).body("message", containsString("cannot decode"));
+        assertThat(postLarge(new byte[3 * 1024 * 1024])).isEqualTo(413);
+        given().contentType("image/jpeg").body(daisy).post("/classify?top_k=0").then().statusCode(400)
+                .body("message", containsString("top_k"));
+        given().multiPart("other", "x.jpg", daisy, "image/jpeg").post("/classify").then().statusCode(400)
+                .body("message", containsString("no field 'image'"));
+    }
+
+    @Test
+    @Order(4)
+    void badModelsAreRefusedAndTheServedModelStays() {
+        var broker = KafkaBrokerResource.broker();
+        broker.produce(Topics.MODELS, "junk", "not a model".getBytes(), Map.of());
+        ModelPublished good = model(1, new Random(2));
+        ModelPublished unavailable = new ModelPublished(5, "mobilenet_1.0_224", good.labels(), good.bottleneckSize(),
+                good.weights(), good.biases(), good.metrics(), System.currentTimeMillis());
+        broker.produce(Topics.MODELS, unavailable.key(), unavailable.encode(), Map.of());
+        ModelPublished newer = model(6, new Random(3));
+        broker.produce(Topics.MODELS, newer.key(), newer.encode(), Map.of());
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/model").then().body("version", equalTo(6)));
+
+        ModelPublished stale = model(3, new Random(4));
+        broker.produce(Topics.MODELS, stale.key(), stale.encode(), Map.of());
+        ModelPublished unavailableNewest = new ModelPublished(7, "mobilenet_1.0_224", good.labels(),
+                good.bottleneckSize(), good.weights(), good.biases(), good.metrics(), System.currentTimeMillis());
+        broker.produce(Topics.MODELS, unavailableNewest.key(), unavailableNewest.encode(), Map.of());
+        broker.consume(Topics.MODELS, 6, TIMEOUT);
+        await().pollDelay(Duration.ofSeconds(2)).atMost(TIMEOUT).untilAsserted(() -> given().contentType("image/jpeg")
+                .body(daisy).post("/classify").then().statusCode(200).body("modelVersion", equalTo(6)));
+        given().get("/q/metrics").then().body(containsString("classifier_models_total{outcome=\"refused\"}"))
+                .body(containsString("classifier_model_version 6.0"));
+    }
+
+    /** Posts a body over the limit the way a careful client does, announcing its size and awaiting 100-continue. */
+    private static int postLarge(byte[] body) throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port + "/classify"))
+                .header("Content-Type", "image/jpeg").expectContinue(true)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        return client.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static ModelPublished model(long version, Random random) {
+        int size = Architecture.of(ARCHITECTURE).bottleneckSize();
+        float[] weights = new float[size * LABELS.size()];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) random.nextGaussian() * 0.1f;
+        }
+        float[] biases = {0.1f, -0.2f, 0.05f};
+        ModelMetrics metrics = new ModelMetrics(version, 10, 0.01, 30, 1, 1, 10, 1, 10, 5, "test");
+        return new ModelPublished(version, ARCHITECTURE, LABELS, size, weights, biases, metrics,
+                System.currentTimeMillis());
+    }
+
+    private static float[] softmax(float[] bottleneck, ModelPublished model) {
+        int classes = model.labels().size();
+        double[] logits = new double[classes];
+        for (int c = 0; c < classes; c++) {
+            double sum = model.biases()[c];
+            for (int d = 0; d < bottleneck.length; d++) {
+                sum += bottleneck[d] * model.weights()[d * classes + c];
+            }
+            logits[c] = sum;
+        }
+        double max = java.util.Arrays.stream(logits).max().orElse(0);
+        double total = 0;
+        for (int c = 0; c < classes; c++) {
+            total += Math.exp(logits[c] - max);
+        }
+        float[] scores = new float[classes];
+        for (int c = 0; c < classes; c++) {
+            scores[c] = (float) (Math.exp(logits[c] - max) / total);
+        }
+        return scores;
+    }
+
+    private static int argMax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}
