@@ -1,0 +1,153 @@
+package io.retrainstream.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.testing.KafkaBroker;
+import io.retrainstream.common.testing.SharedData;
+
+/**
+ * The whole pipeline as users run it: a real KRaft broker, the three packaged services as separate processes,
+ * {@code flowers-small} published as image events, {@code mobilenet_0.25_128} from {@code ../shared/models}. The
+ * trainer starts its run on its own once the images stop arriving; the classifier then serves the model.
+ */
+class PipelineEndToEndIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ARCHITECTURE = "mobilenet_0.25_128";
+    private static final Duration STARTUP = Duration.ofMinutes(3);
+
+    private static KafkaBroker broker;
+    private static ServiceProcess extractor;
+    private static ServiceProcess trainer;
+    private static ServiceProcess classifier;
+
+    @BeforeAll
+    static void startSystem() {
+        Path models = SharedData.models();
+        SharedData.flowers();
+        Path root = Path.of(System.getProperty("retrainstream.root.dir", "..")).toAbsolutePath().normalize();
+        Path logs = root.resolve("e2e-tests/target/e2e-logs");
+        broker = KafkaBroker.start();
+        broker.createProjectTopics();
+        Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+                "RETRAIN_ARCHITECTURE", ARCHITECTURE, "RETRAIN_MODEL_DIR", models.toString(),
+                "TRAINER_QUIET_PERIOD", "5s");
+        extractor = ServiceProcess.start(root, "extractor-service", env, logs);
+        trainer = ServiceProcess.start(root, "trainer-service", env, logs);
+        classifier = ServiceProcess.start(root, "classifier-service", env, logs);
+        extractor.awaitOk("/q/health/ready", STARTUP);
+        trainer.awaitOk("/q/health/ready", STARTUP);
+        classifier.awaitOk("/q/health/live", STARTUP);
+    }
+
+    @AfterAll
+    static void stopSystem() {
+        for (AutoCloseable closeable : new AutoCloseable[] {classifier, trainer, extractor, broker}) {
+            try {
+                if (closeable != null) {
+                    closeable.close();
+                }
+            } catch (Exception e) {
+                System.err.println("Stopping " + closeable + ": " + e);
+            }
+        }
+    }
+
+    @Test
+    void flowerPhotosBecomeAServedModel() throws Exception {
+        assertThat(classifier.post("/classify", "image/jpeg", firstDaisy()).statusCode()).isEqualTo(503);
+
+        List<Path> photos = photos(SharedData.flowers());
+        long start = System.nanoTime();
+        for (Path photo : photos) {
+            String label = photo.getParent().getFileName().toString();
+            String id = label + "/" + photo.getFileName();
+            broker.produce(Topics.IMAGES, id, Files.readAllBytes(photo),
+                    Map.of(Topics.LABEL, label, Topics.FILENAME, photo.getFileName().toString()));
+        }
+        System.out.printf("Published %d photos in %.1f s%n", photos.size(), seconds(start));
+
+        JsonNode model = awaitJson(classifier, "/model", Duration.ofMinutes(10));
+        System.out.printf("Model version %d served %.1f s after publishing began%n", model.get("version").asLong(),
+                seconds(start));
+        JsonNode dataset = json(trainer.get("/dataset"));
+        assertThat(dataset.get("images").asInt()).isEqualTo(photos.size());
+        assertThat(model.get("labels")).hasSize(5);
+        double testAccuracy = model.get("metrics").get("testAccuracy").asDouble();
+        int testCount = model.get("metrics").get("testCount").asInt();
+        System.out.printf("Final test accuracy = %.1f%% (N=%d)%n", testAccuracy * 100, testCount);
+        assertThat(testAccuracy).isGreaterThanOrEqualTo(0.65);
+
+        JsonNode runs = json(trainer.get("/runs"));
+        assertThat(runs).isNotEmpty();
+        assertThat(runs.get(0).get("trigger").asText()).isEqualTo("QUIET_PERIOD");
+
+        JsonNode testing = json(trainer.get("/dataset/testing")).get("images");
+        assertThat(testing.size()).isEqualTo(testCount);
+        int correct = 0;
+        long classifyStart = System.nanoTime();
+        for (JsonNode image : testing) {
+            byte[] bytes = Files.readAllBytes(SharedData.flowers().resolve(image.get("imageId").asText()));
+            HttpResponse<String> reply = classifier.post("/classify", "image/jpeg", bytes);
+            assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+            JsonNode predictions = JSON.readTree(reply.body()).get("predictions");
+            assertThat(predictions).hasSize(5);
+            if (predictions.get(0).get("label").asText().equals(image.get("label").asText())) {
+                correct++;
+            }
+        }
+        double top1 = correct / (double) testing.size();
+        System.out.printf("/classify top-1 on the test split: %.1f%% (%d/%d), %.1f ms per request%n", top1 * 100,
+                correct, testing.size(), seconds(classifyStart) * 1000 / testing.size());
+        assertThat(top1).isGreaterThanOrEqualTo(0.65);
+
+        // A photo that is not a photo ends on the dead-letter topic; the extractor goes on.
+        broker.produce(Topics.IMAGES, "broken/not-a-photo.jpg", "hello".getBytes(),
+                Map.of(Topics.LABEL, "daisy", Topics.FILENAME, "not-a-photo.jpg"));
+        assertThat(broker.consume(Topics.IMAGES_DLQ, 1, Duration.ofSeconds(60)).get(0).key())
+                .isEqualTo("broken/not-a-photo.jpg");
+        assertThat(extractor.get("/q/health/ready").statusCode()).isEqualTo(200);
+        assertThat(classifier.get("/q/metrics").body()).contains("classifier_inference_seconds_count");
+    }
+
+    private static byte[] firstDaisy() throws IOException {
+        return Files.readAllBytes(SharedData.flowerPhotos("daisy", 1).get(0));
+    }
+
+    private static List<Path> photos(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir, 2)) {
+            return files.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+        }
+    }
+
+    private static JsonNode awaitJson(ServiceProcess service, String path, Duration timeout) throws IOException {
+        service.awaitOk(path, timeout);
+        return json(service.get(path));
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws IOException {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+}
