@@ -7,12 +7,14 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.extractor.config.ExtractorConfig;
 
 /** Owns the pretrained CNN: encoded images in, bottleneck vectors out. Built once at start, then only run. */
+@Startup
 @ApplicationScoped
 public class BottleneckModel {
 
