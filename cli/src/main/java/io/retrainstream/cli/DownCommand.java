@@ -1,0 +1,174 @@
+package io.retrainstream.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/** {@code ./retrain down}: stops the services, then the broker. Kafka's data stays unless {@code --purge}. */
+final class DownCommand implements Command {
+
+    static final Duration GRACE = Duration.ofSeconds(20);
+
+    @Override
+    public String name() {
+        return "down";
+    }
+
+    @Override
+    public String summary() {
+        return "stop the services and Kafka (--purge also deletes Kafka's data)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                Usage: ./retrain down [--purge]
+
+                Stops the classifier, trainer and extractor, then Kafka (each gets 20 s to stop cleanly).
+                Kafka's data in .retrain/kafka is kept, so the next ./retrain up finds the bottlenecks and models again.
+
+                Options:
+                  --purge   also delete Kafka's data (.retrain/kafka): the next start is from scratch
+                """;
+    }
+
+    @Override
+    public Set<String> valueOptions() {
+        return Set.of();
+    }
+
+    @Override
+    public Set<String> flagOptions() {
+        return Set.of("purge");
+    }
+
+    @Override
+    public int run(Args args, Context context) throws Exception {
+        args.noPositionals();
+        Workspace workspace = context.workspace();
+        Map<String, Long> pids = recordedPids(workspace);
+        boolean anyAlive = pids.entrySet().stream()
+                .anyMatch(e -> Processes.isAlive(e.getValue(), State.marker(e.getKey())));
+        if (anyAlive) {
+            stopAll(context, pids, true);
+        } else {
+            context.out().println("Nothing is running.");
+        }
+        forget(workspace);
+        if (args.flag("purge")) {
+            deleteTree(workspace.kafkaDir());
+            context.out().println("Deleted Kafka's data (" + workspace.display(workspace.kafkaDir()) + ")");
+        }
+        return 0;
+    }
+
+    /** The processes {@code up} recorded, by name: from state.json and the pid files (which win). */
+    static Map<String, Long> recordedPids(Workspace workspace) {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        State.load(workspace).ifPresent(state -> pids.putAll(state.pids()));
+        pidFiles(workspace).forEach(file -> Processes.readPid(file).ifPresent(pid -> pids.put(name(file), pid)));
+        return pids;
+    }
+
+    /** The pid files whose process still runs, by name. */
+    static Map<String, Long> alivePidFiles(Workspace workspace) {
+        Map<String, Long> alive = new LinkedHashMap<>();
+        for (Path file : pidFiles(workspace)) {
+            Processes.readPid(file).filter(pid -> Processes.isAlive(pid, State.marker(name(file))))
+                    .ifPresent(pid -> alive.put(name(file), pid));
+        }
+        return alive;
+    }
+
+    /** Stops the services (all at once), then the broker: SIGTERM, up to 20 s, then SIGKILL. */
+    static void stopAll(Context context, Map<String, Long> pids, boolean verbose) {
+        Map<String, Long> services = new LinkedHashMap<>();
+        for (Service service : List.of(Service.CLASSIFIER, Service.TRAINER, Service.EXTRACTOR)) {
+            if (pids.containsKey(service.id())) {
+                services.put(service.id(), pids.get(service.id()));
+            }
+        }
+        stop(context, services, verbose);
+        if (pids.containsKey(State.KAFKA)) {
+            stop(context, Map.of(State.KAFKA, pids.get(State.KAFKA)), verbose);
+        }
+    }
+
+    private static void stop(Context context, Map<String, Long> pids, boolean verbose) {
+        Map<String, Long> signalled = new LinkedHashMap<>();
+        pids.forEach((name, pid) -> {
+            if (Processes.isAlive(pid, State.marker(name)) && Processes.requestStop(pid)) {
+                signalled.put(name, pid);
+            }
+        });
+        signalled.forEach((name, pid) -> {
+            boolean clean = Processes.awaitExit(pid, GRACE);
+            if (verbose || !clean) {
+                context.out().printf("Stopped %-10s (pid %d)%s%n", name, pid,
+                        clean ? "" : ": it did not stop within " + GRACE.toSeconds() + " s and was killed");
+            }
+        });
+    }
+
+    /** Removes the pid files and state.json (the logs stay). */
+    static void forget(Workspace workspace) {
+        deletePidFiles(workspace);
+        try {
+            Files.deleteIfExists(workspace.stateFile());
+        } catch (IOException e) {
+            throw new CliException("Cannot delete " + workspace.stateFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void deletePidFiles(Workspace workspace) {
+        for (Path file : pidFiles(workspace)) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                throw new CliException("Cannot delete " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static List<Path> pidFiles(Workspace workspace) {
+        if (!Files.isDirectory(workspace.pidsDir())) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(workspace.pidsDir())) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".pid")).sorted().toList();
+        } catch (IOException e) {
+            return new ArrayList<>();
+        }
+    }
+
+    private static String name(Path pidFile) {
+        String file = pidFile.getFileName().toString();
+        return file.substring(0, file.length() - ".pid".length());
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.delete(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            throw new CliException("Cannot delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

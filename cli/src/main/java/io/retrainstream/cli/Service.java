@@ -1,0 +1,45 @@
+package io.retrainstream.cli;
+
+/** The three Quarkus services {@code ./retrain up} runs, in start order. */
+enum Service {
+
+    EXTRACTOR("extractor", "extractor-service", 8081, "/q/health/ready"),
+    TRAINER("trainer", "trainer-service", 8082, "/q/health/ready"),
+    /** Ready only once it serves a model: at start-up it is enough that it has started. */
+    CLASSIFIER("classifier", "classifier-service", 8080, "/q/health/started");
+
+    private final String id;
+    private final String module;
+    private final int defaultPort;
+    private final String startupHealthPath;
+
+    Service(String id, String module, int defaultPort, String startupHealthPath) {
+        this.id = id;
+        this.module = module;
+        this.defaultPort = defaultPort;
+        this.startupHealthPath = startupHealthPath;
+    }
+
+    /** Name used for its log and pid files and in {@code state.json}. */
+    String id() {
+        return id;
+    }
+
+    String module() {
+        return module;
+    }
+
+    int defaultPort() {
+        return defaultPort;
+    }
+
+    /** The health endpoint that says {@code ./retrain up} may stop waiting for it. */
+    String startupHealthPath() {
+        return startupHealthPath;
+    }
+
+    /** Part of the service's java command line, to tell our process from another that reuses its pid. */
+    String commandMarker() {
+        return module + "/target/quarkus-app/quarkus-run.jar";
+    }
+}

@@ -1,0 +1,125 @@
+package io.retrainstream.cli;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+
+/** HTTP calls to the services, with JSON replies and errors that say what to do. */
+final class ServiceHttp {
+
+    static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+            false);
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Duration requestTimeout;
+
+    ServiceHttp(Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
+    }
+
+    ServiceHttp() {
+        this(Duration.ofSeconds(60));
+    }
+
+    /** A reply: its status and body. */
+    record Reply(int status, String body) {
+
+        boolean ok() {
+            return status >= 200 && status < 300;
+        }
+
+        /** The body as JSON; a missing node when it is not JSON. */
+        JsonNode json() {
+            try {
+                return body == null || body.isBlank() ? MissingNode.getInstance() : JSON.readTree(body);
+            } catch (JsonProcessingException e) {
+                return MissingNode.getInstance();
+            }
+        }
+
+        /** The {@code message} field of a JSON body, else the body itself (shortened), else the status. */
+        String message() {
+            JsonNode message = json().path("message");
+            if (message.isTextual() && !message.asText().isBlank()) {
+                return message.asText();
+            }
+            if (body != null && !body.isBlank()) {
+                String trimmed = body.strip();
+                return trimmed.length() > 300 ? trimmed.substring(0, 300) + "..." : trimmed;
+            }
+            return "HTTP " + status;
+        }
+    }
+
+    Reply get(String url) {
+        return send(HttpRequest.newBuilder(uri(url)).GET().header("Accept", "application/json"), url);
+    }
+
+    Reply post(String url, byte[] body, String contentType) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(url))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Accept", "application/json");
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return send(request, url);
+    }
+
+    /** The status of {@code GET url}, or empty when nothing answers (for health probes: never throws). */
+    Optional<Integer> probe(String url) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(uri(url)).GET().timeout(Duration.ofSeconds(5)).build();
+            return Optional.of(client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private Reply send(HttpRequest.Builder request, String url) {
+        try {
+            HttpResponse<String> response = client.send(request.timeout(requestTimeout).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Reply(response.statusCode(), response.body());
+        } catch (ConnectException e) {
+            throw new CliException("Nothing answers at " + url + ". Is retrain-stream running? Check with "
+                    + "./retrain status; start it with ./retrain up.", e);
+        } catch (HttpTimeoutException e) {
+            throw new CliException("No reply from " + url + " within " + requestTimeout.toSeconds()
+                    + " s. See ./retrain status and the logs in .retrain/logs/.", e);
+        } catch (IOException e) {
+            throw new CliException("Request to " + url + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("Interrupted while calling " + url, e);
+        }
+    }
+
+    private static URI uri(String url) {
+        try {
+            return URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("Not a valid URL: " + url);
+        }
+    }
+
+    /** Joins a base URL given by the user (with or without a trailing slash) and a path. */
+    static String join(String base, String path) {
+        String trimmed = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        return trimmed + path;
+    }
+}

@@ -1,0 +1,108 @@
+package io.retrainstream.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * {@code .retrain/state.json}: what {@code ./retrain up} started, so that the other commands find the ports and
+ * {@code down} finds the processes.
+ *
+ * @param architecture the architecture the services run with
+ * @param modelDir     the absolute {@code --model-dir}, or null
+ * @param kafkaPort    the broker's client port
+ * @param ports        HTTP port of each service, by {@link Service#id()}
+ * @param pids         process id of {@code kafka} and of each service, by name
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+record State(String architecture, String modelDir, int kafkaPort, int controllerPort, Map<String, Integer> ports,
+        Map<String, Long> pids) {
+
+    static final String KAFKA = "kafka";
+
+    State {
+        ports = ports == null ? new LinkedHashMap<>() : new LinkedHashMap<>(ports);
+        pids = pids == null ? new LinkedHashMap<>() : new LinkedHashMap<>(pids);
+    }
+
+    static Optional<State> load(Workspace workspace) {
+        Path file = workspace.stateFile();
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ServiceHttp.JSON.readValue(file.toFile(), State.class));
+        } catch (IOException e) {
+            throw new CliException(workspace.display(file) + " is unreadable (" + e.getMessage()
+                    + "). Stop what runs with ./retrain down, or delete the file.");
+        }
+    }
+
+    void save(Workspace workspace) {
+        Path file = workspace.stateFile();
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            ServiceHttp.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), this);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new CliException("Cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    State withPid(String name, long pid) {
+        Map<String, Long> updated = new LinkedHashMap<>(pids);
+        updated.put(name, pid);
+        return new State(architecture, modelDir, kafkaPort, controllerPort, ports, updated);
+    }
+
+    int port(Service service) {
+        return ports.getOrDefault(service.id(), service.defaultPort());
+    }
+
+    String bootstrap() {
+        return "localhost:" + kafkaPort;
+    }
+
+    String url(Service service) {
+        return "http://localhost:" + port(service);
+    }
+
+    /** The recorded processes that still run (and are still ours, judged by their command line), by name. */
+    Map<String, Long> alivePids() {
+        Map<String, Long> alive = new LinkedHashMap<>();
+        pids.forEach((name, pid) -> {
+            if (Processes.isAlive(pid, marker(name))) {
+                alive.put(name, pid);
+            }
+        });
+        return alive;
+    }
+
+    /** Part of the command line of the process recorded under {@code name}. */
+    static String marker(String name) {
+        for (Service service : Service.values()) {
+            if (service.id().equals(name)) {
+                return service.commandMarker();
+            }
+        }
+        return Broker.MAIN_CLASS;
+    }
+
+    /** The broker's address: from {@code state.json} when {@code ./retrain up} wrote one, else localhost:9092. */
+    static String defaultBootstrap(Workspace workspace) {
+        return load(workspace).map(State::bootstrap).orElse("localhost:9092");
+    }
+
+    /** A service's base URL: its port from {@code state.json} when present, else its default port. */
+    static String defaultUrl(Workspace workspace, Service service) {
+        return load(workspace).map(s -> s.url(service)).orElse("http://localhost:" + service.defaultPort());
+    }
+}

@@ -1,0 +1,109 @@
+package io.retrainstream.cli;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** {@code ./retrain status}: a table of the broker and the services. */
+final class StatusCommand implements Command {
+
+    @Override
+    public String name() {
+        return "status";
+    }
+
+    @Override
+    public String summary() {
+        return "show whether Kafka and the services run and are healthy";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                Usage: ./retrain status
+
+                Shows the process id, port and health of Kafka and of each service started by ./retrain up.
+                Exits 0 when all of them run and answer, 1 otherwise.
+                """;
+    }
+
+    @Override
+    public Set<String> valueOptions() {
+        return Set.of();
+    }
+
+    @Override
+    public int run(Args args, Context context) throws Exception {
+        args.noPositionals();
+        Workspace workspace = context.workspace();
+        PrintStream out = context.out();
+        Optional<State> loaded = State.load(workspace);
+        Map<String, Long> pids = DownCommand.recordedPids(workspace);
+        if (loaded.isEmpty() && pids.isEmpty()) {
+            out.println("Nothing is running. Start with ./retrain up");
+            return 1;
+        }
+        State state = loaded.orElseGet(() -> new State(null, null, 9092, 9093, Map.of(), Map.of()));
+        if (state.architecture() != null) {
+            out.printf("retrain-stream with architecture %s%s; logs in %s/%n", state.architecture(),
+                    state.modelDir() == null ? "" : " (model dir " + state.modelDir() + ")",
+                    workspace.display(workspace.logsDir()));
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "PID", "ALIVE", "PORT", "HEALTH"});
+        boolean allUp = true;
+
+        Long kafkaPid = pids.get(State.KAFKA);
+        boolean kafkaAlive = kafkaPid != null && Processes.isAlive(kafkaPid, Broker.MAIN_CLASS);
+        String kafkaHealth = !kafkaAlive ? "not running"
+                : Broker.isReachable(state.bootstrap(), Duration.ofSeconds(3)) ? "UP" : "DOWN";
+        allUp &= kafkaHealth.equals("UP");
+        rows.add(new String[] {State.KAFKA, kafkaPid == null ? "-" : kafkaPid.toString(), kafkaAlive ? "yes" : "no",
+                Integer.toString(state.kafkaPort()), kafkaHealth});
+
+        ServiceHttp http = new ServiceHttp(Duration.ofSeconds(5));
+        for (Service service : Service.values()) {
+            Long pid = pids.get(service.id());
+            boolean alive = pid != null && Processes.isAlive(pid, service.commandMarker());
+            String health = alive ? health(http, state, service) : "not running";
+            allUp &= health.startsWith("UP") || health.startsWith("STARTED");
+            rows.add(new String[] {service.id(), pid == null ? "-" : pid.toString(), alive ? "yes" : "no",
+                    Integer.toString(state.port(service)), health});
+        }
+        printTable(out, rows);
+        return allUp ? 0 : 1;
+    }
+
+    private static String health(ServiceHttp http, State state, Service service) {
+        Optional<Integer> ready = http.probe(state.url(service) + "/q/health/ready");
+        if (ready.isPresent() && ready.get() == 200) {
+            return "UP";
+        }
+        if (service == Service.CLASSIFIER && http.probe(state.url(service) + "/q/health/started")
+                .filter(code -> code == 200).isPresent()) {
+            return "STARTED (no model yet)";
+        }
+        return ready.map(code -> "DOWN (HTTP " + code + ")").orElse("DOWN (no answer)");
+    }
+
+    static void printTable(PrintStream out, List<String[]> rows) {
+        int columns = rows.get(0).length;
+        int[] widths = new int[columns];
+        for (String[] row : rows) {
+            for (int i = 0; i < columns; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < columns; i++) {
+                line.append(i == columns - 1 ? row[i] : String.format("%-" + (widths[i] + 2) + "s", row[i]));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+}

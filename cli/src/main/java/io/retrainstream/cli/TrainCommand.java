@@ -1,0 +1,183 @@
+package io.retrainstream.cli;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** {@code ./retrain train}: asks the trainer for a training run and, with {@code --wait}, follows it to its end. */
+final class TrainCommand implements Command {
+
+    private static final long POLL_MILLIS = 500;
+    /** How long the trainer may be unreachable while a run is followed before giving up. */
+    private static final Duration UNREACHABLE_LIMIT = Duration.ofSeconds(30);
+
+    @Override
+    public String name() {
+        return "train";
+    }
+
+    @Override
+    public String summary() {
+        return "train a new model on the bottlenecks the trainer has received";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                Usage: ./retrain train [--wait] [--trainer URL]
+
+                Asks the trainer to train a new final layer on every bottleneck it has received (like a run of
+                retrain.py). When a run is already in progress, follows that one instead.
+
+                Options:
+                  --wait         print the run's progress as it goes and its final test accuracy; exit 1 when it fails
+                  --trainer URL  the trainer (default: the one ./retrain up started, else http://localhost:8082)
+
+                Example:
+                  ./retrain train --wait
+                """;
+    }
+
+    @Override
+    public Set<String> valueOptions() {
+        return Set.of("trainer");
+    }
+
+    @Override
+    public Set<String> flagOptions() {
+        return Set.of("wait");
+    }
+
+    @Override
+    public int run(Args args, Context context) throws Exception {
+        args.noPositionals();
+        String trainer = args.value("trainer")
+                .orElseGet(() -> State.defaultUrl(context.workspace(), Service.TRAINER));
+        ServiceHttp http = new ServiceHttp();
+        OptionalLong runId = start(context, http, trainer);
+        if (runId.isEmpty()) {
+            return 1;
+        }
+        if (!args.flag("wait")) {
+            context.out().println("Follow it with ./retrain train --wait");
+            return 0;
+        }
+        return follow(context, http, trainer, runId.getAsLong()).succeeded() ? 0 : 1;
+    }
+
+    /** Starts a run (or finds the one in progress); empty when the trainer refuses, after printing why. */
+    static OptionalLong start(Context context, ServiceHttp http, String trainer) {
+        ServiceHttp.Reply reply = http.post(ServiceHttp.join(trainer, "/train"), new byte[0], null);
+        JsonNode json = reply.json();
+        if (reply.ok() && json.hasNonNull("runId")) {
+            context.out().printf("Started training run %d (%s)%n", json.get("runId").asLong(),
+                    json.path("status").asText("RUNNING"));
+            return OptionalLong.of(json.get("runId").asLong());
+        }
+        if (reply.status() == 409 && json.hasNonNull("runId")) {
+            context.out().printf("A training run is already in progress: following run %d (%s)%n",
+                    json.get("runId").asLong(), reply.message());
+            return OptionalLong.of(json.get("runId").asLong());
+        }
+        if (reply.status() == 422) {
+            context.err().println("The trainer will not train: " + reply.message());
+            return OptionalLong.empty();
+        }
+        throw new CliException("The trainer at " + trainer + " replied HTTP " + reply.status() + " to POST /train: "
+                + reply.message());
+    }
+
+    /** How a run ended. */
+    record Outcome(long runId, String status, String message, Long modelVersion, Double testAccuracy,
+            Integer testCount) {
+
+        boolean succeeded() {
+            return "SUCCEEDED".equals(status);
+        }
+    }
+
+    /** Polls the run until it ends, printing its new log lines as they come, then its result. */
+    static Outcome follow(Context context, ServiceHttp http, String trainer, long runId) throws InterruptedException {
+        PrintStream out = context.out();
+        String url = ServiceHttp.join(trainer, "/runs/" + runId);
+        Set<String> printedLines = new HashSet<>();
+        int printed = 0;
+        long lastContact = System.nanoTime();
+        while (true) {
+            ServiceHttp.Reply reply;
+            try {
+                reply = http.get(url);
+            } catch (CliException e) {
+                if (System.nanoTime() - lastContact > UNREACHABLE_LIMIT.toNanos()) {
+                    throw new CliException("Lost the trainer while following run " + runId + ": " + e.getMessage(), e);
+                }
+                Thread.sleep(POLL_MILLIS * 2);
+                continue;
+            }
+            lastContact = System.nanoTime();
+            if (reply.status() == 404) {
+                throw new CliException("The trainer at " + trainer + " has no run " + runId
+                        + " (was it restarted?). Start a new one with ./retrain train --wait");
+            }
+            if (!reply.ok()) {
+                throw new CliException("The trainer replied HTTP " + reply.status() + " to GET " + url + ": "
+                        + reply.message());
+            }
+            JsonNode run = reply.json();
+            JsonNode log = run.path("log");
+            for (int i = printed; i < log.size(); i++) {
+                String line = log.get(i).asText();
+                out.println(line);
+                printedLines.add(line.strip());
+            }
+            printed = Math.max(printed, log.size());
+            String status = run.path("status").asText("");
+            if (status.equals("SUCCEEDED") || status.equals("FAILED") || status.equals("REFUSED")) {
+                Outcome outcome = new Outcome(runId, status, run.path("message").asText(null),
+                        run.hasNonNull("modelVersion") ? run.get("modelVersion").asLong() : null,
+                        run.hasNonNull("testAccuracy") ? run.get("testAccuracy").asDouble() : null,
+                        run.hasNonNull("testCount") ? run.get("testCount").asInt() : null);
+                report(context, outcome, printedLines);
+                return outcome;
+            }
+            out.flush();
+            Thread.sleep(POLL_MILLIS);
+        }
+    }
+
+    private static void report(Context context, Outcome outcome, Set<String> printedLines) {
+        if (!outcome.succeeded()) {
+            context.err().printf("Training run %d %s: %s%n", outcome.runId(),
+                    outcome.status().equals("REFUSED") ? "was refused" : "failed",
+                    outcome.message() == null ? "(no message; see .retrain/logs/trainer.log)" : outcome.message());
+            return;
+        }
+        if (outcome.testAccuracy() != null) {
+            String line = accuracyLine(outcome.testAccuracy(), outcome.testCount());
+            if (!printedLines.contains(line)) {
+                context.out().println(line);
+            }
+        }
+        if (outcome.modelVersion() != null) {
+            String line = "Published model version " + outcome.modelVersion();
+            if (!printedLines.contains(line)) {
+                context.out().println(line);
+            }
+        }
+    }
+
+    /**
+     * retrain.py's last line, e.g. {@code Final test accuracy = 85.9% (N=78)}; the accuracy is a fraction (a value
+     * above 1 is taken as a percentage already).
+     */
+    static String accuracyLine(double accuracy, Integer testCount) {
+        double percent = accuracy <= 1.0 ? accuracy * 100 : accuracy;
+        return String.format(Locale.ROOT, "Final test accuracy = %.1f%%", percent)
+                + (testCount == null ? "" : " (N=" + testCount + ")");
+    }
+}

@@ -1,0 +1,375 @@
+package io.retrainstream.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import io.retrainstream.common.kafka.TopicSetup;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.ModelFiles;
+
+/**
+ * {@code ./retrain up}: starts a local Kafka broker, creates the topics and starts the extractor, the trainer and the
+ * classifier, each as a background process with its log in {@code .retrain/logs/}.
+ */
+final class UpCommand implements Command {
+
+    static final Duration BROKER_TIMEOUT = Duration.ofSeconds(90);
+    static final int LOG_TAIL_LINES = 30;
+    /** Extra JVM options for the services, split on spaces. */
+    static final String JAVA_OPTS_ENV = "RETRAIN_JAVA_OPTS";
+
+    @Override
+    public String name() {
+        return "up";
+    }
+
+    @Override
+    public String summary() {
+        return "start Kafka and the three services in the background";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                Usage: ./retrain up [--architecture A] [--model-dir DIR] [--kafka-port 9092] [--classifier-port 8080]
+                                    [--extractor-port 8081] [--trainer-port 8082] [--quiet-period SECONDS]
+                                    [--timeout SECONDS]
+
+                Starts a local Kafka broker (KRaft, data kept in .retrain/kafka) and the extractor, trainer and
+                classifier services in the background, and waits until they answer. Logs go to .retrain/logs/.
+
+                Options:
+                  --architecture A        the pretrained model, as retrain.py --architecture names it
+                                          (default mobilenet_0.25_128; see ./retrain architectures)
+                  --model-dir DIR         folder in retrain.py's download layout holding the model's graph,
+                                          e.g. DIR/mobilenet_v1_0.25_128/frozen_graph.pb (default: the model cache)
+                  --kafka-port P          Kafka's client port (default 9092; its controller uses P+1)
+                  --classifier-port P     default 8080
+                  --extractor-port P      default 8081
+                  --trainer-port P        default 8082
+                  --quiet-period SECONDS  the trainer trains by itself once no bottleneck came for this long
+                  --timeout SECONDS       how long to wait for each service to start (default 120)
+
+                Environment: RETRAIN_JAVA_OPTS adds JVM options to the services (e.g. -Xmx4g).
+                Stop everything with ./retrain down.
+                """;
+    }
+
+    @Override
+    public Set<String> valueOptions() {
+        return Set.of("architecture", "model-dir", "kafka-port", "classifier-port", "extractor-port", "trainer-port",
+                "quiet-period", "timeout");
+    }
+
+    @Override
+    public int run(Args args, Context context) throws Exception {
+        args.noPositionals();
+        return up(context, Options.parse(args, context.workspace()));
+    }
+
+    /**
+     * @param quietPeriodSeconds the trainer's quiet period, when given
+     * @param serviceTimeout     how long each service may take to start
+     */
+    record Options(String architecture, Optional<Path> modelDir, int kafkaPort, Map<Service, Integer> ports,
+            Optional<Integer> quietPeriodSeconds, Duration serviceTimeout) {
+
+        static Options parse(Args args, Workspace workspace) throws UsageException {
+            Map<Service, Integer> ports = new LinkedHashMap<>();
+            for (Service service : Service.values()) {
+                ports.put(service, args.intValue(service.id() + "-port", service.defaultPort(), 1, 65535));
+            }
+            int kafkaPort = args.intValue("kafka-port", 9092, 1, 65534);
+            Set<Integer> distinct = new HashSet<>(ports.values());
+            distinct.add(kafkaPort);
+            distinct.add(kafkaPort + 1);
+            if (distinct.size() != ports.size() + 2) {
+                throw new UsageException("The ports must all differ (Kafka uses --kafka-port and the port after it)");
+            }
+            Optional<Integer> quiet = args.value("quiet-period").isPresent()
+                    ? Optional.of(args.intValue("quiet-period", 0, 0, 86_400))
+                    : Optional.empty();
+            return new Options(args.value("architecture", Architecture.DEFAULT),
+                    args.value("model-dir").map(workspace::userPath), kafkaPort, ports, quiet,
+                    Duration.ofSeconds(args.intValue("timeout", 120, 5, 3600)));
+        }
+
+        static Options defaults(String architecture, Optional<Path> modelDir) {
+            Map<Service, Integer> ports = new LinkedHashMap<>();
+            for (Service service : Service.values()) {
+                ports.put(service, service.defaultPort());
+            }
+            return new Options(architecture, modelDir, 9092, ports, Optional.empty(), Duration.ofSeconds(120));
+        }
+    }
+
+    static int up(Context context, Options options) throws InterruptedException {
+        Workspace workspace = context.workspace();
+        PrintStream err = context.err();
+        Architecture architecture = architecture(options.architecture());
+        refuseIfRunning(workspace);
+        checkModel(context, architecture, options.modelDir());
+        checkBuilt(workspace);
+        checkPorts(options);
+
+        State state = new State(architecture.name(), options.modelDir().map(Path::toString).orElse(null),
+                options.kafkaPort(), options.kafkaPort() + 1,
+                options.ports().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().id(), Map.Entry::getValue,
+                        (a, b) -> a, LinkedHashMap::new)),
+                Map.of());
+        createDirs(workspace);
+        long start = System.nanoTime();
+        try {
+            state = startBroker(context, state);
+            state = startServices(context, options, architecture, state);
+        } catch (InterruptedException | RuntimeException e) {
+            err.println("Stopping what was started...");
+            DownCommand.stopAll(context, DownCommand.recordedPids(workspace), false);
+            DownCommand.forget(workspace);
+            throw e;
+        }
+        long seconds = Math.round((System.nanoTime() - start) / 1e9);
+        PrintStream out = context.out();
+        out.printf("retrain-stream is up (architecture %s, started in %d s):%n", architecture.name(), seconds);
+        out.println("  classifier  " + state.url(Service.CLASSIFIER) + "/classify");
+        out.println("  extractor   " + state.url(Service.EXTRACTOR));
+        out.println("  trainer     " + state.url(Service.TRAINER));
+        out.println("  kafka       " + state.bootstrap());
+        out.println("  logs        " + workspace.display(workspace.logsDir()) + "/");
+        out.println("Next: ./retrain publish --image-dir DIR, then ./retrain train --wait. "
+                + "Stop everything with ./retrain down");
+        return 0;
+    }
+
+    static Architecture architecture(String name) {
+        try {
+            return Architecture.of(name);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage() + ". See ./retrain architectures");
+        }
+    }
+
+    /** Fails when an explicit model dir lacks the graph; without one, only warns (the message says where it goes). */
+    static void checkModel(Context context, Architecture architecture, Optional<Path> modelDir) {
+        if (modelDir.isPresent() && !Files.isDirectory(modelDir.get())) {
+            throw new CliException("Model dir " + modelDir.get() + " does not exist or is not a folder.");
+        }
+        try {
+            ModelFiles.locateGraph(architecture, modelDir);
+        } catch (ModelFiles.ModelNotFoundException e) {
+            if (modelDir.isPresent()) {
+                throw new CliException(e.getMessage());
+            }
+            context.err().println("Warning: " + e.getMessage());
+            context.err().println("Starting anyway: the extractor will not become ready without that graph.");
+        }
+    }
+
+    /** Refuses to start a second set of processes (judged by state.json and the pid files). */
+    static void refuseIfRunning(Workspace workspace) {
+        Map<String, Long> alive = new LinkedHashMap<>();
+        State.load(workspace).ifPresent(state -> alive.putAll(state.alivePids()));
+        alive.putAll(DownCommand.alivePidFiles(workspace));
+        if (!alive.isEmpty()) {
+            throw new CliException("retrain-stream is already running (" + alive.entrySet().stream()
+                    .map(e -> e.getKey() + " pid " + e.getValue()).collect(Collectors.joining(", "))
+                    + "). See ./retrain status, or stop it with ./retrain down.");
+        }
+    }
+
+    private static void checkBuilt(Workspace workspace) {
+        List<Path> missing = new ArrayList<>();
+        if (!Files.isDirectory(workspace.libDir())) {
+            missing.add(workspace.libDir());
+        }
+        for (Service service : Service.values()) {
+            if (!Files.isRegularFile(workspace.serviceJar(service))) {
+                missing.add(workspace.serviceJar(service));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new CliException("Not built yet: " + missing.stream().map(workspace::display)
+                    .collect(Collectors.joining(", ")) + ". Build with ./mvnw -B -DskipTests install "
+                    + "(./retrain does it for you).");
+        }
+    }
+
+    private static void checkPorts(Options options) {
+        if (!Processes.isPortFree(options.kafkaPort())) {
+            throw new CliException("Port " + options.kafkaPort() + " is in use: is another Kafka running? "
+                    + "Pick another with --kafka-port.");
+        }
+        if (!Processes.isPortFree(options.kafkaPort() + 1)) {
+            throw new CliException("Port " + (options.kafkaPort() + 1) + " (Kafka's controller, --kafka-port + 1) is "
+                    + "in use. Pick another --kafka-port.");
+        }
+        for (Map.Entry<Service, Integer> entry : options.ports().entrySet()) {
+            if (!Processes.isPortFree(entry.getValue())) {
+                throw new CliException("Port " + entry.getValue() + " for the " + entry.getKey().id()
+                        + " is in use. Pick another with --" + entry.getKey().id() + "-port.");
+            }
+        }
+    }
+
+    private static void createDirs(Workspace workspace) {
+        try {
+            Files.createDirectories(workspace.logsDir());
+            Files.createDirectories(workspace.pidsDir());
+            Files.createDirectories(workspace.kafkaDir());
+            // pid files of processes that are gone
+            DownCommand.deletePidFiles(workspace);
+        } catch (IOException e) {
+            throw new CliException("Cannot create " + workspace.home() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static State startBroker(Context context, State state) throws InterruptedException {
+        Workspace workspace = context.workspace();
+        Path log = workspace.logFile(State.KAFKA);
+        Broker broker = new Broker(workspace.libDir(), workspace.kafkaDir(), state.kafkaPort(), state.controllerPort());
+        broker.writeConfig();
+        StatusLine status = new StatusLine(context.err(), context.interactive());
+        if (!broker.isFormatted()) {
+            status.update("Formatting Kafka storage in " + workspace.display(broker.dataDir()) + "...");
+            broker.formatIfNeeded(log);
+        }
+        Process process = broker.start(log);
+        Processes.writePid(workspace.pidFile(State.KAFKA), process.pid());
+        state = state.withPid(State.KAFKA, process.pid());
+        state.save(workspace);
+        long start = System.nanoTime();
+        while (!Broker.isReachable(broker.bootstrap(), Duration.ofSeconds(2))) {
+            long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
+            if (!process.isAlive() || elapsed > BROKER_TIMEOUT.toSeconds()) {
+                status.clear();
+                printTail(context, log);
+                throw new CliException(process.isAlive()
+                        ? "Kafka did not answer at " + broker.bootstrap() + " within " + BROKER_TIMEOUT.toSeconds()
+                                + " s; see " + workspace.display(log)
+                        : "Kafka stopped during start-up (exit " + process.exitValue() + "); see "
+                                + workspace.display(log));
+            }
+            status.update(status.spin() + " Starting Kafka at " + broker.bootstrap() + " (" + elapsed + " s)");
+            Thread.sleep(500);
+        }
+        status.update(status.spin() + " Creating topics...");
+        try {
+            TopicSetup.ensureTopics(broker.bootstrap());
+        } catch (IllegalStateException e) {
+            status.clear();
+            throw new CliException(e.getMessage(), e);
+        }
+        status.done("Kafka is up at " + broker.bootstrap() + " (pid " + process.pid() + ")");
+        return state;
+    }
+
+    private static State startServices(Context context, Options options, Architecture architecture, State state)
+            throws InterruptedException {
+        Workspace workspace = context.workspace();
+        Map<Service, Process> processes = new LinkedHashMap<>();
+        Map<Service, Long> started = new LinkedHashMap<>();
+        for (Service service : Service.values()) {
+            Process process = Processes.startDetached(serviceCommand(workspace, service),
+                    serviceEnv(service, options, architecture, state), workspace.root(), workspace.logFile(service.id()));
+            processes.put(service, process);
+            started.put(service, System.nanoTime());
+            Processes.writePid(workspace.pidFile(service.id()), process.pid());
+            state = state.withPid(service.id(), process.pid());
+            state.save(workspace);
+        }
+
+        ServiceHttp http = new ServiceHttp();
+        StatusLine status = new StatusLine(context.err(), context.interactive());
+        Map<Service, String> healthPaths = new LinkedHashMap<>();
+        for (Service service : Service.values()) {
+            healthPaths.put(service, service.startupHealthPath());
+        }
+        Set<Service> waiting = new HashSet<>(processes.keySet());
+        while (!waiting.isEmpty()) {
+            for (Service service : Service.values()) {
+                if (!waiting.contains(service)) {
+                    continue;
+                }
+                Process process = processes.get(service);
+                String url = state.url(service) + healthPaths.get(service);
+                Optional<Integer> code = http.probe(url);
+                if (code.isPresent() && code.get() == 404 && service == Service.CLASSIFIER
+                        && healthPaths.get(service).endsWith("/started")) {
+                    healthPaths.put(service, "/q/health/live");
+                    continue;
+                }
+                long elapsed = (System.nanoTime() - started.get(service)) / 1_000_000_000L;
+                if (code.isPresent() && code.get() == 200) {
+                    waiting.remove(service);
+                    status.done(String.format("The %-10s is up at %s (pid %d, %d s)", service.id(),
+                            state.url(service), process.pid(), elapsed));
+                } else if (!process.isAlive() || elapsed > options.serviceTimeout().toSeconds()) {
+                    status.clear();
+                    Path log = workspace.logFile(service.id());
+                    printTail(context, log);
+                    throw new CliException(process.isAlive()
+                            ? "The " + service.id() + " did not become ready within "
+                                    + options.serviceTimeout().toSeconds() + " s (" + url + " answered "
+                                    + code.map(c -> "HTTP " + c).orElse("nothing") + "); see "
+                                    + workspace.display(log)
+                            : "The " + service.id() + " stopped during start-up (exit " + process.exitValue()
+                                    + "); see " + workspace.display(log));
+                }
+            }
+            if (!waiting.isEmpty()) {
+                long elapsed = (System.nanoTime() - started.get(Service.EXTRACTOR)) / 1_000_000_000L;
+                status.update(status.spin() + " Starting " + Arrays.stream(Service.values()).filter(waiting::contains)
+                        .map(Service::id).collect(Collectors.joining(", ")) + " (" + elapsed + " s)");
+                Thread.sleep(500);
+            }
+        }
+        return state;
+    }
+
+    static List<String> serviceCommand(Workspace workspace, Service service) {
+        List<String> command = new ArrayList<>();
+        command.add(Processes.javaBinary());
+        Path javacpp = Path.of(System.getProperty("user.home"), ".cache", "retrain-stream", "javacpp");
+        command.add("-Dorg.bytedeco.javacpp.cachedir=" + javacpp);
+        command.add("-Dorg.bytedeco.javacpp.cachedir.nosubdir=true");
+        String extra = System.getenv(JAVA_OPTS_ENV);
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(Arrays.asList(extra.trim().split("\\s+")));
+        }
+        command.add("-jar");
+        command.add(workspace.serviceJar(service).toString());
+        return command;
+    }
+
+    static Map<String, String> serviceEnv(Service service, Options options, Architecture architecture, State state) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", state.bootstrap());
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(state.port(service)));
+        env.put("RETRAIN_ARCHITECTURE", architecture.name());
+        options.modelDir().ifPresent(dir -> env.put("RETRAIN_MODEL_DIR", dir.toAbsolutePath().toString()));
+        if (service == Service.TRAINER) {
+            options.quietPeriodSeconds().ifPresent(seconds -> env.put("TRAINER_QUIET_PERIOD", seconds + "s"));
+        }
+        env.put("TF_CPP_MIN_LOG_LEVEL", "2");
+        return env;
+    }
+
+    static void printTail(Context context, Path log) {
+        List<String> lines = Processes.tail(log, LOG_TAIL_LINES);
+        context.err().println("---- last " + lines.size() + " lines of " + context.workspace().display(log) + " ----");
+        lines.forEach(context.err()::println);
+        context.err().println("----");
+    }
+}

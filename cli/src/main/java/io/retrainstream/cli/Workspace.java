@@ -1,0 +1,74 @@
+package io.retrainstream.cli;
+
+import java.nio.file.Path;
+
+/**
+ * Where things are: the repository root (the {@code ./retrain} script runs the CLI from there), its {@code .retrain/}
+ * folder of run-time state, and the folder the user called {@code ./retrain} from, against which relative paths given
+ * on the command line are resolved.
+ */
+record Workspace(Path root, Path callerDir) {
+
+    /** Set by the {@code ./retrain} script to the folder it was called from before it changes to the repo root. */
+    static final String CALLER_DIR_ENV = "RETRAIN_CALLER_DIR";
+
+    Workspace {
+        root = root.toAbsolutePath().normalize();
+        callerDir = callerDir.toAbsolutePath().normalize();
+    }
+
+    static Workspace fromEnvironment() {
+        Path root = Path.of(System.getProperty("retrain.root", ""));
+        String caller = System.getenv(CALLER_DIR_ENV);
+        return new Workspace(root, caller != null && !caller.isBlank() ? Path.of(caller) : root);
+    }
+
+    /** A path given on the command line, made absolute against the caller's folder. */
+    Path userPath(String arg) {
+        String expanded = arg.startsWith("~/") ? System.getProperty("user.home") + arg.substring(1) : arg;
+        return callerDir.resolve(expanded).normalize();
+    }
+
+    Path home() {
+        return root.resolve(".retrain");
+    }
+
+    Path kafkaDir() {
+        return home().resolve("kafka");
+    }
+
+    Path logsDir() {
+        return home().resolve("logs");
+    }
+
+    Path logFile(String name) {
+        return logsDir().resolve(name + ".log");
+    }
+
+    Path pidsDir() {
+        return home().resolve("pids");
+    }
+
+    Path pidFile(String name) {
+        return pidsDir().resolve(name + ".pid");
+    }
+
+    Path stateFile() {
+        return home().resolve("state.json");
+    }
+
+    /** The CLI's runtime classpath folder, which also holds the Kafka broker's jars. */
+    Path libDir() {
+        return root.resolve("cli").resolve("target").resolve("lib");
+    }
+
+    Path serviceJar(Service service) {
+        return root.resolve(service.module()).resolve("target").resolve("quarkus-app").resolve("quarkus-run.jar");
+    }
+
+    /** Shortens a path below the root for display, e.g. {@code .retrain/logs/kafka.log}. */
+    String display(Path path) {
+        Path abs = path.toAbsolutePath().normalize();
+        return abs.startsWith(root) ? root.relativize(abs).toString() : abs.toString();
+    }
+}

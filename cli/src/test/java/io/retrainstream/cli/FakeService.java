@@ -1,0 +1,41 @@
+package io.retrainstream.cli;
+
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * Stands in for a Quarkus service in {@link UpDownIT}: packed alone into a {@code quarkus-run.jar}, it answers the
+ * health endpoints on {@code QUARKUS_HTTP_PORT} and writes the environment it was given to
+ * {@code fake-<port>.env} in its working folder. Uses the JDK only.
+ */
+public final class FakeService {
+
+    private FakeService() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(System.getenv("QUARKUS_HTTP_PORT"));
+        String env = List.of("KAFKA_BOOTSTRAP_SERVERS", "RETRAIN_ARCHITECTURE", "RETRAIN_MODEL_DIR",
+                "TRAINER_QUIET_PERIOD", "TF_CPP_MIN_LOG_LEVEL").stream()
+                .map(name -> name + "=" + System.getenv(name)).collect(Collectors.joining("\n"))
+                + "\njavacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir") + "\n";
+        Files.writeString(Path.of("fake-" + port + ".env"), env);
+        HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+        server.createContext("/q/health", exchange -> {
+            byte[] body = "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        System.out.println("Fake service listening on " + port);
+    }
+}

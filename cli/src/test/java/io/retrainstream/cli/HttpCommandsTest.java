@@ -1,0 +1,130 @@
+package io.retrainstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code train} and {@code classify} against fake services answering as the real ones do. */
+class HttpCommandsTest {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void trainWaitPrintsTheRunsLogOnceAndItsResult() throws Exception {
+        AtomicInteger polls = new AtomicInteger();
+        try (FakeHttp trainer = new FakeHttp()
+                .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":7,\"status\":\"RUNNING\"}"))
+                .route("/runs/7", r -> polls.incrementAndGet() == 1
+                        ? new FakeHttp.Reply(200, """
+                                {"runId":7,"status":"RUNNING","log":["Looking for images in 'daisy'",
+                                "Step 0: Train accuracy = 40.0%"]}""")
+                        : new FakeHttp.Reply(200, """
+                                {"runId":7,"status":"SUCCEEDED","log":["Looking for images in 'daisy'",
+                                "Step 0: Train accuracy = 40.0%","Step 99: Train accuracy = 90.0%"],
+                                "modelVersion":3,"testAccuracy":0.859,"testCount":78,"message":null}"""))) {
+            TestConsole console = new TestConsole(root);
+            int status = Main.run(new String[] {"train", "--wait", "--trainer", trainer.url()}, console.context);
+
+            assertThat(status).as(console.err()).isZero();
+            assertThat(console.out()).isEqualTo(String.join(System.lineSeparator(),
+                    "Started training run 7 (RUNNING)",
+                    "Looking for images in 'daisy'",
+                    "Step 0: Train accuracy = 40.0%",
+                    "Step 99: Train accuracy = 90.0%",
+                    "Final test accuracy = 85.9% (N=78)",
+                    "Published model version 3", ""));
+            assertThat(trainer.requests.get(0).method()).isEqualTo("POST");
+        }
+    }
+
+    @Test
+    void trainFollowsTheRunInProgressAndFailsWithItsMessage() throws Exception {
+        try (FakeHttp trainer = new FakeHttp()
+                .route("/train", r -> new FakeHttp.Reply(409, "{\"message\":\"Run 4 is in progress\",\"runId\":4}"))
+                .route("/runs/4", r -> new FakeHttp.Reply(200,
+                        "{\"runId\":4,\"status\":\"FAILED\",\"log\":[],\"message\":\"out of memory\"}"))) {
+            TestConsole console = new TestConsole(root);
+            int status = Main.run(new String[] {"train", "--wait", "--trainer", trainer.url()}, console.context);
+
+            assertThat(status).isEqualTo(1);
+            assertThat(console.out()).contains("following run 4");
+            assertThat(console.err()).contains("Training run 4 failed: out of memory");
+        }
+    }
+
+    @Test
+    void trainPrintsWhyTheTrainerRefuses() throws Exception {
+        try (FakeHttp trainer = new FakeHttp().route("/train", r -> new FakeHttp.Reply(422,
+                "{\"message\":\"Only one class (daisy): need at least 2\"}"))) {
+            TestConsole console = new TestConsole(root);
+            int status = Main.run(new String[] {"train", "--trainer", trainer.url() + "/"}, console.context);
+
+            assertThat(status).isEqualTo(1);
+            assertThat(console.err()).contains("Only one class (daisy): need at least 2");
+        }
+    }
+
+    @Test
+    void trainWithoutWaitOnlyStartsTheRun() throws Exception {
+        try (FakeHttp trainer = new FakeHttp()
+                .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":1,\"status\":\"QUEUED\"}"))) {
+            TestConsole console = new TestConsole(root);
+            assertThat(Main.run(new String[] {"train", "--trainer", trainer.url()}, console.context)).isZero();
+            assertThat(console.out()).contains("Started training run 1 (QUEUED)").contains("train --wait");
+        }
+    }
+
+    @Test
+    void classifyPostsTheBytesAndPrintsLikeLabelImage() throws Exception {
+        Path image = root.resolve("flower.PNG");
+        Files.write(image, new byte[] {9, 8, 7});
+        try (FakeHttp classifier = new FakeHttp().route("/classify", r -> new FakeHttp.Reply(200, """
+                {"modelVersion":3,"architecture":"mobilenet_0.25_128","predictions":[
+                {"label":"daisy","score":0.99071},{"label":"roses","score":0.00929}]}"""))) {
+            TestConsole console = new TestConsole(root);
+            int status = Main.run(new String[] {"classify", "flower.PNG", "--top-k", "2", "--classifier",
+                    classifier.url()}, console.context);
+
+            assertThat(status).as(console.err()).isZero();
+            assertThat(console.out()).isEqualTo(String.join(System.lineSeparator(),
+                    "flower.PNG (model version 3, mobilenet_0.25_128):",
+                    "daisy (score = 0.99071)",
+                    "roses (score = 0.00929)", ""));
+            FakeHttp.Request request = classifier.requests.get(0);
+            assertThat(request.method()).isEqualTo("POST");
+            assertThat(request.pathAndQuery()).isEqualTo("/classify?top_k=2");
+            assertThat(request.contentType()).isEqualTo("image/png");
+            assertThat(request.body()).containsExactly(9, 8, 7);
+        }
+    }
+
+    @Test
+    void classifyExplainsAMissingModel() throws Exception {
+        Files.write(root.resolve("a.jpg"), new byte[] {1});
+        try (FakeHttp classifier = new FakeHttp().route("/classify",
+                r -> new FakeHttp.Reply(503, "{\"message\":\"No model has been published yet\"}"))) {
+            TestConsole console = new TestConsole(root);
+            int status = Main.run(new String[] {"classify", "a.jpg", "missing.jpg", "--classifier", classifier.url()},
+                    console.context);
+
+            assertThat(status).isEqualTo(1);
+            assertThat(console.err()).contains("a.jpg: the classifier replied HTTP 503: No model has been published yet")
+                    .contains("./retrain train --wait")
+                    .contains("missing.jpg: cannot read it");
+        }
+    }
+
+    @Test
+    void saysWhatToDoWhenNothingAnswers() {
+        TestConsole console = new TestConsole(root);
+        int status = Main.run(new String[] {"train", "--trainer", "http://127.0.0.1:1"}, console.context);
+        assertThat(status).isEqualTo(1);
+        assertThat(console.err()).contains("Nothing answers at http://127.0.0.1:1/train").contains("./retrain up");
+    }
+}

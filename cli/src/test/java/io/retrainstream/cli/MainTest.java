@@ -1,0 +1,79 @@
+package io.retrainstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void noArgumentsPrintsUsageAndFails() {
+        TestConsole console = new TestConsole(root);
+        assertThat(Main.run(new String[0], console.context)).isEqualTo(2);
+        assertThat(console.err()).contains("Usage: ./retrain COMMAND").contains("publish").contains("demo");
+    }
+
+    @Test
+    void helpSucceeds() {
+        TestConsole console = new TestConsole(root);
+        assertThat(Main.run(new String[] {"--help"}, console.context)).isZero();
+        assertThat(console.out()).contains("architectures");
+        TestConsole command = new TestConsole(root);
+        assertThat(Main.run(new String[] {"publish", "--help"}, command.context)).isZero();
+        assertThat(command.out()).contains("Usage: ./retrain publish --image-dir DIR");
+    }
+
+    @Test
+    void unknownCommandOrOptionFailsWithUsage() {
+        TestConsole console = new TestConsole(root);
+        assertThat(Main.run(new String[] {"retrain"}, console.context)).isEqualTo(2);
+        assertThat(console.err()).contains("Unknown command 'retrain'");
+        TestConsole option = new TestConsole(root);
+        assertThat(Main.run(new String[] {"train", "--fast"}, option.context)).isEqualTo(2);
+        assertThat(option.err()).contains("retrain train: Unknown option '--fast'").contains("Usage: ./retrain train");
+    }
+
+    @Test
+    void missingRequiredOptionIsAUsageError() {
+        TestConsole console = new TestConsole(root);
+        assertThat(Main.run(new String[] {"publish"}, console.context)).isEqualTo(2);
+        assertThat(console.err()).contains("--image-dir is required");
+        TestConsole classify = new TestConsole(root);
+        assertThat(Main.run(new String[] {"classify"}, classify.context)).isEqualTo(2);
+    }
+
+    @Test
+    void userErrorsSayWhatToDo() {
+        TestConsole console = new TestConsole(root);
+        assertThat(Main.run(new String[] {"up", "--architecture", "inception_v3"}, console.context)).isEqualTo(1);
+        assertThat(console.err()).contains("Unknown architecture 'inception_v3'").contains("mobilenet_0.25_128");
+        TestConsole ports = new TestConsole(root);
+        assertThat(Main.run(new String[] {"up", "--trainer-port", "9092"}, ports.context)).isEqualTo(2);
+        assertThat(ports.err()).contains("ports must all differ");
+    }
+
+    @Test
+    void statusAndDownWithNothingRunning() {
+        TestConsole status = new TestConsole(root);
+        assertThat(Main.run(new String[] {"status"}, status.context)).isEqualTo(1);
+        assertThat(status.out()).contains("Nothing is running");
+        TestConsole down = new TestConsole(root);
+        assertThat(Main.run(new String[] {"down"}, down.context)).isZero();
+        assertThat(down.out()).contains("Nothing is running");
+    }
+
+    @Test
+    void relativePathsResolveAgainstTheCallersFolder() {
+        Workspace workspace = new Workspace(root, root.resolve("somewhere"));
+        assertThat(workspace.userPath("photos")).isEqualTo(root.resolve("somewhere/photos"));
+        assertThat(workspace.userPath("/abs/photos")).isEqualTo(Path.of("/abs/photos"));
+        assertThat(workspace.stateFile()).isEqualTo(root.resolve(".retrain/state.json"));
+        assertThat(workspace.logFile("kafka")).isEqualTo(root.resolve(".retrain/logs/kafka.log"));
+    }
+}

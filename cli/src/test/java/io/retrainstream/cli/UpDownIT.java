@@ -1,0 +1,148 @@
+package io.retrainstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code up}, {@code status}, {@code publish} and {@code down} on a temporary workspace: the real Kafka broker process
+ * launched from {@code target/lib} as {@code ./retrain up} does, and {@link FakeService} jars in place of the three
+ * Quarkus services. Runs after {@code package}, when {@code target/lib} exists.
+ */
+class UpDownIT {
+
+    /** Below target/ rather than a @TempDir, which warns about the symbolic link to target/lib. */
+    private final Path root = Path.of("target", "up-down-it").toAbsolutePath();
+
+    private Workspace workspace;
+
+    @BeforeEach
+    void workspace() throws IOException {
+        DownCommand.deleteTree(root);
+        Path lib = Path.of(System.getProperty("retrain.cli.lib", "target/lib")).toAbsolutePath();
+        assertThat(lib.resolve("kafka_2.13-" + org.apache.kafka.common.utils.AppInfoParser.getVersion() + ".jar"))
+                .exists();
+        Files.createDirectories(root.resolve("cli/target"));
+        Files.createSymbolicLink(root.resolve("cli/target/lib"), lib);
+        for (Service service : Service.values()) {
+            writeFakeServiceJar(root.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar"));
+        }
+        workspace = new Workspace(root, root);
+    }
+
+    @AfterEach
+    void stopEverything() {
+        Main.run(new String[] {"down"}, new TestConsole(workspace).context);
+    }
+
+    @Test
+    void upStartsKafkaAndTheServicesAndDownStopsThem() throws Exception {
+        int kafkaPort = freePortPair();
+        int classifierPort = freePort();
+        int extractorPort = freePort();
+        int trainerPort = freePort();
+        TestConsole up = new TestConsole(workspace);
+        int status = Main.run(new String[] {"up", "--kafka-port", Integer.toString(kafkaPort),
+                "--classifier-port", Integer.toString(classifierPort), "--extractor-port",
+                Integer.toString(extractorPort), "--trainer-port", Integer.toString(trainerPort),
+                "--quiet-period", "7", "--timeout", "60"}, up.context);
+
+        assertThat(status).as(up.err()).isZero();
+        assertThat(up.out()).contains("http://localhost:" + classifierPort + "/classify")
+                .contains("localhost:" + kafkaPort);
+        String bootstrap = "localhost:" + kafkaPort;
+        assertThat(Broker.isReachable(bootstrap, Duration.ofSeconds(10))).isTrue();
+        State state = State.load(workspace).orElseThrow();
+        assertThat(state.pids()).containsOnlyKeys("kafka", "extractor", "trainer", "classifier");
+        assertThat(state.alivePids()).hasSize(4);
+        assertThat(workspace.pidFile("kafka")).exists();
+        assertThat(workspace.logFile("kafka")).content().contains("Kafka Server started");
+
+        String trainerEnv = Files.readString(root.resolve("fake-" + trainerPort + ".env"));
+        assertThat(trainerEnv).contains("KAFKA_BOOTSTRAP_SERVERS=" + bootstrap)
+                .contains("RETRAIN_ARCHITECTURE=mobilenet_0.25_128")
+                .contains("TRAINER_QUIET_PERIOD=7s")
+                .contains("TF_CPP_MIN_LOG_LEVEL=2")
+                .contains("javacpp.cachedir=" + System.getProperty("user.home") + "/.cache/retrain-stream/javacpp");
+        assertThat(Files.readString(root.resolve("fake-" + extractorPort + ".env")))
+                .contains("TRAINER_QUIET_PERIOD=null");
+
+        TestConsole again = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"up"}, again.context)).isEqualTo(1);
+        assertThat(again.err()).contains("already running").contains("./retrain down");
+
+        TestConsole statusConsole = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"status"}, statusConsole.context)).as(statusConsole.out()).isZero();
+        assertThat(statusConsole.out()).containsPattern("kafka\\s+\\d+\\s+yes\\s+" + kafkaPort + "\\s+UP")
+                .containsPattern("classifier\\s+\\d+\\s+yes\\s+" + classifierPort + "\\s+UP");
+
+        Path photo = root.resolve("photos/daisy/1.jpg");
+        Files.createDirectories(photo.getParent());
+        Files.write(photo, new byte[] {1, 2, 3});
+        TestConsole publish = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"publish", "--image-dir", "photos"}, publish.context))
+                .as(publish.err()).isZero();
+        assertThat(publish.err()).contains("on Kafka at " + bootstrap);
+
+        TestConsole down = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"down"}, down.context)).isZero();
+        assertThat(down.out()).contains("Stopped kafka").contains("Stopped trainer");
+        for (long pid : state.pids().values()) {
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("pid " + pid).isNotEqualTo(
+                    java.util.Optional.of(true));
+        }
+        assertThat(workspace.stateFile()).doesNotExist();
+        assertThat(workspace.pidFile("kafka")).doesNotExist();
+        assertThat(workspace.kafkaDir().resolve("data/meta.properties")).exists();
+
+        TestConsole purge = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"down", "--purge"}, purge.context)).isZero();
+        assertThat(workspace.kafkaDir()).doesNotExist();
+    }
+
+    private static void writeFakeServiceJar(Path jar) throws IOException {
+        Files.createDirectories(jar.getParent());
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, FakeService.class.getName());
+        String entry = FakeService.class.getName().replace('.', '/') + ".class";
+        try (OutputStream file = Files.newOutputStream(jar);
+                JarOutputStream out = new JarOutputStream(file, manifest);
+                InputStream in = FakeService.class.getClassLoader().getResourceAsStream(entry)) {
+            out.putNextEntry(new JarEntry(entry));
+            in.transferTo(out);
+            out.closeEntry();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** A free port whose successor (the controller's port) is free too. */
+    private static int freePortPair() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            int port = freePort();
+            if (port < 65535 && Processes.isPortFree(port + 1)) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("No two free consecutive ports");
+    }
+}
