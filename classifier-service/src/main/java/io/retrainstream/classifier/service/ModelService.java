@@ -1,14 +1,8 @@
 package io.retrainstream.classifier.service;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-
-import javax.imageio.ImageIO;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -21,6 +15,7 @@ import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.tf.WarmUpImage;
 
 /**
  * Loads published models: builds and warms the new inference graph off to the side, then swaps it in. A model that
@@ -32,7 +27,6 @@ public class ModelService {
     private final ModelHolder holder;
     private final ClassifierConfig config;
     private final MeterRegistry registry;
-    private final byte[] warmUpImage = warmUpImage();
 
     public ModelService(ModelHolder holder, ClassifierConfig config, MeterRegistry registry) {
         this.holder = holder;
@@ -70,22 +64,11 @@ public class ModelService {
                     e.getMessage(), holder.current().map(m -> "version " + m.model().version()).orElse("nothing"));
             return false;
         }
-        serving.classify(warmUpImage);
+        serving.classify(WarmUpImage.png());
         holder.swap(serving);
         registry.counter("classifier.models", "outcome", "loaded").increment();
         Log.infof("Serving model version %d (%s, %d classes %s) after %d ms to load and warm up", model.version(),
                 model.architecture(), model.labels().size(), model.labels(), (System.nanoTime() - start) / 1_000_000);
         return true;
-    }
-
-    /** A small PNG run once through each new graph before it serves, so its first request is not slow. */
-    private static byte[] warmUpImage() {
-        BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
-        try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
-            ImageIO.write(image, "png", out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -34,6 +34,14 @@ public final class FeatureExtractor implements AutoCloseable {
         }
     }
 
+    /** Runs every batch size once, so that no real batch pays for TensorFlow's first-run graph optimisation. */
+    public void warmUp() {
+        byte[] image = WarmUpImage.png();
+        for (int batch : features.batchSizes()) {
+            runBatch(java.util.Collections.nCopies(batch, image));
+        }
+    }
+
     public Architecture architecture() {
         return features.architecture();
     }

@@ -26,7 +26,8 @@ public class BottleneckModel {
         graphFile = ModelFiles.locateGraph(architecture, config.modelDir());
         long start = System.nanoTime();
         extractor = new FeatureExtractor(architecture, graphFile, config.extractor().maxBatch());
-        Log.infof("Loaded %s from %s in %d ms (batches of up to %d images per run)", architecture.name(), graphFile,
+        extractor.warmUp();
+        Log.infof("Loaded and warmed up %s from %s in %d ms (batches of up to %d images per run)", architecture.name(), graphFile,
                 (System.nanoTime() - start) / 1_000_000, extractor.maxBatch());
     }
 
