@@ -82,7 +82,7 @@ class ClassifierServiceTest {
         assertThat(predictions).hasSize(2);
 
         // The same scores as the head computed by hand on the extractor's bottleneck of the same image.
-        float[] expected = softmax(extractor.extract(daisy), model);
+        float[] expected = softmax(extractor.extract(daisy).bottleneck(), model);
         int best = argMax(expected);
         assertThat(predictions.get(0).get("label")).isEqualTo(LABELS.get(best));
         assertThat(((Number) predictions.get(0).get("score")).floatValue())
@@ -115,7 +115,7 @@ class ClassifierServiceTest {
         var broker = KafkaBrokerResource.broker();
         broker.produce(Topics.MODELS, "junk", "not a model".getBytes(), Map.of());
         ModelPublished good = model(1, new Random(2));
-        ModelPublished unavailable = new ModelPublished(5, "mobilenet_1.0_224", good.labels(), good.bottleneckSize(),
+        ModelPublished unavailable = new ModelPublished(5, "mobilenet_1.0_224", null, good.labels(), good.bottleneckSize(),
                 good.weights(), good.biases(), good.metrics(), System.currentTimeMillis());
         broker.produce(Topics.MODELS, unavailable.key(), unavailable.encode(), Map.of());
         ModelPublished newer = model(6, new Random(3));
@@ -124,7 +124,7 @@ class ClassifierServiceTest {
 
         ModelPublished stale = model(3, new Random(4));
         broker.produce(Topics.MODELS, stale.key(), stale.encode(), Map.of());
-        ModelPublished unavailableNewest = new ModelPublished(7, "mobilenet_1.0_224", good.labels(),
+        ModelPublished unavailableNewest = new ModelPublished(7, "mobilenet_1.0_224", null, good.labels(),
                 good.bottleneckSize(), good.weights(), good.biases(), good.metrics(), System.currentTimeMillis());
         broker.produce(Topics.MODELS, unavailableNewest.key(), unavailableNewest.encode(), Map.of());
         broker.consume(Topics.MODELS, 6, TIMEOUT);
@@ -153,7 +153,7 @@ class ClassifierServiceTest {
         }
         float[] biases = {0.1f, -0.2f, 0.05f};
         ModelMetrics metrics = new ModelMetrics(version, 10, 0.01, 30, 1, 1, 10, 1, 10, 5, "test");
-        return new ModelPublished(version, ARCHITECTURE, LABELS, size, weights, biases, metrics,
+        return new ModelPublished(version, ARCHITECTURE, null, LABELS, size, weights, biases, metrics,
                 System.currentTimeMillis());
     }
 

@@ -55,6 +55,7 @@ class ExtractorPipelineTest {
         assertThat(bottlenecks).extracting(BottleneckComputed::label).containsExactly("daisy", "roses", "daisy");
         assertThat(bottlenecks).allSatisfy(b -> {
             assertThat(b.vector()).hasSize(1001);
+            assertThat(b.pooled()).hasSize(256);
             assertThat(b.architecture()).isEqualTo("mobilenet_0.25_128");
             assertThat(b.contentHash()).hasSize(64);
         });

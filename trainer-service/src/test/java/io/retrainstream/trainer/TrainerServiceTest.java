@@ -110,7 +110,8 @@ class TrainerServiceTest {
             vector[classIndex * 5] += 2f;
             String fileName = label + "_" + i + ".jpg";
             BottleneckComputed event = new BottleneckComputed(label + "/" + i, label, fileName, ARCHITECTURE,
-                    "hash-" + label + i, System.currentTimeMillis(), System.currentTimeMillis(), vector);
+                    "hash-" + label + i, System.currentTimeMillis(), System.currentTimeMillis(), vector,
+                    new float[] {classIndex});
             broker.produce(Topics.BOTTLENECKS, event.imageId(), event.encode(), Map.of());
         }
     }

@@ -15,6 +15,7 @@ import org.tensorflow.types.TFloat32;
 
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.tf.FeatureGraph;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.common.tf.ImageFeed;
@@ -37,16 +38,17 @@ public final class ServingModel {
 
     public ServingModel(ModelPublished model, Path graphFile) {
         Architecture architecture = Architecture.of(model.architecture());
-        if (architecture.bottleneckSize() != model.bottleneckSize()) {
-            throw new IllegalArgumentException("Model " + model.version() + " has bottleneck size "
-                    + model.bottleneckSize() + " but " + architecture.name() + " gives "
-                    + architecture.bottleneckSize());
+        FeatureLayer layer = model.featureLayer();
+        if (architecture.size(layer) != model.bottleneckSize()) {
+            throw new IllegalArgumentException("Model " + model.version() + " takes " + model.bottleneckSize()
+                    + " inputs but the " + layer.id() + " layer of " + architecture.name() + " has "
+                    + architecture.size(layer));
         }
         this.model = model;
         graph = new Graph();
         try {
             FeatureGraph features = FeatureGraph.build(graph, architecture, graphFile, 1);
-            scores = SoftmaxHead.addInference(Ops.create(graph), features.bottleneck(1), model.weights(),
+            scores = SoftmaxHead.addInference(Ops.create(graph), features.features(layer, 1), model.weights(),
                     model.biases(), SoftmaxHead.FINAL_TENSOR_NAME);
             session = new Session(graph);
         } catch (RuntimeException e) {

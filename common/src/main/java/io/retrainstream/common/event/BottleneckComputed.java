@@ -2,6 +2,8 @@ package io.retrainstream.common.event;
 
 import java.util.Objects;
 
+import io.retrainstream.common.model.FeatureLayer;
+
 /**
  * Published on {@code bottlenecks} by the extractor, one per image event, keyed by image id.
  *
@@ -12,10 +14,11 @@ import java.util.Objects;
  * @param contentHash  SHA-256 (hex) of the image bytes
  * @param imageTime    time of the image event (epoch ms)
  * @param computedAt   time the vector was computed (epoch ms)
- * @param vector       the bottleneck values
+ * @param vector       {@code retrain.py}'s bottleneck values
+ * @param pooled       the pooled features before the CNN's own classifier (empty when not computed)
  */
 public record BottleneckComputed(String imageId, String label, String fileName, String architecture,
-        String contentHash, long imageTime, long computedAt, float[] vector) {
+        String contentHash, long imageTime, long computedAt, float[] vector, float[] pooled) {
 
     static final byte TYPE = 'B';
 
@@ -25,11 +28,20 @@ public record BottleneckComputed(String imageId, String label, String fileName, 
         Objects.requireNonNull(fileName, "fileName");
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(vector, "vector");
+        pooled = pooled == null ? new float[0] : pooled;
+    }
+
+    /** The vector of one feature layer; empty when the event does not carry it. */
+    public float[] features(FeatureLayer layer) {
+        return layer == FeatureLayer.POOLED ? pooled : vector;
     }
 
     public byte[] encode() {
-        return EventFrame.write(TYPE,
-                new Metadata(imageId, label, fileName, architecture, contentHash, imageTime, computedAt), vector);
+        float[] floats = new float[vector.length + pooled.length];
+        System.arraycopy(vector, 0, floats, 0, vector.length);
+        System.arraycopy(pooled, 0, floats, vector.length, pooled.length);
+        return EventFrame.write(TYPE, new Metadata(imageId, label, fileName, architecture, contentHash, imageTime,
+                computedAt, pooled.length), floats);
     }
 
     public static BottleneckComputed decode(byte[] bytes) {
@@ -38,14 +50,21 @@ public record BottleneckComputed(String imageId, String label, String fileName, 
         if (m.imageId() == null || m.label() == null || m.fileName() == null || m.architecture() == null) {
             throw new MalformedEventException("bottleneck event lacks imageId, label, fileName or architecture");
         }
-        if (decoded.floats().length == 0) {
+        float[] floats = decoded.floats();
+        if (floats.length == 0) {
             throw new MalformedEventException("bottleneck event for " + m.imageId() + " has an empty vector");
         }
+        if (m.pooledSize() < 0 || m.pooledSize() >= floats.length) {
+            throw new MalformedEventException("bottleneck event for " + m.imageId() + " has " + floats.length
+                    + " values, too few for a vector and " + m.pooledSize() + " pooled features");
+        }
+        int vectorSize = floats.length - m.pooledSize();
         return new BottleneckComputed(m.imageId(), m.label(), m.fileName(), m.architecture(), m.contentHash(),
-                m.imageTime(), m.computedAt(), decoded.floats());
+                m.imageTime(), m.computedAt(), java.util.Arrays.copyOfRange(floats, 0, vectorSize),
+                java.util.Arrays.copyOfRange(floats, vectorSize, floats.length));
     }
 
     record Metadata(String imageId, String label, String fileName, String architecture, String contentHash,
-            long imageTime, long computedAt) {
+            long imageTime, long computedAt, int pooledSize) {
     }
 }

@@ -3,11 +3,14 @@ package io.retrainstream.common.event;
 import java.util.List;
 import java.util.Objects;
 
+import io.retrainstream.common.model.FeatureLayer;
+
 /**
  * Published on {@code models} by the trainer after each finished run, keyed by version.
  *
  * @param version        monotonically increasing model version
  * @param architecture   the feature extractor whose bottlenecks the head was trained on
+ * @param feature        the CNN layer the head takes as input ({@link FeatureLayer#id()})
  * @param labels         class labels in class-index order
  * @param bottleneckSize rows of {@code weights}
  * @param weights        head weights, row-major {@code [bottleneckSize][labels.size()]}
@@ -15,13 +18,15 @@ import java.util.Objects;
  * @param metrics        how the model was trained and how well it does
  * @param publishedAt    epoch ms
  */
-public record ModelPublished(long version, String architecture, List<String> labels, int bottleneckSize,
+public record ModelPublished(long version, String architecture, String feature, List<String> labels,
+        int bottleneckSize,
         float[] weights, float[] biases, ModelMetrics metrics, long publishedAt) {
 
     static final byte TYPE = 'M';
 
     public ModelPublished {
         Objects.requireNonNull(architecture, "architecture");
+        feature = FeatureLayer.of(feature).id();
         labels = List.copyOf(labels);
         if (weights.length != (long) bottleneckSize * labels.size() || biases.length != labels.size()) {
             throw new IllegalArgumentException("weights " + weights.length + " and biases " + biases.length
@@ -33,7 +38,7 @@ public record ModelPublished(long version, String architecture, List<String> lab
         float[] floats = new float[weights.length + biases.length];
         System.arraycopy(weights, 0, floats, 0, weights.length);
         System.arraycopy(biases, 0, floats, weights.length, biases.length);
-        return EventFrame.write(TYPE, new Metadata(version, architecture, labels, bottleneckSize, metrics,
+        return EventFrame.write(TYPE, new Metadata(version, architecture, feature, labels, bottleneckSize, metrics,
                 publishedAt), floats);
     }
 
@@ -56,8 +61,14 @@ public record ModelPublished(long version, String architecture, List<String> lab
         float[] biases = new float[classes];
         System.arraycopy(decoded.floats(), 0, weights, 0, weights.length);
         System.arraycopy(decoded.floats(), weights.length, biases, 0, classes);
-        return new ModelPublished(m.version(), m.architecture(), m.labels(), m.bottleneckSize(), weights, biases,
-                m.metrics(), m.publishedAt());
+        FeatureLayer feature;
+        try {
+            feature = FeatureLayer.of(m.feature());
+        } catch (IllegalArgumentException e) {
+            throw new MalformedEventException("model " + m.version() + ": " + e.getMessage());
+        }
+        return new ModelPublished(m.version(), m.architecture(), feature.id(), m.labels(), m.bottleneckSize(),
+                weights, biases, m.metrics(), m.publishedAt());
     }
 
     /** The record key on {@code models}: the version, zero-padded so keys sort like versions. */
@@ -65,7 +76,12 @@ public record ModelPublished(long version, String architecture, List<String> lab
         return String.format("%012d", version);
     }
 
-    record Metadata(long version, String architecture, List<String> labels, int bottleneckSize,
+    /** The CNN layer the head takes as input. */
+    public FeatureLayer featureLayer() {
+        return FeatureLayer.of(feature);
+    }
+
+    record Metadata(long version, String architecture, String feature, List<String> labels, int bottleneckSize,
             ModelMetrics metrics, long publishedAt) {
     }
 }

@@ -18,12 +18,15 @@ import java.util.regex.Pattern;
  * @param inputTensor      the float image input, {@code [1, S, S, 3]} in the file
  * @param bottleneckTensor the tensor whose values are the bottleneck
  * @param bottleneckSize   length of the bottleneck vector
+ * @param pooledTensor     the pooled image features before the classifier (for MobileNet the average pool)
+ * @param pooledSize       length of the pooled feature vector
  * @param inputSize        S, the square input size
  * @param inputMean        subtracted from each pixel value
  * @param inputStd         each pixel value is divided by this after the mean is subtracted
  */
 public record Architecture(String name, String folder, String graphFile, String downloadUrl, String inputTensor,
-        String bottleneckTensor, int bottleneckSize, int inputSize, float inputMean, float inputStd) {
+        String bottleneckTensor, int bottleneckSize, String pooledTensor, int pooledSize, int inputSize,
+        float inputMean, float inputStd) {
 
     public static final String DEFAULT = "mobilenet_0.25_128";
 
@@ -46,7 +49,8 @@ public record Architecture(String name, String folder, String graphFile, String 
         String folder = "mobilenet_v1_" + width + "_" + size;
         return new Architecture(normalized, folder, quantized ? "quantized_graph.pb" : "frozen_graph.pb",
                 "http://download.tensorflow.org/models/" + folder + "_frozen.tgz", "input",
-                "MobilenetV1/Predictions/Reshape", 1001, Integer.parseInt(size), 127.5f, 127.5f);
+                "MobilenetV1/Predictions/Reshape", 1001, "MobilenetV1/Logits/AvgPool_1a/AvgPool",
+                Math.round(1024 * Float.parseFloat(width)), Integer.parseInt(size), 127.5f, 127.5f);
     }
 
     /** Every name {@link #of} accepts. */
@@ -59,6 +63,15 @@ public record Architecture(String name, String folder, String graphFile, String 
             }
         }
         return names;
+    }
+
+    /** The tensor and length of one of the feature layers. */
+    public String tensor(FeatureLayer layer) {
+        return layer == FeatureLayer.POOLED ? pooledTensor : bottleneckTensor;
+    }
+
+    public int size(FeatureLayer layer) {
+        return layer == FeatureLayer.POOLED ? pooledSize : bottleneckSize;
     }
 
     /** Where the graph sits below a model dir in {@code retrain.py}'s download layout. */

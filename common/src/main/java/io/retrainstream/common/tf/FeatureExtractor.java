@@ -50,43 +50,55 @@ public final class FeatureExtractor implements AutoCloseable {
         return features.maxBatch();
     }
 
+    /** Both feature layers of one image: {@code retrain.py}'s bottleneck and the pooled features. */
+    public record Features(float[] bottleneck, float[] pooled) {
+    }
+
     /**
-     * The bottlenecks of {@code images}, in order. Throws {@link ImageDecodeException} when any image cannot be
+     * The features of {@code images}, in order. Throws {@link ImageDecodeException} when any image cannot be
      * decoded; callers that need to know which one run the images one by one.
      */
-    public float[][] extract(List<byte[]> images) {
-        List<float[]> out = new ArrayList<>(images.size());
+    public List<Features> extract(List<byte[]> images) {
+        List<Features> out = new ArrayList<>(images.size());
         for (int start = 0; start < images.size(); start += maxBatch()) {
-            List<byte[]> chunk = images.subList(start, Math.min(images.size(), start + maxBatch()));
-            out.addAll(List.of(runBatch(chunk)));
+            out.addAll(runBatch(images.subList(start, Math.min(images.size(), start + maxBatch()))));
         }
-        return out.toArray(new float[0][]);
+        return out;
     }
 
-    public float[] extract(byte[] image) {
-        return runBatch(List.of(image))[0];
+    public Features extract(byte[] image) {
+        return runBatch(List.of(image)).get(0);
     }
 
-    private float[][] runBatch(List<byte[]> images) {
+    private List<Features> runBatch(List<byte[]> images) {
         for (byte[] image : images) {
             ImageFormats.require(image);
         }
         int batch = features.batchFor(images.size());
-        int size = architecture().bottleneckSize();
         try (ImageFeed feed = new ImageFeed(images, batch);
-                Result result = feed.feed(session.runner()).fetch(features.bottleneck(batch)).run()) {
-            TFloat32 values = (TFloat32) result.get(0);
-            float[] flat = new float[batch * size];
-            values.copyTo(DataBuffers.of(flat, false, false));
-            float[][] vectors = new float[images.size()][];
+                Result result = feed.feed(session.runner()).fetch(features.bottleneck(batch))
+                        .fetch(features.pooled(batch)).run()) {
+            float[][] bottlenecks = rows((TFloat32) result.get(0), images.size(), architecture().bottleneckSize());
+            float[][] pooled = rows((TFloat32) result.get(1), images.size(), architecture().pooledSize());
+            List<Features> out = new ArrayList<>(images.size());
             for (int i = 0; i < images.size(); i++) {
-                vectors[i] = new float[size];
-                System.arraycopy(flat, i * size, vectors[i], 0, size);
+                out.add(new Features(bottlenecks[i], pooled[i]));
             }
-            return vectors;
+            return out;
         } catch (TFInvalidArgumentException e) {
             throw new ImageDecodeException("TensorFlow cannot decode the image: " + firstLine(e.getMessage()), e);
         }
+    }
+
+    /** The first {@code count} rows of a {@code [batch, size]} tensor. */
+    private static float[][] rows(TFloat32 values, int count, int size) {
+        float[] flat = new float[(int) values.size()];
+        values.copyTo(DataBuffers.of(flat, false, false));
+        float[][] rows = new float[count][];
+        for (int i = 0; i < count; i++) {
+            rows[i] = java.util.Arrays.copyOfRange(flat, i * size, (i + 1) * size);
+        }
+        return rows;
     }
 
     static String firstLine(String message) {

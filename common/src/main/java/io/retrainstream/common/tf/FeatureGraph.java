@@ -18,6 +18,7 @@ import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
 
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
 
 /**
  * The one preprocessing and feature-extraction graph every service uses: for each image an encoded-bytes input
@@ -37,6 +38,7 @@ public final class FeatureGraph {
 
     private final Architecture architecture;
     private final TreeMap<Integer, Output<TFloat32>> bottlenecks = new TreeMap<>();
+    private final TreeMap<Integer, Output<TFloat32>> pooled = new TreeMap<>();
 
     private FeatureGraph(Architecture architecture) {
         this.architecture = architecture;
@@ -45,7 +47,8 @@ public final class FeatureGraph {
     /** Builds the graph into {@code graph} from the architecture's frozen GraphDef file. */
     public static FeatureGraph build(Graph graph, Architecture architecture, Path graphFile, int maxBatch) {
         GraphDef cnn = GraphDefs.read(graphFile);
-        GraphDefs.requireNodes(cnn, graphFile, architecture.inputTensor(), architecture.bottleneckTensor());
+        GraphDefs.requireNodes(cnn, graphFile, architecture.inputTensor(), architecture.bottleneckTensor(),
+                architecture.pooledTensor());
         return build(graph, architecture, cnn, maxBatch);
     }
 
@@ -79,21 +82,27 @@ public final class FeatureGraph {
             merged.mergeFrom(preprocessing.toGraphDef());
             for (int i = 0; i < sizes.size(); i++) {
                 GraphDefs.appendWithInput(merged, cnn, cnnPrefix(sizes.get(i)), architecture.inputTensor(),
-                        batchInputs.get(i), architecture.bottleneckTensor());
+                        batchInputs.get(i), List.of(architecture.bottleneckTensor(), architecture.pooledTensor()));
             }
         }
         graph.importGraphDef(merged.build());
 
         Ops tf = Ops.create(graph);
         for (int batch : sizes) {
-            @SuppressWarnings("unchecked")
-            Output<TFloat32> raw = (Output<TFloat32>) graph
-                    .outputOrThrow(cnnPrefix(batch) + architecture.bottleneckTensor());
-            Output<TFloat32> flat = tf.withSubScope("batch_" + batch).withName("bottleneck")
-                    .reshape(raw, tf.constant(new int[] {batch, architecture.bottleneckSize()})).asOutput();
-            features.bottlenecks.put(batch, flat);
+            features.bottlenecks.put(batch, flatten(graph, tf, batch, "bottleneck", architecture.bottleneckTensor(),
+                    architecture.bottleneckSize()));
+            features.pooled.put(batch, flatten(graph, tf, batch, "pooled", architecture.pooledTensor(),
+                    architecture.pooledSize()));
         }
         return features;
+    }
+
+    /** The CNN's tensor {@code name} of one batch copy, reshaped to {@code [batch, size]}. */
+    private static Output<TFloat32> flatten(Graph graph, Ops tf, int batch, String as, String name, int size) {
+        @SuppressWarnings("unchecked")
+        Output<TFloat32> raw = (Output<TFloat32>) graph.outputOrThrow(cnnPrefix(batch) + name);
+        return tf.withSubScope("batch_" + batch).withName(as).reshape(raw, tf.constant(new int[] {batch, size}))
+                .asOutput();
     }
 
     private static String cnnPrefix(int batch) {
@@ -134,7 +143,21 @@ public final class FeatureGraph {
 
     /** Bottleneck output {@code [batch, bottleneckSize]} fed by inputs {@code image_0 .. image_<batch-1>}. */
     public Output<TFloat32> bottleneck(int batch) {
-        Output<TFloat32> output = bottlenecks.get(batch);
+        return output(bottlenecks, batch);
+    }
+
+    /** Pooled feature output {@code [batch, pooledSize]} fed by inputs {@code image_0 .. image_<batch-1>}. */
+    public Output<TFloat32> pooled(int batch) {
+        return output(pooled, batch);
+    }
+
+    /** The output of one feature layer. */
+    public Output<TFloat32> features(FeatureLayer layer, int batch) {
+        return layer == FeatureLayer.POOLED ? pooled(batch) : bottleneck(batch);
+    }
+
+    private Output<TFloat32> output(TreeMap<Integer, Output<TFloat32>> outputs, int batch) {
+        Output<TFloat32> output = outputs.get(batch);
         if (output == null) {
             throw new IllegalArgumentException("No graph for batch size " + batch + "; sizes: " + bottlenecks.keySet());
         }

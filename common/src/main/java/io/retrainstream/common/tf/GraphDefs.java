@@ -57,13 +57,16 @@ public final class GraphDefs {
      * then resolves every input within one import.
      */
     public static void appendWithInput(GraphDef.Builder target, GraphDef graphDef, String prefix, String inputNode,
-            String replacement, String outputNode) {
+            String replacement, List<String> outputNodes) {
         Map<String, NodeDef> byName = new HashMap<>();
         graphDef.getNodeList().forEach(node -> byName.put(node.getName(), node));
         if (!byName.containsKey(inputNode)) {
             throw new IllegalArgumentException("The graph has no input node '" + inputNode + "'");
         }
-        Set<String> needed = ancestors(byName, outputNode);
+        Set<String> needed = new HashSet<>();
+        for (String output : outputNodes) {
+            needed.addAll(ancestors(byName, output));
+        }
         Set<String> batchShapes = fixedBatchShapes(byName, needed);
         for (NodeDef node : graphDef.getNodeList()) {
             if (node.getName().equals(inputNode) || !needed.contains(node.getName())) {

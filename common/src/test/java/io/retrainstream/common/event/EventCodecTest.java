@@ -34,7 +34,7 @@ class EventCodecTest {
         System.arraycopy(AWKWARD_FLOATS, 0, vector, 0, AWKWARD_FLOATS.length);
         return new BottleneckComputed("daisy/日本語 photo, 1.jpg", "sun flowers", "日本語 photo, 1.jpg",
                 "mobilenet_0.25_128", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                1_700_000_000_123L, 1_700_000_000_456L, vector);
+                1_700_000_000_123L, 1_700_000_000_456L, vector, java.util.Arrays.copyOf(AWKWARD_FLOATS, 256));
     }
 
     private static ModelPublished model() {
@@ -49,7 +49,7 @@ class EventCodecTest {
         float[] biases = { 0.1f, -0.2f, Float.MIN_VALUE, -0f, 1e30f };
         ModelMetrics metrics = new ModelMetrics(1_700_000_000_000L, 4000, 0.01, 600, 0.97, 0.9, 100, 0.885, 75,
                 123_456L, "sha256:abc");
-        return new ModelPublished(17, "mobilenet_0.25_128", labels, size, weights, biases, metrics,
+        return new ModelPublished(17, "mobilenet_0.25_128", "pooled", labels, size, weights, biases, metrics,
                 1_700_000_001_000L);
     }
 
@@ -108,6 +108,7 @@ class EventCodecTest {
         assertThat(decoded.imageTime()).isEqualTo(event.imageTime());
         assertThat(decoded.computedAt()).isEqualTo(event.computedAt());
         assertSameBits(decoded.vector(), event.vector());
+        assertSameBits(decoded.pooled(), event.pooled());
         // and encoding is deterministic
         assertThat(decoded.encode()).isEqualTo(event.encode());
     }
@@ -115,7 +116,7 @@ class EventCodecTest {
     @Test
     void bottleneckWithoutContentHashRoundTrips() {
         BottleneckComputed event = new BottleneckComputed("a", "b", "c.jpg", "mobilenet_0.25_128", null, 0, 0,
-                new float[] { 1f });
+                new float[] { 1f }, null);
         BottleneckComputed decoded = BottleneckComputed.decode(event.encode());
         assertThat(decoded.contentHash()).isNull();
         assertSameBits(decoded.vector(), event.vector());
@@ -127,6 +128,7 @@ class EventCodecTest {
         ModelPublished decoded = ModelPublished.decode(event.encode());
         assertThat(decoded.version()).isEqualTo(17);
         assertThat(decoded.architecture()).isEqualTo(event.architecture());
+        assertThat(decoded.feature()).isEqualTo("pooled");
         assertThat(decoded.labels()).containsExactlyElementsOf(event.labels());
         assertThat(decoded.bottleneckSize()).isEqualTo(event.bottleneckSize());
         assertThat(decoded.metrics()).isEqualTo(event.metrics());
@@ -139,7 +141,7 @@ class EventCodecTest {
 
     @Test
     void modelWithoutMetricsRoundTrips() {
-        ModelPublished event = new ModelPublished(1, "mobilenet_0.25_128", List.of("a", "b"), 2,
+        ModelPublished event = new ModelPublished(1, "mobilenet_0.25_128", null, List.of("a", "b"), 2,
                 new float[] { 1, 2, 3, 4 }, new float[] { 5, 6 }, null, 0);
         ModelPublished decoded = ModelPublished.decode(event.encode());
         assertThat(decoded.metrics()).isNull();
@@ -152,7 +154,7 @@ class EventCodecTest {
         ModelPublished m = model();
         List<String> keys = new ArrayList<>();
         for (long version : new long[] { 1, 2, 10, 100, 99_999 }) {
-            keys.add(new ModelPublished(version, m.architecture(), m.labels(), m.bottleneckSize(), m.weights(),
+            keys.add(new ModelPublished(version, m.architecture(), m.feature(), m.labels(), m.bottleneckSize(), m.weights(),
                     m.biases(), m.metrics(), m.publishedAt()).key());
         }
         assertThat(keys).isSorted();
@@ -339,9 +341,9 @@ class EventCodecTest {
 
     @Test
     void constructorsRefuseInconsistentModels() {
-        assertThatThrownBy(() -> new ModelPublished(1, "a", List.of("a", "b"), 2, new float[3], new float[2], null,
-                0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("do not fit");
-        assertThatThrownBy(() -> new BottleneckComputed(null, "l", "f", "a", null, 0, 0, new float[1]))
+        assertThatThrownBy(() -> new ModelPublished(1, "a", null, List.of("a", "b"), 2, new float[3], new float[2],
+                null, 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("do not fit");
+        assertThatThrownBy(() -> new BottleneckComputed(null, "l", "f", "a", null, 0, 0, new float[1], null))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("imageId");
     }
 
@@ -350,11 +352,11 @@ class EventCodecTest {
     @Test
     void mutatedEncodingsDecodeOrAreMalformed() {
         Random random = new Random(20_240_601L);
-        ModelPublished smallModel = new ModelPublished(5, "mobilenet_0.25_128", List.of("daisy", "roses", "tulips"),
+        ModelPublished smallModel = new ModelPublished(5, "mobilenet_0.25_128", null, List.of("daisy", "roses", "tulips"),
                 4, new float[12], new float[] { 1, 2, 3 },
                 new ModelMetrics(1, 2, 0.01, 3, 0.5, 0.5, 4, 0.5, 5, 6, "fp"), 7);
         BottleneckComputed smallBottleneck = new BottleneckComputed("roses/a.jpg", "roses", "a.jpg",
-                "mobilenet_0.25_128", "abc", 1, 2, new float[] { 0.5f, -1f, 2f });
+                "mobilenet_0.25_128", "abc", 1, 2, new float[] { 0.5f, -1f, 2f }, new float[] { 4f });
         List<byte[]> seeds = List.of(smallBottleneck.encode(), smallModel.encode(), bottleneck().encode());
         int decoded = 0;
         int malformed = 0;

@@ -25,14 +25,16 @@ class FeatureExtractorTest {
     void batchGivesTheSameBottlenecksAsOneByOne() {
         List<byte[]> images = SharedData.flowerPhotos("daisy", 3).stream().map(SharedData::read).toList();
         try (FeatureExtractor extractor = extractor("mobilenet_0.25_128", 4)) {
-            float[][] batch = extractor.extract(images);
-            assertThat(batch).hasNumberOfRows(3);
+            List<FeatureExtractor.Features> batch = extractor.extract(images);
+            assertThat(batch).hasSize(3);
             for (int i = 0; i < images.size(); i++) {
-                float[] single = extractor.extract(images.get(i));
-                assertThat(batch[i]).hasSize(1001);
-                assertThat(batch[i]).containsExactly(single, org.assertj.core.data.Offset.offset(1e-3f));
+                FeatureExtractor.Features single = extractor.extract(images.get(i));
+                assertThat(batch.get(i).bottleneck()).hasSize(1001)
+                        .containsExactly(single.bottleneck(), org.assertj.core.data.Offset.offset(1e-3f));
+                assertThat(batch.get(i).pooled()).hasSize(256)
+                        .containsExactly(single.pooled(), org.assertj.core.data.Offset.offset(1e-3f));
             }
-            assertThat(batch[0]).isNotEqualTo(batch[1]);
+            assertThat(batch.get(0).bottleneck()).isNotEqualTo(batch.get(1).bottleneck());
         }
     }
 
@@ -40,8 +42,9 @@ class FeatureExtractorTest {
     void quantizedGraphsRunToo() {
         byte[] image = SharedData.read(SharedData.flowerPhotos("roses", 1).get(0));
         try (FeatureExtractor extractor = extractor("mobilenet_0.50_224_quantized", 2)) {
-            float[] vector = extractor.extract(image);
+            float[] vector = extractor.extract(image).bottleneck();
             assertThat(vector).hasSize(1001);
+            assertThat(extractor.extract(image).pooled()).hasSize(512);
             float sum = 0;
             for (float v : vector) {
                 sum += Math.abs(v);
@@ -59,7 +62,7 @@ class FeatureExtractorTest {
                     .isInstanceOf(ImageDecodeException.class).hasMessageContaining("not a JPEG, PNG, GIF or BMP");
             assertThatThrownBy(() -> extractor.extract(List.of(good, truncated)))
                     .isInstanceOf(ImageDecodeException.class).hasMessageContaining("TensorFlow cannot decode");
-            assertThat(extractor.extract(good)).hasSize(1001);
+            assertThat(extractor.extract(good).bottleneck()).hasSize(1001);
         }
     }
 }

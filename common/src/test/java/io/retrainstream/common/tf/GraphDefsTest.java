@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 
@@ -94,12 +95,12 @@ class GraphDefsTest {
                 .addNode(NodeDef.newBuilder().setName("input").setOp("Placeholder"))
                 .addNode(NodeDef.newBuilder().setName("out").setOp("Identity").addInput("input"))
                 .build();
-        assertThatThrownBy(() -> GraphDefs.appendWithInput(GraphDef.newBuilder(), graph, "p/", "image", "x", "out"))
+        assertThatThrownBy(() -> GraphDefs.appendWithInput(GraphDef.newBuilder(), graph, "p/", "image", "x", List.of("out")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'image'");
-        assertThatThrownBy(() -> GraphDefs.appendWithInput(GraphDef.newBuilder(), graph, "p/", "input", "x", "logits"))
+        assertThatThrownBy(() -> GraphDefs.appendWithInput(GraphDef.newBuilder(), graph, "p/", "input", "x", List.of("logits")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'logits'");
         GraphDef.Builder target = GraphDef.newBuilder();
-        GraphDefs.appendWithInput(target, graph, "p/", "input", "decoded", "out");
+        GraphDefs.appendWithInput(target, graph, "p/", "input", "decoded", List.of("out"));
         assertThat(target.getNodeList()).singleElement().satisfies(node -> {
             assertThat(node.getName()).isEqualTo("p/out");
             assertThat(node.getInputList()).containsExactly("decoded");

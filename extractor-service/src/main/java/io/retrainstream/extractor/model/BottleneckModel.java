@@ -11,6 +11,7 @@ import io.quarkus.runtime.Startup;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
+import io.retrainstream.common.tf.FeatureExtractor.Features;
 import io.retrainstream.extractor.config.ExtractorConfig;
 
 /** Owns the pretrained CNN: encoded images in, bottleneck vectors out. Built once at start, then only run. */
@@ -43,8 +44,8 @@ public class BottleneckModel {
         return extractor.maxBatch();
     }
 
-    /** Bottlenecks of the images, in order; throws {@code ImageDecodeException} if any cannot be decoded. */
-    public float[][] extract(List<byte[]> images) {
+    /** Features of the images, in order; throws {@code ImageDecodeException} if any cannot be decoded. */
+    public List<Features> extract(List<byte[]> images) {
         return extractor.extract(images);
     }
 

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.retrainstream.common.Labels;
 import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.tf.FeatureExtractor.Features;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.common.tf.ImageFormats;
 import io.retrainstream.extractor.model.BottleneckModel;
@@ -107,7 +108,7 @@ public class ExtractionService {
     }
 
     /** The bottleneck of one image, or why TensorFlow could not compute it. */
-    private record Extraction(float[] vector, String failure) {
+    private record Extraction(Features vector, String failure) {
     }
 
     /**
@@ -117,7 +118,7 @@ public class ExtractionService {
     private List<Extraction> runOrIsolate(List<byte[]> images) {
         List<Extraction> extractions = new ArrayList<>(images.size());
         try {
-            for (float[] vector : cnnTimer.record(() -> model.extract(images))) {
+            for (Features vector : cnnTimer.record(() -> model.extract(images))) {
                 extractions.add(new Extraction(vector, null));
             }
         } catch (ImageDecodeException batchFailure) {
@@ -126,7 +127,7 @@ public class ExtractionService {
             extractions.clear();
             for (byte[] image : images) {
                 try {
-                    extractions.add(new Extraction(cnnTimer.record(() -> model.extract(List.of(image)))[0], null));
+                    extractions.add(new Extraction(cnnTimer.record(() -> model.extract(List.of(image))).get(0), null));
                 } catch (ImageDecodeException e) {
                     extractions.add(new Extraction(null, e.getMessage()));
                 }
@@ -141,9 +142,10 @@ public class ExtractionService {
         return new Outcome(raw, null, reason);
     }
 
-    private BottleneckComputed bottleneck(ImageEvent event, float[] vector) {
+    private BottleneckComputed bottleneck(ImageEvent event, Features features) {
         return new BottleneckComputed(event.imageId(), event.label(), event.fileName(), model.architecture().name(),
-                event.contentHash(), event.timestamp(), System.currentTimeMillis(), vector);
+                event.contentHash(), event.timestamp(), System.currentTimeMillis(), features.bottleneck(),
+                features.pooled());
     }
 
     /** Checks a record and normalises its label; the exception's message is the reason it cannot be used. */

@@ -56,7 +56,8 @@ public class BottleneckStore {
             currentArchitecture = event.architecture();
         }
         images.put(event.imageId(), new LabelledBottleneck(event.imageId(), event.label(), event.fileName(),
-                event.contentHash(), split.assign(event.fileName()), event.vector(), event.imageTime()));
+                event.contentHash(), split.assign(event.fileName()), event.vector(), event.pooled(),
+                event.imageTime()));
         generation++;
         lastChangeNanos = System.nanoTime();
         return true;

@@ -10,9 +10,10 @@ import io.retrainstream.common.DataSet;
  * @param fileName    the file name the split hashes
  * @param contentHash SHA-256 of the image bytes
  * @param dataSet     training, validation or testing
- * @param vector      the bottleneck
+ * @param vector      {@code retrain.py}'s bottleneck
+ * @param pooled      the pooled features (empty when the extractor did not send them)
  * @param imageTime   time of the image event (epoch ms)
  */
 public record LabelledBottleneck(String imageId, String label, String fileName, String contentHash, DataSet dataSet,
-        float[] vector, long imageTime) {
+        float[] vector, float[] pooled, long imageTime) {
 }

@@ -20,6 +20,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
+import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.messaging.ModelPublisher;
 import io.retrainstream.trainer.model.BottleneckStore;
@@ -124,7 +125,8 @@ public class TrainingService {
             ModelMetrics metrics = new ModelMetrics(run.runId(), params.howManyTrainingSteps(),
                     params.learningRate(), data.training().count(), head.trainAccuracy(), head.validationAccuracy(),
                     head.validationCount(), head.testAccuracy(), head.testCount(), millis, fingerprint);
-            publisher.publish(new ModelPublished(version, snapshot.architecture(), labels, data.bottleneckSize(),
+            publisher.publish(new ModelPublished(version, snapshot.architecture(), FeatureLayer.BOTTLENECK.id(),
+                    labels, data.bottleneckSize(),
                     head.weights(), head.biases(), metrics, System.currentTimeMillis()));
             versions.published(version, fingerprint);
             run.succeeded(version, head.testAccuracy(), head.testCount());

@@ -27,7 +27,7 @@ class HeadTrainerTest {
                 vector[c * 5] += 3f;
                 DataSet set = i % 20 < 14 ? DataSet.TRAINING : i % 20 < 17 ? DataSet.VALIDATION : DataSet.TESTING;
                 images.add(new LabelledBottleneck(labels[c] + "/" + i, labels[c], i + ".jpg", "h" + c + i, set,
-                        vector, 0L));
+                        vector, new float[0], 0L));
             }
         }
         return images;
