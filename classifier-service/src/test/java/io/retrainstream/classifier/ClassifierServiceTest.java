@@ -134,6 +134,49 @@ class ClassifierServiceTest {
                 .body(containsString("classifier_model_version 6.0"));
     }
 
+    @Test
+    @Order(5)
+    void concurrentRequestsAreBatchedAndEachGetsItsOwnAnswer() throws Exception {
+        List<byte[]> images = new java.util.ArrayList<>();
+        for (String label : List.of("daisy", "roses", "tulips", "sunflowers")) {
+            SharedData.flowerPhotos(label, 4).forEach(path -> images.add(SharedData.read(path)));
+        }
+        images.add("not an image at all".getBytes());
+        List<String> alone = new java.util.ArrayList<>();
+        for (byte[] image : images) {
+            var response = given().contentType("image/jpeg").body(image).post("/classify");
+            alone.add(response.statusCode() + " " + (response.statusCode() == 200
+                    ? response.jsonPath().getString("predictions[0].label") + " "
+                            + Math.round(response.jsonPath().getFloat("predictions[0].score") * 1000)
+                    : ""));
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(images.size());
+        try {
+            for (int round = 0; round < 3; round++) {
+                List<java.util.concurrent.Future<String>> together = new java.util.ArrayList<>();
+                for (byte[] image : images) {
+                    together.add(pool.submit(() -> {
+                        var response = given().contentType("image/jpeg").body(image).post("/classify");
+                        return response.statusCode() + " " + (response.statusCode() == 200
+                                ? response.jsonPath().getString("predictions[0].label") + " "
+                                        + Math.round(response.jsonPath().getFloat("predictions[0].score") * 1000)
+                                : "");
+                    }));
+                }
+                for (int i = 0; i < images.size(); i++) {
+                    assertThat(together.get(i).get()).as("image %d", i).isEqualTo(alone.get(i));
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(alone.get(alone.size() - 1)).startsWith("400");
+        String metrics = given().get("/q/metrics").asString();
+        double maxBatch = Double.parseDouble(metrics.lines().filter(l -> l.startsWith("classifier_batch_size_max"))
+                .findFirst().orElseThrow().replaceAll(".* ", ""));
+        assertThat(maxBatch).isGreaterThan(1);
+    }
+
     /** Posts a body over the limit the way a careful client does, announcing its size and awaiting 100-continue. */
     private static int postLarge(byte[] body) throws Exception {
         java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()

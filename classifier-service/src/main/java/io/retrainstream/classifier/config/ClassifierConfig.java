@@ -1,6 +1,7 @@
 package io.retrainstream.classifier.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -20,5 +21,21 @@ public interface ClassifierConfig {
         /** Predictions returned when the request gives no {@code top_k}. */
         @WithDefault("5")
         int defaultTopK();
+
+        /** Most concurrent requests classified together in one {@code Session.run}. */
+        @WithDefault("16")
+        int maxBatch();
+
+        /** How long a batch waits for more requests once it has one; 0 batches only requests already queued. */
+        @WithDefault("0ms")
+        Duration batchWait();
+
+        /** Threads running batches at once. */
+        @WithDefault("1")
+        int batchWorkers();
+
+        /** A request waiting longer than this for its turn fails with 503. */
+        @WithDefault("30s")
+        Duration requestTimeout();
     }
 }

@@ -88,6 +88,8 @@ public class ClassifyResource {
                     .orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, NO_MODEL));
         } catch (ImageDecodeException e) {
             return error(Response.Status.BAD_REQUEST, "Not a decodable image: " + e.getMessage());
+        } catch (ClassificationService.OverloadedException e) {
+            return error(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
         }
     }
 

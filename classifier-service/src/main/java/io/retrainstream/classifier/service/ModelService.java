@@ -15,7 +15,6 @@ import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelFiles;
-import io.retrainstream.common.tf.WarmUpImage;
 
 /**
  * Loads published models: builds and warms the new inference graph off to the side, then swaps it in. A model that
@@ -57,14 +56,14 @@ public class ModelService {
         ServingModel serving;
         try {
             Path graph = ModelFiles.locateGraph(Architecture.of(model.architecture()), config.modelDir());
-            serving = new ServingModel(model, graph);
+            serving = new ServingModel(model, graph, config.classifier().maxBatch());
         } catch (RuntimeException e) {
             registry.counter("classifier.models", "outcome", "refused").increment();
             Log.errorf("Refusing model version %d (%s): %s Still serving %s.", model.version(), model.architecture(),
                     e.getMessage(), holder.current().map(m -> "version " + m.model().version()).orElse("nothing"));
             return false;
         }
-        serving.classify(WarmUpImage.png());
+        serving.warmUp();
         holder.swap(serving);
         registry.counter("classifier.models", "outcome", "loaded").increment();
         Log.infof("Serving model version %d (%s, %d classes %s) after %d ms to load and warm up", model.version(),
