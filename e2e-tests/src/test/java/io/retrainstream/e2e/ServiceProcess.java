@@ -68,6 +68,24 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    String name() {
+        return name;
+    }
+
+    /** Resident memory of the process in MiB, read from /proc (Linux); -1 where that is not available. */
+    double residentMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux, or the process is gone
+        }
+        return -1;
+    }
+
     URI uri(String path) {
         return URI.create("http://localhost:" + port + path);
     }

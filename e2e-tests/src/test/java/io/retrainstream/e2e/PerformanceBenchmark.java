@@ -1,0 +1,259 @@
+package io.retrainstream.e2e;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.testing.KafkaBroker;
+import io.retrainstream.common.tf.FeatureExtractor;
+
+/**
+ * Measures the system on this machine and prints each figure next to the ceiling or reference measured in the
+ * same run: the extractor through Kafka against TensorFlow's fused batched ceiling and one image per run; the
+ * classifier's latency at 1, 8 and 32 clients; the trainer's default run; memory and start time.
+ *
+ * <p>Run with {@code ./retrain benchmark [--architecture A] [--model-dir DIR] [--image-dir DIR]}.
+ */
+public final class PerformanceBenchmark {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String[]> ROWS = new ArrayList<>();
+
+    private PerformanceBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = options(args);
+        String architectureName = options.getOrDefault("architecture", "mobilenet_0.50_224_quantized");
+        Path root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
+        Path modelDir = path(options.getOrDefault("model-dir", root.resolve("../shared/models").toString()));
+        Path imageDir = path(options.getOrDefault("image-dir",
+                root.resolve("../shared/datasets/flowers-small").toString()));
+        List<Path> photos = photos(imageDir);
+        List<byte[]> images = new ArrayList<>();
+        for (Path photo : photos) {
+            images.add(Files.readAllBytes(photo));
+        }
+        System.out.printf("Benchmark: %s, %d photos from %s, %d cores%n%n", architectureName, images.size(), imageDir,
+                Runtime.getRuntime().availableProcessors());
+
+        // Ceilings, in this JVM, before the services start.
+        Architecture architecture = Architecture.of(architectureName);
+        Path graph = ModelFiles.locateGraph(architecture, Optional.of(modelDir));
+        double oneByOne = extractorRate(architecture, graph, 1, images.subList(0, Math.min(200, images.size())));
+        double fused = extractorRate(architecture, graph, 32, images);
+
+        try (KafkaBroker broker = KafkaBroker.start()) {
+            broker.createProjectTopics();
+            Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+                    "RETRAIN_ARCHITECTURE", architectureName, "RETRAIN_MODEL_DIR", modelDir.toString(),
+                    "TRAINER_AUTO_TRAIN", "false");
+            Path logs = root.resolve("e2e-tests/target/benchmark-logs");
+            long start = System.nanoTime();
+            try (ServiceProcess extractor = ServiceProcess.start(root, "extractor-service", env, logs);
+                    ServiceProcess trainer = ServiceProcess.start(root, "trainer-service", env, logs);
+                    ServiceProcess classifier = ServiceProcess.start(root, "classifier-service", env, logs)) {
+                extractor.awaitOk("/q/health/ready", Duration.ofMinutes(3));
+                trainer.awaitOk("/q/health/ready", Duration.ofMinutes(3));
+                classifier.awaitOk("/q/health/live", Duration.ofMinutes(3));
+                double startSeconds = (System.nanoTime() - start) / 1e9;
+
+                double throughKafka = throughKafka(broker, trainer, photos, images);
+                row("extractor: images/s through Kafka (images -> bottlenecks)", throughKafka, "fused batch-32 ceiling",
+                        fused);
+                row("extractor: fused batch-32 ceiling, in process", fused, "one image per run", oneByOne);
+
+                JsonNode run = train(trainer);
+                double trainSeconds = Duration.between(java.time.Instant.parse(run.get("startedAt").asText()),
+                        java.time.Instant.parse(run.get("finishedAt").asText())).toMillis() / 1000.0;
+                ROWS.add(new String[] {"trainer: default run (" + run.get("log").size() + " log lines), s",
+                        String.format("%.2f", trainSeconds), "goal", "1.5", String.format("%.2f", trainSeconds / 1.5)});
+                classifier.awaitOk("/model", Duration.ofMinutes(2));
+
+                byte[] typical = images.get(images.size() / 2);
+                for (int clients : new int[] {1, 8, 32}) {
+                    latency(classifier, images, typical, clients, fused);
+                }
+                for (ServiceProcess service : List.of(extractor, trainer, classifier)) {
+                    ROWS.add(new String[] {service.name() + ": resident memory, MiB",
+                            String.format("%.0f", service.residentMiB()), "goal", "700",
+                            String.format("%.2f", service.residentMiB() / 700)});
+                }
+                ROWS.add(new String[] {"stack: start to all healthy (broker already up), s",
+                        String.format("%.1f", startSeconds), "goal", "20", String.format("%.2f", startSeconds / 20)});
+            }
+        }
+        print();
+    }
+
+    private static double extractorRate(Architecture architecture, Path graph, int batch, List<byte[]> images) {
+        try (FeatureExtractor extractor = new FeatureExtractor(architecture, graph, batch)) {
+            extractor.warmUp();
+            long start = System.nanoTime();
+            extractor.extract(images);
+            return images.size() / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /** Publishes every photo at once and times until the trainer holds all their bottlenecks. */
+    private static double throughKafka(KafkaBroker broker, ServiceProcess trainer, List<Path> photos,
+            List<byte[]> images) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        long start = System.nanoTime();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (int i = 0; i < photos.size(); i++) {
+                Path photo = photos.get(i);
+                String label = photo.getParent().getFileName().toString();
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.IMAGES,
+                        label + "/" + photo.getFileName(), images.get(i));
+                record.headers().add(Topics.LABEL, label.getBytes()).add(Topics.FILENAME,
+                        photo.getFileName().toString().getBytes());
+                producer.send(record);
+            }
+        }
+        while (json(trainer.get("/dataset")).get("images").asInt() < photos.size()) {
+            ServiceProcess.sleep(50);
+        }
+        return photos.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static JsonNode train(ServiceProcess trainer) throws IOException {
+        HttpResponse<String> started = trainer.post("/train", "application/json", new byte[0]);
+        long runId = JSON.readTree(started.body()).get("runId").asLong();
+        while (true) {
+            JsonNode run = json(trainer.get("/runs/" + runId));
+            if (!run.get("status").asText().equals("RUNNING")) {
+                return run;
+            }
+            ServiceProcess.sleep(100);
+        }
+    }
+
+    /** {@code clients} threads classify for a while after a warm-up; prints p50/p99 and images/s. */
+    private static void latency(ServiceProcess classifier, List<byte[]> images, byte[] typical, int clients,
+            double ceiling) throws Exception {
+        int perClient = clients == 1 ? 300 : Math.max(20, 600 / clients);
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            run(pool, classifier, images, typical, clients, Math.max(5, perClient / 5));
+            long start = System.nanoTime();
+            long[] nanos = run(pool, classifier, images, typical, clients, perClient);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Arrays.sort(nanos);
+            double p50 = nanos[nanos.length / 2] / 1e6;
+            double p99 = nanos[(int) Math.min(nanos.length - 1, Math.ceil(nanos.length * 0.99) - 1)] / 1e6;
+            double rate = nanos.length / seconds;
+            ROWS.add(new String[] {String.format("classifier: %d client(s), p50 / p99 ms", clients),
+                    String.format("%.1f / %.1f", p50, p99), clients == 1 ? "goal p50 / p99" : "",
+                    clients == 1 ? "10 / 25" : "", ""});
+            row(String.format("classifier: %d client(s), images/s", clients), rate, "fused batch-32 ceiling",
+                    ceiling);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One client sends the typical photo (the single-client latency goal); more clients cycle through all. */
+    private static long[] run(ExecutorService pool, ServiceProcess classifier, List<byte[]> images, byte[] typical,
+            int clients, int perClient) throws Exception {
+        List<Future<long[]>> futures = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            futures.add(pool.submit(() -> {
+                long[] nanos = new long[perClient];
+                for (int i = 0; i < perClient; i++) {
+                    byte[] image = clients == 1 ? typical : images.get((client * perClient + i) % images.size());
+                    long start = System.nanoTime();
+                    HttpResponse<String> reply = classifier.post("/classify", "image/jpeg", image);
+                    nanos[i] = System.nanoTime() - start;
+                    if (reply.statusCode() != 200) {
+                        throw new IllegalStateException("classify answered " + reply.statusCode() + ": " + reply.body());
+                    }
+                }
+                return nanos;
+            }));
+        }
+        List<Long> all = new ArrayList<>();
+        for (Future<long[]> future : futures) {
+            for (long n : future.get()) {
+                all.add(n);
+            }
+        }
+        return all.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static void row(String what, double figure, String reference, double referenceFigure) {
+        ROWS.add(new String[] {what, String.format("%.0f", figure), reference, String.format("%.0f", referenceFigure),
+                String.format("%.2f", figure / referenceFigure)});
+    }
+
+    private static void print() {
+        String format = "%-58s %14s   %-24s %10s %7s%n";
+        System.out.printf(format, "measurement", "figure", "compared with", "reference", "ratio");
+        System.out.println("-".repeat(118));
+        for (String[] row : ROWS) {
+            System.out.printf(format, (Object[]) row);
+        }
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws IOException {
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    private static List<Path> photos(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir, 2)) {
+            return files.filter(p -> p.toString().toLowerCase().endsWith(".jpg")).sorted().toList();
+        }
+    }
+
+    /** A path from the command line, relative to the folder {@code ./retrain} was called from. */
+    private static Path path(String value) {
+        String caller = System.getenv("RETRAIN_CALLER_DIR");
+        Path path = Path.of(value);
+        return (caller == null || path.isAbsolute() ? path : Path.of(caller).resolve(path)).toAbsolutePath()
+                .normalize();
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new java.util.HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("Unexpected argument " + args[i]
+                        + "; use --architecture A --model-dir DIR --image-dir DIR");
+            }
+            options.put(args[i].substring(2), args[i + 1]);
+        }
+        return options;
+    }
+}
