@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -31,7 +33,8 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 /**
  * Consumes image events in batches (one Kafka poll at a time), emits one bottleneck event per usable image and sends
  * every unusable record, unchanged and with the reason in a header, to the dead-letter topic. The batch is
- * acknowledged only once all its output is on Kafka, so nothing is lost if the service stops half way.
+ * acknowledged only once all its output is on Kafka, so nothing is lost if the service stops half way; the sends
+ * of one batch overlap the CNN run of the next.
  */
 @ApplicationScoped
 public class ImageConsumer {
@@ -53,7 +56,7 @@ public class ImageConsumer {
 
     @Incoming(Channels.IMAGES_IN)
     @Blocking
-    public void consume(ConsumerRecords<String, byte[]> records) {
+    public CompletionStage<Void> consume(ConsumerRecords<String, byte[]> records) {
         List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
         List<RawImage> raws = new ArrayList<>(records.count());
         for (ConsumerRecord<String, byte[]> record : records) {
@@ -74,10 +77,13 @@ public class ImageConsumer {
                         OutgoingKafkaRecordMetadata.<String>builder().withKey(bottleneck.imageId()).build()))));
             }
         }
-        if (!sends.isEmpty()) {
-            Uni.join().all(sends).andFailFast().await().atMost(SEND_TIMEOUT);
-        }
         Log.debugf("Processed %d image events", outcomes.size());
+        if (sends.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        // The batch is acknowledged when Kafka has all its output; meanwhile the next batch already runs.
+        return Uni.join().all(sends).andFailFast().ifNoItem().after(SEND_TIMEOUT).fail().replaceWithVoid()
+                .subscribeAsCompletionStage();
     }
 
     private static Message<byte[]> deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
