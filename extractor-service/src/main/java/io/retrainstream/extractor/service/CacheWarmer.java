@@ -1,0 +1,56 @@
+package io.retrainstream.extractor.service;
+
+import java.time.Duration;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.event.MalformedEventException;
+import io.retrainstream.common.kafka.TopicReader;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.tf.FeatureExtractor.Features;
+import io.retrainstream.extractor.model.BottleneckModel;
+
+/**
+ * Fills the content cache from the compacted {@code bottlenecks} topic on start, so that an image published again
+ * after a restart is not recomputed either.
+ */
+@ApplicationScoped
+public class CacheWarmer {
+
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+
+    void onStart(@Observes StartupEvent event, BottleneckModel model, BottleneckCache cache,
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        long start = System.nanoTime();
+        int loaded = 0;
+        try {
+            for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(bootstrapServers, Topics.BOTTLENECKS,
+                    READ_TIMEOUT)) {
+                try {
+                    BottleneckComputed bottleneck = BottleneckComputed.decode(record.value());
+                    if (bottleneck.architecture().equals(model.architecture().name())
+                            && bottleneck.contentHash() != null
+                            && bottleneck.vector().length == model.architecture().bottleneckSize()
+                            && bottleneck.pooled().length == model.architecture().pooledSize()) {
+                        cache.put(bottleneck.contentHash(), new Features(bottleneck.vector(), bottleneck.pooled()));
+                        loaded++;
+                    }
+                } catch (MalformedEventException e) {
+                    Log.debugf("Not caching malformed bottleneck event %s: %s", record.key(), e.getMessage());
+                }
+            }
+            Log.infof("Cached %d bottlenecks of %s from topic %s in %d ms", loaded, model.architecture().name(),
+                    Topics.BOTTLENECKS, (System.nanoTime() - start) / 1_000_000);
+        } catch (RuntimeException e) {
+            Log.warnf("Could not read earlier bottlenecks (%s); images seen before a restart will be recomputed",
+                    e.getMessage());
+        }
+    }
+}
