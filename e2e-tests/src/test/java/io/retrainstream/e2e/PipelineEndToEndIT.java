@@ -34,6 +34,9 @@ class PipelineEndToEndIT {
     private static final Duration STARTUP = Duration.ofMinutes(3);
 
     private static KafkaBroker broker;
+    private static Path root;
+    private static Path logs;
+    private static Map<String, String> env;
     private static ServiceProcess extractor;
     private static ServiceProcess trainer;
     private static ServiceProcess classifier;
@@ -42,11 +45,11 @@ class PipelineEndToEndIT {
     static void startSystem() {
         Path models = SharedData.models();
         SharedData.flowers();
-        Path root = Path.of(System.getProperty("retrainstream.root.dir", "..")).toAbsolutePath().normalize();
-        Path logs = root.resolve("e2e-tests/target/e2e-logs");
+        root = Path.of(System.getProperty("retrainstream.root.dir", "..")).toAbsolutePath().normalize();
+        logs = root.resolve("e2e-tests/target/e2e-logs");
         broker = KafkaBroker.start();
         broker.createProjectTopics();
-        Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+        env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                 "RETRAIN_ARCHITECTURE", ARCHITECTURE, "RETRAIN_MODEL_DIR", models.toString(),
                 "TRAINER_QUIET_PERIOD", "5s");
         extractor = ServiceProcess.start(root, "extractor-service", env, logs);
@@ -125,6 +128,29 @@ class PipelineEndToEndIT {
                 .isEqualTo("broken/not-a-photo.jpg");
         assertThat(extractor.get("/q/health/ready").statusCode()).isEqualTo(200);
         assertThat(classifier.get("/q/metrics").body()).contains("classifier_inference_seconds_count");
+
+        // A restarted trainer rebuilds the same sets from the compacted topic, sees that the newest model already
+        // covers them (no new run), and numbers its next model after the newest one.
+        String testingBefore = trainer.get("/dataset/testing").body();
+        trainer.close();
+        trainer = ServiceProcess.start(root, "trainer-service", env, logs.resolve("restarted"));
+        trainer.awaitOk("/q/health/ready", STARTUP);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (json(trainer.get("/dataset")).get("images").asInt() < photos.size() && System.nanoTime() < deadline) {
+            ServiceProcess.sleep(200);
+        }
+        assertThat(trainer.get("/dataset/testing").body()).isEqualTo(testingBefore);
+        ServiceProcess.sleep(7_000); // longer than the quiet period
+        assertThat(json(trainer.get("/runs"))).isEmpty();
+        HttpResponse<String> started = trainer.post("/train", "application/json", new byte[0]);
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        long runId = JSON.readTree(started.body()).get("runId").asLong();
+        JsonNode run;
+        do {
+            ServiceProcess.sleep(200);
+            run = json(trainer.get("/runs/" + runId));
+        } while (run.get("status").asText().equals("RUNNING"));
+        assertThat(run.get("modelVersion").asLong()).isEqualTo(model.get("version").asLong() + 1);
     }
 
     private static byte[] firstDaisy() throws IOException {
