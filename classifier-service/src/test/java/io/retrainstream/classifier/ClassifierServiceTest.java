@@ -177,6 +177,27 @@ class ClassifierServiceTest {
         assertThat(maxBatch).isGreaterThan(1);
     }
 
+    @Test
+    @Order(6)
+    void followsThePointerToAPinnedVersionAndBackToTheNewest() {
+        var broker = KafkaBrokerResource.broker();
+        broker.produce(Topics.MODEL_POINTER, Topics.POINTER_KEY,
+                new io.retrainstream.common.event.ModelPinned(1L, 0).encode(), Map.of());
+        await().atMost(TIMEOUT).untilAsserted(() -> given().contentType("image/jpeg").body(daisy).post("/classify")
+                .then().statusCode(200).body("modelVersion", equalTo(1)));
+        given().get("/model").then().body("pinned", equalTo(1));
+
+        broker.produce(Topics.MODEL_POINTER, Topics.POINTER_KEY,
+                new io.retrainstream.common.event.ModelPinned(99L, 0).encode(), Map.of());
+        broker.produce(Topics.MODEL_POINTER, Topics.POINTER_KEY, "{broken".getBytes(), Map.of());
+        await().pollDelay(Duration.ofSeconds(1)).atMost(TIMEOUT).untilAsserted(() -> given().get("/model").then()
+                .body("pinned", equalTo(99)).body("version", equalTo(1)));
+
+        broker.produce(Topics.MODEL_POINTER, Topics.POINTER_KEY,
+                new io.retrainstream.common.event.ModelPinned(null, 0).encode(), Map.of());
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/model").then().body("version", equalTo(6)));
+    }
+
     /** Posts a body over the limit the way a careful client does, announcing its size and awaiting 100-continue. */
     private static int postLarge(byte[] body) throws Exception {
         java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()

@@ -100,6 +100,20 @@ class TrainerServiceTest {
                 .body("status", equalTo("SUCCEEDED")).body("modelVersion", equalTo(2)));
     }
 
+    @Test
+    @Order(4)
+    void listsVersionsAndPinsOnlyPublishedOnes() {
+        given().get("/models").then().statusCode(200).body("versions.version", equalTo(List.of(2, 1)))
+                .body("serving", equalTo(2)).body("versions[0].labels", equalTo(List.of("alpha", "beta", "gamma")));
+        given().post("/models/99/pin").then().statusCode(404).body("message", containsString("No model version 99"));
+        given().post("/models/1/pin").then().statusCode(200).body("pinned", equalTo(1)).body("serving", equalTo(1));
+        var pointer = io.retrainstream.common.event.ModelPinned.decode(KafkaBrokerResource.broker()
+                .consume(Topics.MODEL_POINTER, 1, TIMEOUT).get(0).value());
+        assertThat(pointer.pinnedVersion()).isEqualTo(1L);
+        given().delete("/models/pin").then().statusCode(200).body("pinned", org.hamcrest.Matchers.nullValue())
+                .body("serving", equalTo(2));
+    }
+
     /** Bottlenecks of one class: a bump in dimension {@code 5 * classIndex} plus noise. */
     private static void send(KafkaBroker broker, String label, int classIndex, int count, Random random) {
         for (int i = 0; i < count; i++) {

@@ -20,6 +20,7 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.service.ClassificationService;
+import io.retrainstream.classifier.service.ModelService;
 import io.retrainstream.common.tf.ImageDecodeException;
 
 /** {@code POST /classify}: an image in, the model's top classes out. */
@@ -32,11 +33,14 @@ public class ClassifyResource {
 
     private final ClassificationService classification;
     private final ModelHolder holder;
+    private final ModelService models;
     private final ClassifierConfig config;
 
-    public ClassifyResource(ClassificationService classification, ModelHolder holder, ClassifierConfig config) {
+    public ClassifyResource(ClassificationService classification, ModelHolder holder, ModelService models,
+            ClassifierConfig config) {
         this.classification = classification;
         this.holder = holder;
+        this.models = models;
         this.config = config;
     }
 
@@ -69,6 +73,7 @@ public class ClassifyResource {
             body.put("version", serving.model().version());
             body.put("architecture", serving.model().architecture());
             body.put("labels", serving.model().labels());
+            body.put("pinned", models.pinned().orElse(null));
             body.put("metrics", serving.model().metrics());
             body.put("publishedAt", serving.model().publishedAt());
             return Response.ok(body).build();

@@ -1,8 +1,11 @@
 package io.retrainstream.classifier.service;
 
 import java.nio.file.Path;
-import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -17,7 +20,7 @@ import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelFiles;
 
 /**
- * Loads published models: builds and warms the new inference graph off to the side, then swaps it in. A model that
+ * Follows the model pointer: the pinned version, or the newest published one. Loads models: builds and warms the new inference graph off to the side, then swaps it in. A model that
  * cannot be loaded is refused with the reason logged, and the model being served stays.
  */
 @ApplicationScoped
@@ -26,6 +29,11 @@ public class ModelService {
     private final ModelHolder holder;
     private final ClassifierConfig config;
     private final MeterRegistry registry;
+    /** Every model published so far, by version. */
+    private final TreeMap<Long, ModelPublished> known = new TreeMap<>();
+    /** Versions that could not be loaded here. */
+    private final Set<Long> refused = new HashSet<>();
+    private Long pinned;
 
     public ModelService(ModelHolder holder, ClassifierConfig config, MeterRegistry registry) {
         this.holder = holder;
@@ -36,18 +44,48 @@ public class ModelService {
                 .description("Version of the model being served (0: none yet)").register(registry);
     }
 
-    /** Serves the newest of {@code models} that is newer than the current one and loads; older ones are skipped. */
-    public void offer(List<ModelPublished> models) {
-        List<ModelPublished> newestFirst = models.stream()
-                .sorted(Comparator.comparingLong(ModelPublished::version).reversed()).toList();
-        for (ModelPublished model : newestFirst) {
-            long serving = holder.current().map(m -> m.model().version()).orElse(0L);
-            if (model.version() <= serving) {
+    /** Takes note of published models and serves the one the pointer names. */
+    public synchronized void offer(List<ModelPublished> models) {
+        models.forEach(model -> known.put(model.version(), model));
+        reconcile();
+    }
+
+    /** Serves {@code version} from now on, or the newest again when it is null. */
+    public synchronized void pin(Long version) {
+        pinned = version;
+        Log.infof(version == null ? "Following the newest model version" : "Pinned to model version %d", version);
+        reconcile();
+    }
+
+    public synchronized Optional<Long> pinned() {
+        return Optional.ofNullable(pinned);
+    }
+
+    /**
+     * Serves the pinned version when one is pinned and published, else the newest that loads. A version that fails
+     * to load is not tried again; the model being served stays.
+     */
+    private void reconcile() {
+        long serving = holder.current().map(m -> m.model().version()).orElse(0L);
+        List<ModelPublished> candidates;
+        if (pinned != null) {
+            ModelPublished target = known.get(pinned);
+            if (target == null) {
+                Log.warnf("Pinned version %d has not been published (yet); still serving %d", pinned, serving);
                 return;
             }
-            if (load(model)) {
+            candidates = List.of(target);
+        } else {
+            candidates = known.descendingMap().values().stream().toList();
+        }
+        for (ModelPublished model : candidates) {
+            if (model.version() == serving) {
                 return;
             }
+            if (!refused.contains(model.version()) && load(model)) {
+                return;
+            }
+            refused.add(model.version());
         }
     }
 

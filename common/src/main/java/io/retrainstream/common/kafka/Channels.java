@@ -16,6 +16,11 @@ public final class Channels {
     /** Classifier: consumes {@link Topics#MODELS}. */
     public static final String MODELS_IN = "models";
 
+    /** Trainer: produces {@link Topics#MODEL_POINTER}. */
+    public static final String MODEL_POINTER_OUT = "model-pointer-out";
+    /** Classifier: consumes {@link Topics#MODEL_POINTER}. */
+    public static final String MODEL_POINTER_IN = "model-pointer";
+
     private Channels() {
     }
 }

@@ -39,7 +39,8 @@ public final class TopicSetup {
                 new NewTopic(Topics.IMAGES, PARTITIONS, REPLICATION).configs(plain),
                 new NewTopic(Topics.IMAGES_DLQ, PARTITIONS, REPLICATION).configs(plain),
                 new NewTopic(Topics.BOTTLENECKS, PARTITIONS, REPLICATION).configs(compacted),
-                new NewTopic(Topics.MODELS, PARTITIONS, REPLICATION).configs(compacted));
+                new NewTopic(Topics.MODELS, PARTITIONS, REPLICATION).configs(compacted),
+                new NewTopic(Topics.MODEL_POINTER, PARTITIONS, REPLICATION).configs(compacted));
     }
 
     /** Creates whichever of the project's topics do not exist yet; safe to call from every service at once. */

@@ -12,6 +12,11 @@ public final class Topics {
     /** One {@code ModelPublished} per trained model version, keyed by version (compacted). */
     public static final String MODELS = "models";
 
+    /** The version classifiers serve: one {@code ModelPinned} under key {@link #POINTER_KEY} (compacted). */
+    public static final String MODEL_POINTER = "models.current";
+    /** The one key on {@link #MODEL_POINTER}. */
+    public static final String POINTER_KEY = "current";
+
     /** Header: the class name of an image event (UTF-8). */
     public static final String LABEL = "label";
     /** Header: the original file name of an image event (UTF-8). */

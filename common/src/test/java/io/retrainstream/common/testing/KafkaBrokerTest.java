@@ -47,7 +47,7 @@ class KafkaBrokerTest {
         kafka.createProjectTopics(); // a second call (another service starting) changes nothing
         try (Admin admin = kafka.admin()) {
             assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
-                    .contains(Topics.IMAGES, Topics.IMAGES_DLQ, Topics.BOTTLENECKS, Topics.MODELS);
+                    .contains(Topics.IMAGES, Topics.IMAGES_DLQ, Topics.BOTTLENECKS, Topics.MODELS, Topics.MODEL_POINTER);
             List<ConfigResource> resources = TopicSetup.topics().stream()
                     .map(topic -> new ConfigResource(ConfigResource.Type.TOPIC, topic.name())).toList();
             Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
@@ -61,7 +61,8 @@ class KafkaBrokerTest {
                     Map.entry(Topics.IMAGES, TopicConfig.CLEANUP_POLICY_DELETE),
                     Map.entry(Topics.IMAGES_DLQ, TopicConfig.CLEANUP_POLICY_DELETE),
                     Map.entry(Topics.BOTTLENECKS, TopicConfig.CLEANUP_POLICY_COMPACT),
-                    Map.entry(Topics.MODELS, TopicConfig.CLEANUP_POLICY_COMPACT));
+                    Map.entry(Topics.MODELS, TopicConfig.CLEANUP_POLICY_COMPACT),
+                    Map.entry(Topics.MODEL_POINTER, TopicConfig.CLEANUP_POLICY_COMPACT));
         }
     }
 

@@ -1,0 +1,49 @@
+package io.retrainstream.trainer.rest;
+
+import java.util.Map;
+
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import io.retrainstream.trainer.service.ModelCatalog;
+
+/** Published model versions, and pinning one of them (rollback) or following the newest again. */
+@Path("/models")
+@Produces(MediaType.APPLICATION_JSON)
+public class ModelsResource {
+
+    private final ModelCatalog catalog;
+
+    public ModelsResource(ModelCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    @GET
+    public ModelCatalog.Catalog models() {
+        return catalog.catalog();
+    }
+
+    /** Classifiers serve {@code version} until unpinned; 404 for a version that was never published. */
+    @POST
+    @Path("{version}/pin")
+    public Response pin(@PathParam("version") long version) {
+        try {
+            return Response.ok(catalog.pin(version)).build();
+        } catch (IllegalArgumentException e) {
+            return Response.status(Response.Status.NOT_FOUND).entity(Map.of("message", e.getMessage())).build();
+        }
+    }
+
+    /** Classifiers follow the newest version again. */
+    @DELETE
+    @Path("pin")
+    public ModelCatalog.Catalog unpin() {
+        return catalog.unpin();
+    }
+}
