@@ -9,7 +9,7 @@ public final class Main {
 
     static final List<Command> COMMANDS = List.of(new UpCommand(), new DownCommand(), new StatusCommand(),
             new PublishCommand(), new TrainCommand(), new ClassifyCommand(), new DemoCommand(),
-            new ArchitecturesCommand());
+            new ArchitecturesCommand(), new ModelsCommand(), new ModelsCommand.Rollback(), new ModelsCommand.Unpin());
 
     private Main() {
     }

@@ -67,6 +67,10 @@ final class ServiceHttp {
         return send(HttpRequest.newBuilder(uri(url)).GET().header("Accept", "application/json"), url);
     }
 
+    Reply delete(String url) {
+        return send(HttpRequest.newBuilder(uri(url)).DELETE().header("Accept", "application/json"), url);
+    }
+
     Reply post(String url, byte[] body, String contentType) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(url))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
