@@ -35,6 +35,13 @@ public final class FeatureExtractor implements AutoCloseable {
     }
 
     /** Runs every batch size once, so that no real batch pays for TensorFlow's first-run graph optimisation. */
+    /** The devices a batch of one runs on, e.g. {@code [CPU:0]}. */
+    public java.util.Set<String> devices() {
+        try (ImageFeed feed = new ImageFeed(List.of(WarmUpImage.png()), 1)) {
+            return Devices.used(feed.feed(session.runner()).fetch(features.bottleneck(1)));
+        }
+    }
+
     public void warmUp() {
         byte[] image = WarmUpImage.png();
         for (int batch : features.batchSizes()) {

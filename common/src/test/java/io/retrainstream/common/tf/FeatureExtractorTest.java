@@ -54,6 +54,14 @@ class FeatureExtractorTest {
     }
 
     @Test
+    void reportsTheDevicesItRunsOn() {
+        try (FeatureExtractor extractor = extractor("mobilenet_0.25_128", 1)) {
+            assertThat(extractor.devices()).isNotEmpty().allMatch(device -> device.matches("(CPU|GPU):\\d+"))
+                    .contains("CPU:0");
+        }
+    }
+
+    @Test
     void undecodableImagesAreRefusedWithAReason() {
         byte[] good = SharedData.read(SharedData.flowerPhotos("tulips", 1).get(0));
         byte[] truncated = java.util.Arrays.copyOf(good, 200);

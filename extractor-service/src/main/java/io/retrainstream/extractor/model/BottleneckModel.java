@@ -6,6 +6,8 @@ import java.util.List;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.tensorflow.TensorFlow;
+
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
 import io.retrainstream.common.model.Architecture;
@@ -28,6 +30,7 @@ public class BottleneckModel {
         long start = System.nanoTime();
         extractor = new FeatureExtractor(architecture, graphFile, config.extractor().maxBatch());
         extractor.warmUp();
+        Log.infof("TensorFlow %s runs the CNN on %s", TensorFlow.version(), extractor.devices());
         Log.infof("Loaded and warmed up %s from %s in %d ms (batches of up to %d images per run)", architecture.name(), graphFile,
                 (System.nanoTime() - start) / 1_000_000, extractor.maxBatch());
     }
