@@ -17,6 +17,13 @@ public interface ExtractorConfig {
     /** A folder in {@code retrain.py}'s download layout to read the graph from; otherwise the user's model cache. */
     Optional<Path> modelDir();
 
+    /** The model cache: downloaded archives are unpacked here and looked up after {@code model-dir}. */
+    Optional<Path> modelCache();
+
+    /** Download a graph that is in neither {@code model-dir} nor the cache from its public URL into the cache. */
+    @WithDefault("true")
+    boolean download();
+
     /** Extraction settings. */
     Extractor extractor();
 

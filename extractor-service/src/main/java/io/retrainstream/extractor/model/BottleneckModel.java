@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.FeatureExtractor.Features;
@@ -21,19 +22,28 @@ public class BottleneckModel {
 
     private final FeatureExtractor extractor;
     private final Path graphFile;
+    private final String architectureId;
 
     public BottleneckModel(ExtractorConfig config) {
         Architecture architecture = Architecture.of(config.architecture());
-        graphFile = ModelFiles.locateGraph(architecture, config.modelDir());
+        graphFile = ModelFiles.obtainGraph(architecture, config.modelDir(),
+                config.modelCache().orElseGet(ModelFiles::defaultCacheDir), config.download(),
+                new LoggedProgress(architecture.downloadUrl()));
+        architectureId = architecture.id(ModelFiles.sha256(graphFile));
         long start = System.nanoTime();
         extractor = new FeatureExtractor(architecture, graphFile, config.extractor().maxBatch());
         extractor.warmUp();
-        Log.infof("Loaded and warmed up %s from %s in %d ms (batches of up to %d images per run)", architecture.name(), graphFile,
+        Log.infof("Loaded and warmed up %s (id %s) from %s in %d ms (batches of up to %d images per run)", architecture.name(), architectureId, graphFile,
                 (System.nanoTime() - start) / 1_000_000, extractor.maxBatch());
     }
 
     public Architecture architecture() {
         return extractor.architecture();
+    }
+
+    /** The id bottleneck events carry: the name and the graph file's content hash. */
+    public String architectureId() {
+        return architectureId;
     }
 
     public Path graphFile() {
