@@ -95,12 +95,23 @@ public final class ModelDownloader {
                 try (FileChannel channel = FileChannel.open(cacheDir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
                         StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
                     if (!Files.isRegularFile(graph)) {
+                        removeLeftovers();
                         downloadAndUnpack(architecture, url, graph);
                     }
                     return graph;
                 }
             } catch (IOException e) {
                 throw failure(architecture, url, e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Temporary files of a process that died mid-download; holding the lock, no one else is writing them. */
+    private void removeLeftovers() throws IOException {
+        try (Stream<Path> files = Files.list(cacheDir)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith(".download-")
+                    || f.getFileName().toString().startsWith(".unpack-")).toList()) {
+                deleteTree(file);
             }
         }
     }

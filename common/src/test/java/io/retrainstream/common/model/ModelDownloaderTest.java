@@ -85,6 +85,7 @@ class ModelDownloaderTest {
     void downloadsUnpacksChecksAndReusesTheGraph() throws Exception {
         byte[] archive = tgz(Map.of(GRAPH_KEY, GRAPH, "mobilenet_v1_0.25_128/labels.txt", "0:background\n".getBytes()));
         serve(archive);
+        Files.write(cache.resolve(".download-123.part"), new byte[10]); // left by a process that died mid-download
         List<long[]> progress = new ArrayList<>();
 
         Path graph = downloader(sha256(GRAPH), progress).obtain(ARCHITECTURE, url());
