@@ -127,7 +127,10 @@ class ClassifierServiceTest {
         ModelPublished unavailableNewest = new ModelPublished(7, "mobilenet_1.0_224", null, good.labels(),
                 good.bottleneckSize(), good.weights(), good.biases(), good.metrics(), System.currentTimeMillis());
         broker.produce(Topics.MODELS, unavailableNewest.key(), unavailableNewest.encode(), Map.of());
-        broker.consume(Topics.MODELS, 6, TIMEOUT);
+        ModelPublished otherGraph = new ModelPublished(8, ARCHITECTURE + "@sha256:0123456789ab", null, good.labels(),
+                good.bottleneckSize(), good.weights(), good.biases(), good.metrics(), System.currentTimeMillis());
+        broker.produce(Topics.MODELS, otherGraph.key(), otherGraph.encode(), Map.of());
+        broker.consume(Topics.MODELS, 7, TIMEOUT);
         await().pollDelay(Duration.ofSeconds(2)).atMost(TIMEOUT).untilAsserted(() -> given().contentType("image/jpeg")
                 .body(daisy).post("/classify").then().statusCode(200).body("modelVersion", equalTo(6)));
         given().get("/q/metrics").then().body(containsString("classifier_models_total{outcome=\"refused\"}"))

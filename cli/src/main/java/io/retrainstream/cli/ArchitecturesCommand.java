@@ -1,8 +1,10 @@
 package io.retrainstream.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -27,8 +29,9 @@ final class ArchitecturesCommand implements Command {
         return """
                 Usage: ./retrain architectures [--model-dir DIR]
 
-                Lists the names --architecture accepts, with input size and bottleneck size, and where each
-                graph was found: in DIR when given, else in the model cache.
+                Lists the names --architecture accepts, with graph file size, input size, bottleneck size,
+                whether the graph is in the model cache, and where it was found: in DIR when given, else in
+                the cache.
 
                 Options:
                   --model-dir DIR  also look in this folder (retrain.py's download layout)
@@ -46,23 +49,29 @@ final class ArchitecturesCommand implements Command {
         Optional<Path> modelDir = args.value("model-dir").map(context.workspace()::userPath);
         Path cache = ModelFiles.defaultCacheDir();
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"ARCHITECTURE", "INPUT", "BOTTLENECK", "GRAPH"});
+        rows.add(new String[] {"ARCHITECTURE", "GRAPH SIZE", "INPUT", "BOTTLENECK", "CACHED", "GRAPH"});
         for (String name : Architecture.names()) {
             Architecture architecture = Architecture.of(name);
+            Path cached = cache.resolve(architecture.relativeGraphPath());
+            String size = "-";
             String graph;
             try {
-                graph = "found: " + ModelFiles.locateGraph(architecture, modelDir);
+                Path found = ModelFiles.locateGraph(architecture, modelDir);
+                size = String.format(Locale.ROOT, "%.1f MB", Files.size(found) / 1e6);
+                graph = found.toString();
             } catch (ModelFiles.ModelNotFoundException e) {
-                graph = "missing (" + architecture.relativeGraphPath() + ")";
+                graph = "missing: " + architecture.downloadUrl() + " -> " + architecture.relativeGraphPath();
             }
-            rows.add(new String[] {name, architecture.inputSize() + "x" + architecture.inputSize(),
-                    Integer.toString(architecture.bottleneckSize()), graph});
+            rows.add(new String[] {name, size, architecture.inputSize() + "x" + architecture.inputSize(),
+                    Integer.toString(architecture.bottleneckSize()), Files.isRegularFile(cached) ? "yes" : "no",
+                    graph});
         }
         StatusCommand.printTable(context.out(), rows);
         context.out().println();
         context.out().println("Model cache: " + cache + " (set " + ModelFiles.CACHE_ENV + " to use another folder)");
-        context.out().println("A missing graph: download the archive retrain.py would and unpack it into the cache, "
-                + "e.g. " + cache.resolve(Architecture.of(Architecture.DEFAULT).relativeGraphPath()) + ",");
+        context.out().println("./retrain up downloads a missing graph into the cache (checked against its SHA-256 where "
+                + "known); offline, unpack the archive there by hand, e.g. so that "
+                + cache.resolve(Architecture.of(Architecture.DEFAULT).relativeGraphPath()) + " exists,");
         context.out().println("or pass --model-dir to ./retrain up. Default architecture: " + Architecture.DEFAULT);
         return 0;
     }

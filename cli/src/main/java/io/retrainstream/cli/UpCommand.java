@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
 
 import io.retrainstream.common.kafka.TopicSetup;
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.ModelDownloader;
 import io.retrainstream.common.model.ModelFiles;
 
 /**
@@ -161,7 +162,10 @@ final class UpCommand implements Command {
         }
     }
 
-    /** Fails when an explicit model dir lacks the graph; without one, only warns (the message says where it goes). */
+    /**
+     * Fails when an explicit model dir lacks the graph (it is read-only: nothing is downloaded into it); without one,
+     * a graph missing from the cache is downloaded into it first, with a progress bar.
+     */
     static void checkModel(Context context, Architecture architecture, Optional<Path> modelDir) {
         if (modelDir.isPresent() && !Files.isDirectory(modelDir.get())) {
             throw new CliException("Model dir " + modelDir.get() + " does not exist or is not a folder.");
@@ -172,8 +176,24 @@ final class UpCommand implements Command {
             if (modelDir.isPresent()) {
                 throw new CliException(e.getMessage());
             }
-            context.err().println("Warning: " + e.getMessage());
-            context.err().println("Starting anyway: the extractor will not become ready without that graph.");
+            download(context, architecture);
+        }
+    }
+
+    /** Downloads the architecture's archive into the model cache with a progress bar on stderr. */
+    static Path download(Context context, Architecture architecture) {
+        context.err().println("Downloading " + architecture.downloadUrl() + " into " + ModelFiles.defaultCacheDir());
+        StatusLine status = new StatusLine(context.err(), context.interactive());
+        long start = System.nanoTime();
+        try {
+            Path graph = new ModelDownloader(ModelFiles.defaultCacheDir(), (bytes, total) -> status.update(
+                    ProgressBar.render(bytes, total, "bytes", ProgressBar.rate(bytes, start), "B/s")))
+                    .obtain(architecture);
+            status.done("Downloaded and checked " + graph);
+            return graph;
+        } catch (ModelDownloader.ModelDownloadException e) {
+            status.clear();
+            throw new CliException(e.getMessage());
         }
     }
 

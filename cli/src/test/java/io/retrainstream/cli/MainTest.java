@@ -30,6 +30,22 @@ class MainTest {
     }
 
     @Test
+    void architecturesListsTheCatalogueWithSizesAndWhereEachGraphIs() {
+        Path models = io.retrainstream.common.testing.SharedData.models();
+        TestConsole console = new TestConsole(root);
+        assertThat(Main.run(new String[] {"architectures", "--model-dir", models.toString()}, console.context)).isZero();
+        String out = console.out();
+        assertThat(out).contains("GRAPH SIZE").contains("CACHED");
+        assertThat(out.lines().filter(line -> line.startsWith("inception_v3"))).singleElement().asString()
+                .contains("299x299").contains("2048").contains("missing: http://download.tensorflow.org/models/"
+                        + "image/imagenet/inception-2015-12-05.tgz");
+        assertThat(out.lines().filter(line -> line.startsWith("mobilenet_0.25_128 "))).singleElement().asString()
+                .contains("128x128").contains("1001").contains(" MB")
+                .contains(models.resolve("mobilenet_v1_0.25_128/frozen_graph.pb").toString());
+        assertThat(out.lines().filter(line -> line.startsWith("mobilenet_"))).hasSize(32);
+    }
+
+    @Test
     void unknownCommandOrOptionFailsWithUsage() {
         TestConsole console = new TestConsole(root);
         assertThat(Main.run(new String[] {"retrain"}, console.context)).isEqualTo(2);
@@ -51,8 +67,8 @@ class MainTest {
     @Test
     void userErrorsSayWhatToDo() {
         TestConsole console = new TestConsole(root);
-        assertThat(Main.run(new String[] {"up", "--architecture", "inception_v3"}, console.context)).isEqualTo(1);
-        assertThat(console.err()).contains("Unknown architecture 'inception_v3'").contains("mobilenet_0.25_128");
+        assertThat(Main.run(new String[] {"up", "--architecture", "inception_v4"}, console.context)).isEqualTo(1);
+        assertThat(console.err()).contains("Unknown architecture 'inception_v4'").contains("mobilenet_0.25_128");
         TestConsole ports = new TestConsole(root);
         assertThat(Main.run(new String[] {"up", "--trainer-port", "9092"}, ports.context)).isEqualTo(2);
         assertThat(ports.err()).contains("ports must all differ");

@@ -59,7 +59,8 @@ class UpDownIT {
         int status = Main.run(new String[] {"up", "--kafka-port", Integer.toString(kafkaPort),
                 "--classifier-port", Integer.toString(classifierPort), "--extractor-port",
                 Integer.toString(extractorPort), "--trainer-port", Integer.toString(trainerPort),
-                "--quiet-period", "7", "--timeout", "60"}, up.context);
+                "--quiet-period", "7", "--timeout", "60", "--model-dir",
+                io.retrainstream.common.testing.SharedData.models().toString()}, up.context);
 
         assertThat(status).as(up.err()).isZero();
         assertThat(up.out()).contains("http://localhost:" + classifierPort + "/classify")

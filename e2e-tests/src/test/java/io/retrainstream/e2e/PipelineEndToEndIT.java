@@ -51,6 +51,7 @@ class PipelineEndToEndIT {
         broker.createProjectTopics();
         env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                 "RETRAIN_ARCHITECTURE", ARCHITECTURE, "RETRAIN_MODEL_DIR", models.toString(),
+                "RETRAIN_DOWNLOAD", "false",
                 "TRAINER_QUIET_PERIOD", "5s");
         extractor = ServiceProcess.start(root, "extractor-service", env, logs);
         trainer = ServiceProcess.start(root, "trainer-service", env, logs);

@@ -56,7 +56,7 @@ class ExtractorPipelineTest {
         assertThat(bottlenecks).allSatisfy(b -> {
             assertThat(b.vector()).hasSize(1001);
             assertThat(b.pooled()).hasSize(256);
-            assertThat(b.architecture()).isEqualTo("mobilenet_0.25_128");
+            assertThat(b.architecture()).isEqualTo("mobilenet_0.25_128@sha256:76fec915bb13");
             assertThat(b.contentHash()).hasSize(64);
         });
         assertThat(bottlenecks.get(2).vector()).containsExactly(bottlenecks.get(0).vector());

@@ -14,6 +14,13 @@ public interface ClassifierConfig {
     /** A folder in {@code retrain.py}'s download layout to read the CNN graphs from; otherwise the user's model cache. */
     Optional<Path> modelDir();
 
+    /** The model cache: downloaded archives are unpacked here and looked up after {@code model-dir}. */
+    Optional<Path> modelCache();
+
+    /** Download a graph that is in neither {@code model-dir} nor the cache from its public URL into the cache. */
+    @WithDefault("true")
+    boolean download();
+
     /** Classification settings. */
     Classifier classifier();
 

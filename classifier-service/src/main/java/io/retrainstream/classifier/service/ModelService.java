@@ -17,11 +17,13 @@ import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
 
 /**
- * Follows the model pointer: the pinned version, or the newest published one. Loads models: builds and warms the new inference graph off to the side, then swaps it in. A model that
- * cannot be loaded is refused with the reason logged, and the model being served stays.
+ * Follows the model pointer: the pinned version, or the newest published one. Loads models: builds and warms the
+ * new inference graph off to the side, then swaps it in. A model that cannot be loaded is refused with the reason
+ * logged, and the model being served stays.
  */
 @ApplicationScoped
 public class ModelService {
@@ -89,11 +91,30 @@ public class ModelService {
         }
     }
 
+    /**
+     * A model trained on one graph file's bottlenecks is only right on that graph: when its architecture id carries a
+     * content hash, the local graph must have it.
+     */
+    private static void requireSameGraph(ModelPublished model, Path graph) {
+        String needed = Architecture.hashOf(model.architecture());
+        if (!needed.isEmpty()) {
+            String actual = ModelFiles.sha256(graph);
+            if (!actual.startsWith(needed)) {
+                throw new IllegalArgumentException("it was trained on a graph with SHA-256 " + needed
+                        + "..., but " + graph + " has SHA-256 " + actual + ".");
+            }
+        }
+    }
+
     private boolean load(ModelPublished model) {
         long start = System.nanoTime();
         ServingModel serving;
         try {
-            Path graph = ModelFiles.locateGraph(Architecture.of(model.architecture()), config.modelDir());
+            Architecture architecture = Architecture.of(model.architecture());
+            Path graph = ModelFiles.obtainGraph(architecture, config.modelDir(),
+                    config.modelCache().orElseGet(ModelFiles::defaultCacheDir), config.download(),
+                    new LoggedProgress(architecture.downloadUrl()));
+            requireSameGraph(model, graph);
             serving = new ServingModel(model, graph, config.classifier().maxBatch());
         } catch (RuntimeException e) {
             registry.counter("classifier.models", "outcome", "refused").increment();

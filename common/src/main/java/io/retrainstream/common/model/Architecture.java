@@ -29,6 +29,7 @@ public record Architecture(String name, String folder, String graphFile, String 
         float inputMean, float inputStd) {
 
     public static final String DEFAULT = "mobilenet_0.25_128";
+    public static final String INCEPTION_V3 = "inception_v3";
 
     private static final Pattern MOBILENET = Pattern
             .compile("mobilenet_(1\\.0|0\\.75|0\\.50|0\\.25)_(224|192|160|128)(_quantized)?");
@@ -37,7 +38,14 @@ public record Architecture(String name, String folder, String graphFile, String 
 
     /** Parses a {@code retrain.py} architecture name, refusing unknown ones with the list of valid names. */
     public static Architecture of(String name) {
-        String normalized = name.trim().toLowerCase(Locale.ROOT);
+        String normalized = nameOf(name).trim().toLowerCase(Locale.ROOT);
+        if (normalized.equals(INCEPTION_V3)) {
+            // retrain.py: the graph decodes JPEGs itself; the decoded, resized, scaled pixels are fed at Mul:0, and
+            // pool_3/_reshape is both the bottleneck and the pooled layer. The archive unpacks at the model dir's root.
+            return new Architecture(INCEPTION_V3, "", "classify_image_graph_def.pb",
+                    "http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz", "Mul",
+                    "pool_3/_reshape", 2048, "pool_3/_reshape", 2048, 299, 128f, 128f);
+        }
         Matcher m = MOBILENET.matcher(normalized);
         if (!m.matches()) {
             throw new IllegalArgumentException("Unknown architecture '" + name + "'. Valid names: "
@@ -56,6 +64,7 @@ public record Architecture(String name, String folder, String graphFile, String 
     /** Every name {@link #of} accepts. */
     public static List<String> names() {
         List<String> names = new ArrayList<>();
+        names.add(INCEPTION_V3);
         for (String width : WIDTHS) {
             for (String size : SIZES) {
                 names.add("mobilenet_" + width + "_" + size);
@@ -64,6 +73,29 @@ public record Architecture(String name, String folder, String graphFile, String 
         }
         return names;
     }
+
+    /**
+     * The id events carry: the name plus the start of the graph file's SHA-256, e.g.
+     * {@code mobilenet_0.25_128@sha256:76fec915bb13}, so that vectors of different graph files never mix.
+     */
+    public String id(String graphSha256) {
+        return name + ID_SEPARATOR + graphSha256.substring(0, Math.min(ID_HASH_CHARS, graphSha256.length()));
+    }
+
+    /** The architecture name of an id made by {@link #id} (or of a plain name). */
+    public static String nameOf(String id) {
+        int at = id.indexOf(ID_SEPARATOR);
+        return at >= 0 ? id.substring(0, at) : id;
+    }
+
+    /** The graph hash prefix of an id made by {@link #id}; empty for a plain name. */
+    public static String hashOf(String id) {
+        int at = id.indexOf(ID_SEPARATOR);
+        return at >= 0 ? id.substring(at + ID_SEPARATOR.length()) : "";
+    }
+
+    private static final String ID_SEPARATOR = "@sha256:";
+    private static final int ID_HASH_CHARS = 12;
 
     /** The tensor and length of one of the feature layers. */
     public String tensor(FeatureLayer layer) {

@@ -17,7 +17,7 @@ import io.retrainstream.common.model.Architecture;
  * Owns the {@link FeatureGraph} and its session: encoded images in, bottleneck vectors out, in batches of up to
  * {@code maxBatch} images per {@code Session.run}. Thread-safe; close it once.
  */
-public final class FeatureExtractor implements AutoCloseable {
+public final class FeatureExtractor implements ImageFeatures {
 
     private final Graph graph;
     private final Session session;
@@ -34,14 +34,15 @@ public final class FeatureExtractor implements AutoCloseable {
         }
     }
 
-    /** Runs every batch size once, so that no real batch pays for TensorFlow's first-run graph optimisation. */
-    /** The devices a batch of one runs on, e.g. {@code [CPU:0]}. */
+    @Override
     public java.util.Set<String> devices() {
         try (ImageFeed feed = new ImageFeed(List.of(WarmUpImage.png()), 1)) {
             return Devices.used(feed.feed(session.runner()).fetch(features.bottleneck(1)));
         }
     }
 
+    /** Runs every batch size once, so that no real batch pays for TensorFlow's first-run graph optimisation. */
+    @Override
     public void warmUp() {
         byte[] image = WarmUpImage.png();
         for (int batch : features.batchSizes()) {
@@ -49,10 +50,12 @@ public final class FeatureExtractor implements AutoCloseable {
         }
     }
 
+    @Override
     public Architecture architecture() {
         return features.architecture();
     }
 
+    @Override
     public int maxBatch() {
         return features.maxBatch();
     }
@@ -65,6 +68,7 @@ public final class FeatureExtractor implements AutoCloseable {
      * The features of {@code images}, in order. Throws {@link ImageDecodeException} when any image cannot be
      * decoded; callers that need to know which one run the images one by one.
      */
+    @Override
     public List<Features> extract(List<byte[]> images) {
         List<Features> out = new ArrayList<>(images.size());
         for (int start = 0; start < images.size(); start += maxBatch()) {
@@ -73,6 +77,7 @@ public final class FeatureExtractor implements AutoCloseable {
         return out;
     }
 
+    @Override
     public Features extract(byte[] image) {
         return runBatch(List.of(image)).get(0);
     }

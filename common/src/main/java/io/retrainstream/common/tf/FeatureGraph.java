@@ -111,6 +111,15 @@ public final class FeatureGraph {
 
     /** Encoded bytes -> float [1, S, S, 3] scaled like the architecture's training input. */
     private Operand<TFloat32> preprocess(Ops root, Ops tf, int index) {
+        return scaledImage(root, tf, index, architecture);
+    }
+
+    /**
+     * The one preprocessing definition: input {@code image_<index>} (encoded bytes, a placeholder of {@code root}),
+     * decoded to RGB, resized bilinearly to the architecture's input size, {@code (pixel - mean) / std}, as
+     * {@code [1, S, S, 3]}.
+     */
+    static Operand<TFloat32> scaledImage(Ops root, Ops tf, int index, Architecture architecture) {
         Placeholder<TString> encoded = root.withName(imageInput(index)).placeholder(TString.class,
                 Placeholder.shape(Shape.scalar()));
         Operand<TUint8> decoded = tf.image.decodeImage(encoded, TUint8.class, DecodeImage.channels(3L),

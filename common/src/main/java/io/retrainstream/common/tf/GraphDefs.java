@@ -65,7 +65,7 @@ public final class GraphDefs {
         }
         Set<String> needed = new HashSet<>();
         for (String output : outputNodes) {
-            needed.addAll(ancestors(byName, output));
+            needed.addAll(ancestors(byName, output, inputNode));
         }
         Set<String> batchShapes = fixedBatchShapes(byName, needed);
         for (NodeDef node : graphDef.getNodeList()) {
@@ -84,8 +84,11 @@ public final class GraphDefs {
         }
     }
 
-    /** The nodes {@code output} depends on, itself included: everything else is left out of the import. */
-    private static Set<String> ancestors(Map<String, NodeDef> byName, String output) {
+    /**
+     * The nodes {@code output} depends on, itself included, up to {@code inputNode}: everything else is left out of
+     * the import. What feeds the input node (inception_v3's own JPEG decoding before {@code Mul}) is not needed.
+     */
+    private static Set<String> ancestors(Map<String, NodeDef> byName, String output, String inputNode) {
         Set<String> seen = new HashSet<>();
         Deque<String> todo = new ArrayDeque<>(List.of(output));
         while (!todo.isEmpty()) {
@@ -94,7 +97,7 @@ public final class GraphDefs {
             if (node == null) {
                 throw new IllegalArgumentException("The graph has no node '" + name + "'");
             }
-            if (seen.add(name)) {
+            if (seen.add(name) && !name.equals(inputNode)) {
                 for (String input : node.getInputList()) {
                     todo.push(nodeName(input));
                 }

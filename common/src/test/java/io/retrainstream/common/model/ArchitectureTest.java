@@ -50,8 +50,35 @@ class ArchitectureTest {
             }
         }
         assertThat(count).isEqualTo(32);
-        assertThat(Architecture.names()).hasSize(32).doesNotHaveDuplicates();
+        assertThat(Architecture.names()).hasSize(33).doesNotHaveDuplicates();
         assertThat(Architecture.names()).contains(Architecture.DEFAULT);
+    }
+
+    @Test
+    void inceptionV3IsRetrainPysContract() {
+        Architecture a = Architecture.of("inception_v3");
+        assertThat(a.downloadUrl())
+                .isEqualTo("http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz");
+        assertThat(a.relativeGraphPath()).isEqualTo(Path.of("classify_image_graph_def.pb"));
+        assertThat(a.inputTensor()).isEqualTo("Mul");
+        assertThat(a.inputSize()).isEqualTo(299);
+        assertThat(a.bottleneckTensor()).isEqualTo("pool_3/_reshape");
+        assertThat(a.bottleneckSize()).isEqualTo(2048);
+        assertThat(a.pooledTensor()).isEqualTo(a.bottleneckTensor());
+        assertThat(a.inputMean()).isEqualTo(128f);
+        assertThat(a.inputStd()).isEqualTo(128f);
+        assertThat(Architecture.names().get(0)).isEqualTo("inception_v3");
+    }
+
+    @Test
+    void idsCarryTheGraphHashAndParseBack() {
+        Architecture a = Architecture.of("mobilenet_0.25_128");
+        String id = a.id("76fec915bb13a76014a1863ff0976f848d8506388a76fe571e7b366541cc812f");
+        assertThat(id).isEqualTo("mobilenet_0.25_128@sha256:76fec915bb13");
+        assertThat(Architecture.nameOf(id)).isEqualTo("mobilenet_0.25_128");
+        assertThat(Architecture.hashOf(id)).isEqualTo("76fec915bb13");
+        assertThat(Architecture.of(id)).isEqualTo(a);
+        assertThat(Architecture.hashOf("mobilenet_0.25_128")).isEmpty();
     }
 
     @Test
@@ -60,7 +87,7 @@ class ArchitectureTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "inception_v3", "mobilenet_0.5_224", "mobilenet_1.0_256", "mobilenet_0.25_128_quant",
+    @ValueSource(strings = { "inception_v4", "mobilenet_0.5_224", "mobilenet_1.0_256", "mobilenet_0.25_128_quant",
             "mobilenet_v1_0.25_128", "", "mobilenet_0.25_128 quantized" })
     void unknownNamesAreRefusedListingTheValidOnes(String name) {
         assertThatThrownBy(() -> Architecture.of(name)).isInstanceOf(IllegalArgumentException.class)

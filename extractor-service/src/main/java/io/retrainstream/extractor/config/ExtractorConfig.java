@@ -14,8 +14,21 @@ public interface ExtractorConfig {
     @WithDefault("mobilenet_0.25_128")
     String architecture();
 
+    /**
+     * A TensorFlow SavedModel image feature-vector module (folder with {@code saved_model.pb}) to use instead of
+     * {@code architecture}: its serving signature's output is the bottleneck.
+     */
+    Optional<Path> savedModel();
+
     /** A folder in {@code retrain.py}'s download layout to read the graph from; otherwise the user's model cache. */
     Optional<Path> modelDir();
+
+    /** The model cache: downloaded archives are unpacked here and looked up after {@code model-dir}. */
+    Optional<Path> modelCache();
+
+    /** Download a graph that is in neither {@code model-dir} nor the cache from its public URL into the cache. */
+    @WithDefault("true")
+    boolean download();
 
     /** Extraction settings. */
     Extractor extractor();

@@ -11,8 +11,11 @@ import org.tensorflow.TensorFlow;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
+import io.retrainstream.common.tf.ImageFeatures;
+import io.retrainstream.common.tf.SavedModelFeatures;
 import io.retrainstream.common.tf.FeatureExtractor.Features;
 import io.retrainstream.extractor.config.ExtractorConfig;
 
@@ -21,22 +24,43 @@ import io.retrainstream.extractor.config.ExtractorConfig;
 @ApplicationScoped
 public class BottleneckModel {
 
-    private final FeatureExtractor extractor;
+    private final ImageFeatures extractor;
     private final Path graphFile;
+    private final String architectureId;
 
     public BottleneckModel(ExtractorConfig config) {
-        Architecture architecture = Architecture.of(config.architecture());
-        graphFile = ModelFiles.locateGraph(architecture, config.modelDir());
         long start = System.nanoTime();
-        extractor = new FeatureExtractor(architecture, graphFile, config.extractor().maxBatch());
-        extractor.warmUp();
+        if (config.savedModel().isPresent()) {
+            Path dir = config.savedModel().get().toAbsolutePath().normalize();
+            graphFile = dir.resolve("saved_model.pb");
+            extractor = new SavedModelFeatures(dir, config.extractor().maxBatch());
+        } else {
+            Architecture architecture = Architecture.of(config.architecture());
+            graphFile = ModelFiles.obtainGraph(architecture, config.modelDir(),
+                    config.modelCache().orElseGet(ModelFiles::defaultCacheDir), config.download(),
+                    new LoggedProgress(architecture.downloadUrl()));
+            extractor = new FeatureExtractor(architecture, graphFile, config.extractor().maxBatch());
+        }
+        try {
+            architectureId = extractor.architecture().id(ModelFiles.sha256(graphFile));
+            extractor.warmUp();
+        } catch (RuntimeException e) {
+            extractor.close();
+            throw e;
+        }
         Log.infof("TensorFlow %s runs the CNN on %s", TensorFlow.version(), extractor.devices());
-        Log.infof("Loaded and warmed up %s from %s in %d ms (batches of up to %d images per run)", architecture.name(), graphFile,
-                (System.nanoTime() - start) / 1_000_000, extractor.maxBatch());
+        Log.infof("Loaded and warmed up %s (id %s) from %s in %d ms (batches of up to %d images per run)",
+                extractor.architecture().name(), architectureId, graphFile, (System.nanoTime() - start) / 1_000_000,
+                extractor.maxBatch());
     }
 
     public Architecture architecture() {
         return extractor.architecture();
+    }
+
+    /** The id bottleneck events carry: the name and the graph file's content hash. */
+    public String architectureId() {
+        return architectureId;
     }
 
     public Path graphFile() {

@@ -143,7 +143,7 @@ public class ExtractionService {
     }
 
     private BottleneckComputed bottleneck(ImageEvent event, Features features) {
-        return new BottleneckComputed(event.imageId(), event.label(), event.fileName(), model.architecture().name(),
+        return new BottleneckComputed(event.imageId(), event.label(), event.fileName(), model.architectureId(),
                 event.contentHash(), event.timestamp(), System.currentTimeMillis(), features.bottleneck(),
                 features.pooled());
     }

@@ -1,0 +1,34 @@
+package io.retrainstream.common.tf;
+
+import java.util.List;
+
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.tf.FeatureExtractor.Features;
+
+/**
+ * A pretrained feature extractor run by TensorFlow: a frozen {@code retrain.py} graph ({@link FeatureExtractor}) or a
+ * SavedModel image feature-vector module ({@link SavedModelFeatures}). Thread-safe; close it once.
+ */
+public interface ImageFeatures extends AutoCloseable {
+
+    Architecture architecture();
+
+    /** The largest batch one run takes. */
+    int maxBatch();
+
+    /** The features of {@code images}, in order; throws {@link ImageDecodeException} when any cannot be decoded. */
+    List<Features> extract(List<byte[]> images);
+
+    Features extract(byte[] image);
+
+    /** The devices a batch of one runs on, e.g. {@code [CPU:0]}; empty when not known. */
+    default java.util.Set<String> devices() {
+        return java.util.Set.of();
+    }
+
+    /** Runs every batch size once, so that no real batch pays for TensorFlow's first-run graph optimisation. */
+    void warmUp();
+
+    @Override
+    void close();
+}
