@@ -1,6 +1,7 @@
 package io.retrainstream.trainer.config;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import io.smallrye.config.ConfigMapping;
@@ -37,6 +38,25 @@ public interface TrainerConfig {
     /** {@code retrain.py --testing_percentage}. */
     @WithDefault("10")
     double testingPercentage();
+
+    /** {@code retrain.py --test_batch_size}: test images evaluated at the end, -1 for the whole set. */
+    @WithDefault("-1")
+    int testBatchSize();
+
+    /** {@code retrain.py --print_misclassified_test_images}: log every misclassified test image. */
+    @WithDefault("false")
+    boolean printMisclassifiedTestImages();
+
+    /** {@code retrain.py --final_tensor_name}: the softmax's name in exported graphs. */
+    @WithDefault("final_result")
+    String finalTensorName();
+
+    /** {@code retrain.py --output_labels}: file the labels are written to, one per line; none when absent. */
+    Optional<String> outputLabels();
+
+    /** {@code improved} (pooled features, full-batch Adam with L2, best validation step) or {@code retrain}. */
+    @WithDefault("improved")
+    String mode();
 
     /** Start a run on its own once new bottlenecks have stopped arriving for {@link #quietPeriod()}. */
     @WithDefault("true")
