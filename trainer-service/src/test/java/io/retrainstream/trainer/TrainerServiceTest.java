@@ -72,7 +72,7 @@ class TrainerServiceTest {
                 .body("status", equalTo("SUCCEEDED")));
         JsonPath run = given().get("/runs/" + runId).then().extract().jsonPath();
         List<String> log = run.getList("log");
-        assertThat(log).anyMatch(line -> line.startsWith("L2 1e-04 Step 200: Train accuracy = "));
+        assertThat(log).anyMatch(line -> line.startsWith("L2 1e-03 Step 200: Train accuracy = "));
         assertThat(log).anyMatch(line -> line.startsWith("Chosen on validation: L2 "));
         assertThat(run.getString("report.feature")).isEqualTo("pooled");
         assertThat(run.getString("report.parameters.mode")).isEqualTo("improved");

@@ -30,16 +30,17 @@ import io.retrainstream.common.tf.SoftmaxHead;
  * zero biases, softmax cross entropy, plain gradient descent on class-balanced random batches (a random class, then
  * a random image of it), an evaluation on the training batch and a random validation batch every
  * {@code eval_step_interval} steps; the weights of the last step are kept.</li>
- * <li>{@link TrainingMode#IMPROVED}: full-batch Adam with L2 for each strength of {@link #L2_GRID}, evaluated on the
- * whole validation set every {@code eval_step_interval} steps; the weights of the best validation step (accuracy,
- * then cross entropy) of the best strength are kept. The test set plays no part in any choice.</li>
+ * <li>{@link TrainingMode#IMPROVED}: features standardised on the training set, full-batch Adam with L2 for each
+ * strength of {@link #L2_GRID}, evaluated on the whole validation set every {@code eval_step_interval} steps; the
+ * weights of the step with the lowest validation cross entropy over all strengths are kept (early stopping and the
+ * L2 choice in one). The test set plays no part in any choice.</li>
  * </ul>
  */
 public final class HeadTrainer {
 
     private static final float INIT_STDDEV = 0.001f;
     /** L2 strengths the improved mode tries, chosen by validation accuracy. */
-    static final float[] L2_GRID = {1e-4f, 1e-3f, 1e-2f};
+    static final float[] L2_GRID = {1e-3f, 3e-3f, 1e-2f, 3e-2f, 1e-1f, 3e-1f, 1f};
     private static final float ADAM_BETA1 = 0.9f;
     private static final float ADAM_BETA2 = 0.999f;
     private static final float ADAM_EPSILON = 1e-7f;
@@ -162,9 +163,9 @@ public final class HeadTrainer {
         Candidate best = null;
         for (float l2 : L2_GRID) {
             Candidate candidate = trainFullBatch(data, l2);
-            progress.accept(String.format("L2 %.0e: best validation accuracy = %s (N=%d), cross entropy %.4f at step "
-                    + "%d", l2, percent(candidate.at().validationAccuracy()), candidate.at().validationCount(),
-                    candidate.validationEntropy(), candidate.at().step()));
+            progress.accept(String.format("L2 %.0e: best validation cross entropy %.4f at step %d, accuracy = %s "
+                    + "(N=%d)", l2, candidate.validationEntropy(), candidate.at().step(),
+                    percent(candidate.at().validationAccuracy()), candidate.at().validationCount()));
             if (best == null || better(candidate, best)) {
                 best = candidate;
             }
@@ -173,24 +174,27 @@ public final class HeadTrainer {
         return best;
     }
 
+    /**
+     * Lower validation cross entropy wins (on 66 validation images it is far steadier than accuracy, which moves in
+     * steps of 1.5%), then higher validation accuracy; without a validation set, lower training cross entropy.
+     */
     private static boolean better(Candidate a, Candidate b) {
-        double accuracyA = a.at().validationAccuracy();
-        double accuracyB = b.at().validationAccuracy();
-        if (Double.isNaN(accuracyA) || Double.isNaN(accuracyB)) {
+        if (Double.isNaN(a.validationEntropy()) || Double.isNaN(b.validationEntropy())) {
             return a.at().crossEntropy() < b.at().crossEntropy();
         }
-        if (accuracyA != accuracyB) {
-            return accuracyA > accuracyB;
+        if (a.validationEntropy() != b.validationEntropy()) {
+            return a.validationEntropy() < b.validationEntropy();
         }
-        return a.validationEntropy() < b.validationEntropy();
+        return a.at().validationAccuracy() > b.at().validationAccuracy();
     }
 
     private Candidate trainFullBatch(TrainingData data, float l2) {
         int size = data.bottleneckSize();
         int classes = data.labels().size();
+        Standardisation scale = Standardisation.of(data.training(), size);
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
-            Operand<TFloat32> x = constant(tf, data.training(), size);
+            Operand<TFloat32> x = scale.apply(tf, constant(tf, data.training(), size));
             Operand<TInt32> y = tf.constant(data.training().classes());
             Ops head = tf.withSubScope("final_retrain_ops");
             Variable<TFloat32> weights = head.withName("final_weights")
@@ -205,7 +209,7 @@ public final class HeadTrainer {
             Operand<TFloat32> stepBiases = adam(tf, biases, new long[] {classes}, beta1Power, beta2Power,
                     g.biases());
             Gradients validation = data.validation().count() == 0 ? null
-                    : gradients(tf, head, constant(tf, data.validation(), size),
+                    : gradients(tf, head, scale.apply(tf, constant(tf, data.validation(), size)),
                             tf.constant(data.validation().classes()), classes, weights, biases, null);
 
             try (Session session = new Session(graph)) {
@@ -240,13 +244,70 @@ public final class HeadTrainer {
                             String.format("L2 %.0e, step %d", l2, step));
                     if (best == null || better(candidate, best)) {
                         try (Result result = session.runner().fetch(weights).fetch(biases).run()) {
-                            best = new Candidate(floats(result, 0, size * classes), floats(result, 1, classes),
-                                    evaluation, validationEntropy, curve, candidate.chosen());
+                            float[] w = floats(result, 0, size * classes);
+                            float[] b = floats(result, 1, classes);
+                            best = new Candidate(scale.foldWeights(w, classes), scale.foldBiases(w, b), evaluation,
+                                    validationEntropy, curve, candidate.chosen());
                         }
                     }
                 }
                 return best;
             }
+        }
+    }
+
+    /**
+     * Per-feature standardisation of the training set, {@code (x - mean) / std}, folded into the trained weights
+     * afterwards so the published head takes the raw features.
+     */
+    record Standardisation(float[] mean, float[] std) {
+
+        static Standardisation of(TrainingData.Split split, int size) {
+            double[] sum = new double[size];
+            double[] squares = new double[size];
+            float[] v = split.vectors();
+            for (int row = 0; row < split.count(); row++) {
+                for (int d = 0; d < size; d++) {
+                    double value = v[row * size + d];
+                    sum[d] += value;
+                    squares[d] += value * value;
+                }
+            }
+            float[] mean = new float[size];
+            float[] std = new float[size];
+            for (int d = 0; d < size; d++) {
+                double m = sum[d] / split.count();
+                mean[d] = (float) m;
+                std[d] = (float) Math.max(Math.sqrt(Math.max(squares[d] / split.count() - m * m, 0)), 1e-3);
+            }
+            return new Standardisation(mean, std);
+        }
+
+        Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x) {
+            return tf.math.div(tf.math.sub(x, tf.constant(mean)), tf.constant(std));
+        }
+
+        /** {@code W / std} per input row. */
+        float[] foldWeights(float[] weights, int classes) {
+            float[] folded = new float[weights.length];
+            for (int d = 0; d < mean.length; d++) {
+                for (int c = 0; c < classes; c++) {
+                    folded[d * classes + c] = weights[d * classes + c] / std[d];
+                }
+            }
+            return folded;
+        }
+
+        /** {@code b - sum_d mean_d W_dc / std_d}. */
+        float[] foldBiases(float[] weights, float[] biases) {
+            int classes = biases.length;
+            float[] folded = biases.clone();
+            for (int d = 0; d < mean.length; d++) {
+                for (int c = 0; c < classes; c++) {
+                    folded[c] -= mean[d] * weights[d * classes + c] / std[d];
+                }
+            }
+            return folded;
         }
     }
 

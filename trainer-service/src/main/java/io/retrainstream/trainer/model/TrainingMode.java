@@ -8,8 +8,8 @@ public enum TrainingMode {
     /** {@code retrain.py} exactly: its bottleneck, plain gradient descent on class-balanced random batches. */
     RETRAIN,
     /**
-     * The default: the pooled features, full-batch Adam with L2 (strength chosen on validation), keeping the weights
-     * of the evaluation step with the best validation accuracy.
+     * The default: the pooled features, standardised, full-batch Adam with L2, keeping the weights of the evaluation
+     * step and L2 strength with the lowest validation cross entropy.
      */
     IMPROVED;
 
