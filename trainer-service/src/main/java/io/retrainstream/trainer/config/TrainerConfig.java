@@ -54,6 +54,22 @@ public interface TrainerConfig {
     /** {@code retrain.py --output_labels}: file the labels are written to, one per line; none when absent. */
     Optional<String> outputLabels();
 
+    /** {@code retrain.py --output_graph}: file the frozen graph (CNN + head) is written to; none when absent. */
+    Optional<String> outputGraph();
+
+    /** {@code retrain.py --saved_model_dir}: folder a SavedModel is written to (must not exist); none when absent. */
+    Optional<String> savedModelDir();
+
+    /** {@code retrain.py --summaries_dir}: folder of TensorBoard event files ({@code train/}, {@code validation/}). */
+    Optional<String> summariesDir();
+
+    /** {@code retrain.py --intermediate_store_frequency}: steps between intermediate frozen graphs, 0 for none. */
+    @WithDefault("0")
+    int intermediateStoreFrequency();
+
+    /** {@code retrain.py --intermediate_output_graphs_dir}: folder of the intermediate frozen graphs. */
+    Optional<String> intermediateOutputGraphsDir();
+
     /** {@code improved} (pooled features, full-batch Adam with L2, best validation step) or {@code retrain}. */
     @WithDefault("improved")
     String mode();

@@ -49,17 +49,27 @@ public final class HeadTrainer {
 
     private final TrainingParams params;
     private final Consumer<String> progress;
+    private final TrainingListener listener;
     /** Initial weights instead of the random ones (tests); null for {@code retrain.py}'s truncated normal. */
     private final float[] initialWeights;
 
     public HeadTrainer(TrainingParams params, Consumer<String> progress) {
-        this(params, progress, null);
+        this(params, progress, TrainingListener.NONE);
     }
 
-    HeadTrainer(TrainingParams params, Consumer<String> progress, float[] initialWeights) {
+    public HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener) {
+        this(params, progress, listener, null);
+    }
+
+    HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener, float[] initialWeights) {
         this.params = params;
         this.progress = progress;
+        this.listener = listener;
         this.initialWeights = initialWeights;
+    }
+
+    private boolean storeIntermediate(int step) {
+        return params.intermediateStoreFrequency() > 0 && step > 0 && step % params.intermediateStoreFrequency() == 0;
     }
 
     public TrainedHead train(TrainingData data) {
@@ -109,10 +119,10 @@ public final class HeadTrainer {
 
             Placeholder<TInt32> validationBatch = tf.withName("validation_indices").placeholder(TInt32.class,
                     Placeholder.shape(Shape.of(-1)));
-            Operand<TFloat32> validationAccuracy = data.validation().count() == 0 ? null
-                    : accuracy(tf, SoftmaxHead.logits(head, tf.gather(constant(tf, data.validation(), size),
-                            validationBatch, tf.constant(0)), weights, biases),
-                            tf.gather(tf.constant(data.validation().classes()), validationBatch, tf.constant(0)));
+            Gradients validationLoss = data.validation().count() == 0 ? null
+                    : gradients(tf, head, tf.gather(constant(tf, data.validation(), size), validationBatch,
+                            tf.constant(0)), tf.gather(tf.constant(data.validation().classes()), validationBatch,
+                            tf.constant(0)), classes, weights, biases, null);
 
             try (Session session = new Session(graph)) {
                 session.initialize();
@@ -126,6 +136,12 @@ public final class HeadTrainer {
                     try (TInt32 indices = TInt32.vectorOf(trainSampler.sample(params.trainBatchSize()))) {
                         session.runner().feed(batch, indices).addTarget(stepWeights).addTarget(stepBiases).run()
                                 .close();
+                        if (storeIntermediate(step)) {
+                            try (Result result = session.runner().fetch(weights).fetch(biases).run()) {
+                                listener.intermediate("", step, floats(result, 0, size * classes),
+                                        floats(result, 1, classes));
+                            }
+                        }
                         if (!evaluate) {
                             continue;
                         }
@@ -136,19 +152,23 @@ public final class HeadTrainer {
                         }
                     }
                     double validation = Double.NaN;
+                    double validationEntropy = Double.NaN;
                     int validationCount = 0;
                     if (validationSampler != null) {
                         int[] sample = params.validationBatchSize() == -1 ? all(data.validation().count())
                                 : validationSampler.sample(params.validationBatchSize());
                         try (TInt32 indices = TInt32.vectorOf(sample);
                                 Result result = session.runner().feed(validationBatch, indices)
-                                        .fetch(validationAccuracy).run()) {
+                                        .fetch(validationLoss.accuracy()).fetch(validationLoss.crossEntropy()).run()) {
                             validation = scalar(result, 0);
+                            validationEntropy = scalar(result, 1);
                             validationCount = sample.length;
                         }
                     }
-                    last = new TrainedHead.Evaluation(step, trainAccuracy, entropy, validation, validationCount);
+                    last = new TrainedHead.Evaluation(step, trainAccuracy, entropy, validation, validationEntropy,
+                            validationCount);
                     curve.add(last);
+                    listener.evaluated("", last);
                     progress.accept(stepLine(last));
                 }
                 try (Result result = session.runner().fetch(weights).fetch(biases).run()) {
@@ -192,6 +212,7 @@ public final class HeadTrainer {
         int size = data.bottleneckSize();
         int classes = data.labels().size();
         Standardisation scale = Standardisation.of(data.training(), size);
+        String run = String.format(java.util.Locale.ROOT, "l2_%.0e", l2);
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
             Operand<TFloat32> x = scale.apply(tf, constant(tf, data.training(), size));
@@ -222,6 +243,13 @@ public final class HeadTrainer {
                         session.runner().feed(beta1Power, b1).feed(beta2Power, b2).addTarget(stepWeights)
                                 .addTarget(stepBiases).run().close();
                     }
+                    if (storeIntermediate(step)) {
+                        try (Result result = session.runner().fetch(weights).fetch(biases).run()) {
+                            float[] w = floats(result, 0, size * classes);
+                            listener.intermediate(run, step, scale.foldWeights(w, classes),
+                                    scale.foldBiases(w, floats(result, 1, classes)));
+                        }
+                    }
                     if (step % params.evalStepInterval() != 0 && step + 1 != params.howManyTrainingSteps()) {
                         continue;
                     }
@@ -232,11 +260,13 @@ public final class HeadTrainer {
                     TrainedHead.Evaluation evaluation;
                     double validationEntropy;
                     try (Result result = runner.run()) {
-                        evaluation = new TrainedHead.Evaluation(step, scalar(result, 0), scalar(result, 1),
-                                validation == null ? Double.NaN : scalar(result, 2), data.validation().count());
                         validationEntropy = validation == null ? Double.NaN : scalar(result, 3);
+                        evaluation = new TrainedHead.Evaluation(step, scalar(result, 0), scalar(result, 1),
+                                validation == null ? Double.NaN : scalar(result, 2), validationEntropy,
+                                data.validation().count());
                     }
                     curve.add(evaluation);
+                    listener.evaluated(run, evaluation);
                     if (curve.size() % IMPROVED_LOG_EVERY == 1) {
                         progress.accept(String.format("L2 %.0e ", l2) + stepLine(evaluation));
                     }

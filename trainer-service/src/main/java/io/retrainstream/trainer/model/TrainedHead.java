@@ -22,8 +22,8 @@ public record TrainedHead(float[] weights, float[] biases, double trainAccuracy,
         double validationAccuracy, int validationCount, double testAccuracy, int testCount, List<Evaluation> curve,
         String chosen, int[] testRows, float[][] testScores) {
 
-    /** One evaluation step: training accuracy and cross entropy, validation accuracy on N images. */
+    /** One evaluation step: training accuracy and cross entropy, validation accuracy and cross entropy on N images. */
     public record Evaluation(int step, double trainAccuracy, double crossEntropy, double validationAccuracy,
-            int validationCount) {
+            double validationCrossEntropy, int validationCount) {
     }
 }

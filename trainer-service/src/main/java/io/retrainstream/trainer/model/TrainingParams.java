@@ -23,13 +23,19 @@ import io.retrainstream.trainer.config.TrainerConfig;
  * @param printMisclassifiedTestImages log each misclassified test image
  * @param finalTensorName              name of the softmax in exported graphs
  * @param outputLabels                 file to write the labels to, one per line; empty for none
+ * @param outputGraph                  file to write the frozen graph to; empty for none
+ * @param savedModelDir                folder to write the SavedModel to (must not exist); empty for none
+ * @param summariesDir                 folder for TensorBoard event files; empty for none
+ * @param intermediateStoreFrequency   steps between intermediate frozen graphs; 0 for none
+ * @param intermediateOutputGraphsDir  folder of the intermediate frozen graphs
  * @param mode                         {@code retrain} or {@code improved}
  * @param seed                         seed for weight initialisation and batch sampling
  */
 public record TrainingParams(int howManyTrainingSteps, double learningRate, double testingPercentage,
         double validationPercentage, int evalStepInterval, int trainBatchSize, int testBatchSize,
         int validationBatchSize, boolean printMisclassifiedTestImages, String finalTensorName, String outputLabels,
-        TrainingMode mode, long seed) {
+        String outputGraph, String savedModelDir, String summariesDir, int intermediateStoreFrequency,
+        String intermediateOutputGraphsDir, TrainingMode mode, long seed) {
 
     private static final Pattern OP_NAME = Pattern.compile("[A-Za-z0-9.][A-Za-z0-9_.\\-/]*");
 
@@ -46,6 +52,18 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
                     + finalTensorName + "'");
         }
         outputLabels = outputLabels == null ? "" : outputLabels;
+        outputGraph = outputGraph == null ? "" : outputGraph;
+        savedModelDir = savedModelDir == null ? "" : savedModelDir;
+        summariesDir = summariesDir == null ? "" : summariesDir;
+        intermediateOutputGraphsDir = intermediateOutputGraphsDir == null ? "" : intermediateOutputGraphsDir;
+        if (intermediateStoreFrequency < 0) {
+            throw new IllegalArgumentException("intermediate_store_frequency must be 0 (none) or positive, got "
+                    + intermediateStoreFrequency);
+        }
+        if (intermediateStoreFrequency > 0 && intermediateOutputGraphsDir.isBlank()) {
+            throw new IllegalArgumentException("intermediate_store_frequency " + intermediateStoreFrequency
+                    + " needs intermediate_output_graphs_dir");
+        }
         if (mode == null) {
             throw new IllegalArgumentException("mode is required");
         }
@@ -65,15 +83,23 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
 
     /** {@code retrain.py}'s defaults with the plain {@link TrainingMode#RETRAIN} mode. */
     public static TrainingParams retrainPy(long seed) {
-        return new TrainingParams(4000, 0.01, 10, 10, 10, 100, -1, 100, false, "final_result", "",
-                TrainingMode.RETRAIN, seed);
+        return new TrainingParams(4000, 0.01, 10, 10, 10, 100, -1, 100, false, "final_result", "", "", "",
+                "", 0, "", TrainingMode.RETRAIN, seed);
     }
 
     public static TrainingParams from(TrainerConfig config, long seed) {
         return new TrainingParams(config.howManyTrainingSteps(), config.learningRate(), config.testingPercentage(),
                 config.validationPercentage(), config.evalStepInterval(), config.trainBatchSize(),
                 config.testBatchSize(), config.validationBatchSize(), config.printMisclassifiedTestImages(),
-                config.finalTensorName(), config.outputLabels().orElse(""), TrainingMode.of(config.mode()), seed);
+                config.finalTensorName(), config.outputLabels().orElse(""), config.outputGraph().orElse(""),
+                config.savedModelDir().orElse(""), config.summariesDir().orElse(""),
+                config.intermediateStoreFrequency(), config.intermediateOutputGraphsDir().orElse(""),
+                TrainingMode.of(config.mode()), seed);
+    }
+
+    /** Whether the run writes any file that needs the CNN's graph. */
+    public boolean exportsGraphs() {
+        return !outputGraph.isBlank() || !savedModelDir.isBlank() || intermediateStoreFrequency > 0;
     }
 
     /** The split rule of these percentages. */
@@ -95,6 +121,11 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
         map.put("print_misclassified_test_images", printMisclassifiedTestImages);
         map.put("final_tensor_name", finalTensorName);
         map.put("output_labels", outputLabels);
+        map.put("output_graph", outputGraph);
+        map.put("saved_model_dir", savedModelDir);
+        map.put("summaries_dir", summariesDir);
+        map.put("intermediate_store_frequency", intermediateStoreFrequency);
+        map.put("intermediate_output_graphs_dir", intermediateOutputGraphsDir);
         map.put("mode", mode.id());
         map.put("random_seed", seed);
         return map;
@@ -126,6 +157,9 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
                 integer(map, "eval_step_interval"), integer(map, "train_batch_size"), integer(map, "test_batch_size"),
                 integer(map, "validation_batch_size"), bool(map, "print_misclassified_test_images"),
                 String.valueOf(map.get("final_tensor_name")), String.valueOf(map.get("output_labels")),
+                String.valueOf(map.get("output_graph")), String.valueOf(map.get("saved_model_dir")),
+                String.valueOf(map.get("summaries_dir")), integer(map, "intermediate_store_frequency"),
+                String.valueOf(map.get("intermediate_output_graphs_dir")),
                 TrainingMode.of(String.valueOf(map.get("mode"))), seed(map.get("random_seed")));
     }
 

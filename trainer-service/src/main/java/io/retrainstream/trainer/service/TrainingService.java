@@ -1,10 +1,5 @@
 package io.retrainstream.trainer.service;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +48,7 @@ public class TrainingService {
     private final ModelPublisher publisher;
     private final ModelVersions versions;
     private final MeterRegistry registry;
+    private final RunOutputs outputs;
     private final Timer runTimer;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-run"));
     private final Map<Long, TrainingRun> runs = new LinkedHashMap<>();
@@ -62,7 +58,8 @@ public class TrainingService {
     private long handledGeneration;
 
     public TrainingService(BottleneckStore store, TrainerConfig config, ModelPublisher publisher,
-            ModelVersions versions, MeterRegistry registry) {
+            ModelVersions versions, MeterRegistry registry, RunOutputs outputs) {
+        this.outputs = outputs;
         this.store = store;
         this.config = config;
         this.publisher = publisher;
@@ -147,14 +144,15 @@ public class TrainingService {
                     params.mode().id(), params.howManyTrainingSteps(), params.learningRate(),
                     params.trainBatchSize()));
             long trainStart = System.nanoTime();
-            TrainedHead head = new HeadTrainer(params, line -> progress(run, line)).train(data);
-            timings.put("train_and_test", millisSince(trainStart));
-            long outputStart = System.nanoTime();
-            if (!params.outputLabels().isBlank()) {
-                writeLabels(Path.of(params.outputLabels()), labels);
-                progress(run, "Wrote the labels to " + params.outputLabels());
+            TrainedHead head;
+            try (RunOutputs.Writer files = outputs.open(params, snapshot.architecture(), layer, labels,
+                    line -> progress(run, line))) {
+                head = new HeadTrainer(params, line -> progress(run, line), files).train(data);
+                timings.put("train_and_test", millisSince(trainStart));
+                long outputStart = System.nanoTime();
+                files.writeFinal(head);
+                timings.put("outputs", millisSince(outputStart));
             }
-            timings.put("outputs", millisSince(outputStart));
             long millis = millisSince(start);
             String fingerprint = snapshot.fingerprint();
             long publishStart = System.nanoTime();
@@ -182,17 +180,6 @@ public class TrainingService {
 
     private static long millisSince(long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
-    }
-
-    private static void writeLabels(Path file, List<String> labels) {
-        try {
-            if (file.getParent() != null) {
-                Files.createDirectories(file.getParent());
-            }
-            Files.write(file, labels, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write output_labels " + file + ": " + e.getMessage(), e);
-        }
     }
 
     private static void progress(TrainingRun run, String line) {
