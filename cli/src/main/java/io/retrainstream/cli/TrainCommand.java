@@ -50,7 +50,9 @@ final class TrainCommand implements Command {
                   --validation_percentage P     --eval_step_interval N  --train_batch_size N
                   --test_batch_size N (-1 all)  --validation_batch_size N (-1 all)
                   --print_misclassified_test_images                     --final_tensor_name NAME
-                  --output_labels FILE (written by the trainer)
+                  --output_labels FILE  --output_graph FILE  --saved_model_dir DIR  --summaries_dir DIR
+                  --intermediate_store_frequency N  --intermediate_output_graphs_dir DIR
+                                (files written by the trainer, on its machine)
                   --mode improved|retrain (improved: pooled features, Adam + L2, chosen on validation;
                                            retrain: retrain.py's method exactly)
                   --random_seed N
@@ -63,8 +65,9 @@ final class TrainCommand implements Command {
     /** retrain.py's options that take a value, passed to the trainer as they are. */
     static final List<String> TRAINING_OPTIONS = List.of("how_many_training_steps", "learning_rate",
             "testing_percentage", "validation_percentage", "eval_step_interval", "train_batch_size",
-            "test_batch_size", "validation_batch_size", "final_tensor_name", "output_labels", "mode",
-            "random_seed");
+            "test_batch_size", "validation_batch_size", "final_tensor_name", "output_labels", "output_graph",
+            "saved_model_dir", "summaries_dir", "intermediate_store_frequency", "intermediate_output_graphs_dir",
+            "mode", "random_seed");
     static final String PRINT_MISCLASSIFIED = "print_misclassified_test_images";
 
     @Override
