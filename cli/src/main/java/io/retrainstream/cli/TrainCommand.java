@@ -3,10 +3,14 @@ package io.retrainstream.cli;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** {@code ./retrain train}: asks the trainer for a training run and, with {@code --wait}, follows it to its end. */
@@ -29,28 +33,69 @@ final class TrainCommand implements Command {
     @Override
     public String usage() {
         return """
-                Usage: ./retrain train [--wait] [--trainer URL]
+                Usage: ./retrain train [--wait] [--trainer URL] [retrain.py options]
 
                 Asks the trainer to train a new final layer on every bottleneck it has received (like a run of
                 retrain.py). When a run is already in progress, follows that one instead.
 
                 Options:
-                  --wait         print the run's progress as it goes and its final test accuracy; exit 1 when it fails
+                  --wait         print the run's progress as it goes, then its report (test accuracy, confusion
+                                 matrix, precision and recall per class, misclassified images, timings); exit 1
+                                 when it fails
                   --trainer URL  the trainer (default: the one ./retrain up started, else http://localhost:8082)
 
+                retrain.py's options for this run (the trainer's configuration gives the defaults; it checks
+                every value and refuses a bad one naming it):
+                  --how_many_training_steps N   --learning_rate X       --testing_percentage P
+                  --validation_percentage P     --eval_step_interval N  --train_batch_size N
+                  --test_batch_size N (-1 all)  --validation_batch_size N (-1 all)
+                  --print_misclassified_test_images                     --final_tensor_name NAME
+                  --output_labels FILE  --output_graph FILE  --saved_model_dir DIR  --summaries_dir DIR
+                  --intermediate_store_frequency N  --intermediate_output_graphs_dir DIR
+                                (files written by the trainer, on its machine)
+                  --mode improved|retrain (improved: pooled features, Adam + L2, chosen on validation;
+                                           retrain: retrain.py's method exactly)
+                  --random_seed N
+
                 Example:
-                  ./retrain train --wait
+                  ./retrain train --wait --how_many_training_steps 500 --mode retrain
                 """;
     }
 
+    /** retrain.py's options that take a value, passed to the trainer as they are. */
+    static final List<String> TRAINING_OPTIONS = List.of("how_many_training_steps", "learning_rate",
+            "testing_percentage", "validation_percentage", "eval_step_interval", "train_batch_size",
+            "test_batch_size", "validation_batch_size", "final_tensor_name", "output_labels", "output_graph",
+            "saved_model_dir", "summaries_dir", "intermediate_store_frequency", "intermediate_output_graphs_dir",
+            "mode", "random_seed");
+    static final String PRINT_MISCLASSIFIED = "print_misclassified_test_images";
+
     @Override
     public Set<String> valueOptions() {
-        return Set.of("trainer");
+        Set<String> options = new HashSet<>(TRAINING_OPTIONS);
+        options.add("trainer");
+        return options;
     }
 
     @Override
     public Set<String> flagOptions() {
-        return Set.of("wait");
+        return Set.of("wait", PRINT_MISCLASSIFIED);
+    }
+
+    /** The run's options as the JSON body of {@code POST /train}. */
+    static byte[] body(Args args) {
+        Map<String, Object> options = new LinkedHashMap<>();
+        for (String name : TRAINING_OPTIONS) {
+            args.value(name).ifPresent(value -> options.put(name, value));
+        }
+        if (args.flag(PRINT_MISCLASSIFIED)) {
+            options.put(PRINT_MISCLASSIFIED, true);
+        }
+        try {
+            return ServiceHttp.JSON.writeValueAsBytes(options);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
@@ -59,7 +104,7 @@ final class TrainCommand implements Command {
         String trainer = args.value("trainer")
                 .orElseGet(() -> State.defaultUrl(context.workspace(), Service.TRAINER));
         ServiceHttp http = new ServiceHttp();
-        OptionalLong runId = start(context, http, trainer);
+        OptionalLong runId = start(context, http, trainer, body(args));
         if (runId.isEmpty()) {
             return 1;
         }
@@ -72,7 +117,12 @@ final class TrainCommand implements Command {
 
     /** Starts a run (or finds the one in progress); empty when the trainer refuses, after printing why. */
     static OptionalLong start(Context context, ServiceHttp http, String trainer) {
-        ServiceHttp.Reply reply = http.post(ServiceHttp.join(trainer, "/train"), new byte[0], null);
+        return start(context, http, trainer, new byte[0]);
+    }
+
+    static OptionalLong start(Context context, ServiceHttp http, String trainer, byte[] body) {
+        ServiceHttp.Reply reply = http.post(ServiceHttp.join(trainer, "/train"), body,
+                body.length == 0 ? null : "application/json");
         JsonNode json = reply.json();
         if (reply.ok() && json.hasNonNull("runId")) {
             context.out().printf("Started training run %d (%s)%n", json.get("runId").asLong(),
@@ -83,6 +133,9 @@ final class TrainCommand implements Command {
             context.out().printf("A training run is already in progress: following run %d (%s)%n",
                     json.get("runId").asLong(), reply.message());
             return OptionalLong.of(json.get("runId").asLong());
+        }
+        if (reply.status() == 400) {
+            throw new CliException("The trainer refused the options: " + reply.message());
         }
         if (reply.status() == 422) {
             context.err().println("The trainer will not train: " + reply.message());
@@ -143,6 +196,9 @@ final class TrainCommand implements Command {
                         run.hasNonNull("testAccuracy") ? run.get("testAccuracy").asDouble() : null,
                         run.hasNonNull("testCount") ? run.get("testCount").asInt() : null);
                 report(context, outcome, printedLines);
+                if (outcome.succeeded() && run.path("report").isObject()) {
+                    out.print(RunReportText.format(run.path("report")));
+                }
                 return outcome;
             }
             out.flush();

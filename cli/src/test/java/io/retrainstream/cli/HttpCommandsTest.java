@@ -44,6 +44,52 @@ class HttpCommandsTest {
     }
 
     @Test
+    void trainPassesRetrainPyOptionsAndPrintsTheReport() throws Exception {
+        try (FakeHttp trainer = new FakeHttp()
+                .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":2,\"status\":\"RUNNING\"}"))
+                .route("/runs/2", r -> new FakeHttp.Reply(200, """
+                        {"runId":2,"status":"SUCCEEDED","log":["Final test accuracy = 75.0% (N=4)"],
+                        "modelVersion":1,"testAccuracy":0.75,"testCount":4,"report":{
+                        "parameters":{"how_many_training_steps":500,"mode":"retrain"},"feature":"bottleneck",
+                        "architecture":"mobilenet_0.25_128","images":{"training":10},"chosen":"the last step (499)",
+                        "labels":["daisy","roses"],"confusion":[[2,1],[0,1]],
+                        "classes":[{"label":"daisy","precision":1.0,"recall":0.6667,"support":3},
+                                   {"label":"roses","precision":0.5,"recall":1.0,"support":1}],
+                        "hitRate":0.75,"meanScoreHits":0.9,"meanScoreMisses":0.6,
+                        "misclassified":[{"imageId":"daisy/1.jpg","label":"daisy","predicted":"roses","score":0.6}],
+                        "timingsMillis":{"total":1234}}}"""))) {
+            TestConsole console = new TestConsole(root);
+            int status = Main.run(new String[] {"train", "--wait", "--trainer", trainer.url(),
+                "--how_many_training_steps", "500", "--mode", "retrain", "--print_misclassified_test_images"},
+                    console.context);
+
+            assertThat(status).as(console.err()).isZero();
+            FakeHttp.Request request = trainer.requests.get(0);
+            assertThat(request.contentType()).startsWith("application/json");
+            assertThat(ServiceHttp.JSON.readTree(request.body())).isEqualTo(ServiceHttp.JSON.readTree(
+                    "{\"how_many_training_steps\":\"500\",\"mode\":\"retrain\","
+                            + "\"print_misclassified_test_images\":true}"));
+            assertThat(console.out()).contains("Parameters: how_many_training_steps=500, mode=retrain")
+                    .contains("Confusion matrix").containsPattern("daisy\\s+2\\s+1")
+                    .containsPattern("roses\\s+50\\.0%\\s+100\\.0%\\s+1")
+                    .contains("Hit rate 75.0%, mean score of hits 0.90000, of misses 0.60000")
+                    .contains("daisy/1.jpg  roses (score = 0.60000)").contains("Timings (ms): {\"total\":1234}");
+        }
+    }
+
+    @Test
+    void trainRefusesABadOptionWithTheTrainersMessage() throws Exception {
+        try (FakeHttp trainer = new FakeHttp().route("/train", r -> new FakeHttp.Reply(400,
+                "{\"message\":\"how_many_training_steps must be positive, got -1\"}"))) {
+            TestConsole console = new TestConsole(root);
+            int status = Main.run(new String[] {"train", "--trainer", trainer.url(), "--how_many_training_steps",
+                "-1"}, console.context);
+            assertThat(status).isNotZero();
+            assertThat(console.err()).contains("how_many_training_steps must be positive, got -1");
+        }
+    }
+
+    @Test
     void trainFollowsTheRunInProgressAndFailsWithItsMessage() throws Exception {
         try (FakeHttp trainer = new FakeHttp()
                 .route("/train", r -> new FakeHttp.Reply(409, "{\"message\":\"Run 4 is in progress\",\"runId\":4}"))

@@ -72,7 +72,22 @@ class TrainerServiceTest {
                 .body("status", equalTo("SUCCEEDED")));
         JsonPath run = given().get("/runs/" + runId).then().extract().jsonPath();
         List<String> log = run.getList("log");
-        assertThat(log).anyMatch(line -> line.startsWith("Step 10: Train accuracy = "));
+        assertThat(log).anyMatch(line -> line.startsWith("L2 1e-03 Step 200: Train accuracy = "));
+        assertThat(log).anyMatch(line -> line.startsWith("Chosen on validation: L2 "));
+        assertThat(run.getString("report.feature")).isEqualTo("pooled");
+        assertThat(run.getString("report.parameters.mode")).isEqualTo("improved");
+        assertThat(run.getInt("report.parameters.how_many_training_steps")).isEqualTo(300);
+        assertThat(run.getList("report.labels")).containsExactly("alpha", "beta", "gamma");
+        List<List<Integer>> confusion = run.getList("report.confusion");
+        assertThat(confusion.stream().flatMap(List::stream).mapToInt(Integer::intValue).sum())
+                .isEqualTo(run.getInt("testCount"));
+        assertThat(run.getList("report.classes.recall")).hasSize(3);
+        assertThat(run.getList("report.curve")).isNotEmpty();
+        assertThat(run.getDouble("report.hitRate")).isEqualTo(run.getDouble("testAccuracy"),
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(run.getList("report.misclassified")).hasSize(run.getInt("testCount")
+                - confusion.get(0).get(0) - confusion.get(1).get(1) - confusion.get(2).get(2));
+        assertThat(run.getMap("report.timingsMillis")).containsKeys("prepare", "train_and_test", "publish", "total");
         assertThat(log).anyMatch(line -> line.startsWith("Final test accuracy = "));
         assertThat(run.getDouble("testAccuracy")).isGreaterThan(0.9);
         assertThat(given().get("/runs/" + runId + "?from=" + (log.size() - 1)).then().extract().jsonPath()
@@ -82,7 +97,8 @@ class TrainerServiceTest {
         assertThat(model.version()).isEqualTo(1);
         assertThat(model.labels()).containsExactly("alpha", "beta", "gamma");
         assertThat(model.architecture()).isEqualTo(ARCHITECTURE);
-        assertThat(model.bottleneckSize()).isEqualTo(16);
+        assertThat(model.feature()).isEqualTo("pooled");
+        assertThat(model.bottleneckSize()).isEqualTo(8);
         assertThat(model.metrics().testAccuracy()).isEqualTo(run.getDouble("testAccuracy"),
                 org.assertj.core.data.Offset.offset(1e-6));
         assertThat(model.metrics().datasetFingerprint()).hasSize(64);
@@ -94,10 +110,39 @@ class TrainerServiceTest {
 
     @Test
     @Order(3)
-    void versionsKeepIncreasing() {
-        int runId = given().post("/train").then().statusCode(202).extract().path("runId");
+    void retrainModeAndOptionsPerRunInTheBody(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path labels = dir.resolve("out/output_labels.txt");
+        int runId = given().contentType("application/json").body(Map.of("mode", "retrain",
+                "how_many_training_steps", 50, "testing_percentage", 30, "output_labels", labels.toString()))
+                .post("/train").then().statusCode(202).extract().path("runId");
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + runId).then()
                 .body("status", equalTo("SUCCEEDED")).body("modelVersion", equalTo(2)));
+        JsonPath run = given().get("/runs/" + runId).then().extract().jsonPath();
+        assertThat(run.getString("report.feature")).isEqualTo("bottleneck");
+        assertThat(run.getInt("report.parameters.how_many_training_steps")).isEqualTo(50);
+        int expectedTesting = (int) java.util.stream.Stream.of("alpha", "beta", "gamma")
+                .flatMap(label -> java.util.stream.IntStream.range(0, 40).mapToObj(i -> label + "_" + i + ".jpg"))
+                .filter(file -> new SplitRule(10, 30).assign(file).id().equals("testing")).count();
+        assertThat(run.getInt("testCount")).isEqualTo(expectedTesting);
+        assertThat(java.nio.file.Files.readAllLines(labels)).containsExactly("alpha", "beta", "gamma");
+        ModelPublished model = ModelPublished.decode(KafkaBrokerResource.broker().consume(Topics.MODELS, 2, TIMEOUT)
+                .get(1).value());
+        assertThat(model.feature()).isEqualTo("bottleneck");
+        assertThat(model.bottleneckSize()).isEqualTo(16);
+    }
+
+    @Test
+    @Order(4)
+    void refusesUnknownOptionsAndBadValuesWith400() {
+        given().contentType("application/json").body(Map.of("how_many_steps", 5)).post("/train").then()
+                .statusCode(400).body("message", containsString("Unknown training option 'how_many_steps'"));
+        given().contentType("application/json").body(Map.of("how_many_training_steps", -5)).post("/train").then()
+                .statusCode(400).body("message", containsString("how_many_training_steps must be positive, got -5"));
+        given().contentType("application/json").body(Map.of("testing_percentage", 70, "validation_percentage", 40))
+                .post("/train").then().statusCode(400).body("message", containsString("add up to at most 100"));
+        given().contentType("application/json").body("[1,2").post("/train").then().statusCode(400)
+                .body("message", containsString("JSON object"));
     }
 
     @Test
@@ -122,10 +167,15 @@ class TrainerServiceTest {
                 vector[d] = (float) random.nextGaussian() * 0.3f;
             }
             vector[classIndex * 5] += 2f;
+            float[] pooled = new float[8];
+            for (int d = 0; d < pooled.length; d++) {
+                pooled[d] = (float) random.nextGaussian() * 0.3f;
+            }
+            pooled[classIndex * 2] += 2f;
             String fileName = label + "_" + i + ".jpg";
             BottleneckComputed event = new BottleneckComputed(label + "/" + i, label, fileName, ARCHITECTURE,
                     "hash-" + label + i, System.currentTimeMillis(), System.currentTimeMillis(), vector,
-                    new float[] {classIndex});
+                    pooled);
             broker.produce(Topics.BOTTLENECKS, event.imageId(), event.encode(), Map.of());
         }
     }

@@ -1,6 +1,7 @@
 package io.retrainstream.trainer.config;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import io.smallrye.config.ConfigMapping;
@@ -37,6 +38,41 @@ public interface TrainerConfig {
     /** {@code retrain.py --testing_percentage}. */
     @WithDefault("10")
     double testingPercentage();
+
+    /** {@code retrain.py --test_batch_size}: test images evaluated at the end, -1 for the whole set. */
+    @WithDefault("-1")
+    int testBatchSize();
+
+    /** {@code retrain.py --print_misclassified_test_images}: log every misclassified test image. */
+    @WithDefault("false")
+    boolean printMisclassifiedTestImages();
+
+    /** {@code retrain.py --final_tensor_name}: the softmax's name in exported graphs. */
+    @WithDefault("final_result")
+    String finalTensorName();
+
+    /** {@code retrain.py --output_labels}: file the labels are written to, one per line; none when absent. */
+    Optional<String> outputLabels();
+
+    /** {@code retrain.py --output_graph}: file the frozen graph (CNN + head) is written to; none when absent. */
+    Optional<String> outputGraph();
+
+    /** {@code retrain.py --saved_model_dir}: folder a SavedModel is written to (must not exist); none when absent. */
+    Optional<String> savedModelDir();
+
+    /** {@code retrain.py --summaries_dir}: folder of TensorBoard event files ({@code train/}, {@code validation/}). */
+    Optional<String> summariesDir();
+
+    /** {@code retrain.py --intermediate_store_frequency}: steps between intermediate frozen graphs, 0 for none. */
+    @WithDefault("0")
+    int intermediateStoreFrequency();
+
+    /** {@code retrain.py --intermediate_output_graphs_dir}: folder of the intermediate frozen graphs. */
+    Optional<String> intermediateOutputGraphsDir();
+
+    /** {@code improved} (pooled features, full-batch Adam with L2, best validation step) or {@code retrain}. */
+    @WithDefault("improved")
+    String mode();
 
     /** Start a run on its own once new bottlenecks have stopped arriving for {@link #quietPeriod()}. */
     @WithDefault("true")

@@ -1,17 +1,29 @@
 package io.retrainstream.trainer.model;
 
+import java.util.List;
+
 /**
  * The outcome of one training run.
  *
  * @param weights            row-major {@code [bottleneckSize][classes]}
  * @param biases             one per class
- * @param trainAccuracy      on the last training batch
- * @param crossEntropy       on the last training batch
- * @param validationAccuracy on the last validation batch
- * @param validationCount    images in that batch
- * @param testAccuracy       on the whole test set (NaN when it is empty)
- * @param testCount          images in the test set
+ * @param trainAccuracy      on the last (retrain mode) or chosen (improved mode) evaluation step
+ * @param crossEntropy       training cross entropy at that step
+ * @param validationAccuracy validation accuracy at that step
+ * @param validationCount    images it was measured on
+ * @param testAccuracy       on the test images (NaN when there are none)
+ * @param testCount          test images evaluated
+ * @param curve              every evaluation step of the kept training
+ * @param chosen             what was kept and why, e.g. the L2 strength and step chosen on validation
+ * @param testRows           the rows of the test set evaluated, in order
+ * @param testScores         softmax scores of each evaluated test row
  */
 public record TrainedHead(float[] weights, float[] biases, double trainAccuracy, double crossEntropy,
-        double validationAccuracy, int validationCount, double testAccuracy, int testCount) {
+        double validationAccuracy, int validationCount, double testAccuracy, int testCount, List<Evaluation> curve,
+        String chosen, int[] testRows, float[][] testScores) {
+
+    /** One evaluation step: training accuracy and cross entropy, validation accuracy and cross entropy on N images. */
+    public record Evaluation(int step, double trainAccuracy, double crossEntropy, double validationAccuracy,
+            double validationCrossEntropy, int validationCount) {
+    }
 }

@@ -3,17 +3,21 @@ package io.retrainstream.trainer.model;
 import java.util.List;
 
 import io.retrainstream.common.DataSet;
+import io.retrainstream.common.SplitRule;
+import io.retrainstream.common.model.FeatureLayer;
 
 /**
  * Bottlenecks of one run as dense arrays, per set: row-major vectors and class indices.
  *
  * @param labels         class labels in class-index order
+ * @param layer          which feature vector of each image the rows hold
  * @param bottleneckSize length of every vector
  * @param training       the training set
  * @param validation     the validation set
  * @param testing        the test set
  */
-public record TrainingData(List<String> labels, int bottleneckSize, Split training, Split validation, Split testing) {
+public record TrainingData(List<String> labels, FeatureLayer layer, int bottleneckSize, Split training,
+        Split validation, Split testing) {
 
     /**
      * @param vectors row-major {@code [count][bottleneckSize]}
@@ -26,21 +30,43 @@ public record TrainingData(List<String> labels, int bottleneckSize, Split traini
         }
     }
 
+    /** {@code retrain.py}'s bottlenecks, in the sets the store assigned. */
     public static TrainingData of(List<String> labels, List<LabelledBottleneck> images) {
-        int size = images.isEmpty() ? 0 : images.get(0).vector().length;
-        return new TrainingData(List.copyOf(labels), size, split(labels, images, DataSet.TRAINING, size),
-                split(labels, images, DataSet.VALIDATION, size), split(labels, images, DataSet.TESTING, size));
+        return of(labels, images, null, FeatureLayer.BOTTLENECK);
     }
 
-    private static Split split(List<String> labels, List<LabelledBottleneck> images, DataSet set, int size) {
+    /**
+     * The given layer's vectors, split by {@code rule} (null: the sets the store assigned). Images without that
+     * layer's vector are left out.
+     */
+    public static TrainingData of(List<String> labels, List<LabelledBottleneck> images, SplitRule rule,
+            FeatureLayer layer) {
+        int size = images.stream().mapToInt(image -> vector(image, layer).length).max().orElse(0);
+        return new TrainingData(List.copyOf(labels), layer, size,
+                split(labels, images, rule, layer, DataSet.TRAINING, size),
+                split(labels, images, rule, layer, DataSet.VALIDATION, size),
+                split(labels, images, rule, layer, DataSet.TESTING, size));
+    }
+
+    /** Whether every image has a vector of this layer. */
+    public static boolean available(List<LabelledBottleneck> images, FeatureLayer layer) {
+        return !images.isEmpty() && images.stream().allMatch(image -> vector(image, layer).length > 0);
+    }
+
+    private static float[] vector(LabelledBottleneck image, FeatureLayer layer) {
+        return layer == FeatureLayer.POOLED ? image.pooled() : image.vector();
+    }
+
+    private static Split split(List<String> labels, List<LabelledBottleneck> images, SplitRule rule,
+            FeatureLayer layer, DataSet set, int size) {
         List<LabelledBottleneck> selected = images.stream()
-                .filter(image -> image.dataSet() == set && labels.contains(image.label())
-                        && image.vector().length == size)
+                .filter(image -> (rule == null ? image.dataSet() : rule.assign(image.fileName())) == set
+                        && labels.contains(image.label()) && vector(image, layer).length == size)
                 .toList();
         float[] vectors = new float[selected.size() * size];
         int[] classes = new int[selected.size()];
         for (int i = 0; i < selected.size(); i++) {
-            System.arraycopy(selected.get(i).vector(), 0, vectors, i * size, size);
+            System.arraycopy(vector(selected.get(i), layer), 0, vectors, i * size, size);
             classes[i] = labels.indexOf(selected.get(i).label());
         }
         return new Split(vectors, classes, selected.stream().map(LabelledBottleneck::imageId).toList());

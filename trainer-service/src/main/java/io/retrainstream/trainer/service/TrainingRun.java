@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.retrainstream.trainer.model.RunReport;
+
 /** One training run: its progress lines as {@code retrain.py} prints them, and how it ended. */
 public final class TrainingRun {
 
@@ -25,6 +27,7 @@ public final class TrainingRun {
     private Double testAccuracy;
     private Integer testCount;
     private Instant finishedAt;
+    private RunReport report;
 
     TrainingRun(long runId, Trigger trigger) {
         this.runId = runId;
@@ -39,7 +42,8 @@ public final class TrainingRun {
         log.add(line);
     }
 
-    synchronized void succeeded(long version, double accuracy, int count) {
+    synchronized void succeeded(long version, double accuracy, int count, RunReport report) {
+        this.report = report;
         status = Status.SUCCEEDED;
         modelVersion = version;
         testAccuracy = Double.isNaN(accuracy) ? null : accuracy;
@@ -65,7 +69,7 @@ public final class TrainingRun {
         List<String> lines = fromLine >= log.size() ? List.of() : List.copyOf(log.subList(Math.max(0, fromLine),
                 log.size()));
         return new View(runId, trigger, status, message, modelVersion, testAccuracy, testCount, startedAt,
-                finishedAt, log.size(), lines);
+                finishedAt, log.size(), lines, report);
     }
 
     /**
@@ -73,9 +77,10 @@ public final class TrainingRun {
      *
      * @param log       progress lines from the requested line on
      * @param logLines  how many lines the run has logged in all
+     * @param report    what the finished run measured; null until it has succeeded
      */
     public record View(long runId, Trigger trigger, Status status, String message, Long modelVersion,
             Double testAccuracy, Integer testCount, Instant startedAt, Instant finishedAt, int logLines,
-            List<String> log) {
+            List<String> log, RunReport report) {
     }
 }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -18,6 +19,7 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.retrainstream.common.DataSet;
+import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
@@ -25,8 +27,11 @@ import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.messaging.ModelPublisher;
 import io.retrainstream.trainer.model.BottleneckStore;
 import io.retrainstream.trainer.model.HeadTrainer;
+import io.retrainstream.trainer.model.LabelledBottleneck;
+import io.retrainstream.trainer.model.RunReport;
 import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingData;
+import io.retrainstream.trainer.model.TrainingMode;
 import io.retrainstream.trainer.model.TrainingParams;
 
 /**
@@ -43,6 +48,7 @@ public class TrainingService {
     private final ModelPublisher publisher;
     private final ModelVersions versions;
     private final MeterRegistry registry;
+    private final RunOutputs outputs;
     private final Timer runTimer;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-run"));
     private final Map<Long, TrainingRun> runs = new LinkedHashMap<>();
@@ -52,7 +58,8 @@ public class TrainingService {
     private long handledGeneration;
 
     public TrainingService(BottleneckStore store, TrainerConfig config, ModelPublisher publisher,
-            ModelVersions versions, MeterRegistry registry) {
+            ModelVersions versions, MeterRegistry registry, RunOutputs outputs) {
+        this.outputs = outputs;
         this.store = store;
         this.config = config;
         this.publisher = publisher;
@@ -62,13 +69,24 @@ public class TrainingService {
                 .register(registry);
     }
 
-    /** Starts a run now, or says why it cannot. */
-    public synchronized TrainingRun start(TrainingRun.Trigger trigger) {
+    /** Starts a run now with the configured parameters, or says why it cannot. */
+    public TrainingRun start(TrainingRun.Trigger trigger) {
+        return start(trigger, Map.of());
+    }
+
+    /**
+     * Starts a run now, with some parameters overridden by {@code retrain.py} name, or says why it cannot.
+     *
+     * @throws IllegalArgumentException naming an unknown option or a bad value
+     */
+    public synchronized TrainingRun start(TrainingRun.Trigger trigger, Map<String, ?> overrides) {
+        long seed = config.randomSeed().orElse(ThreadLocalRandom.current().nextLong());
+        TrainingParams params = TrainingParams.from(config, seed).withOverrides(overrides);
         if (active != null && !active.finished()) {
             throw new RunInProgressException(active.runId());
         }
         BottleneckStore.Snapshot snapshot = store.snapshot();
-        List<String> labels = trainableLabels(snapshot);
+        List<String> labels = trainableLabels(snapshot, params.splitRule());
         handledGeneration = snapshot.generation();
         if (labels.size() < 2) {
             registry.counter("trainer.runs", "outcome", "refused").increment();
@@ -77,8 +95,6 @@ public class TrainingService {
                             : "have " + labels.size() + " " + labels + " among " + snapshot.counts().keySet())
                     + ". Publish labelled images of at least two classes to topic 'images' first.");
         }
-        long seed = config.randomSeed().orElse(ThreadLocalRandom.current().nextLong());
-        TrainingParams params = TrainingParams.from(config, seed);
         TrainingRun run = new TrainingRun(++lastRunId, trigger);
         runs.put(run.runId(), run);
         if (runs.size() > RUNS_KEPT) {
@@ -98,38 +114,59 @@ public class TrainingService {
     }
 
     /** Labels with at least one training image, sorted: the classes of the next model. */
-    private static List<String> trainableLabels(BottleneckStore.Snapshot snapshot) {
-        List<String> labels = new ArrayList<>();
-        snapshot.counts().forEach((label, counts) -> {
-            if (counts.getOrDefault(DataSet.TRAINING, 0) > 0) {
-                labels.add(label);
+    private static List<String> trainableLabels(BottleneckStore.Snapshot snapshot, SplitRule rule) {
+        TreeSet<String> labels = new TreeSet<>();
+        for (LabelledBottleneck image : snapshot.images()) {
+            if (rule.assign(image.fileName()) == DataSet.TRAINING) {
+                labels.add(image.label());
             }
-        });
-        return labels;
+        }
+        return new ArrayList<>(labels);
     }
 
     private void execute(TrainingRun run, BottleneckStore.Snapshot snapshot, List<String> labels,
             TrainingParams params) {
         long start = System.nanoTime();
         try {
-            TrainingData data = TrainingData.of(labels, snapshot.images());
+            Map<String, Long> timings = new LinkedHashMap<>();
+            FeatureLayer layer = params.mode() == TrainingMode.IMPROVED
+                    && TrainingData.available(snapshot.images(), FeatureLayer.POOLED) ? FeatureLayer.POOLED
+                            : FeatureLayer.BOTTLENECK;
+            if (params.mode() == TrainingMode.IMPROVED && layer == FeatureLayer.BOTTLENECK) {
+                progress(run, "Some bottlenecks came without pooled features: training on retrain.py's bottleneck");
+            }
+            TrainingData data = TrainingData.of(labels, snapshot.images(), params.splitRule(), layer);
+            timings.put("prepare", millisSince(start));
             progress(run, String.format("Run %d: training %d classes %s on %d training, %d validation and %d test "
-                    + "bottlenecks of %s (%d steps, learning rate %s, batch %d)", run.runId(), labels.size(), labels,
-                    data.training().count(), data.validation().count(), data.testing().count(),
-                    snapshot.architecture(), params.howManyTrainingSteps(), params.learningRate(),
+                    + "%s vectors (size %d) of %s (mode %s, %d steps, learning rate %s, batch %d)", run.runId(),
+                    labels.size(), labels, data.training().count(), data.validation().count(),
+                    data.testing().count(), layer.id(), data.bottleneckSize(), snapshot.architecture(),
+                    params.mode().id(), params.howManyTrainingSteps(), params.learningRate(),
                     params.trainBatchSize()));
-            TrainedHead head = new HeadTrainer(params, line -> progress(run, line)).train(data);
-            long millis = (System.nanoTime() - start) / 1_000_000;
+            long trainStart = System.nanoTime();
+            TrainedHead head;
+            try (RunOutputs.Writer files = outputs.open(params, snapshot.architecture(), layer, labels,
+                    line -> progress(run, line))) {
+                head = new HeadTrainer(params, line -> progress(run, line), files).train(data);
+                timings.put("train_and_test", millisSince(trainStart));
+                long outputStart = System.nanoTime();
+                files.writeFinal(head);
+                timings.put("outputs", millisSince(outputStart));
+            }
+            long millis = millisSince(start);
             String fingerprint = snapshot.fingerprint();
+            long publishStart = System.nanoTime();
             long version = versions.next();
             ModelMetrics metrics = new ModelMetrics(run.runId(), params.howManyTrainingSteps(),
                     params.learningRate(), data.training().count(), head.trainAccuracy(), head.validationAccuracy(),
                     head.validationCount(), head.testAccuracy(), head.testCount(), millis, fingerprint);
-            publisher.publish(new ModelPublished(version, snapshot.architecture(), FeatureLayer.BOTTLENECK.id(),
-                    labels, data.bottleneckSize(),
-                    head.weights(), head.biases(), metrics, System.currentTimeMillis()));
+            publisher.publish(new ModelPublished(version, snapshot.architecture(), layer.id(), labels,
+                    data.bottleneckSize(), head.weights(), head.biases(), metrics, System.currentTimeMillis()));
             versions.published(version, fingerprint);
-            run.succeeded(version, head.testAccuracy(), head.testCount());
+            timings.put("publish", millisSince(publishStart));
+            timings.put("total", millisSince(start));
+            run.succeeded(version, head.testAccuracy(), head.testCount(),
+                    RunReport.of(params, snapshot.architecture(), data, head, timings));
             Log.infof("Run %d published model version %d", run.runId(), version);
             registry.counter("trainer.runs", "outcome", "published").increment();
         } catch (RuntimeException e) {
@@ -139,6 +176,10 @@ public class TrainingService {
         } finally {
             runTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
+    }
+
+    private static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
     private static void progress(TrainingRun run, String line) {

@@ -2,6 +2,7 @@ package io.retrainstream.trainer.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,10 @@ class HeadTrainerTest {
 
     /** Three well separated Gaussian blobs in 32 dimensions, split 70/15/15. */
     static List<LabelledBottleneck> blobs(int perClass, long seed) {
+        return blobs(perClass, seed, 3f);
+    }
+
+    static List<LabelledBottleneck> blobs(int perClass, long seed, float separation) {
         Random random = new Random(seed);
         String[] labels = {"alpha", "beta", "gamma"};
         List<LabelledBottleneck> images = new ArrayList<>();
@@ -24,7 +29,7 @@ class HeadTrainerTest {
                 for (int d = 0; d < vector.length; d++) {
                     vector[d] = (float) random.nextGaussian() * 0.5f;
                 }
-                vector[c * 5] += 3f;
+                vector[c * 5] += separation;
                 DataSet set = i % 20 < 14 ? DataSet.TRAINING : i % 20 < 17 ? DataSet.VALIDATION : DataSet.TESTING;
                 images.add(new LabelledBottleneck(labels[c] + "/" + i, labels[c], i + ".jpg", "h" + c + i, set,
                         vector, new float[0], 0L));
@@ -33,11 +38,91 @@ class HeadTrainerTest {
         return images;
     }
 
+    /** retrain.py's method with these settings, testing on the whole test set. */
+    static TrainingParams params(int steps, double learningRate, int batch, int validationBatch, int interval,
+            long seed) {
+        return new TrainingParams(steps, learningRate, 10, 10, interval, batch, -1, validationBatch, false,
+                "final_result", "", "", "", "", 0, "", TrainingMode.RETRAIN, seed);
+    }
+
+    @Test
+    void retrainModeTakesExactlyOneGradientDescentStep() {
+        // Two classes, two training images in 3 dimensions; the step's batch is drawn as HeadTrainer draws it.
+        List<LabelledBottleneck> images = List.of(
+                new LabelledBottleneck("a/1", "a", "1.jpg", "h1", DataSet.TRAINING, new float[] {1f, 2f, -1f},
+                        new float[0], 0L),
+                new LabelledBottleneck("b/2", "b", "2.jpg", "h2", DataSet.TRAINING, new float[] {-0.5f, 0.5f, 3f},
+                        new float[0], 0L));
+        TrainingData data = TrainingData.of(List.of("a", "b"), images);
+        float[] w0 = {0.1f, -0.2f, 0.3f, 0.05f, -0.1f, 0.2f}; // [3][2]
+        double rate = 0.5;
+        TrainingParams params = params(1, rate, 4, 4, 10, 99);
+        TrainedHead head = new HeadTrainer(params, line -> { }, TrainingListener.NONE, w0).train(data);
+
+        int[] batch = new HeadTrainer.BalancedSampler(data.training().classes(), 2, new Random(99)).sample(4);
+        double[] gradW = new double[6];
+        double[] gradB = new double[2];
+        for (int row : batch) {
+            float[] x = images.get(row).vector();
+            double[] logits = new double[2];
+            for (int c = 0; c < 2; c++) {
+                for (int d = 0; d < 3; d++) {
+                    logits[c] += x[d] * w0[d * 2 + c];
+                }
+            }
+            double max = Math.max(logits[0], logits[1]);
+            double sum = Math.exp(logits[0] - max) + Math.exp(logits[1] - max);
+            for (int c = 0; c < 2; c++) {
+                double delta = (Math.exp(logits[c] - max) / sum - (c == row ? 1 : 0)) / batch.length;
+                gradB[c] += delta;
+                for (int d = 0; d < 3; d++) {
+                    gradW[d * 2 + c] += x[d] * delta;
+                }
+            }
+        }
+        for (int i = 0; i < 6; i++) {
+            assertThat((double) head.weights()[i]).isCloseTo(w0[i] - rate * gradW[i], offset(1e-6));
+        }
+        for (int c = 0; c < 2; c++) {
+            assertThat((double) head.biases()[c]).isCloseTo(-rate * gradB[c], offset(1e-6));
+        }
+    }
+
+    @Test
+    void improvedModeKeepsTheStepOfLowestValidationCrossEntropy() {
+        // Overlapping classes in 32 dimensions with a few training images.
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 8, 1.5f));
+        List<String> lines = new ArrayList<>();
+        TrainingParams improved = params(400, 0.01, 100, 100, 10, 5).withOverrides(java.util.Map.of("mode",
+                "improved", "validation_batch_size", -1));
+        TrainedHead head = new HeadTrainer(improved, lines::add).train(data);
+        assertThat(lines).anyMatch(line -> line.startsWith("Chosen on validation: L2 "));
+        assertThat(head.chosen()).startsWith("L2 ");
+        assertThat(head.validationCount()).isEqualTo(data.validation().count());
+        assertThat(head.testAccuracy()).isGreaterThan(0.8);
+        assertThat(head.curve()).isNotEmpty();
+        assertThat(head.testScores()).hasNumberOfRows(data.testing().count());
+        // The kept step is the one of lowest validation cross entropy of its training.
+        double lowest = head.curve().stream().mapToDouble(TrainedHead.Evaluation::validationCrossEntropy).min()
+                .orElseThrow();
+        assertThat(head.curve()).anyMatch(e -> e.validationCrossEntropy() == lowest
+                && head.chosen().endsWith("step " + e.step()));
+    }
+
+    @Test
+    void testBatchSizeSamplesThatManyTestImages() {
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 9));
+        TrainingParams params = params(20, 0.1, 10, 10, 10, 1).withOverrides(java.util.Map.of("test_batch_size", 7));
+        TrainedHead head = new HeadTrainer(params, l -> { }).train(data);
+        assertThat(head.testCount()).isEqualTo(7);
+        assertThat(head.testRows()).hasSize(7);
+    }
+
     @Test
     void convergesOnSeparableDataAndLogsLikeRetrainPy() {
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(100, 1));
         List<String> lines = new ArrayList<>();
-        TrainedHead head = new HeadTrainer(new TrainingParams(500, 0.1, 100, 100, 10, 42), lines::add).train(data);
+        TrainedHead head = new HeadTrainer(params(500, 0.1, 100, 100, 10, 42), lines::add).train(data);
 
         assertThat(head.testAccuracy()).isGreaterThan(0.95);
         assertThat(head.testCount()).isEqualTo(data.testing().count());
@@ -55,7 +140,7 @@ class HeadTrainerTest {
     void crossEntropyFallsAsTrainingGoesOn() {
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(60, 2));
         List<String> lines = new ArrayList<>();
-        new HeadTrainer(new TrainingParams(300, 0.01, 50, 50, 100, 3), lines::add).train(data);
+        new HeadTrainer(params(300, 0.01, 50, 50, 100, 3), lines::add).train(data);
         double first = crossEntropy(lines.get(0));
         double last = crossEntropy(lines.get(lines.size() - 2));
         assertThat(first).isCloseTo(Math.log(3), org.assertj.core.data.Offset.offset(0.05));
@@ -65,7 +150,7 @@ class HeadTrainerTest {
     @Test
     void sameSeedSameModel() {
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(30, 3));
-        TrainingParams params = new TrainingParams(50, 0.01, 20, 20, 10, 11);
+        TrainingParams params = params(50, 0.01, 20, 20, 10, 11);
         TrainedHead a = new HeadTrainer(params, line -> { }).train(data);
         TrainedHead b = new HeadTrainer(params, line -> { }).train(data);
         assertThat(a.weights()).containsExactly(b.weights());
@@ -75,15 +160,15 @@ class HeadTrainerTest {
     void refusesFewerThanTwoClasses() {
         List<LabelledBottleneck> onlyAlpha = blobs(10, 4).stream().filter(i -> i.label().equals("alpha")).toList();
         TrainingData data = TrainingData.of(List.of("alpha"), onlyAlpha);
-        assertThatThrownBy(() -> new HeadTrainer(new TrainingParams(10, 0.01, 10, 10, 10, 1), l -> { }).train(data))
+        assertThatThrownBy(() -> new HeadTrainer(params(10, 0.01, 10, 10, 10, 1), l -> { }).train(data))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 2 classes");
     }
 
     @Test
     void refusesInvalidParameters() {
-        assertThatThrownBy(() -> new TrainingParams(-1, 0.01, 100, 100, 10, 1))
+        assertThatThrownBy(() -> params(-1, 0.01, 100, 100, 10, 1))
                 .hasMessageContaining("how_many_training_steps");
-        assertThatThrownBy(() -> new TrainingParams(10, 0, 100, 100, 10, 1)).hasMessageContaining("learning_rate");
+        assertThatThrownBy(() -> params(10, 0, 100, 100, 10, 1)).hasMessageContaining("learning_rate");
     }
 
     @Test

@@ -1,0 +1,133 @@
+package io.retrainstream.trainer.benchmark;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import io.retrainstream.common.Labels;
+import io.retrainstream.common.SplitRule;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.tf.FeatureExtractor;
+import io.retrainstream.common.testing.SharedData;
+import io.retrainstream.trainer.model.HeadTrainer;
+import io.retrainstream.trainer.model.LabelledBottleneck;
+import io.retrainstream.trainer.model.TrainedHead;
+import io.retrainstream.trainer.model.TrainingData;
+import io.retrainstream.trainer.model.TrainingMode;
+import io.retrainstream.trainer.model.TrainingParams;
+
+/**
+ * Not a test (Surefire skips it by name): the accuracy benchmark. For every architecture whose graph is in
+ * {@code ../shared/models}, computes both feature layers of every photo of {@code ../shared/datasets/flowers-small},
+ * splits them by {@code retrain.py}'s rule, trains in both modes with the default parameters and prints a table.
+ * Run it with
+ * {@code ./mvnw -B -o -pl trainer-service -am verify -Dtest=TrainingBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
+ * (optionally {@code -Dbenchmark.architectures=mobilenet_0.25_128,...} and {@code -Dbenchmark.seed=N}).
+ */
+class TrainingBenchmark {
+
+    private static final int MAX_BATCH = 32;
+
+    @Test
+    void benchmark() throws IOException {
+        long seed = Long.getLong("benchmark.seed", 1);
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format("%-32s %-9s %-10s %-14s %-14s %10s %12s", "architecture", "mode", "feature",
+                "validation", "test", "train s", "extract s"));
+        for (String name : architectures()) {
+            Architecture architecture = Architecture.of(name);
+            long extractStart = System.nanoTime();
+            List<LabelledBottleneck> images = extract(architecture);
+            double extractSeconds = (System.nanoTime() - extractStart) / 1e9;
+            List<String> labels = images.stream().map(LabelledBottleneck::label).distinct().sorted().toList();
+            dump(name, images);
+            for (TrainingMode mode : TrainingMode.values()) {
+                FeatureLayer layer = mode == TrainingMode.IMPROVED ? FeatureLayer.POOLED : FeatureLayer.BOTTLENECK;
+                TrainingData data = TrainingData.of(labels, images, SplitRule.DEFAULT, layer);
+                TrainingParams params = TrainingParams.retrainPy(seed)
+                        .withOverrides(java.util.Map.of("mode", mode.id()));
+                long start = System.nanoTime();
+                TrainedHead head = new HeadTrainer(params, line -> { }).train(data);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                lines.add(String.format(Locale.ROOT, "%-32s %-9s %-10s %-14s %-14s %10.1f %12.1f", name, mode.id(),
+                        layer.id(), accuracy(head.validationAccuracy(), head.validationCount()),
+                        accuracy(head.testAccuracy(), head.testCount()), seconds, extractSeconds));
+                System.out.println(lines.get(lines.size() - 1));
+            }
+        }
+        System.out.println();
+        System.out.println("Training benchmark on ../shared/datasets/flowers-small (seed " + seed + "):");
+        lines.forEach(System.out::println);
+    }
+
+    /** With {@code -Dbenchmark.dump=DIR}, writes {@code <architecture>.csv}: set, label, pooled features. */
+    private static void dump(String name, List<LabelledBottleneck> images) throws IOException {
+        String dir = System.getProperty("benchmark.dump", "");
+        if (dir.isBlank()) {
+            return;
+        }
+        List<String> rows = new ArrayList<>();
+        for (LabelledBottleneck image : images) {
+            StringBuilder row = new StringBuilder(image.dataSet().id()).append(',').append(image.label());
+            for (float v : image.pooled()) {
+                row.append(',').append(v);
+            }
+            rows.add(row.toString());
+        }
+        Files.createDirectories(Path.of(dir));
+        Files.write(Path.of(dir, name + ".csv"), rows);
+    }
+
+    private static List<String> architectures() {
+        String only = System.getProperty("benchmark.architectures", "");
+        if (!only.isBlank()) {
+            return List.of(only.split(","));
+        }
+        return Architecture.names().stream().filter(name -> {
+            try {
+                ModelFiles.locateGraph(Architecture.of(name), Optional.of(SharedData.models()));
+                return true;
+            } catch (ModelFiles.ModelNotFoundException e) {
+                return false;
+            }
+        }).toList();
+    }
+
+    private static List<LabelledBottleneck> extract(Architecture architecture) throws IOException {
+        List<Path> photos;
+        try (Stream<Path> files = Files.walk(SharedData.flowers())) {
+            photos = files.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+        }
+        List<LabelledBottleneck> images = new ArrayList<>();
+        Path graph = ModelFiles.locateGraph(architecture, Optional.of(SharedData.models()));
+        try (FeatureExtractor extractor = new FeatureExtractor(architecture, graph, MAX_BATCH)) {
+            for (int from = 0; from < photos.size(); from += MAX_BATCH) {
+                List<Path> batch = photos.subList(from, Math.min(photos.size(), from + MAX_BATCH));
+                List<FeatureExtractor.Features> features = extractor.extract(batch.stream().map(SharedData::read)
+                        .toList());
+                for (int i = 0; i < batch.size(); i++) {
+                    Path photo = batch.get(i);
+                    String label = Labels.normalize(photo.getParent().getFileName().toString());
+                    String file = photo.getFileName().toString();
+                    images.add(new LabelledBottleneck(label + "/" + file, label, file, file,
+                            SplitRule.DEFAULT.assign(file), features.get(i).bottleneck(), features.get(i).pooled(),
+                            0L));
+                }
+            }
+        }
+        return images;
+    }
+
+    private static String accuracy(double value, int count) {
+        return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, "%.1f%% (N=%d)", value * 100, count);
+    }
+}
