@@ -21,6 +21,9 @@ public interface ClassifierConfig {
     @WithDefault("true")
     boolean download();
 
+    /** The SavedModel feature-vector module that models with a {@code savedmodel:} architecture were trained on. */
+    Optional<Path> savedModel();
+
     /** Classification settings. */
     Classifier classifier();
 

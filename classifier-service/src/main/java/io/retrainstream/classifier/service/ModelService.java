@@ -19,6 +19,7 @@ import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.tf.SavedModelFeatures;
 
 /**
  * Follows the model pointer: the pinned version, or the newest published one. Loads models: builds and warms the
@@ -106,16 +107,35 @@ public class ModelService {
         }
     }
 
+    /** A model trained on a SavedModel feature-vector module: the same module must be configured here. */
+    private ServingModel onSavedModel(ModelPublished model) {
+        Path dir = config.savedModel().map(path -> path.toAbsolutePath().normalize()).orElseThrow(
+                () -> new IllegalArgumentException("it needs the SavedModel module it was trained on; set "
+                        + "retrain.saved-model (RETRAIN_SAVED_MODEL) to that folder."));
+        requireSameGraph(model, dir.resolve("saved_model.pb"));
+        SavedModelFeatures features = new SavedModelFeatures(dir, config.classifier().maxBatch());
+        if (!features.architecture().name().equals(Architecture.nameOf(model.architecture()))) {
+            features.close();
+            throw new IllegalArgumentException("it was trained on " + Architecture.nameOf(model.architecture())
+                    + " but the configured module is " + features.architecture().name() + ".");
+        }
+        return new ServingModel(model, features);
+    }
+
     private boolean load(ModelPublished model) {
         long start = System.nanoTime();
         ServingModel serving;
         try {
-            Architecture architecture = Architecture.of(model.architecture());
-            Path graph = ModelFiles.obtainGraph(architecture, config.modelDir(),
-                    config.modelCache().orElseGet(ModelFiles::defaultCacheDir), config.download(),
-                    new LoggedProgress(architecture.downloadUrl()));
-            requireSameGraph(model, graph);
-            serving = new ServingModel(model, graph, config.classifier().maxBatch());
+            if (Architecture.nameOf(model.architecture()).startsWith(SavedModelFeatures.NAME_PREFIX)) {
+                serving = onSavedModel(model);
+            } else {
+                Architecture architecture = Architecture.of(model.architecture());
+                Path graph = ModelFiles.obtainGraph(architecture, config.modelDir(),
+                        config.modelCache().orElseGet(ModelFiles::defaultCacheDir), config.download(),
+                        new LoggedProgress(architecture.downloadUrl()));
+                requireSameGraph(model, graph);
+                serving = new ServingModel(model, graph, config.classifier().maxBatch());
+            }
         } catch (RuntimeException e) {
             registry.counter("classifier.models", "outcome", "refused").increment();
             Log.errorf("Refusing model version %d (%s): %s Still serving %s.", model.version(), model.architecture(),

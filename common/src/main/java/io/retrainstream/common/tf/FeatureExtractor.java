@@ -62,6 +62,10 @@ public final class FeatureExtractor implements ImageFeatures {
 
     /** Both feature layers of one image: {@code retrain.py}'s bottleneck and the pooled features. */
     public record Features(float[] bottleneck, float[] pooled) {
+        /** The vector of one layer. */
+        public float[] of(io.retrainstream.common.model.FeatureLayer layer) {
+            return layer == io.retrainstream.common.model.FeatureLayer.POOLED ? pooled : bottleneck;
+        }
     }
 
     /**
