@@ -62,6 +62,9 @@ final class UpCommand implements Command {
                   --trainer-port P        default 8082
                   --quiet-period SECONDS  the trainer trains by itself once no bottleneck came for this long
                   --timeout SECONDS       how long to wait for each service to start (default 120)
+                  --saved-model DIR       use a SavedModel image feature-vector module (TF2 / TF Hub format)
+                                          instead of --architecture: its serving signature's output is the
+                                          bottleneck
 
                 Environment: RETRAIN_JAVA_OPTS adds JVM options to the services (e.g. -Xmx4g).
                 Stop everything with ./retrain down.
@@ -71,7 +74,7 @@ final class UpCommand implements Command {
     @Override
     public Set<String> valueOptions() {
         return Set.of("architecture", "model-dir", "kafka-port", "classifier-port", "extractor-port", "trainer-port",
-                "quiet-period", "timeout");
+                "quiet-period", "timeout", "saved-model");
     }
 
     @Override
@@ -85,7 +88,7 @@ final class UpCommand implements Command {
      * @param serviceTimeout     how long each service may take to start
      */
     record Options(String architecture, Optional<Path> modelDir, int kafkaPort, Map<Service, Integer> ports,
-            Optional<Integer> quietPeriodSeconds, Duration serviceTimeout) {
+            Optional<Integer> quietPeriodSeconds, Duration serviceTimeout, Optional<Path> savedModel) {
 
         static Options parse(Args args, Workspace workspace) throws UsageException {
             Map<Service, Integer> ports = new LinkedHashMap<>();
@@ -104,7 +107,8 @@ final class UpCommand implements Command {
                     : Optional.empty();
             return new Options(args.value("architecture", Architecture.DEFAULT),
                     args.value("model-dir").map(workspace::userPath), kafkaPort, ports, quiet,
-                    Duration.ofSeconds(args.intValue("timeout", 120, 5, 3600)));
+                    Duration.ofSeconds(args.intValue("timeout", 120, 5, 3600)),
+                    args.value("saved-model").map(workspace::userPath));
         }
 
         static Options defaults(String architecture, Optional<Path> modelDir) {
@@ -112,7 +116,8 @@ final class UpCommand implements Command {
             for (Service service : Service.values()) {
                 ports.put(service, service.defaultPort());
             }
-            return new Options(architecture, modelDir, 9092, ports, Optional.empty(), Duration.ofSeconds(120));
+            return new Options(architecture, modelDir, 9092, ports, Optional.empty(), Duration.ofSeconds(120),
+                    Optional.empty());
         }
     }
 
@@ -121,7 +126,14 @@ final class UpCommand implements Command {
         PrintStream err = context.err();
         Architecture architecture = architecture(options.architecture());
         refuseIfRunning(workspace);
-        checkModel(context, architecture, options.modelDir());
+        if (options.savedModel().isPresent()) {
+            if (!Files.isRegularFile(options.savedModel().get().resolve("saved_model.pb"))) {
+                throw new CliException("--saved-model " + options.savedModel().get()
+                        + " is not a SavedModel folder (no saved_model.pb in it).");
+            }
+        } else {
+            checkModel(context, architecture, options.modelDir());
+        }
         checkBuilt(workspace);
         checkPorts(options);
 
@@ -379,6 +391,7 @@ final class UpCommand implements Command {
         env.put("QUARKUS_HTTP_PORT", Integer.toString(state.port(service)));
         env.put("RETRAIN_ARCHITECTURE", architecture.name());
         options.modelDir().ifPresent(dir -> env.put("RETRAIN_MODEL_DIR", dir.toAbsolutePath().toString()));
+        options.savedModel().ifPresent(dir -> env.put("RETRAIN_SAVED_MODEL", dir.toAbsolutePath().toString()));
         if (service == Service.TRAINER) {
             options.quietPeriodSeconds().ifPresent(seconds -> env.put("TRAINER_QUIET_PERIOD", seconds + "s"));
         }
