@@ -37,6 +37,15 @@ public final class DistortedFeatureExtractor implements AutoCloseable {
         }
     }
 
+    /** Runs every batch size once, so that no real batch pays for TensorFlow's first-run graph optimisation. */
+    public void warmUp() {
+        Distortions.Draw draw = Distortions.Draw.identity(architecture().inputSize());
+        for (int batch : features.batchSizes()) {
+            runBatch(java.util.Collections.nCopies(batch, WarmUpImage.png()), java.util.Collections.nCopies(batch,
+                    draw));
+        }
+    }
+
     public Architecture architecture() {
         return features.architecture();
     }

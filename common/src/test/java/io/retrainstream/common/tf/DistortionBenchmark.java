@@ -61,7 +61,7 @@ class DistortionBenchmark {
                 for (int i = 0; i < count; i++) {
                     draws.add(DISTORTIONS.sample(random, architecture.inputSize()));
                 }
-                run(extractor, photos, draws, 2); // warm-up of every batch size used
+                extractor.warmUp();
                 double one = count / run(extractor, photos, draws, 1);
                 double two = count / run(extractor, photos, draws, 2);
                 rows.add(String.format("%-32s %8d %14.0f %16.0f %16.0f", architecture.name(), count, plain, one, two));

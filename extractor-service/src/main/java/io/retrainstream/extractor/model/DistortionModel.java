@@ -52,8 +52,16 @@ public class DistortionModel {
                                 + "extractor runs the SavedModel " + model.graphFile().getParent());
                     }
                     long start = System.nanoTime();
-                    extractor = new DistortedFeatureExtractor(model.architecture(), model.graphFile(), maxBatch);
-                    Log.infof("Built the distorting graph of %s in %d ms", model.architecture().name(),
+                    DistortedFeatureExtractor built = new DistortedFeatureExtractor(model.architecture(),
+                            model.graphFile(), maxBatch);
+                    try {
+                        built.warmUp();
+                    } catch (RuntimeException e) {
+                        built.close();
+                        throw e;
+                    }
+                    extractor = built;
+                    Log.infof("Built and warmed up the distorting graph of %s in %d ms", model.architecture().name(),
                             (System.nanoTime() - start) / 1_000_000);
                 }
                 current = extractor;
