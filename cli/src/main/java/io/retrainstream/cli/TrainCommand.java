@@ -56,6 +56,9 @@ final class TrainCommand implements Command {
                   --mode improved|retrain (improved: pooled features, Adam + L2, chosen on validation;
                                            retrain: retrain.py's method exactly)
                   --random_seed N
+                  --flip_left_right  --random_crop P  --random_scale P  --random_brightness P
+                                (retrain.py's distortions, mode retrain only: each step's images are
+                                 distorted afresh by the extractor)
 
                 Example:
                   ./retrain train --wait --how_many_training_steps 500 --mode retrain
@@ -67,8 +70,9 @@ final class TrainCommand implements Command {
             "testing_percentage", "validation_percentage", "eval_step_interval", "train_batch_size",
             "test_batch_size", "validation_batch_size", "final_tensor_name", "output_labels", "output_graph",
             "saved_model_dir", "summaries_dir", "intermediate_store_frequency", "intermediate_output_graphs_dir",
-            "mode", "random_seed");
+            "mode", "random_seed", "random_crop", "random_scale", "random_brightness");
     static final String PRINT_MISCLASSIFIED = "print_misclassified_test_images";
+    static final String FLIP_LEFT_RIGHT = "flip_left_right";
 
     @Override
     public Set<String> valueOptions() {
@@ -79,7 +83,7 @@ final class TrainCommand implements Command {
 
     @Override
     public Set<String> flagOptions() {
-        return Set.of("wait", PRINT_MISCLASSIFIED);
+        return Set.of("wait", PRINT_MISCLASSIFIED, FLIP_LEFT_RIGHT);
     }
 
     /** The run's options as the JSON body of {@code POST /train}. */
@@ -90,6 +94,9 @@ final class TrainCommand implements Command {
         }
         if (args.flag(PRINT_MISCLASSIFIED)) {
             options.put(PRINT_MISCLASSIFIED, true);
+        }
+        if (args.flag(FLIP_LEFT_RIGHT)) {
+            options.put(FLIP_LEFT_RIGHT, true);
         }
         try {
             return ServiceHttp.JSON.writeValueAsBytes(options);

@@ -394,6 +394,7 @@ final class UpCommand implements Command {
         options.savedModel().ifPresent(dir -> env.put("RETRAIN_SAVED_MODEL", dir.toAbsolutePath().toString()));
         if (service == Service.TRAINER) {
             options.quietPeriodSeconds().ifPresent(seconds -> env.put("TRAINER_QUIET_PERIOD", seconds + "s"));
+            env.put("TRAINER_EXTRACTOR_URL", state.url(Service.EXTRACTOR));
         }
         env.put("TF_CPP_MIN_LOG_LEVEL", "2");
         return env;

@@ -23,7 +23,7 @@ public final class FakeService {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(System.getenv("QUARKUS_HTTP_PORT"));
         String env = List.of("KAFKA_BOOTSTRAP_SERVERS", "RETRAIN_ARCHITECTURE", "RETRAIN_MODEL_DIR",
-                "TRAINER_QUIET_PERIOD", "TF_CPP_MIN_LOG_LEVEL").stream()
+                "TRAINER_QUIET_PERIOD", "TRAINER_EXTRACTOR_URL", "TF_CPP_MIN_LOG_LEVEL").stream()
                 .map(name -> name + "=" + System.getenv(name)).collect(Collectors.joining("\n"))
                 + "\njavacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir") + "\n";
         Files.writeString(Path.of("fake-" + port + ".env"), env);

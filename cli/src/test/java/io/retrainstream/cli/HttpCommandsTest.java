@@ -60,7 +60,8 @@ class HttpCommandsTest {
                         "timingsMillis":{"total":1234}}}"""))) {
             TestConsole console = new TestConsole(root);
             int status = Main.run(new String[] {"train", "--wait", "--trainer", trainer.url(),
-                "--how_many_training_steps", "500", "--mode", "retrain", "--print_misclassified_test_images"},
+                "--how_many_training_steps", "500", "--mode", "retrain", "--print_misclassified_test_images",
+                "--flip_left_right", "--random_crop", "10", "--random_brightness", "5"},
                     console.context);
 
             assertThat(status).as(console.err()).isZero();
@@ -68,7 +69,8 @@ class HttpCommandsTest {
             assertThat(request.contentType()).startsWith("application/json");
             assertThat(ServiceHttp.JSON.readTree(request.body())).isEqualTo(ServiceHttp.JSON.readTree(
                     "{\"how_many_training_steps\":\"500\",\"mode\":\"retrain\","
-                            + "\"print_misclassified_test_images\":true}"));
+                            + "\"print_misclassified_test_images\":true,\"flip_left_right\":true,"
+                            + "\"random_crop\":\"10\",\"random_brightness\":\"5\"}"));
             assertThat(console.out()).contains("Parameters: how_many_training_steps=500, mode=retrain")
                     .contains("Confusion matrix").containsPattern("daisy\\s+2\\s+1")
                     .containsPattern("roses\\s+50\\.0%\\s+100\\.0%\\s+1")

@@ -77,6 +77,7 @@ class UpDownIT {
         assertThat(trainerEnv).contains("KAFKA_BOOTSTRAP_SERVERS=" + bootstrap)
                 .contains("RETRAIN_ARCHITECTURE=mobilenet_0.25_128")
                 .contains("TRAINER_QUIET_PERIOD=7s")
+                .contains("TRAINER_EXTRACTOR_URL=http://localhost:" + extractorPort)
                 .contains("TF_CPP_MIN_LOG_LEVEL=2")
                 .contains("javacpp.cachedir=" + System.getProperty("user.home") + "/.cache/retrain-stream/javacpp");
         assertThat(Files.readString(root.resolve("fake-" + extractorPort + ".env")))

@@ -53,7 +53,12 @@ class PipelineEndToEndIT {
                 "RETRAIN_ARCHITECTURE", ARCHITECTURE, "RETRAIN_MODEL_DIR", models.toString(),
                 "RETRAIN_DOWNLOAD", "false",
                 "TRAINER_QUIET_PERIOD", "5s");
-        extractor = ServiceProcess.start(root, "extractor-service", env, logs);
+        Map<String, String> extractorEnv = new java.util.HashMap<>(env);
+        extractorEnv.put("RETRAIN_EXTRACTOR_IMAGE_STORE", root.resolve("e2e-tests/target/image-store").toString());
+        extractor = ServiceProcess.start(root, "extractor-service", extractorEnv, logs);
+        Map<String, String> trainerEnv = new java.util.HashMap<>(env);
+        trainerEnv.put("TRAINER_EXTRACTOR_URL", extractor.uri("").toString());
+        env = Map.copyOf(trainerEnv);
         trainer = ServiceProcess.start(root, "trainer-service", env, logs);
         classifier = ServiceProcess.start(root, "classifier-service", env, logs);
         extractor.awaitOk("/q/health/ready", STARTUP);
@@ -152,6 +157,33 @@ class PipelineEndToEndIT {
             run = json(trainer.get("/runs/" + runId));
         } while (run.get("status").asText().equals("RUNNING"));
         assertThat(run.get("modelVersion").asLong()).isEqualTo(model.get("version").asLong() + 1);
+
+        distortedTrainingRunsThroughTheExtractor();
+    }
+
+    /** retrain.py's distortions: each step's batch is computed by the extractor from the stored photos. */
+    private static void distortedTrainingRunsThroughTheExtractor() throws IOException {
+        byte[] options = JSON.writeValueAsBytes(Map.of("mode", "retrain", "how_many_training_steps", 6,
+                "eval_step_interval", 5, "train_batch_size", 50, "flip_left_right", true, "random_crop", 10,
+                "random_scale", 10, "random_brightness", 10, "random_seed", 3));
+        HttpResponse<String> started = trainer.post("/train", "application/json", options);
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        long runId = JSON.readTree(started.body()).get("runId").asLong();
+        JsonNode run;
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        do {
+            ServiceProcess.sleep(200);
+            run = json(trainer.get("/runs/" + runId));
+        } while (run.get("status").asText().equals("RUNNING") && System.nanoTime() < deadline);
+        assertThat(run.get("status").asText()).as(run.toString()).isEqualTo("SUCCEEDED");
+        assertThat(run.get("log").toString()).contains("Distorted 300 training images in");
+        assertThat(run.get("report").get("parameters").get("random_crop").asInt()).isEqualTo(10);
+        assertThat(run.get("testCount").asInt()).isPositive();
+        assertThat(extractor.get("/q/metrics").body()).contains("extractor_distorted_images_total 300.0");
+        HttpResponse<String> improved = trainer.post("/train", "application/json",
+                JSON.writeValueAsBytes(Map.of("mode", "improved", "random_crop", 10)));
+        assertThat(improved.statusCode()).isEqualTo(400);
+        assertThat(improved.body()).contains("need mode 'retrain'");
     }
 
     private static byte[] firstDaisy() throws IOException {

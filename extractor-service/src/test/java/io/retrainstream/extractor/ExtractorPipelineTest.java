@@ -21,6 +21,7 @@ import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.testing.KafkaBroker;
 import io.retrainstream.common.testing.KafkaBrokerResource;
 import io.retrainstream.common.testing.SharedData;
+import io.retrainstream.common.tf.FeatureRows;
 
 /** The extractor's consume/produce path against a real KRaft broker and the real MobileNet graph. */
 @QuarkusTest
@@ -74,6 +75,43 @@ class ExtractorPipelineTest {
                 .body(containsString("extractor_images_total{outcome=\"cached\"} 1.0"))
                 .body(containsString("extractor_images_total{outcome=\"rejected\"} 3.0"));
         given().get("/q/health/ready").then().statusCode(200).body(containsString("mobilenet_0.25_128"));
+
+        distortedBottlenecksOfStoredImages(bottlenecks.get(0), bottlenecks.get(1));
+    }
+
+    /** The images just extracted are in the image store; distorted copies come back as binary rows. */
+    private static void distortedBottlenecksOfStoredImages(BottleneckComputed daisy, BottleneckComputed rose) {
+        Map<String, Object> request = Map.of("images", List.of(daisy.contentHash(), rose.contentHash(),
+                daisy.contentHash()), "flip_left_right", true, "random_crop", 10, "random_scale", 10,
+                "random_brightness", 10, "seed", 5, "layer", "bottleneck");
+        float[] first = FeatureRows.decode(given().contentType("application/json").body(request)
+                .post("/distorted-bottlenecks").then().statusCode(200).extract().asByteArray(), 3, 1001);
+        float[] again = FeatureRows.decode(given().contentType("application/json").body(request)
+                .post("/distorted-bottlenecks").then().statusCode(200).extract().asByteArray(), 3, 1001);
+        assertThat(again).as("same seed, same draws").containsExactly(first);
+        float[] daisyRow = Arrays.copyOfRange(first, 0, 1001);
+        assertThat(daisyRow).as("distorted, not the cached bottleneck").isNotEqualTo(daisy.vector());
+        assertThat(Arrays.copyOfRange(first, 2002, 3003)).as("two draws of one image").isNotEqualTo(daisyRow);
+        double distance = 0;
+        for (int i = 0; i < 1001; i++) {
+            distance += Math.abs(daisyRow[i] - daisy.vector()[i]);
+        }
+        assertThat(distance).as("a mild distortion stays near the original").isLessThan(1001 * 2.0);
+
+        Map<String, Object> pooled = new java.util.HashMap<>(request);
+        pooled.put("layer", "pooled");
+        pooled.put("images", List.of(rose.contentHash()));
+        FeatureRows.decode(given().contentType("application/json").body(pooled).post("/distorted-bottlenecks")
+                .then().statusCode(200).extract().asByteArray(), 1, 256);
+
+        Map<String, Object> unknown = new java.util.HashMap<>(request);
+        unknown.put("images", List.of("0".repeat(64)));
+        given().contentType("application/json").body(unknown).post("/distorted-bottlenecks").then().statusCode(404)
+                .body(containsString("not in the extractor's image store"));
+        Map<String, Object> bad = new java.util.HashMap<>(request);
+        bad.put("random_brightness", 150);
+        given().contentType("application/json").body(bad).post("/distorted-bottlenecks").then().statusCode(400)
+                .body(containsString("random_brightness"));
     }
 
     private static String reason(ConsumerRecord<String, byte[]> record) {

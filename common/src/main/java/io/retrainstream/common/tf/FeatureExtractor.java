@@ -107,7 +107,7 @@ public final class FeatureExtractor implements ImageFeatures {
     }
 
     /** The first {@code count} rows of a {@code [batch, size]} tensor. */
-    private static float[][] rows(TFloat32 values, int count, int size) {
+    static float[][] rows(TFloat32 values, int count, int size) {
         float[] flat = new float[(int) values.size()];
         values.copyTo(DataBuffers.of(flat, false, false));
         float[][] rows = new float[count][];

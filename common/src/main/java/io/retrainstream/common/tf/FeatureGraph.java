@@ -14,6 +14,7 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.image.DecodeImage;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
 
@@ -36,28 +37,65 @@ public final class FeatureGraph {
         return "image_" + index;
     }
 
+    /** Name of the i-th distortion input {@code [2]} int32: the size {@code [P, P]} to resize to before the crop. */
+    public static String precropInput(int index) {
+        return "distort_precrop_" + index;
+    }
+
+    /** Name of the i-th distortion input {@code [4]} int32: the crop's offset {@code [0, y, x, 0]}. */
+    public static String offsetInput(int index) {
+        return "distort_offset_" + index;
+    }
+
+    /** Name of the i-th distortion input {@code [k]} int32: axes to reverse, {@code [2]} to flip, {@code []} not. */
+    public static String flipInput(int index) {
+        return "distort_flip_" + index;
+    }
+
+    /** Name of the i-th distortion input, float scalar: the brightness factor. */
+    public static String brightnessInput(int index) {
+        return "distort_brightness_" + index;
+    }
+
     private final Architecture architecture;
+    private final boolean distorted;
     private final TreeMap<Integer, Output<TFloat32>> bottlenecks = new TreeMap<>();
     private final TreeMap<Integer, Output<TFloat32>> pooled = new TreeMap<>();
 
-    private FeatureGraph(Architecture architecture) {
+    private FeatureGraph(Architecture architecture, boolean distorted) {
         this.architecture = architecture;
+        this.distorted = distorted;
     }
 
     /** Builds the graph into {@code graph} from the architecture's frozen GraphDef file. */
     public static FeatureGraph build(Graph graph, Architecture architecture, Path graphFile, int maxBatch) {
+        return build(graph, architecture, graphFile, maxBatch, false);
+    }
+
+    /**
+     * Builds the graph into {@code graph} from the architecture's frozen GraphDef file; with {@code distorted}, each
+     * image also takes the inputs of one {@link Distortions.Draw} ({@link #distortedImage}).
+     */
+    public static FeatureGraph build(Graph graph, Architecture architecture, Path graphFile, int maxBatch,
+            boolean distorted) {
         GraphDef cnn = GraphDefs.read(graphFile);
         GraphDefs.requireNodes(cnn, graphFile, architecture.inputTensor(), architecture.bottleneckTensor(),
                 architecture.pooledTensor());
-        return build(graph, architecture, cnn, maxBatch);
+        return build(graph, architecture, cnn, maxBatch, distorted);
     }
 
     /** Builds the graph into {@code graph}, which must not hold nodes of the same names. */
     public static FeatureGraph build(Graph graph, Architecture architecture, GraphDef cnn, int maxBatch) {
+        return build(graph, architecture, cnn, maxBatch, false);
+    }
+
+    /** Builds the graph into {@code graph}, with or without the distortion inputs. */
+    public static FeatureGraph build(Graph graph, Architecture architecture, GraphDef cnn, int maxBatch,
+            boolean distorted) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
         }
-        FeatureGraph features = new FeatureGraph(architecture);
+        FeatureGraph features = new FeatureGraph(architecture, distorted);
         List<Integer> sizes = new ArrayList<>();
         for (int size = 1; size < maxBatch; size *= 2) {
             sizes.add(size);
@@ -111,7 +149,42 @@ public final class FeatureGraph {
 
     /** Encoded bytes -> float [1, S, S, 3] scaled like the architecture's training input. */
     private Operand<TFloat32> preprocess(Ops root, Ops tf, int index) {
-        return scaledImage(root, tf, index, architecture);
+        return distorted ? distortedImage(root, tf, index, architecture) : scaledImage(root, tf, index, architecture);
+    }
+
+    /** Whether the images take distortion inputs. */
+    public boolean distorted() {
+        return distorted;
+    }
+
+    /**
+     * {@link #scaledImage} with one {@link Distortions.Draw} applied between decode and scaling: bilinear resize to
+     * {@code [P, P]} ({@link #precropInput}), an {@code S x S} crop at {@link #offsetInput}, a left-right mirror when
+     * {@link #flipInput} is {@code [2]}, pixels times {@link #brightnessInput} clipped to [0, 255].
+     */
+    static Operand<TFloat32> distortedImage(Ops root, Ops tf, int index, Architecture architecture) {
+        Placeholder<TString> encoded = root.withName(imageInput(index)).placeholder(TString.class,
+                Placeholder.shape(Shape.scalar()));
+        Placeholder<TInt32> precrop = root.withName(precropInput(index)).placeholder(TInt32.class,
+                Placeholder.shape(Shape.of(2)));
+        Placeholder<TInt32> offset = root.withName(offsetInput(index)).placeholder(TInt32.class,
+                Placeholder.shape(Shape.of(4)));
+        Placeholder<TInt32> flip = root.withName(flipInput(index)).placeholder(TInt32.class,
+                Placeholder.shape(Shape.of(-1)));
+        Placeholder<TFloat32> brightness = root.withName(brightnessInput(index)).placeholder(TFloat32.class,
+                Placeholder.shape(Shape.scalar()));
+        Operand<TUint8> decoded = tf.image.decodeImage(encoded, TUint8.class, DecodeImage.channels(3L),
+                DecodeImage.expandAnimations(false));
+        Operand<TFloat32> pixels = tf.expandDims(tf.dtypes.cast(decoded, TFloat32.class), tf.constant(0));
+        int size = architecture.inputSize();
+        Operand<TFloat32> resized = tf.image.resizeBilinear(pixels, precrop);
+        Operand<TFloat32> cropped = tf.reshape(tf.slice(resized, offset, tf.constant(new int[] {1, size, size, 3})),
+                tf.constant(new int[] {1, size, size, 3}));
+        Operand<TFloat32> flipped = tf.reverse(cropped, flip);
+        Operand<TFloat32> brightened = tf.clipByValue(tf.math.mul(flipped, brightness), tf.constant(0f),
+                tf.constant(255f));
+        Operand<TFloat32> centred = tf.math.sub(brightened, tf.constant(architecture.inputMean()));
+        return tf.withName("scaled").math.div(centred, tf.constant(architecture.inputStd()));
     }
 
     /**

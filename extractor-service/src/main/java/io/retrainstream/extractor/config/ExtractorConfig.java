@@ -41,5 +41,21 @@ public interface ExtractorConfig {
         /** Bottlenecks kept in memory by image content hash, so a re-sent image is not recomputed. */
         @WithDefault("20000")
         int cacheSize();
+
+        /** Folder of the image store: the bytes of every usable image seen, by SHA-256, for distortions. */
+        @WithDefault("${user.home}/.cache/retrain-stream/images")
+        Path imageStore();
+
+        /** Most bytes the image store keeps; the oldest images are deleted beyond it. */
+        @WithDefault("1073741824")
+        long imageStoreMaxBytes();
+
+        /** Most images the image store keeps; the oldest are deleted beyond it. */
+        @WithDefault("100000")
+        int imageStoreMaxFiles();
+
+        /** Threads computing distorted bottlenecks, each running one CNN batch at a time. */
+        @WithDefault("2")
+        int distortWorkers();
     }
 }

@@ -38,14 +38,16 @@ public class ExtractionService {
 
     private final BottleneckModel model;
     private final BottleneckCache cache;
+    private final ImageStore images;
     private final Timer cnnTimer;
     private final Counter extracted;
     private final Counter cached;
     private final Counter rejected;
 
-    public ExtractionService(BottleneckModel model, BottleneckCache cache, MeterRegistry registry) {
+    public ExtractionService(BottleneckModel model, BottleneckCache cache, ImageStore images, MeterRegistry registry) {
         this.model = model;
         this.cache = cache;
+        this.images = images;
         this.cnnTimer = Timer.builder("extractor.cnn.batch").description("Decode, resize and CNN run per batch")
                 .publishPercentiles(0.5, 0.99).register(registry);
         this.extracted = imagesCounter(registry, "extracted");
@@ -74,6 +76,7 @@ public class ExtractionService {
                 var vector = cache.get(event.contentHash());
                 if (vector.isPresent()) {
                     cached.increment();
+                    images.put(event.contentHash(), event.image());
                     outcomes.set(i, new Outcome(raw, bottleneck(event, vector.get()), null));
                 } else {
                     pending.computeIfAbsent(event.contentHash(), h -> new ArrayList<>()).add(i);
@@ -93,6 +96,7 @@ public class ExtractionService {
                 Extraction extraction = extractions.get(k++);
                 if (extraction.vector() != null) {
                     cache.put(entry.getKey(), extraction.vector());
+                    this.images.put(entry.getKey(), events.get(entry.getValue().get(0)).image());
                 }
                 for (int i : entry.getValue()) {
                     if (extraction.vector() == null) {

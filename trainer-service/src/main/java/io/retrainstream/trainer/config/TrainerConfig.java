@@ -70,6 +70,26 @@ public interface TrainerConfig {
     /** {@code retrain.py --intermediate_output_graphs_dir}: folder of the intermediate frozen graphs. */
     Optional<String> intermediateOutputGraphsDir();
 
+    /** {@code retrain.py --flip_left_right}: mirror half the training images (retrain mode; see README). */
+    @WithDefault("false")
+    boolean flipLeftRight();
+
+    /** {@code retrain.py --random_crop}: margin percentage around the random crop of training images. */
+    @WithDefault("0")
+    int randomCrop();
+
+    /** {@code retrain.py --random_scale}: percentage of random up-scaling of training images. */
+    @WithDefault("0")
+    int randomScale();
+
+    /** {@code retrain.py --random_brightness}: percentage of random brightness change of training images. */
+    @WithDefault("0")
+    int randomBrightness();
+
+    /** The extractor's HTTP address, which computes the bottlenecks of distorted training images. */
+    @WithDefault("http://localhost:8081")
+    String extractorUrl();
+
     /** {@code improved} (pooled features, full-batch Adam with L2, best validation step) or {@code retrain}. */
     @WithDefault("improved")
     String mode();

@@ -52,20 +52,40 @@ public final class HeadTrainer {
     private final TrainingListener listener;
     /** Initial weights instead of the random ones (tests); null for {@code retrain.py}'s truncated normal. */
     private final float[] initialWeights;
+    /** Source of distorted training bottlenecks when the parameters turn distortions on; else null. */
+    private final DistortedBatches distorted;
 
     public HeadTrainer(TrainingParams params, Consumer<String> progress) {
         this(params, progress, TrainingListener.NONE);
     }
 
     public HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener) {
-        this(params, progress, listener, null);
+        this(params, progress, listener, (DistortedBatches) null);
+    }
+
+    /**
+     * A trainer whose retrain-mode steps take their batch from {@code distorted} when the parameters turn any
+     * distortion on (the cached bottlenecks still serve validation and test).
+     */
+    public HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener,
+            DistortedBatches distorted) {
+        this(params, progress, listener, null, distorted);
     }
 
     HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener, float[] initialWeights) {
+        this(params, progress, listener, initialWeights, null);
+    }
+
+    private HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener,
+            float[] initialWeights, DistortedBatches distorted) {
+        if (params.distortions().any() && distorted == null) {
+            throw new IllegalArgumentException("Distortions are on but nothing computes distorted bottlenecks");
+        }
         this.params = params;
         this.progress = progress;
         this.listener = listener;
         this.initialWeights = initialWeights;
+        this.distorted = params.distortions().any() ? distorted : null;
     }
 
     private boolean storeIntermediate(int step) {
@@ -100,7 +120,10 @@ public final class HeadTrainer {
             Ops tf = Ops.create(graph);
             Placeholder<TInt32> batch = tf.withName("batch_indices").placeholder(TInt32.class,
                     Placeholder.shape(Shape.of(-1)));
-            Operand<TFloat32> x = tf.gather(constant(tf, data.training(), size), batch, tf.constant(0));
+            Placeholder<TFloat32> distortedX = tf.withName("distorted_bottlenecks").placeholder(TFloat32.class,
+                    Placeholder.shape(Shape.of(-1, size)));
+            Operand<TFloat32> x = distorted != null ? distortedX
+                    : tf.gather(constant(tf, data.training(), size), batch, tf.constant(0));
             Operand<TInt32> y = tf.gather(tf.constant(data.training().classes()), batch, tf.constant(0));
 
             Ops head = tf.withSubScope("final_retrain_ops");
@@ -124,7 +147,9 @@ public final class HeadTrainer {
                             tf.constant(0)), tf.gather(tf.constant(data.validation().classes()), validationBatch,
                             tf.constant(0)), classes, weights, biases, null);
 
-            try (Session session = new Session(graph)) {
+            try (Session session = new Session(graph);
+                    DistortedPrefetch prefetch = distorted == null ? null
+                            : new DistortedPrefetch(distorted, trainSampler, params.trainBatchSize(), params.seed())) {
                 session.initialize();
                 List<TrainedHead.Evaluation> curve = new ArrayList<>();
                 TrainedHead.Evaluation last = null;
@@ -133,9 +158,18 @@ public final class HeadTrainer {
                             || step + 1 == params.howManyTrainingSteps();
                     double trainAccuracy;
                     double entropy;
-                    try (TInt32 indices = TInt32.vectorOf(trainSampler.sample(params.trainBatchSize()))) {
-                        session.runner().feed(batch, indices).addTarget(stepWeights).addTarget(stepBiases).run()
-                                .close();
+                    DistortedPrefetch.Batch fetched = prefetch == null ? null
+                            : prefetch.next(step + 1 < params.howManyTrainingSteps());
+                    try (TInt32 indices = TInt32.vectorOf(fetched != null ? fetched.rows()
+                            : trainSampler.sample(params.trainBatchSize()));
+                            TFloat32 features = fetched == null ? TFloat32.tensorOf(Shape.of(0, size))
+                                    : TFloat32.tensorOf(Shape.of(fetched.rows().length, size),
+                                            DataBuffers.of(fetched.vectors(), true, false))) {
+                        Session.Runner runner = session.runner().feed(batch, indices);
+                        if (fetched != null) {
+                            runner.feed(distortedX, features);
+                        }
+                        runner.addTarget(stepWeights).addTarget(stepBiases).run().close();
                         if (storeIntermediate(step)) {
                             try (Result result = session.runner().fetch(weights).fetch(biases).run()) {
                                 listener.intermediate("", step, floats(result, 0, size * classes),
@@ -145,8 +179,11 @@ public final class HeadTrainer {
                         if (!evaluate) {
                             continue;
                         }
-                        try (Result train = session.runner().feed(batch, indices).fetch(g.accuracy())
-                                .fetch(g.crossEntropy()).run()) {
+                        Session.Runner measure = session.runner().feed(batch, indices);
+                        if (fetched != null) {
+                            measure.feed(distortedX, features);
+                        }
+                        try (Result train = measure.fetch(g.accuracy()).fetch(g.crossEntropy()).run()) {
                             trainAccuracy = scalar(train, 0);
                             entropy = scalar(train, 1);
                         }
@@ -170,6 +207,9 @@ public final class HeadTrainer {
                     curve.add(last);
                     listener.evaluated("", last);
                     progress.accept(stepLine(last));
+                }
+                if (prefetch != null) {
+                    progress.accept(prefetch.summary());
                 }
                 try (Result result = session.runner().fetch(weights).fetch(biases).run()) {
                     return new Candidate(floats(result, 0, size * classes), floats(result, 1, classes), last,

@@ -6,6 +6,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import io.retrainstream.common.SplitRule;
+import io.retrainstream.common.tf.Distortions;
 import io.retrainstream.trainer.config.TrainerConfig;
 
 /**
@@ -30,12 +31,14 @@ import io.retrainstream.trainer.config.TrainerConfig;
  * @param intermediateOutputGraphsDir  folder of the intermediate frozen graphs
  * @param mode                         {@code retrain} or {@code improved}
  * @param seed                         seed for weight initialisation and batch sampling
+ * @param distortions                  {@code flip_left_right}, {@code random_crop}, {@code random_scale},
+ *                                     {@code random_brightness} of training images (retrain mode only)
  */
 public record TrainingParams(int howManyTrainingSteps, double learningRate, double testingPercentage,
         double validationPercentage, int evalStepInterval, int trainBatchSize, int testBatchSize,
         int validationBatchSize, boolean printMisclassifiedTestImages, String finalTensorName, String outputLabels,
         String outputGraph, String savedModelDir, String summariesDir, int intermediateStoreFrequency,
-        String intermediateOutputGraphsDir, TrainingMode mode, long seed) {
+        String intermediateOutputGraphsDir, TrainingMode mode, long seed, Distortions distortions) {
 
     private static final Pattern OP_NAME = Pattern.compile("[A-Za-z0-9.][A-Za-z0-9_.\\-/]*");
 
@@ -67,6 +70,24 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
         if (mode == null) {
             throw new IllegalArgumentException("mode is required");
         }
+        distortions = distortions == null ? Distortions.NONE : distortions;
+        if (distortions.any() && mode != TrainingMode.RETRAIN) {
+            throw new IllegalArgumentException("flip_left_right, random_crop, random_scale and random_brightness "
+                    + "need mode 'retrain' (retrain.py's head fed distorted bottlenecks each step); mode '" + mode.id()
+                    + "' trains full-batch on fixed features. Add \"mode\": \"retrain\" or leave the distortions off");
+        }
+    }
+
+    /** Without distortions. */
+    public TrainingParams(int howManyTrainingSteps, double learningRate, double testingPercentage,
+            double validationPercentage, int evalStepInterval, int trainBatchSize, int testBatchSize,
+            int validationBatchSize, boolean printMisclassifiedTestImages, String finalTensorName, String outputLabels,
+            String outputGraph, String savedModelDir, String summariesDir, int intermediateStoreFrequency,
+            String intermediateOutputGraphsDir, TrainingMode mode, long seed) {
+        this(howManyTrainingSteps, learningRate, testingPercentage, validationPercentage, evalStepInterval,
+                trainBatchSize, testBatchSize, validationBatchSize, printMisclassifiedTestImages, finalTensorName,
+                outputLabels, outputGraph, savedModelDir, summariesDir, intermediateStoreFrequency,
+                intermediateOutputGraphsDir, mode, seed, Distortions.NONE);
     }
 
     private static void positive(boolean valid, String name, Object value) {
@@ -94,7 +115,8 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
                 config.finalTensorName(), config.outputLabels().orElse(""), config.outputGraph().orElse(""),
                 config.savedModelDir().orElse(""), config.summariesDir().orElse(""),
                 config.intermediateStoreFrequency(), config.intermediateOutputGraphsDir().orElse(""),
-                TrainingMode.of(config.mode()), seed);
+                TrainingMode.of(config.mode()), seed, new Distortions(config.flipLeftRight(), config.randomCrop(),
+                        config.randomScale(), config.randomBrightness()));
     }
 
     /** Whether the run writes any file that needs the CNN's graph. */
@@ -126,6 +148,10 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
         map.put("summaries_dir", summariesDir);
         map.put("intermediate_store_frequency", intermediateStoreFrequency);
         map.put("intermediate_output_graphs_dir", intermediateOutputGraphsDir);
+        map.put("flip_left_right", distortions.flipLeftRight());
+        map.put("random_crop", distortions.randomCrop());
+        map.put("random_scale", distortions.randomScale());
+        map.put("random_brightness", distortions.randomBrightness());
         map.put("mode", mode.id());
         map.put("random_seed", seed);
         return map;
@@ -160,7 +186,9 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
                 String.valueOf(map.get("output_graph")), String.valueOf(map.get("saved_model_dir")),
                 String.valueOf(map.get("summaries_dir")), integer(map, "intermediate_store_frequency"),
                 String.valueOf(map.get("intermediate_output_graphs_dir")),
-                TrainingMode.of(String.valueOf(map.get("mode"))), seed(map.get("random_seed")));
+                TrainingMode.of(String.valueOf(map.get("mode"))), seed(map.get("random_seed")),
+                new Distortions(bool(map, "flip_left_right"), integer(map, "random_crop"),
+                        integer(map, "random_scale"), integer(map, "random_brightness")));
     }
 
     private static long seed(Object value) {

@@ -26,6 +26,7 @@ import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.messaging.ModelPublisher;
 import io.retrainstream.trainer.model.BottleneckStore;
+import io.retrainstream.trainer.model.DistortedBatches;
 import io.retrainstream.trainer.model.HeadTrainer;
 import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.RunReport;
@@ -49,6 +50,7 @@ public class TrainingService {
     private final ModelVersions versions;
     private final MeterRegistry registry;
     private final RunOutputs outputs;
+    private final DistortionClient distortions;
     private final Timer runTimer;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-run"));
     private final Map<Long, TrainingRun> runs = new LinkedHashMap<>();
@@ -58,8 +60,9 @@ public class TrainingService {
     private long handledGeneration;
 
     public TrainingService(BottleneckStore store, TrainerConfig config, ModelPublisher publisher,
-            ModelVersions versions, MeterRegistry registry, RunOutputs outputs) {
+            ModelVersions versions, MeterRegistry registry, RunOutputs outputs, DistortionClient distortions) {
         this.outputs = outputs;
+        this.distortions = distortions;
         this.store = store;
         this.config = config;
         this.publisher = publisher;
@@ -147,7 +150,12 @@ public class TrainingService {
             TrainedHead head;
             try (RunOutputs.Writer files = outputs.open(params, snapshot.architecture(), layer, labels,
                     line -> progress(run, line))) {
-                head = new HeadTrainer(params, line -> progress(run, line), files).train(data);
+                DistortedBatches distorted = null;
+                if (params.distortions().any()) {
+                    progress(run, "Training images are distorted by the extractor each step: " + params.distortions());
+                    distorted = distortions.batches(data, snapshot.images(), params.distortions());
+                }
+                head = new HeadTrainer(params, line -> progress(run, line), files, distorted).train(data);
                 timings.put("train_and_test", millisSince(trainStart));
                 long outputStart = System.nanoTime();
                 files.writeFinal(head);

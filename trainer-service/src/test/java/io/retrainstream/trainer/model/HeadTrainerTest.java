@@ -89,6 +89,36 @@ class HeadTrainerTest {
     }
 
     @Test
+    void withDistortionsRetrainModeTrainsOnTheFetchedBatchesOnly() {
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 8, 3f));
+        int size = data.bottleneckSize();
+        // The "distorted" copies move each class's signal to the next class's dimension: a head trained on them
+        // (and not on the cached vectors) must get the cached test vectors wrong.
+        List<long[]> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        DistortedBatches shifted = (rows, seed) -> {
+            calls.add(new long[] {rows.length, seed});
+            float[] out = new float[rows.length * size];
+            for (int r = 0; r < rows.length; r++) {
+                int c = data.training().classes()[rows[r]];
+                out[r * size + ((c + 1) % 3) * 5] = 3f;
+            }
+            return out;
+        };
+        TrainingParams params = params(60, 0.5, 16, 20, 20, 4).withOverrides(java.util.Map.of("flip_left_right",
+                true, "random_brightness", 10));
+        List<String> lines = new ArrayList<>();
+        TrainedHead head = new HeadTrainer(params, lines::add, TrainingListener.NONE, shifted).train(data);
+
+        assertThat(calls).hasSize(60).allSatisfy(call -> assertThat(call[0]).isEqualTo(16));
+        assertThat(calls.stream().map(call -> call[1]).distinct().count()).as("a new draw every step").isEqualTo(60);
+        assertThat(head.trainAccuracy()).isEqualTo(1.0);
+        assertThat(head.testAccuracy()).as("tested on the cached, undistorted vectors").isLessThan(0.2);
+        assertThat(lines).anyMatch(line -> line.matches("Distorted 960 training images in .* images/s.*"));
+        assertThatThrownBy(() -> new HeadTrainer(params, l -> { }, TrainingListener.NONE, (DistortedBatches) null))
+                .hasMessageContaining("nothing computes distorted bottlenecks");
+    }
+
+    @Test
     void improvedModeKeepsTheStepOfLowestValidationCrossEntropy() {
         // Overlapping classes in 32 dimensions with a few training images.
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 8, 1.5f));

@@ -59,6 +59,24 @@ class TrainingParamsTest {
     }
 
     @Test
+    void distortionsByRetrainPyNamesInRetrainModeOnly() {
+        assertThat(DEFAULTS.distortions().any()).isFalse();
+        assertThat(DEFAULTS.asMap()).containsEntry("flip_left_right", false).containsEntry("random_crop", 0)
+                .containsEntry("random_scale", 0).containsEntry("random_brightness", 0);
+        TrainingParams params = DEFAULTS.withOverrides(Map.of("flip_left_right", "true", "random_crop", 10,
+                "random_scale", "5", "random_brightness", 20));
+        assertThat(params.distortions()).isEqualTo(new io.retrainstream.common.tf.Distortions(true, 10, 5, 20));
+        assertThatThrownBy(() -> DEFAULTS.withOverrides(Map.of("random_crop", -1)))
+                .hasMessageContaining("random_crop must be 0 or a positive percentage, got -1");
+        assertThatThrownBy(() -> DEFAULTS.withOverrides(Map.of("random_brightness", 150)))
+                .hasMessageContaining("random_brightness must be a percentage from 0 to 100, got 150");
+        assertThatThrownBy(() -> DEFAULTS.withOverrides(Map.of("random_scale", 2.5)))
+                .hasMessageContaining("random_scale must be a whole number");
+        assertThatThrownBy(() -> DEFAULTS.withOverrides(Map.of("flip_left_right", true, "mode", "improved")))
+                .hasMessageContaining("need mode 'retrain'");
+    }
+
+    @Test
     void changedPercentagesResplitByTheSameRule() {
         TrainingParams params = DEFAULTS.withOverrides(Map.of("testing_percentage", 30, "validation_percentage", 20));
         int moved = 0;
