@@ -85,6 +85,8 @@ public final class Main {
         for (Command command : COMMANDS) {
             usage.append(String.format("  %-14s %s%n", command.name(), command.summary()));
         }
+        usage.append(String.format("  %-14s %s%n", "benchmark", "measure throughput, latency and memory against "
+                + "same-run ceilings (run by the ./retrain script itself)"));
         usage.append("""
 
                 Run ./retrain COMMAND --help for a command's options. A first session:
