@@ -118,19 +118,8 @@ public final class ServingModel {
         }
     }
 
-    private static ImageDecodeException decodeFailure(TFInvalidArgumentException e) {
-        String message = e.getMessage() == null ? "unknown error" : e.getMessage().lines().findFirst().orElse("");
-        return new ImageDecodeException("TensorFlow cannot decode the image: " + message.trim(), e);
-    }
-
     private static List<float[]> rows(TFloat32 values, int count, int width) {
-        float[] flat = new float[(int) values.size()];
-        values.copyTo(DataBuffers.of(flat, false, false));
-        List<float[]> rows = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            rows.add(Arrays.copyOfRange(flat, i * width, (i + 1) * width));
-        }
-        return rows;
+        return Arrays.asList(FeatureExtractor.rows(values, count, width));
     }
 
     /** Decode, resize, CNN and head as one graph, copied per power-of-two batch size. */
@@ -174,7 +163,7 @@ public final class ServingModel {
                     Result result = feed.feed(session.runner()).fetch(scores.get(batch)).run()) {
                 return rows((TFloat32) result.get(0), images.size(), classes);
             } catch (TFInvalidArgumentException e) {
-                throw decodeFailure(e);
+                throw ImageDecodeException.fromTensorFlow(e);
             }
         }
 

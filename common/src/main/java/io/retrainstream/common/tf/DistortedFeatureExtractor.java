@@ -107,8 +107,7 @@ public final class DistortedFeatureExtractor implements AutoCloseable {
             }
             return out;
         } catch (TFInvalidArgumentException e) {
-            throw new ImageDecodeException("TensorFlow cannot decode the image: "
-                    + FeatureExtractor.firstLine(e.getMessage()), e);
+            throw ImageDecodeException.fromTensorFlow(e);
         }
     }
 

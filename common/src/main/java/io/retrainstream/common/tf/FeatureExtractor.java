@@ -102,12 +102,12 @@ public final class FeatureExtractor implements ImageFeatures {
             }
             return out;
         } catch (TFInvalidArgumentException e) {
-            throw new ImageDecodeException("TensorFlow cannot decode the image: " + firstLine(e.getMessage()), e);
+            throw ImageDecodeException.fromTensorFlow(e);
         }
     }
 
     /** The first {@code count} rows of a {@code [batch, size]} tensor. */
-    static float[][] rows(TFloat32 values, int count, int size) {
+    public static float[][] rows(TFloat32 values, int count, int size) {
         float[] flat = new float[(int) values.size()];
         values.copyTo(DataBuffers.of(flat, false, false));
         float[][] rows = new float[count][];
@@ -117,7 +117,8 @@ public final class FeatureExtractor implements ImageFeatures {
         return rows;
     }
 
-    static String firstLine(String message) {
+    /** The first line of a TensorFlow error message, which names the problem; the rest is a node trace. */
+    public static String firstLine(String message) {
         if (message == null) {
             return "unknown error";
         }

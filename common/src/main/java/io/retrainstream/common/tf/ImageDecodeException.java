@@ -5,4 +5,10 @@ public class ImageDecodeException extends RuntimeException {
     public ImageDecodeException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** The exception for a TensorFlow run that failed on an input image, with the first line of TensorFlow's reason. */
+    public static ImageDecodeException fromTensorFlow(RuntimeException e) {
+        return new ImageDecodeException("TensorFlow cannot decode the image: " + FeatureExtractor.firstLine(
+                e.getMessage()), e);
+    }
 }

@@ -159,8 +159,7 @@ public final class SavedModelFeatures implements ImageFeatures {
             }
             return out;
         } catch (TFInvalidArgumentException e) {
-            throw new ImageDecodeException("TensorFlow cannot decode the image: "
-                    + FeatureExtractor.firstLine(e.getMessage()), e);
+            throw ImageDecodeException.fromTensorFlow(e);
         }
     }
 
