@@ -98,15 +98,16 @@ final class DemoCommand implements Command {
         }
 
         out.println("== 4/5 Training");
-        OptionalLong runId = TrainCommand.start(context, http, trainer);
+        OptionalLong runId = TrainCommand.startOwn(context, http, trainer, new byte[0]);
         if (runId.isEmpty()) {
             return 1;
         }
         TrainCommand.Outcome outcome = TrainCommand.follow(context, http, trainer, runId.getAsLong());
-        if (!outcome.succeeded()) {
+        if (outcome.succeeded()) {
+            awaitModel(context, http, classifier, outcome.modelVersion());
+        } else if (!outcome.status().equals("REJECTED")) {
             return 1;
         }
-        awaitModel(context, http, classifier, outcome.modelVersion());
 
         out.println("== 5/5 Classifying photos of the test split");
         List<Path> samples = samples(context, http, trainer, imageDir, classes);

@@ -41,7 +41,7 @@ final class TrainCommand implements Command {
                 Options:
                   --wait         print the run's progress as it goes, then its report (test accuracy, confusion
                                  matrix, precision and recall per class, misclassified images, timings); exit 1
-                                 when it fails
+                                 when it fails or the promotion gate keeps it back
                   --trainer URL  the trainer (default: the one ./retrain up started, else http://localhost:8082)
 
                 retrain.py's options for this run (the trainer's configuration gives the defaults; it checks
@@ -56,6 +56,10 @@ final class TrainCommand implements Command {
                   --mode improved|retrain (improved: pooled features, Adam + L2, chosen on validation;
                                            retrain: retrain.py's method exactly)
                   --random_seed N
+                  --warm_start     continue from the serving model's head (fewer steps; see trainer.continuous.*)
+                                   instead of a cold run from scratch
+                  --force_publish  publish even when the promotion gate finds the new model worse than the
+                                   serving one on the test split
                   --flip_left_right  --random_crop P  --random_scale P  --random_brightness P
                                 (retrain.py's distortions, mode retrain only: each step's images are
                                  distorted afresh by the extractor)
@@ -73,6 +77,8 @@ final class TrainCommand implements Command {
             "mode", "random_seed", "random_crop", "random_scale", "random_brightness");
     static final String PRINT_MISCLASSIFIED = "print_misclassified_test_images";
     static final String FLIP_LEFT_RIGHT = "flip_left_right";
+    /** Run options of the trainer's own (not retrain.py's) that are flags. */
+    static final List<String> RUN_FLAGS = List.of("warm_start", "force_publish");
 
     @Override
     public Set<String> valueOptions() {
@@ -83,7 +89,9 @@ final class TrainCommand implements Command {
 
     @Override
     public Set<String> flagOptions() {
-        return Set.of("wait", PRINT_MISCLASSIFIED, FLIP_LEFT_RIGHT);
+        Set<String> flags = new HashSet<>(RUN_FLAGS);
+        flags.addAll(List.of("wait", PRINT_MISCLASSIFIED, FLIP_LEFT_RIGHT));
+        return flags;
     }
 
     /** The run's options as the JSON body of {@code POST /train}. */
@@ -97,6 +105,11 @@ final class TrainCommand implements Command {
         }
         if (args.flag(FLIP_LEFT_RIGHT)) {
             options.put(FLIP_LEFT_RIGHT, true);
+        }
+        for (String flag : RUN_FLAGS) {
+            if (args.flag(flag)) {
+                options.put(flag, true);
+            }
         }
         try {
             return ServiceHttp.JSON.writeValueAsBytes(options);
@@ -128,6 +141,36 @@ final class TrainCommand implements Command {
     }
 
     static OptionalLong start(Context context, ServiceHttp http, String trainer, byte[] body) {
+        return start(context, http, trainer, body, false);
+    }
+
+    /**
+     * Starts a run of its own: when one is already in progress (say, a continuous run), lets it finish first.
+     */
+    static OptionalLong startOwn(Context context, ServiceHttp http, String trainer, byte[] body)
+            throws InterruptedException {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            OptionalLong runId = start(context, http, trainer, body, true);
+            if (runId.isEmpty() || runId.getAsLong() > 0) {
+                return runId;
+            }
+            awaitFinished(http, trainer, -runId.getAsLong());
+        }
+        return start(context, http, trainer, body);
+    }
+
+    private static void awaitFinished(ServiceHttp http, String trainer, long runId) throws InterruptedException {
+        while (true) {
+            ServiceHttp.Reply reply = http.get(ServiceHttp.join(trainer, "/runs/" + runId + "?from=1000000"));
+            if (!reply.ok() || !reply.json().path("status").asText("").equals("RUNNING")) {
+                return;
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+    }
+
+    /** @param own with a run in progress, return minus its id instead of following it */
+    private static OptionalLong start(Context context, ServiceHttp http, String trainer, byte[] body, boolean own) {
         ServiceHttp.Reply reply = http.post(ServiceHttp.join(trainer, "/train"), body,
                 body.length == 0 ? null : "application/json");
         JsonNode json = reply.json();
@@ -135,6 +178,11 @@ final class TrainCommand implements Command {
             context.out().printf("Started training run %d (%s)%n", json.get("runId").asLong(),
                     json.path("status").asText("RUNNING"));
             return OptionalLong.of(json.get("runId").asLong());
+        }
+        if (reply.status() == 409 && json.hasNonNull("runId") && own) {
+            context.out().printf("Waiting for training run %d (%s) to finish first%n", json.get("runId").asLong(),
+                    json.path("trigger").asText("in progress"));
+            return OptionalLong.of(-json.get("runId").asLong());
         }
         if (reply.status() == 409 && json.hasNonNull("runId")) {
             context.out().printf("A training run is already in progress: following run %d (%s)%n",
@@ -197,13 +245,13 @@ final class TrainCommand implements Command {
             }
             printed = Math.max(printed, log.size());
             String status = run.path("status").asText("");
-            if (status.equals("SUCCEEDED") || status.equals("FAILED") || status.equals("REFUSED")) {
+            if (Set.of("SUCCEEDED", "REJECTED", "FAILED", "REFUSED").contains(status)) {
                 Outcome outcome = new Outcome(runId, status, run.path("message").asText(null),
                         run.hasNonNull("modelVersion") ? run.get("modelVersion").asLong() : null,
                         run.hasNonNull("testAccuracy") ? run.get("testAccuracy").asDouble() : null,
                         run.hasNonNull("testCount") ? run.get("testCount").asInt() : null);
                 report(context, outcome, printedLines);
-                if (outcome.succeeded() && run.path("report").isObject()) {
+                if ((outcome.succeeded() || status.equals("REJECTED")) && run.path("report").isObject()) {
                     out.print(RunReportText.format(run.path("report")));
                 }
                 return outcome;
@@ -214,6 +262,11 @@ final class TrainCommand implements Command {
     }
 
     private static void report(Context context, Outcome outcome, Set<String> printedLines) {
+        if (outcome.status().equals("REJECTED")) {
+            context.out().printf("Training run %d was not published (the serving model stays): %s%n"
+                    + "Add --force_publish to publish it anyway.%n", outcome.runId(), outcome.message());
+            return;
+        }
         if (!outcome.succeeded()) {
             context.err().printf("Training run %d %s: %s%n", outcome.runId(),
                     outcome.status().equals("REFUSED") ? "was refused" : "failed",

@@ -14,6 +14,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.RestForm;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 
@@ -30,6 +33,8 @@ public class ClassifyResource {
 
     private static final String NO_MODEL = "No model has been published yet: publish labelled images to topic "
             + "'images' and train one (./retrain train --wait), then try again";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ClassificationService classification;
     private final ModelHolder holder;
@@ -74,8 +79,14 @@ public class ClassifyResource {
             body.put("architecture", serving.model().architecture());
             body.put("labels", serving.model().labels());
             body.put("pinned", models.pinned().orElse(null));
-            body.put("metrics", serving.model().metrics());
+            Map<String, Object> metrics = serving.model().metrics() == null ? null
+                    : JSON.convertValue(serving.model().metrics(), new TypeReference<Map<String, Object>>() { });
+            if (metrics != null) {
+                metrics.remove("newImageTimes");
+            }
+            body.put("metrics", metrics);
             body.put("publishedAt", serving.model().publishedAt());
+            body.put("freshness", models.freshness());
             return Response.ok(body).build();
         }).orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, NO_MODEL));
     }

@@ -1,20 +1,26 @@
 package io.retrainstream.classifier.service;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.model.ServingModel;
+import io.retrainstream.common.Freshness;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.LoggedProgress;
@@ -29,6 +35,8 @@ import io.retrainstream.common.tf.SavedModelFeatures;
 @ApplicationScoped
 public class ModelService {
 
+    private static final int WAITS_KEPT = 100_000;
+
     private final ModelHolder holder;
     private final ClassifierConfig config;
     private final MeterRegistry registry;
@@ -36,7 +44,12 @@ public class ModelService {
     private final TreeMap<Long, ModelPublished> known = new TreeMap<>();
     /** Versions that could not be loaded here. */
     private final Set<Long> refused = new HashSet<>();
+    private final Timer freshnessTimer;
+    /** Waits (seconds) of the newly learned images of every model served since start, the latest kept. */
+    private final ArrayDeque<Double> waits = new ArrayDeque<>();
+    private Freshness servingFreshness = Freshness.NONE;
     private Long pinned;
+    private long newestServed;
 
     public ModelService(ModelHolder holder, ClassifierConfig config, MeterRegistry registry) {
         this.holder = holder;
@@ -45,6 +58,19 @@ public class ModelService {
         Gauge.builder("classifier.model.version", holder,
                 h -> h.current().map(m -> (double) m.model().version()).orElse(0.0))
                 .description("Version of the model being served (0: none yet)").register(registry);
+        this.freshnessTimer = Timer.builder("classifier.model.freshness")
+                .description("Time from a training image's event to the first served model that learned from it")
+                .publishPercentiles(0.5, 0.95).distributionStatisticExpiry(Duration.ofHours(1))
+                .distributionStatisticBufferLength(2).register(registry);
+    }
+
+    /**
+     * How long the images first learned by the served model waited from their event to its serving, and the same
+     * over every model served since this classifier started (the latest {@value #WAITS_KEPT} images).
+     */
+    public synchronized Map<String, Freshness> freshness() {
+        return Map.of("servingModel", servingFreshness, "sinceStart",
+                Freshness.of(waits.stream().mapToDouble(Double::doubleValue).toArray()));
     }
 
     /** Takes note of published models and serves the one the pointer names. */
@@ -122,10 +148,45 @@ public class ModelService {
         return new ServingModel(model, features);
     }
 
+    /** Only models learned since the newest served one count: a rollback serves nothing new. */
+    private void recordFreshness(ModelPublished model) {
+        long[] times = model.metrics() == null ? new long[0] : model.metrics().newImageTimes();
+        if (model.version() <= newestServed) {
+            servingFreshness = Freshness.NONE;
+            return;
+        }
+        newestServed = model.version();
+        long now = System.currentTimeMillis();
+        servingFreshness = Freshness.of(times, now);
+        for (long time : times) {
+            long wait = Math.max(0, now - time);
+            freshnessTimer.record(wait, TimeUnit.MILLISECONDS);
+            waits.addLast(wait / 1000.0);
+            if (waits.size() > WAITS_KEPT) {
+                waits.removeFirst();
+            }
+        }
+    }
+
+    /** Checks what the event format cannot: finite numbers, distinct labels. */
+    private static void requireSound(ModelPublished model) {
+        if (new HashSet<>(model.labels()).size() != model.labels().size()) {
+            throw new IllegalArgumentException("its labels repeat: " + model.labels() + ".");
+        }
+        for (float[] values : List.of(model.weights(), model.biases())) {
+            for (float value : values) {
+                if (!Float.isFinite(value)) {
+                    throw new IllegalArgumentException("its weights or biases hold " + value + ".");
+                }
+            }
+        }
+    }
+
     private boolean load(ModelPublished model) {
         long start = System.nanoTime();
         ServingModel serving;
         try {
+            requireSound(model);
             if (Architecture.nameOf(model.architecture()).startsWith(SavedModelFeatures.NAME_PREFIX)) {
                 serving = onSavedModel(model);
             } else {
@@ -144,6 +205,7 @@ public class ModelService {
         }
         serving.warmUp();
         holder.swap(serving);
+        recordFreshness(model);
         registry.counter("classifier.models", "outcome", "loaded").increment();
         Log.infof("Serving model version %d (%s, %d classes %s) after %d ms to load and warm up", model.version(),
                 model.architecture(), model.labels().size(), model.labels(), (System.nanoTime() - start) / 1_000_000);

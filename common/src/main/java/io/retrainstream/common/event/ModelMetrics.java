@@ -14,8 +14,24 @@ package io.retrainstream.common.event;
  * @param testCount          images in the test set
  * @param trainingMillis     wall time of the training run
  * @param datasetFingerprint identifies the set of images the model was trained on
+ * @param l2                 L2 strength the improved mode chose (the next warm start reuses it); null otherwise
+ * @param learnedThrough     epoch ms of the newest training image event the model learned from (0: unknown)
+ * @param newImageTimes      epoch ms of the events of the training images no earlier published model learned from
+ *                           (a sample when there are very many); classifiers measure freshness with them
  */
 public record ModelMetrics(long runId, int steps, double learningRate, int trainingImages, double trainAccuracy,
         double validationAccuracy, int validationCount, double testAccuracy, int testCount, long trainingMillis,
-        String datasetFingerprint) {
+        String datasetFingerprint, Double l2, long learnedThrough, long[] newImageTimes) {
+
+    public ModelMetrics {
+        newImageTimes = newImageTimes == null ? new long[0] : newImageTimes;
+    }
+
+    /** Metrics without warm-start and freshness information. */
+    public ModelMetrics(long runId, int steps, double learningRate, int trainingImages, double trainAccuracy,
+            double validationAccuracy, int validationCount, double testAccuracy, int testCount, long trainingMillis,
+            String datasetFingerprint) {
+        this(runId, steps, learningRate, trainingImages, trainAccuracy, validationAccuracy, validationCount,
+                testAccuracy, testCount, trainingMillis, datasetFingerprint, null, 0, new long[0]);
+    }
 }

@@ -48,7 +48,7 @@ class EventCodecTest {
         System.arraycopy(AWKWARD_FLOATS, 0, weights, 100, AWKWARD_FLOATS.length);
         float[] biases = { 0.1f, -0.2f, Float.MIN_VALUE, -0f, 1e30f };
         ModelMetrics metrics = new ModelMetrics(1_700_000_000_000L, 4000, 0.01, 600, 0.97, 0.9, 100, 0.885, 75,
-                123_456L, "sha256:abc");
+                123_456L, "sha256:abc", 0.01, 1_699_999_999_000L, new long[] {1_699_999_998_000L, 1_699_999_999_000L});
         return new ModelPublished(17, "mobilenet_0.25_128", "pooled", labels, size, weights, biases, metrics,
                 1_700_000_001_000L);
     }
@@ -131,7 +131,7 @@ class EventCodecTest {
         assertThat(decoded.feature()).isEqualTo("pooled");
         assertThat(decoded.labels()).containsExactlyElementsOf(event.labels());
         assertThat(decoded.bottleneckSize()).isEqualTo(event.bottleneckSize());
-        assertThat(decoded.metrics()).isEqualTo(event.metrics());
+        assertThat(decoded.metrics()).usingRecursiveComparison().isEqualTo(event.metrics());
         assertThat(decoded.publishedAt()).isEqualTo(event.publishedAt());
         assertSameBits(decoded.weights(), event.weights());
         assertSameBits(decoded.biases(), event.biases());

@@ -104,4 +104,34 @@ public interface TrainerConfig {
 
     /** Seed for weight initialisation and batch sampling; random when absent. */
     OptionalLong randomSeed();
+
+    /** Retraining as images stream in. */
+    Continuous continuous();
+
+    /**
+     * How much lower than the serving model's accuracy on the current test split a candidate's may be and still be
+     * published (a fraction: 0.01 is one percentage point). A candidate with other classes is always published.
+     */
+    @WithDefault("0.01")
+    double promotionTolerance();
+
+    /** Continuous mode: retrain warm-started from the serving head as new images arrive. */
+    interface Continuous {
+
+        /** On: runs start after {@link #everyImages()} new training images or {@link #every()}, whichever first. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** New training-split images that start a run at once. */
+        @WithDefault("50")
+        int everyImages();
+
+        /** How long new data (of any split) may wait before a run starts. */
+        @WithDefault("10s")
+        Duration every();
+
+        /** Training steps of a warm-started run (a cold run takes {@code how_many_training_steps}). */
+        @WithDefault("400")
+        int warmSteps();
+    }
 }

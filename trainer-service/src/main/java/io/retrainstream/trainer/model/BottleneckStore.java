@@ -32,6 +32,7 @@ public class BottleneckStore {
     private final Map<String, Map<String, LabelledBottleneck>> byArchitecture = new TreeMap<>();
     private String currentArchitecture;
     private long generation;
+    private long trainingChanges;
     private long lastChangeNanos = System.nanoTime();
 
     public BottleneckStore(TrainerConfig config) {
@@ -55,10 +56,13 @@ public class BottleneckStore {
             }
             currentArchitecture = event.architecture();
         }
+        DataSet set = split.assign(event.fileName());
         images.put(event.imageId(), new LabelledBottleneck(event.imageId(), event.label(), event.fileName(),
-                event.contentHash(), split.assign(event.fileName()), event.vector(), event.pooled(),
-                event.imageTime()));
+                event.contentHash(), set, event.vector(), event.pooled(), event.imageTime()));
         generation++;
+        if (set == DataSet.TRAINING) {
+            trainingChanges++;
+        }
         lastChangeNanos = System.nanoTime();
         return true;
     }
@@ -66,6 +70,11 @@ public class BottleneckStore {
     /** Counts everything that changed the store; a run trained on generation g is stale once this exceeds g. */
     public synchronized long generation() {
         return generation;
+    }
+
+    /** Counts the changes to training-split images (continuous mode starts a run every N of them). */
+    public synchronized long trainingChanges() {
+        return trainingChanges;
     }
 
     /** Nanos ({@link System#nanoTime()}) of the last change. */

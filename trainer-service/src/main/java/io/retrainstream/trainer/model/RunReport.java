@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.retrainstream.common.Freshness;
+
 /**
  * What a finished run measured, as the trainer's API returns it.
  *
@@ -23,12 +25,23 @@ import java.util.Map;
  * @param meanScoreMisses mean top-1 score of the wrong answers
  * @param misclassified   each wrong test image with what it was taken for
  * @param timingsMillis   wall time of each phase
+ * @param start           {@code cold}, or the version a warm start began from
+ * @param promotion       the promotion gate's decision (null until it decided)
+ * @param freshness       how long the training images no earlier published model learned from waited for this
+ *                        model's publication (null when rejected); classifiers report the wait until serving
  */
 public record RunReport(Map<String, Object> parameters, String architecture, String feature,
         Map<String, Integer> images, List<TrainedHead.Evaluation> curve, String chosen, Double testAccuracy,
         int testCount, List<String> labels, int[][] confusion, List<ClassScore> classes, Double hitRate,
         Double meanScoreHits, Double meanScoreMisses, List<Misclassified> misclassified,
-        Map<String, Long> timingsMillis) {
+        Map<String, Long> timingsMillis, String start, PromotionGate.Decision promotion, Freshness freshness) {
+
+    /** This report with what happened after training. */
+    public RunReport with(String start, PromotionGate.Decision promotion, Freshness freshness) {
+        return new RunReport(parameters, architecture, feature, images, curve, chosen, testAccuracy, testCount, labels,
+                confusion, classes, hitRate, meanScoreHits, meanScoreMisses, misclassified, timingsMillis, start,
+                promotion, freshness);
+    }
 
     /** Precision and recall of one class on the test images; null where undefined (nothing predicted / present). */
     public record ClassScore(String label, Double precision, Double recall, int support) {
@@ -80,6 +93,6 @@ public record RunReport(Map<String, Object> parameters, String architecture, Str
                 head.curve(), head.chosen(), Double.isNaN(head.testAccuracy()) ? null : head.testAccuracy(),
                 head.testCount(), labels, confusion, perClass, rows.length == 0 ? null : hits / (double) rows.length,
                 hits == 0 ? null : hitScores / hits, misses == 0 ? null : missScores / misses, misclassified,
-                timingsMillis);
+                timingsMillis, "cold", null, null);
     }
 }

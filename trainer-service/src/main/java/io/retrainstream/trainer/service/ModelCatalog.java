@@ -49,11 +49,13 @@ public class ModelCatalog {
 
     private final String bootstrapServers;
     private final MutinyEmitter<byte[]> pointer;
+    private final ModelVersions versions;
 
     public ModelCatalog(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-            @Channel(Channels.MODEL_POINTER_OUT) MutinyEmitter<byte[]> pointer) {
+            @Channel(Channels.MODEL_POINTER_OUT) MutinyEmitter<byte[]> pointer, ModelVersions versions) {
         this.bootstrapServers = bootstrapServers;
         this.pointer = pointer;
+        this.versions = versions;
     }
 
     public Catalog catalog() {
@@ -93,6 +95,7 @@ public class ModelCatalog {
             throw new IllegalArgumentException("No model version " + version + " was published; see GET /models");
         }
         send(new ModelPinned(version, System.currentTimeMillis()));
+        versions.pinned(version);
         Log.infof("Pinned model version %d: classifiers serve it until unpinned", version);
         return catalog();
     }
@@ -100,6 +103,7 @@ public class ModelCatalog {
     /** Classifiers follow the newest version again. */
     public Catalog unpin() {
         send(new ModelPinned(null, System.currentTimeMillis()));
+        versions.pinned(null);
         Log.info("Unpinned: classifiers follow the newest model version");
         return catalog();
     }

@@ -1,6 +1,8 @@
 package io.retrainstream.trainer.service;
 
 import java.time.Duration;
+import java.util.Optional;
+import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -9,13 +11,16 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
 import io.retrainstream.common.event.MalformedEventException;
+import io.retrainstream.common.event.ModelPinned;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
 
 /**
- * Model versions that keep increasing across trainer restarts: the newest version on {@code models} is read once,
- * before the first new version is handed out.
+ * The published models as this trainer knows them: read once from {@code models} and {@code models.current} before
+ * first use, then kept up to date with what this trainer publishes and pins. Versions keep increasing across
+ * restarts; {@link #serving()} is the model classifiers serve, which continuous runs warm-start from and the
+ * promotion gate compares with.
  */
 @ApplicationScoped
 public class ModelVersions {
@@ -23,9 +28,10 @@ public class ModelVersions {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
     private final String bootstrapServers;
+    private final TreeMap<Long, ModelPublished> models = new TreeMap<>();
     private boolean loaded;
     private long latest;
-    private String latestFingerprint;
+    private Long pinned;
 
     public ModelVersions(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.bootstrapServers = bootstrapServers;
@@ -37,16 +43,44 @@ public class ModelVersions {
         return ++latest;
     }
 
-    /** Records a version this trainer published. */
-    public synchronized void published(long version, String fingerprint) {
-        latest = Math.max(latest, version);
-        latestFingerprint = fingerprint;
+    /** Records a model this trainer published. */
+    public synchronized void published(ModelPublished model) {
+        load();
+        latest = Math.max(latest, model.version());
+        models.put(model.version(), model);
+    }
+
+    /** Records a pin ({@code null}: follow the newest) this trainer sent. */
+    public synchronized void pinned(Long version) {
+        load();
+        pinned = version;
+    }
+
+    /** The newest published model. */
+    public synchronized Optional<ModelPublished> newest() {
+        load();
+        return models.isEmpty() ? Optional.empty() : Optional.of(models.lastEntry().getValue());
+    }
+
+    /** The model classifiers serve: the pinned version when one is pinned, else the newest. */
+    public synchronized Optional<ModelPublished> serving() {
+        load();
+        if (pinned != null && models.containsKey(pinned)) {
+            return Optional.of(models.get(pinned));
+        }
+        return newest();
     }
 
     /** The dataset fingerprint of the newest model, or null when there is none. */
     public synchronized String latestFingerprint() {
+        return newest().map(m -> m.metrics() == null ? null : m.metrics().datasetFingerprint()).orElse(null);
+    }
+
+    /** Epoch ms of the newest training image event any published model learned from (0: none). */
+    public synchronized long learnedThrough() {
         load();
-        return latestFingerprint;
+        return models.values().stream().mapToLong(m -> m.metrics() == null ? 0 : m.metrics().learnedThrough())
+                .max().orElse(0);
     }
 
     private void load() {
@@ -57,15 +91,21 @@ public class ModelVersions {
                 READ_TIMEOUT)) {
             try {
                 ModelPublished model = ModelPublished.decode(record.value());
-                if (model.version() >= latest) {
-                    latest = model.version();
-                    latestFingerprint = model.metrics() == null ? null : model.metrics().datasetFingerprint();
-                }
+                models.put(model.version(), model);
+                latest = Math.max(latest, model.version());
             } catch (MalformedEventException e) {
                 Log.warnf("Ignoring malformed model event %s: %s", record.key(), e.getMessage());
             }
         }
+        for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(bootstrapServers, Topics.MODEL_POINTER,
+                READ_TIMEOUT)) {
+            try {
+                pinned = ModelPinned.decode(record.value()).pinnedVersion();
+            } catch (MalformedEventException e) {
+                Log.warnf("Ignoring malformed model pointer event: %s", e.getMessage());
+            }
+        }
         loaded = true;
-        Log.infof("Newest published model version: %d", latest);
+        Log.infof("Newest published model version: %d%s", latest, pinned == null ? "" : ", pinned: " + pinned);
     }
 }

@@ -10,11 +10,12 @@ import io.retrainstream.trainer.model.RunReport;
 public final class TrainingRun {
 
     public enum Status {
-        RUNNING, SUCCEEDED, FAILED
+        /** Training; SUCCEEDED: published; REJECTED: trained but kept back by the promotion gate. */
+        RUNNING, SUCCEEDED, REJECTED, FAILED
     }
 
     public enum Trigger {
-        REQUEST, QUIET_PERIOD
+        REQUEST, QUIET_PERIOD, CONTINUOUS
     }
 
     private final long runId;
@@ -49,6 +50,16 @@ public final class TrainingRun {
         testAccuracy = Double.isNaN(accuracy) ? null : accuracy;
         testCount = count;
         message = "Published model version " + version;
+        finishedAt = Instant.now();
+        log.add(message);
+    }
+
+    synchronized void rejected(String reason, double accuracy, int count, RunReport report) {
+        this.report = report;
+        status = Status.REJECTED;
+        testAccuracy = Double.isNaN(accuracy) ? null : accuracy;
+        testCount = count;
+        message = "Not published: " + reason;
         finishedAt = Instant.now();
         log.add(message);
     }

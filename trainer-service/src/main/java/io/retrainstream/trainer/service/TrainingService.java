@@ -17,18 +17,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
-import io.quarkus.scheduler.Scheduled;
 import io.retrainstream.common.DataSet;
+import io.retrainstream.common.Freshness;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.trainer.config.TrainerConfig;
-import io.retrainstream.trainer.messaging.ModelPublisher;
 import io.retrainstream.trainer.model.BottleneckStore;
 import io.retrainstream.trainer.model.DistortedBatches;
 import io.retrainstream.trainer.model.HeadTrainer;
 import io.retrainstream.trainer.model.LabelledBottleneck;
+import io.retrainstream.trainer.model.PromotionGate;
 import io.retrainstream.trainer.model.RunReport;
 import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingData;
@@ -36,18 +36,22 @@ import io.retrainstream.trainer.model.TrainingMode;
 import io.retrainstream.trainer.model.TrainingParams;
 
 /**
- * Runs training, one run at a time: on request, and on its own once new bottlenecks have stopped arriving for the
- * quiet period. Each finished run is published as a new model version.
+ * Runs training, one run at a time, on request or when {@link RunTrigger} says so. A cold run trains from scratch; a
+ * warm run continues from the serving model's head. Each finished run goes through the promotion gate
+ * ({@link Promoter}) and becomes a new model version unless it is worse than the serving model.
  */
 @ApplicationScoped
 public class TrainingService {
 
     private static final int RUNS_KEPT = 50;
+    /** Most event times of newly learned images a model event carries (a sample beyond that). */
+    private static final int FRESHNESS_SAMPLE = 2000;
+    static final String WARM_START = "warm_start";
+    static final String FORCE_PUBLISH = "force_publish";
 
     private final BottleneckStore store;
     private final TrainerConfig config;
-    private final ModelPublisher publisher;
-    private final ModelVersions versions;
+    private final Promoter promoter;
     private final MeterRegistry registry;
     private final RunOutputs outputs;
     private final DistortionClient distortions;
@@ -56,18 +60,17 @@ public class TrainingService {
     private final Map<Long, TrainingRun> runs = new LinkedHashMap<>();
     private long lastRunId;
     private TrainingRun active;
-    /** Store generation the last run (or the last refusal) looked at; the quiet-period trigger waits for more. */
+    /** Store generation the last run (or the last refusal) looked at; automatic runs wait for more. */
     private long handledGeneration;
 
-    public TrainingService(BottleneckStore store, TrainerConfig config, ModelPublisher publisher,
-            ModelVersions versions, MeterRegistry registry, RunOutputs outputs, DistortionClient distortions) {
-        this.outputs = outputs;
-        this.distortions = distortions;
+    public TrainingService(BottleneckStore store, TrainerConfig config, Promoter promoter, MeterRegistry registry,
+            RunOutputs outputs, DistortionClient distortions) {
         this.store = store;
         this.config = config;
-        this.publisher = publisher;
-        this.versions = versions;
+        this.promoter = promoter;
         this.registry = registry;
+        this.outputs = outputs;
+        this.distortions = distortions;
         this.runTimer = Timer.builder("trainer.run.duration").description("Wall time of training runs")
                 .register(registry);
     }
@@ -78,13 +81,22 @@ public class TrainingService {
     }
 
     /**
-     * Starts a run now, with some parameters overridden by {@code retrain.py} name, or says why it cannot.
+     * Starts a run now, with some parameters overridden by {@code retrain.py} name, or says why it cannot. Two
+     * options of the trainer's own: {@code warm_start} (continue from the serving head, with
+     * {@code trainer.continuous.warm-steps} steps unless the steps are given) and {@code force_publish} (skip the
+     * promotion gate).
      *
      * @throws IllegalArgumentException naming an unknown option or a bad value
      */
     public synchronized TrainingRun start(TrainingRun.Trigger trigger, Map<String, ?> overrides) {
+        Map<String, Object> options = new LinkedHashMap<>(overrides);
+        boolean warm = flag(options.remove(WARM_START), WARM_START);
+        boolean force = flag(options.remove(FORCE_PUBLISH), FORCE_PUBLISH);
+        if (warm && !options.containsKey("how_many_training_steps")) {
+            options.put("how_many_training_steps", config.continuous().warmSteps());
+        }
         long seed = config.randomSeed().orElse(ThreadLocalRandom.current().nextLong());
-        TrainingParams params = TrainingParams.from(config, seed).withOverrides(overrides);
+        TrainingParams params = TrainingParams.from(config, seed).withOverrides(options);
         if (active != null && !active.finished()) {
             throw new RunInProgressException(active.runId());
         }
@@ -104,8 +116,34 @@ public class TrainingService {
             runs.remove(runs.keySet().iterator().next());
         }
         active = run;
-        executor.submit(() -> execute(run, snapshot, labels, params));
+        executor.submit(() -> execute(run, snapshot, labels, params, warm, force));
         return run;
+    }
+
+    private static boolean flag(Object value, String name) {
+        if (value == null || value instanceof Boolean) {
+            return Boolean.TRUE.equals(value);
+        }
+        String text = String.valueOf(value).trim();
+        if (text.equals("true") || text.equals("false")) {
+            return Boolean.parseBoolean(text);
+        }
+        throw new IllegalArgumentException(name + " must be true or false, got '" + value + "'");
+    }
+
+    /** Whether a run is going now. */
+    public synchronized boolean running() {
+        return active != null && !active.finished();
+    }
+
+    /** The store generation the last run (or refusal) covered. */
+    public synchronized long handledGeneration() {
+        return handledGeneration;
+    }
+
+    /** Takes note that nothing needs training up to {@code generation}. */
+    synchronized void handled(long generation) {
+        handledGeneration = Math.max(handledGeneration, generation);
     }
 
     public synchronized Optional<TrainingRun> run(long runId) {
@@ -128,7 +166,7 @@ public class TrainingService {
     }
 
     private void execute(TrainingRun run, BottleneckStore.Snapshot snapshot, List<String> labels,
-            TrainingParams params) {
+            TrainingParams params, boolean warm, boolean force) {
         long start = System.nanoTime();
         try {
             Map<String, Long> timings = new LinkedHashMap<>();
@@ -139,13 +177,15 @@ public class TrainingService {
                 progress(run, "Some bottlenecks came without pooled features: training on retrain.py's bottleneck");
             }
             TrainingData data = TrainingData.of(labels, snapshot.images(), params.splitRule(), layer);
+            Optional<ModelPublished> from = warm ? warmStartFrom(run, snapshot.architecture(), layer)
+                    : Optional.empty();
             timings.put("prepare", millisSince(start));
             progress(run, String.format("Run %d: training %d classes %s on %d training, %d validation and %d test "
-                    + "%s vectors (size %d) of %s (mode %s, %d steps, learning rate %s, batch %d)", run.runId(),
+                    + "%s vectors (size %d) of %s (mode %s, %s, %d steps, learning rate %s, batch %d)", run.runId(),
                     labels.size(), labels, data.training().count(), data.validation().count(),
                     data.testing().count(), layer.id(), data.bottleneckSize(), snapshot.architecture(),
-                    params.mode().id(), params.howManyTrainingSteps(), params.learningRate(),
-                    params.trainBatchSize()));
+                    params.mode().id(), from.map(m -> "warm start from version " + m.version()).orElse("cold start"),
+                    params.howManyTrainingSteps(), params.learningRate(), params.trainBatchSize()));
             long trainStart = System.nanoTime();
             TrainedHead head;
             try (RunOutputs.Writer files = outputs.open(params, snapshot.architecture(), layer, labels,
@@ -155,28 +195,28 @@ public class TrainingService {
                     progress(run, "Training images are distorted by the extractor each step: " + params.distortions());
                     distorted = distortions.batches(data, snapshot.images(), params.distortions());
                 }
-                head = new HeadTrainer(params, line -> progress(run, line), files, distorted).train(data);
+                head = trainer(params, run, files, distorted, from).train(data);
                 timings.put("train_and_test", millisSince(trainStart));
                 long outputStart = System.nanoTime();
                 files.writeFinal(head);
                 timings.put("outputs", millisSince(outputStart));
             }
-            long millis = millisSince(start);
-            String fingerprint = snapshot.fingerprint();
-            long publishStart = System.nanoTime();
-            long version = versions.next();
-            ModelMetrics metrics = new ModelMetrics(run.runId(), params.howManyTrainingSteps(),
-                    params.learningRate(), data.training().count(), head.trainAccuracy(), head.validationAccuracy(),
-                    head.validationCount(), head.testAccuracy(), head.testCount(), millis, fingerprint);
-            publisher.publish(new ModelPublished(version, snapshot.architecture(), layer.id(), labels,
-                    data.bottleneckSize(), head.weights(), head.biases(), metrics, System.currentTimeMillis()));
-            versions.published(version, fingerprint);
-            timings.put("publish", millisSince(publishStart));
+            long promoteStart = System.nanoTime();
+            Promoter.Outcome outcome = promote(run, snapshot, labels, params, layer, data, head, start, force);
+            timings.put("promote", millisSince(promoteStart));
             timings.put("total", millisSince(start));
-            run.succeeded(version, head.testAccuracy(), head.testCount(),
-                    RunReport.of(params, snapshot.architecture(), data, head, timings));
-            Log.infof("Run %d published model version %d", run.runId(), version);
-            registry.counter("trainer.runs", "outcome", "published").increment();
+            RunReport report = RunReport.of(params, snapshot.architecture(), data, head, timings).with(
+                    from.map(m -> "warm from version " + m.version()).orElse("cold"), outcome.decision(),
+                    outcome.model() == null ? null : Freshness.of(
+                            outcome.model().metrics().newImageTimes(), outcome.model().publishedAt()));
+            if (outcome.model() != null) {
+                run.succeeded(outcome.model().version(), head.testAccuracy(), head.testCount(), report);
+                Log.infof("Run %d published model version %d", run.runId(), outcome.model().version());
+                registry.counter("trainer.runs", "outcome", "published").increment();
+            } else {
+                run.rejected(outcome.decision().reason(), head.testAccuracy(), head.testCount(), report);
+                registry.counter("trainer.runs", "outcome", "rejected").increment();
+            }
         } catch (RuntimeException e) {
             Log.errorf(e, "Run %d failed", run.runId());
             run.failed(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -186,6 +226,78 @@ public class TrainingService {
         }
     }
 
+    /** The serving model when a warm start can continue from it: same architecture and feature layer. */
+    private Optional<ModelPublished> warmStartFrom(TrainingRun run, String architecture, FeatureLayer layer) {
+        Optional<ModelPublished> serving = promoter.serving();
+        if (serving.isEmpty()) {
+            progress(run, "No model is served yet: a cold start");
+            return Optional.empty();
+        }
+        ModelPublished model = serving.get();
+        if (!model.architecture().equals(architecture) || model.featureLayer() != layer) {
+            progress(run, String.format("The serving model (version %d) takes %s features of %s, this run %s of %s: "
+                    + "a cold start", model.version(), model.feature(), model.architecture(), layer.id(),
+                    architecture));
+            return Optional.empty();
+        }
+        return serving;
+    }
+
+    private HeadTrainer trainer(TrainingParams params, TrainingRun run, RunOutputs.Writer files,
+            DistortedBatches distorted, Optional<ModelPublished> from) {
+        return new HeadTrainer(params, line -> progress(run, line), files, distorted);
+    }
+
+    private Promoter.Outcome promote(TrainingRun run, BottleneckStore.Snapshot snapshot, List<String> labels,
+            TrainingParams params, FeatureLayer layer, TrainingData data, TrainedHead head, long start,
+            boolean force) {
+        long previousThrough = promoter.learnedThrough();
+        long learnedThrough = 0;
+        List<Long> fresh = new ArrayList<>();
+        for (LabelledBottleneck image : snapshot.images()) {
+            if (params.splitRule().assign(image.fileName()) == DataSet.TRAINING) {
+                learnedThrough = Math.max(learnedThrough, image.imageTime());
+                if (image.imageTime() > previousThrough) {
+                    fresh.add(image.imageTime());
+                }
+            }
+        }
+        long[] newImageTimes = sample(fresh);
+        String fingerprint = snapshot.fingerprint();
+        long through = Math.max(learnedThrough, previousThrough);
+        Promoter.Candidate candidate = new Promoter.Candidate() {
+            @Override
+            public PromotionGate.Head head() {
+                return new PromotionGate.Head(snapshot.architecture(), layer, labels, head.weights(), head.biases());
+            }
+
+            @Override
+            public ModelPublished withVersion(long version) {
+                ModelMetrics metrics = new ModelMetrics(run.runId(), params.howManyTrainingSteps(),
+                        params.learningRate(), data.training().count(), head.trainAccuracy(),
+                        head.validationAccuracy(), head.validationCount(), head.testAccuracy(), head.testCount(),
+                        millisSince(start), fingerprint, null, through, newImageTimes);
+                return new ModelPublished(version, snapshot.architecture(), layer.id(), labels,
+                        data.bottleneckSize(), head.weights(), head.biases(), metrics, System.currentTimeMillis());
+            }
+        };
+        Promoter.Outcome outcome = force ? promoter.publish(candidate, "force_publish was given")
+                : promoter.promote(candidate, snapshot.images(), params.splitRule());
+        progress(run, "Promotion gate: " + (outcome.model() != null ? "published, " : "rejected, ")
+                + outcome.decision().reason());
+        return outcome;
+    }
+
+    /** Up to {@link #FRESHNESS_SAMPLE} of the times, evenly spread. */
+    private static long[] sample(List<Long> times) {
+        int n = Math.min(times.size(), FRESHNESS_SAMPLE);
+        long[] sample = new long[n];
+        for (int i = 0; i < n; i++) {
+            sample[i] = times.get((int) ((long) i * times.size() / n));
+        }
+        return sample;
+    }
+
     private static long millisSince(long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
@@ -193,41 +305,6 @@ public class TrainingService {
     private static void progress(TrainingRun run, String line) {
         run.log(line);
         Log.info(line);
-    }
-
-    /** Starts a run once new bottlenecks have stopped arriving for the quiet period. */
-    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void trainWhenQuiet() {
-        if (!config.autoTrain()) {
-            return;
-        }
-        long generation = store.generation();
-        synchronized (this) {
-            if (generation == 0 || generation <= handledGeneration || (active != null && !active.finished())) {
-                return;
-            }
-        }
-        long quietNanos = System.nanoTime() - store.lastChangeNanos();
-        if (quietNanos < config.quietPeriod().toNanos()) {
-            return;
-        }
-        String fingerprint = store.snapshot().fingerprint();
-        if (fingerprint.equals(versions.latestFingerprint())) {
-            synchronized (this) {
-                handledGeneration = generation;
-            }
-            Log.infof("The newest model was trained on exactly these %d bottlenecks; no run needed",
-                    store.snapshot().images().size());
-            return;
-        }
-        try {
-            TrainingRun run = start(TrainingRun.Trigger.QUIET_PERIOD);
-            Log.infof("No new bottlenecks for %s: started run %d", config.quietPeriod(), run.runId());
-        } catch (TrainingRefusedException e) {
-            Log.warn(e.getMessage());
-        } catch (RunInProgressException e) {
-            Log.debug(e.getMessage());
-        }
     }
 
     @PreDestroy

@@ -1,0 +1,121 @@
+package io.retrainstream.trainer.model;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+
+import io.retrainstream.common.DataSet;
+import io.retrainstream.common.SplitRule;
+import io.retrainstream.common.event.ModelPublished;
+import io.retrainstream.common.model.FeatureLayer;
+
+/**
+ * Decides whether a candidate head replaces the serving model: both are scored on the same images, the current test
+ * split, and the candidate is published unless it is worse by more than the tolerance. A candidate with another set
+ * of classes, or on another architecture, is always published (the old model cannot answer the new question); so is
+ * the first model.
+ */
+public final class PromotionGate {
+
+    private final double tolerance;
+
+    /** @param tolerance how far (a fraction, 0.01 = one point) below the serving model a candidate may score */
+    public PromotionGate(double tolerance) {
+        if (!(tolerance >= 0 && tolerance <= 1)) {
+            throw new IllegalArgumentException("promotion tolerance must be between 0 and 1, got " + tolerance);
+        }
+        this.tolerance = tolerance;
+    }
+
+    /** A head to score: its classes, input layer and weights (row-major {@code [size][classes]}). */
+    public record Head(String architecture, FeatureLayer layer, List<String> labels, float[] weights,
+            float[] biases) {
+
+        static Head of(ModelPublished model) {
+            return new Head(model.architecture(), model.featureLayer(), model.labels(), model.weights(),
+                    model.biases());
+        }
+    }
+
+    /**
+     * @param published         whether the candidate is (to be) published
+     * @param reason            why, in one sentence
+     * @param candidateAccuracy the candidate's accuracy on the test split (null when not measured)
+     * @param servingVersion    the model compared with (null for none)
+     * @param servingAccuracy   its accuracy on the same images (null when not compared)
+     * @param testCount         N of both accuracies
+     * @param tolerance         the tolerance applied
+     */
+    public record Decision(boolean published, String reason, Double candidateAccuracy, Long servingVersion,
+            Double servingAccuracy, int testCount, double tolerance) {
+    }
+
+    public Decision decide(Head candidate, Optional<ModelPublished> serving, List<LabelledBottleneck> images,
+            SplitRule rule) {
+        List<LabelledBottleneck> test = images.stream().filter(i -> rule.assign(i.fileName()) == DataSet.TESTING)
+                .toList();
+        Double candidateAccuracy = accuracy(candidate, test);
+        if (serving.isEmpty()) {
+            return new Decision(true, "the first model", candidateAccuracy, null, null, test.size(), tolerance);
+        }
+        ModelPublished current = serving.get();
+        if (!new HashSet<>(current.labels()).equals(new HashSet<>(candidate.labels()))) {
+            return new Decision(true, "the classes changed from " + current.labels() + " to " + candidate.labels(),
+                    candidateAccuracy, current.version(), null, test.size(), tolerance);
+        }
+        if (!current.architecture().equals(candidate.architecture())) {
+            return new Decision(true, "the architecture changed from " + current.architecture() + " to "
+                    + candidate.architecture(), candidateAccuracy, current.version(), null, test.size(), tolerance);
+        }
+        Double servingAccuracy = accuracy(Head.of(current), test);
+        if (candidateAccuracy == null || servingAccuracy == null) {
+            return new Decision(true, test.isEmpty() ? "there are no test images to compare on"
+                    : "the serving model's features are missing for some test images", candidateAccuracy,
+                    current.version(), servingAccuracy, test.size(), tolerance);
+        }
+        boolean published = candidateAccuracy >= servingAccuracy - tolerance - 1e-9;
+        String reason = String.format("test accuracy %.1f%% vs %.1f%% of serving version %d (N=%d, tolerance %.1f "
+                + "points)", candidateAccuracy * 100, servingAccuracy * 100, current.version(), test.size(),
+                tolerance * 100);
+        return new Decision(published, (published ? "not worse: " : "worse: ") + reason, candidateAccuracy,
+                current.version(), servingAccuracy, test.size(), tolerance);
+    }
+
+    /** Top-1 accuracy of {@code head} on {@code images}; null when there are none or a feature vector is missing. */
+    static Double accuracy(Head head, List<LabelledBottleneck> images) {
+        if (images.isEmpty()) {
+            return null;
+        }
+        int classes = head.labels().size();
+        int size = head.weights().length / classes;
+        int correct = 0;
+        double[] logits = new double[classes];
+        for (LabelledBottleneck image : images) {
+            float[] x = head.layer() == FeatureLayer.POOLED ? image.pooled() : image.vector();
+            if (x == null || x.length != size) {
+                return null;
+            }
+            for (int c = 0; c < classes; c++) {
+                logits[c] = head.biases()[c];
+            }
+            for (int d = 0; d < size; d++) {
+                float value = x[d];
+                if (value != 0) {
+                    for (int c = 0; c < classes; c++) {
+                        logits[c] += value * head.weights()[d * classes + c];
+                    }
+                }
+            }
+            int best = 0;
+            for (int c = 1; c < classes; c++) {
+                if (logits[c] > logits[best]) {
+                    best = c;
+                }
+            }
+            if (head.labels().get(best).equals(image.label())) {
+                correct++;
+            }
+        }
+        return (double) correct / images.size();
+    }
+}
