@@ -159,6 +159,35 @@ class TrainerServiceTest {
                 .body("serving", equalTo(2));
     }
 
+    @Test
+    @Order(5)
+    void theGateKeepsBackAWorseCandidateUnlessForced() {
+        int runId = given().contentType("application/json").body(Map.of("mode", "retrain",
+                "how_many_training_steps", 1, "learning_rate", 1e-6)).post("/train").then().statusCode(202)
+                .extract().path("runId");
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + runId).then()
+                .body("status", equalTo("REJECTED")));
+        JsonPath run = given().get("/runs/" + runId).then().extract().jsonPath();
+        assertThat(run.getString("message")).startsWith("Not published: worse: test accuracy");
+        assertThat(run.getBoolean("report.promotion.published")).isFalse();
+        assertThat(run.getInt("report.promotion.servingVersion")).isEqualTo(2);
+        assertThat(run.getDouble("report.promotion.servingAccuracy"))
+                .isGreaterThan(run.getDouble("report.promotion.candidateAccuracy") + 0.2);
+        assertThat(run.getInt("report.promotion.testCount")).isEqualTo(run.getInt("testCount"));
+        assertThat(run.getString("modelVersion")).isNull();
+        given().get("/models").then().body("versions.version", equalTo(List.of(2, 1)));
+        given().get("/q/metrics").then().body(containsString("trainer_promotions_total{decision=\"rejected\"} 1.0"))
+                .body(containsString("trainer_promotion_serving_accuracy"));
+
+        int forced = given().contentType("application/json").body(Map.of("mode", "retrain",
+                "how_many_training_steps", 1, "learning_rate", 1e-6, "force_publish", true)).post("/train").then()
+                .statusCode(202).extract().path("runId");
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + forced).then()
+                .body("status", equalTo("SUCCEEDED")).body("modelVersion", equalTo(3)));
+        given().contentType("application/json").body(Map.of("force_publish", "maybe")).post("/train").then()
+                .statusCode(400).body("message", containsString("force_publish must be true or false"));
+    }
+
     /** Bottlenecks of one class: a bump in dimension {@code 5 * classIndex} plus noise. */
     private static void send(KafkaBroker broker, String label, int classIndex, int count, Random random) {
         for (int i = 0; i < count; i++) {

@@ -203,7 +203,7 @@ public class TrainingService {
             }
             long promoteStart = System.nanoTime();
             Promoter.Outcome outcome = promote(run, snapshot, labels, params, layer, data, head, start, force);
-            timings.put("promote", millisSince(promoteStart));
+            timings.put("publish", millisSince(promoteStart));
             timings.put("total", millisSince(start));
             RunReport report = RunReport.of(params, snapshot.architecture(), data, head, timings).with(
                     from.map(m -> "warm from version " + m.version()).orElse("cold"), outcome.decision(),

@@ -1,0 +1,119 @@
+package io.retrainstream.trainer;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import io.retrainstream.common.DataSet;
+import io.retrainstream.common.SplitRule;
+import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.testing.KafkaBroker;
+import io.retrainstream.common.testing.KafkaBrokerResource;
+
+/** Continuous mode against a real broker: a burst makes a few runs, a new class grows the served head. */
+@QuarkusTest
+@TestProfile(ContinuousTrainingTest.Continuous.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ContinuousTrainingTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+    private static final String ARCHITECTURE = "mobilenet_0.25_128";
+    private static final int BURST_PER_CLASS = 1000;
+
+    /** Runs every 50 new training images or 2 s, warm runs of 100 steps. */
+    public static class Continuous implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("trainer.auto-train", "true", "trainer.continuous.enabled", "true",
+                    "trainer.continuous.every-images", "50", "trainer.continuous.every", "2s",
+                    "trainer.continuous.warm-steps", "100");
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aBurstOfThousandsOfImagesStartsAFewRunsThatEndUpCoveringAllOfThem() {
+        KafkaBroker broker = KafkaBrokerResource.broker();
+        Random random = new Random(1);
+        List<String> labels = List.of("alpha", "beta", "gamma");
+        for (int i = 0; i < BURST_PER_CLASS; i++) {
+            for (int c = 0; c < labels.size(); c++) {
+                send(broker, labels.get(c), c, i, random);
+            }
+        }
+        int all = BURST_PER_CLASS * labels.size();
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/dataset").then().body("images", equalTo(all)));
+        int training = (int) labels.stream().flatMap(l -> java.util.stream.IntStream.range(0, BURST_PER_CLASS)
+                .mapToObj(i -> l + "_" + i + ".jpg")).filter(f -> new SplitRule(10, 10).assign(f) == DataSet.TRAINING)
+                .count();
+        await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> given().get("/models")
+                .then().body("versions[0].metrics.trainingImages", equalTo(training)));
+        List<Map<String, Object>> runs = given().get("/runs").then().extract().jsonPath().getList("$");
+        assertThat(runs).as("runs for a burst of %d images", all).hasSizeBetween(1, 20);
+        assertThat(runs).allSatisfy(run -> assertThat(run.get("trigger")).isEqualTo("CONTINUOUS"));
+        JsonPath first = given().get("/runs/1").then().extract().jsonPath();
+        assertThat(first.getString("report.start")).isEqualTo("cold");
+        assertThat(first.getInt("report.freshness.images")).isPositive();
+        assertThat(first.getString("report.promotion.reason")).isEqualTo("the first model");
+        if (runs.size() > 1) {
+            JsonPath last = given().get("/runs/" + runs.size()).then().extract().jsonPath();
+            assertThat(last.getString("report.start")).startsWith("warm from version");
+            assertThat(last.getInt("report.parameters.how_many_training_steps")).isEqualTo(100);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aNewClassGrowsTheHead() {
+        KafkaBroker broker = KafkaBrokerResource.broker();
+        Random random = new Random(2);
+        for (int i = 0; i < 100; i++) {
+            send(broker, "delta", 3, i, random);
+        }
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/models").then()
+                .body("versions[0].labels", equalTo(List.of("alpha", "beta", "delta", "gamma"))));
+        List<Map<String, Object>> runs = given().get("/runs").then().extract().jsonPath().getList("$");
+        Map<String, Object> grown = runs.stream().filter(run -> "SUCCEEDED".equals(run.get("status")))
+                .reduce((a, b) -> b).orElseThrow();
+        JsonPath run = given().get("/runs/" + grown.get("runId")).then().extract().jsonPath();
+        assertThat(run.getString("report.promotion.reason")).startsWith("the classes changed");
+        assertThat(run.getString("report.start")).startsWith("warm from version");
+        assertThat(run.getDouble("testAccuracy")).isGreaterThan(0.9);
+    }
+
+    /** One bottleneck of a class: a bump in dimension {@code 4 * classIndex} plus noise. */
+    private static void send(KafkaBroker broker, String label, int classIndex, int index, Random random) {
+        float[] vector = new float[16];
+        for (int d = 0; d < vector.length; d++) {
+            vector[d] = (float) random.nextGaussian() * 0.3f;
+        }
+        vector[classIndex * 4] += 2f;
+        float[] pooled = new float[8];
+        for (int d = 0; d < pooled.length; d++) {
+            pooled[d] = (float) random.nextGaussian() * 0.3f;
+        }
+        pooled[classIndex * 2] += 2f;
+        long now = System.currentTimeMillis();
+        BottleneckComputed event = new BottleneckComputed(label + "/" + index, label, label + "_" + index + ".jpg",
+                ARCHITECTURE, "hash-" + label + index, now, now, vector, pooled);
+        broker.produce(Topics.BOTTLENECKS, event.imageId(), event.encode(), Map.of());
+    }
+}
