@@ -93,6 +93,14 @@ class ClassifierServiceTest {
         given().multiPart("image", "daisy.jpg", daisy, "image/jpeg").post("/classify").then().statusCode(200)
                 .body("predictions.size()", equalTo(3)).body("modelVersion", equalTo(1));
         given().get("/q/health/ready").then().statusCode(200);
+
+        // Freshness: the two images first learned by this model waited ~5 s and ~1 s from their events to serving.
+        JsonPath served = given().get("/model").then().extract().jsonPath();
+        assertThat(served.getInt("freshness.servingModel.images")).isEqualTo(2);
+        assertThat(served.getDouble("freshness.servingModel.p95Seconds")).isBetween(5.0, 60.0);
+        assertThat(served.getDouble("freshness.servingModel.p50Seconds")).isBetween(1.0, 56.0);
+        assertThat(served.getMap("metrics")).doesNotContainKey("newImageTimes");
+        given().get("/q/metrics").then().body(containsString("classifier_model_freshness_seconds_count 2"));
     }
 
     @Test
@@ -130,7 +138,16 @@ class ClassifierServiceTest {
         ModelPublished otherGraph = new ModelPublished(8, ARCHITECTURE + "@sha256:0123456789ab", null, good.labels(),
                 good.bottleneckSize(), good.weights(), good.biases(), good.metrics(), System.currentTimeMillis());
         broker.produce(Topics.MODELS, otherGraph.key(), otherGraph.encode(), Map.of());
-        broker.consume(Topics.MODELS, 7, TIMEOUT);
+        // Wrong-shaped weights (a float short), labels that do not fit (one repeated), NaN weights.
+        byte[] encoded = model(9, new Random(5)).encode();
+        broker.produce(Topics.MODELS, "000000000009", java.util.Arrays.copyOf(encoded, encoded.length - 4), Map.of());
+        byte[] repeated = new String(model(10, new Random(6)).encode(), java.nio.charset.StandardCharsets.ISO_8859_1)
+                .replace("\"roses\"", "\"daisy\"").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        broker.produce(Topics.MODELS, "000000000010", repeated, Map.of());
+        ModelPublished nan = model(11, new Random(7));
+        nan.weights()[17] = Float.NaN;
+        broker.produce(Topics.MODELS, nan.key(), nan.encode(), Map.of());
+        broker.consume(Topics.MODELS, 10, TIMEOUT);
         await().pollDelay(Duration.ofSeconds(2)).atMost(TIMEOUT).untilAsserted(() -> given().contentType("image/jpeg")
                 .body(daisy).post("/classify").then().statusCode(200).body("modelVersion", equalTo(6)));
         given().get("/q/metrics").then().body(containsString("classifier_models_total{outcome=\"refused\"}"))
@@ -219,7 +236,9 @@ class ClassifierServiceTest {
             weights[i] = (float) random.nextGaussian() * 0.1f;
         }
         float[] biases = {0.1f, -0.2f, 0.05f};
-        ModelMetrics metrics = new ModelMetrics(version, 10, 0.01, 30, 1, 1, 10, 1, 10, 5, "test");
+        long now = System.currentTimeMillis();
+        ModelMetrics metrics = new ModelMetrics(version, 10, 0.01, 30, 1, 1, 10, 1, 10, 5, "test", null, now - 1000,
+                new long[] {now - 5000, now - 1000});
         return new ModelPublished(version, ARCHITECTURE, null, LABELS, size, weights, biases, metrics,
                 System.currentTimeMillis());
     }
