@@ -59,6 +59,18 @@ final class RunReportText {
             }
         }
         text.append("Timings (ms): ").append(report.path("timingsMillis")).append('\n');
+        text.append("Start: ").append(report.path("start").asText("cold")).append('\n');
+        JsonNode promotion = report.path("promotion");
+        if (promotion.isObject()) {
+            text.append("Promotion gate: ").append(promotion.path("published").asBoolean() ? "published" : "rejected")
+                    .append(", ").append(promotion.path("reason").asText()).append('\n');
+        }
+        JsonNode freshness = report.path("freshness");
+        if (freshness.path("images").asInt() > 0) {
+            text.append(String.format(Locale.ROOT, "Freshness: %d new training images waited %.1f s (median), "
+                    + "%.1f s (p95) from their event to this model's publication%n", freshness.path("images").asInt(),
+                    freshness.path("p50Seconds").asDouble(), freshness.path("p95Seconds").asDouble()));
+        }
         return text.toString();
     }
 

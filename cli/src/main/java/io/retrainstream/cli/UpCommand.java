@@ -45,8 +45,8 @@ final class UpCommand implements Command {
     public String usage() {
         return """
                 Usage: ./retrain up [--architecture A] [--model-dir DIR] [--kafka-port 9092] [--classifier-port 8080]
-                                    [--extractor-port 8081] [--trainer-port 8082] [--quiet-period SECONDS]
-                                    [--timeout SECONDS]
+                                    [--extractor-port 8081] [--trainer-port 8082] [--no-continuous]
+                                    [--quiet-period SECONDS] [--timeout SECONDS]
 
                 Starts a local Kafka broker (KRaft, data kept in .retrain/kafka) and the extractor, trainer and
                 classifier services in the background, and waits until they answer. Logs go to .retrain/logs/.
@@ -60,7 +60,11 @@ final class UpCommand implements Command {
                   --classifier-port P     default 8080
                   --extractor-port P      default 8081
                   --trainer-port P        default 8082
-                  --quiet-period SECONDS  the trainer trains by itself once no bottleneck came for this long
+                  --no-continuous         turn the trainer's continuous mode off (on by default: it retrains,
+                                          warm-started from the served model, after every 50 new training
+                                          images or 10 s with new data; TRAINER_CONTINUOUS_* to tune)
+                  --quiet-period SECONDS  without continuous mode, the trainer trains by itself once no
+                                          bottleneck came for this long
                   --timeout SECONDS       how long to wait for each service to start (default 120)
                   --saved-model DIR       use a SavedModel image feature-vector module (TF2 / TF Hub format)
                                           instead of --architecture: its serving signature's output is the
@@ -78,6 +82,11 @@ final class UpCommand implements Command {
     }
 
     @Override
+    public Set<String> flagOptions() {
+        return Set.of("no-continuous");
+    }
+
+    @Override
     public int run(Args args, Context context) throws Exception {
         args.noPositionals();
         return up(context, Options.parse(args, context.workspace()));
@@ -86,9 +95,11 @@ final class UpCommand implements Command {
     /**
      * @param quietPeriodSeconds the trainer's quiet period, when given
      * @param serviceTimeout     how long each service may take to start
+     * @param continuous         whether the trainer retrains continuously
      */
     record Options(String architecture, Optional<Path> modelDir, int kafkaPort, Map<Service, Integer> ports,
-            Optional<Integer> quietPeriodSeconds, Duration serviceTimeout, Optional<Path> savedModel) {
+            Optional<Integer> quietPeriodSeconds, Duration serviceTimeout, Optional<Path> savedModel,
+            boolean continuous) {
 
         static Options parse(Args args, Workspace workspace) throws UsageException {
             Map<Service, Integer> ports = new LinkedHashMap<>();
@@ -108,7 +119,7 @@ final class UpCommand implements Command {
             return new Options(args.value("architecture", Architecture.DEFAULT),
                     args.value("model-dir").map(workspace::userPath), kafkaPort, ports, quiet,
                     Duration.ofSeconds(args.intValue("timeout", 120, 5, 3600)),
-                    args.value("saved-model").map(workspace::userPath));
+                    args.value("saved-model").map(workspace::userPath), !args.flag("no-continuous"));
         }
 
         static Options defaults(String architecture, Optional<Path> modelDir) {
@@ -117,7 +128,7 @@ final class UpCommand implements Command {
                 ports.put(service, service.defaultPort());
             }
             return new Options(architecture, modelDir, 9092, ports, Optional.empty(), Duration.ofSeconds(120),
-                    Optional.empty());
+                    Optional.empty(), true);
         }
     }
 
@@ -394,6 +405,7 @@ final class UpCommand implements Command {
         options.savedModel().ifPresent(dir -> env.put("RETRAIN_SAVED_MODEL", dir.toAbsolutePath().toString()));
         if (service == Service.TRAINER) {
             options.quietPeriodSeconds().ifPresent(seconds -> env.put("TRAINER_QUIET_PERIOD", seconds + "s"));
+            env.put("TRAINER_CONTINUOUS_ENABLED", Boolean.toString(options.continuous()));
             env.put("TRAINER_EXTRACTOR_URL", state.url(Service.EXTRACTOR));
         }
         env.put("TF_CPP_MIN_LOG_LEVEL", "2");

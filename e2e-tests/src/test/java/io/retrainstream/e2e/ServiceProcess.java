@@ -99,6 +99,10 @@ final class ServiceProcess implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }
 
+    HttpResponse<String> delete(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).DELETE().build());
+    }
+
     private HttpResponse<String> send(HttpRequest request) {
         try {
             return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
