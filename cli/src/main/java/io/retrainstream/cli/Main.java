@@ -87,6 +87,8 @@ public final class Main {
         }
         usage.append(String.format("  %-14s %s%n", "benchmark", "measure throughput, latency and memory against "
                 + "same-run ceilings (run by the ./retrain script itself)"));
+        usage.append(String.format("  %-14s %s%n", "benchmark streaming", "freshness of continuous retraining and "
+                + "classify latency during model swaps"));
         usage.append("""
 
                 Run ./retrain COMMAND --help for a command's options. A first session:
