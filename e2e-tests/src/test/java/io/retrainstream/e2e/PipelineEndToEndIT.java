@@ -95,7 +95,10 @@ class PipelineEndToEndIT {
 
         // Continuous mode: runs start while the photos stream in, class by class; wait until it has caught up.
         awaitJson(classifier, "/model", Duration.ofMinutes(10));
-        JsonNode lastRun = awaitSettled(photos.size());
+        JsonNode settledRuns = TrainerRuns.settled(trainer, photos.size(), Duration.ofSeconds(8),
+                Duration.ofMinutes(10));
+        long lastRunId = settledRuns.get(settledRuns.size() - 1).get("runId").asLong();
+        JsonNode lastRun = json(trainer.get("/runs/" + lastRunId));
         JsonNode model = json(classifier.get("/model"));
         System.out.printf("Model version %d served, trainer settled %.1f s after publishing began%n",
                 model.get("version").asLong(), seconds(start));
@@ -167,7 +170,8 @@ class PipelineEndToEndIT {
         if (covered) {
             assertThat(json(trainer.get("/runs"))).isEmpty();
         }
-        JsonNode run = trainAndWait(Map.of("force_publish", true));
+        JsonNode run = TrainerRuns.trainAndWait(trainer, JSON.writeValueAsBytes(Map.of("force_publish", true)));
+        assertThat(run.get("status").asText()).as(run.toString()).isEqualTo("SUCCEEDED");
         long newest = json(trainer.get("/models")).get("versions").get(1).get("version").asLong();
         assertThat(run.get("modelVersion").asLong()).isEqualTo(newest + 1);
 
@@ -182,15 +186,7 @@ class PipelineEndToEndIT {
                 Map.entry("train_batch_size", 50), Map.entry("flip_left_right", true), Map.entry("random_crop", 10),
                 Map.entry("random_scale", 10), Map.entry("random_brightness", 10), Map.entry("random_seed", 3),
                 Map.entry("force_publish", true)));
-        HttpResponse<String> started = trainer.post("/train", "application/json", options);
-        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
-        long runId = JSON.readTree(started.body()).get("runId").asLong();
-        JsonNode run;
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        do {
-            ServiceProcess.sleep(200);
-            run = json(trainer.get("/runs/" + runId));
-        } while (run.get("status").asText().equals("RUNNING") && System.nanoTime() < deadline);
+        JsonNode run = TrainerRuns.trainAndWait(trainer, options);
         assertThat(run.get("status").asText()).as(run.toString()).isEqualTo("SUCCEEDED");
         assertThat(run.get("log").toString()).contains("Distorted 300 training images in");
         assertThat(run.get("report").get("parameters").get("random_crop").asInt()).isEqualTo(10);
@@ -228,48 +224,6 @@ class PipelineEndToEndIT {
         while (json(service.get("/model")).get("version").asLong() != version) {
             assertThat(System.nanoTime()).as("%s serves version %d", service, version).isLessThan(deadline);
             ServiceProcess.sleep(200);
-        }
-    }
-
-    /** Waits until every photo is in the trainer and no run has started for a while; returns the last run. */
-    private static JsonNode awaitSettled(int images) throws IOException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        long quietSince = System.nanoTime();
-        String lastSeen = "";
-        while (true) {
-            assertThat(System.nanoTime()).as("the trainer settles").isLessThan(deadline);
-            JsonNode runs = json(trainer.get("/runs"));
-            JsonNode last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-            String seen = last == null ? "" : last.get("runId") + last.get("status").asText();
-            if (!seen.equals(lastSeen)) {
-                lastSeen = seen;
-                quietSince = System.nanoTime();
-            }
-            boolean idle = last != null && !last.get("status").asText().equals("RUNNING")
-                    && json(trainer.get("/dataset")).get("images").asInt() == images;
-            if (idle && System.nanoTime() - quietSince > Duration.ofSeconds(8).toNanos()) {
-                return json(trainer.get("/runs/" + last.get("runId").asLong()));
-            }
-            ServiceProcess.sleep(500);
-        }
-    }
-
-    private static JsonNode trainAndWait(Map<String, Object> options) throws IOException {
-        while (true) {
-            HttpResponse<String> started = trainer.post("/train", "application/json", JSON.writeValueAsBytes(options));
-            if (started.statusCode() == 409) {
-                ServiceProcess.sleep(500);
-                continue;
-            }
-            assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
-            long runId = JSON.readTree(started.body()).get("runId").asLong();
-            JsonNode run;
-            do {
-                ServiceProcess.sleep(200);
-                run = json(trainer.get("/runs/" + runId));
-            } while (run.get("status").asText().equals("RUNNING"));
-            assertThat(run.get("status").asText()).as(run.toString()).isEqualTo("SUCCEEDED");
-            return run;
         }
     }
 

@@ -93,7 +93,7 @@ public final class StreamingBenchmark {
             }
         }
         double publishSeconds = (System.nanoTime() - start) / 1e9;
-        JsonNode runs = settled(trainer, photos.size());
+        JsonNode runs = TrainerRuns.settled(trainer, photos.size(), Duration.ofSeconds(15), Duration.ofMinutes(15));
         double settledSeconds = (System.nanoTime() - start) / 1e9;
         Map<String, Integer> outcomes = new TreeMap<>();
         for (JsonNode run : runs) {
@@ -114,29 +114,6 @@ public final class StreamingBenchmark {
                 model.get("metrics").get("testCount").asInt());
     }
 
-    /** Waits until every image is in the trainer and no run has started for 15 s; returns the runs. */
-    private static JsonNode settled(ServiceProcess trainer, int images) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
-        long quietSince = System.nanoTime();
-        String lastSeen = "";
-        while (System.nanoTime() < deadline) {
-            JsonNode runs = json(trainer.get("/runs"));
-            JsonNode last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-            String seen = last == null ? "" : last.get("runId") + last.get("status").asText();
-            if (!seen.equals(lastSeen)) {
-                lastSeen = seen;
-                quietSince = System.nanoTime();
-            }
-            if (last != null && !last.get("status").asText().equals("RUNNING")
-                    && json(trainer.get("/dataset")).get("images").asInt() >= images
-                    && System.nanoTime() - quietSince > Duration.ofSeconds(15).toNanos()) {
-                return runs;
-            }
-            Thread.sleep(500);
-        }
-        throw new IllegalStateException("The trainer did not settle within 15 minutes");
-    }
-
     /**
      * {@code clients} threads classify without pause: first with no swap, then while {@code swaps} new models are
      * trained (warm, forced past the gate) and swapped in, one after the other.
@@ -155,17 +132,8 @@ public final class StreamingBenchmark {
         long swapStart = System.nanoTime();
         long version = firstVersion;
         for (int i = 0; i < swaps; i++) {
-            HttpResponse<String> started = trainer.post("/train", "application/json",
+            JsonNode run = TrainerRuns.trainAndWait(trainer,
                     "{\"warm_start\": true, \"force_publish\": true}".getBytes());
-            if (started.statusCode() != 202) {
-                throw new IllegalStateException("POST /train answered " + started.statusCode() + ": " + started.body());
-            }
-            long runId = JSON.readTree(started.body()).get("runId").asLong();
-            JsonNode run;
-            do {
-                Thread.sleep(100);
-                run = json(trainer.get("/runs/" + runId));
-            } while (run.get("status").asText().equals("RUNNING"));
             long published = run.get("modelVersion").asLong();
             while (json(classifier.get("/model")).get("version").asLong() != published) {
                 Thread.sleep(20);

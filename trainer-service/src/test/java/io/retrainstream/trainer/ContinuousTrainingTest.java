@@ -22,8 +22,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
-import io.retrainstream.common.event.BottleneckComputed;
-import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.testing.KafkaBroker;
 import io.retrainstream.common.testing.KafkaBrokerResource;
 
@@ -35,7 +33,6 @@ import io.retrainstream.common.testing.KafkaBrokerResource;
 class ContinuousTrainingTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
-    private static final String ARCHITECTURE = "mobilenet_0.25_128";
     private static final int BURST_PER_CLASS = 1000;
 
     /** Runs every 50 new training images or 2 s, warm runs of 100 steps. */
@@ -54,10 +51,8 @@ class ContinuousTrainingTest {
         KafkaBroker broker = KafkaBrokerResource.broker();
         Random random = new Random(1);
         List<String> labels = List.of("alpha", "beta", "gamma");
-        for (int i = 0; i < BURST_PER_CLASS; i++) {
-            for (int c = 0; c < labels.size(); c++) {
-                send(broker, labels.get(c), c, i, random);
-            }
+        for (int c = 0; c < labels.size(); c++) {
+            TrainerServiceTest.send(broker, labels.get(c), c, BURST_PER_CLASS, random);
         }
         int all = BURST_PER_CLASS * labels.size();
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/dataset").then().body("images", equalTo(all)));
@@ -85,9 +80,7 @@ class ContinuousTrainingTest {
     void aNewClassGrowsTheHead() {
         KafkaBroker broker = KafkaBrokerResource.broker();
         Random random = new Random(2);
-        for (int i = 0; i < 100; i++) {
-            send(broker, "delta", 3, i, random);
-        }
+        TrainerServiceTest.send(broker, "delta", 3, 100, random);
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/models").then()
                 .body("versions[0].labels", equalTo(List.of("alpha", "beta", "delta", "gamma"))));
         List<Map<String, Object>> runs = given().get("/runs").then().extract().jsonPath().getList("$");
@@ -97,23 +90,5 @@ class ContinuousTrainingTest {
         assertThat(run.getString("report.promotion.reason")).startsWith("the classes changed");
         assertThat(run.getString("report.start")).startsWith("warm from version");
         assertThat(run.getDouble("testAccuracy")).isGreaterThan(0.9);
-    }
-
-    /** One bottleneck of a class: a bump in dimension {@code 4 * classIndex} plus noise. */
-    private static void send(KafkaBroker broker, String label, int classIndex, int index, Random random) {
-        float[] vector = new float[16];
-        for (int d = 0; d < vector.length; d++) {
-            vector[d] = (float) random.nextGaussian() * 0.3f;
-        }
-        vector[classIndex * 4] += 2f;
-        float[] pooled = new float[8];
-        for (int d = 0; d < pooled.length; d++) {
-            pooled[d] = (float) random.nextGaussian() * 0.3f;
-        }
-        pooled[classIndex * 2] += 2f;
-        long now = System.currentTimeMillis();
-        BottleneckComputed event = new BottleneckComputed(label + "/" + index, label, label + "_" + index + ".jpg",
-                ARCHITECTURE, "hash-" + label + index, now, now, vector, pooled);
-        broker.produce(Topics.BOTTLENECKS, event.imageId(), event.encode(), Map.of());
     }
 }

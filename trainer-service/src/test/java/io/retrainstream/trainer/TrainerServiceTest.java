@@ -189,7 +189,7 @@ class TrainerServiceTest {
     }
 
     /** Bottlenecks of one class: a bump in dimension {@code 5 * classIndex} plus noise. */
-    private static void send(KafkaBroker broker, String label, int classIndex, int count, Random random) {
+    static void send(KafkaBroker broker, String label, int classIndex, int count, Random random) {
         for (int i = 0; i < count; i++) {
             float[] vector = new float[16];
             for (int d = 0; d < vector.length; d++) {

@@ -71,12 +71,13 @@ public class ModelCatalog {
             }
         }
         versions.sort(Comparator.comparingLong(VersionSummary::version).reversed());
-        Long pinned = pinned().orElse(null);
+        Long pinned = readPinned(bootstrapServers).orElse(null);
         Long serving = pinned != null ? pinned : versions.isEmpty() ? null : versions.get(0).version();
         return new Catalog(serving, pinned, versions);
     }
 
-    private Optional<Long> pinned() {
+    /** The pinned version on {@code models.current}, read to its end; empty when classifiers follow the newest. */
+    static Optional<Long> readPinned(String bootstrapServers) {
         Long pinned = null;
         for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(bootstrapServers, Topics.MODEL_POINTER,
                 TIMEOUT)) {

@@ -11,7 +11,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
 import io.retrainstream.common.event.MalformedEventException;
-import io.retrainstream.common.event.ModelPinned;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
@@ -97,14 +96,7 @@ public class ModelVersions {
                 Log.warnf("Ignoring malformed model event %s: %s", record.key(), e.getMessage());
             }
         }
-        for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(bootstrapServers, Topics.MODEL_POINTER,
-                READ_TIMEOUT)) {
-            try {
-                pinned = ModelPinned.decode(record.value()).pinnedVersion();
-            } catch (MalformedEventException e) {
-                Log.warnf("Ignoring malformed model pointer event: %s", e.getMessage());
-            }
-        }
+        pinned = ModelCatalog.readPinned(bootstrapServers).orElse(null);
         loaded = true;
         Log.infof("Newest published model version: %d%s", latest, pinned == null ? "" : ", pinned: " + pinned);
     }
