@@ -89,6 +89,62 @@ class HeadTrainerTest {
     }
 
     @Test
+    void unrolledRunsTrainLikeOneStepPerRun() {
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(30, 6, 1.5f));
+        for (TrainingMode mode : TrainingMode.values()) {
+            // 57 steps, evaluations every 10, stores every 7, at most 4 steps per run: runs of 1 to 4 steps.
+            TrainingParams params = new TrainingParams(57, mode == TrainingMode.RETRAIN ? 0.1 : 0.01, 10, 10, 10, 16,
+                    -1, 12, false, "final_result", "", "", "", "", 7, "unused", mode, 7);
+            Recorder stepwise = new Recorder();
+            TrainedHead one = new HeadTrainer(params, line -> { }, stepwise, (float[]) null).unrolled(1).train(data);
+            Recorder chained = new Recorder();
+            TrainedHead four = new HeadTrainer(params, line -> { }, chained, (float[]) null).unrolled(4).train(data);
+
+            List<Integer> runs = new HeadTrainer(params, line -> { }).chunkLengths(4);
+            assertThat(runs).contains(1, 2, 3, 4).doesNotContain(5);
+            assertThat(runs.stream().mapToInt(Integer::intValue).sum()).isEqualTo(57);
+            assertThat(four.chosen()).as(mode.id()).isEqualTo(one.chosen());
+            assertClose(four.weights(), one.weights());
+            assertClose(four.biases(), one.biases());
+            assertThat(chained.stored).isEqualTo(stepwise.stored);
+            assertThat(chained.evaluations).hasSameSizeAs(stepwise.evaluations);
+            for (int i = 0; i < stepwise.evaluations.size(); i++) {
+                TrainedHead.Evaluation a = chained.evaluations.get(i);
+                TrainedHead.Evaluation b = stepwise.evaluations.get(i);
+                assertThat(a.step()).isEqualTo(b.step());
+                assertThat(a.validationCount()).isEqualTo(b.validationCount());
+                assertThat(a.trainAccuracy()).isCloseTo(b.trainAccuracy(), offset(1e-6));
+                assertThat(a.crossEntropy()).isCloseTo(b.crossEntropy(), offset(1e-5));
+                assertThat(a.validationAccuracy()).isCloseTo(b.validationAccuracy(), offset(1e-6));
+                assertThat(a.validationCrossEntropy()).isCloseTo(b.validationCrossEntropy(), offset(1e-5));
+            }
+        }
+    }
+
+    private static void assertClose(float[] actual, float[] expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(actual[i]).isCloseTo(expected[i], offset(1e-5f));
+        }
+    }
+
+    /** What a training told its listener: every evaluation, and the step and weights of every store. */
+    private static final class Recorder implements TrainingListener {
+        final List<TrainedHead.Evaluation> evaluations = new ArrayList<>();
+        final List<String> stored = new ArrayList<>();
+
+        @Override
+        public void evaluated(String run, TrainedHead.Evaluation evaluation) {
+            evaluations.add(evaluation);
+        }
+
+        @Override
+        public void intermediate(String run, int step, float[] weights, float[] biases) {
+            stored.add(run + "@" + step + ":" + weights.length + "," + biases.length);
+        }
+    }
+
+    @Test
     void withDistortionsRetrainModeTrainsOnTheFetchedBatchesOnly() {
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 8, 3f));
         int size = data.bottleneckSize();
