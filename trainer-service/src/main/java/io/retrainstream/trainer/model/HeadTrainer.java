@@ -47,6 +47,8 @@ public final class HeadTrainer {
     private static final float INIT_STDDEV = 0.001f;
     /** L2 strengths the improved mode tries, chosen by validation accuracy. */
     static final float[] L2_GRID = {1e-3f, 3e-3f, 1e-2f, 3e-2f, 1e-1f, 3e-1f, 1f};
+    /** The L2 strength of an improved-mode warm start whose head does not say its own: the middle of the grid. */
+    public static final float WARM_L2 = L2_GRID[L2_GRID.length / 2];
     private static final float ADAM_BETA1 = 0.9f;
     private static final float ADAM_BETA2 = 0.999f;
     private static final float ADAM_EPSILON = 1e-7f;
@@ -112,6 +114,16 @@ public final class HeadTrainer {
     }
 
     public TrainedHead train(TrainingData data) {
+        return train(data, null);
+    }
+
+    /**
+     * Trains starting from {@code warmStart} (null: a cold start), mapped onto {@code data}'s labels by
+     * {@link WarmStart#mappedTo}. Retrain mode: it replaces the initial weights and biases. Improved mode: it is
+     * unfolded into the new standardised space and trained with its own L2 strength (else {@link #WARM_L2}) only;
+     * the warm-start head itself competes as a candidate, evaluated before step 0.
+     */
+    public TrainedHead train(TrainingData data, WarmStart warmStart) {
         int classes = data.labels().size();
         if (classes < 2) {
             throw new IllegalArgumentException("Training needs at least 2 classes, got " + classes);
@@ -119,8 +131,21 @@ public final class HeadTrainer {
         if (data.training().count() == 0) {
             throw new IllegalArgumentException("The training set is empty");
         }
+        WarmStart from = null;
+        if (warmStart != null) {
+            from = warmStart.mappedTo(data.labels());
+            if (from.bottleneckSize() != data.bottleneckSize()) {
+                throw new IllegalArgumentException("The warm-start head takes " + from.bottleneckSize()
+                        + " features, the data has " + data.bottleneckSize());
+            }
+            progress.accept("Warm start from " + warmStart.labels().size() + " classes; new: "
+                    + data.labels().stream().filter(label -> !warmStart.labels().contains(label)).toList()
+                    + ", dropped: " + warmStart.labels().stream().filter(label -> !data.labels().contains(label))
+                            .toList());
+        }
         Random random = new Random(params.seed());
-        Candidate kept = params.mode() == TrainingMode.RETRAIN ? trainRetrain(data, random) : trainImproved(data);
+        Candidate kept = params.mode() == TrainingMode.RETRAIN ? trainRetrain(data, random, from)
+                : trainImproved(data, from);
         return test(data, kept, random);
     }
 
@@ -129,7 +154,7 @@ public final class HeadTrainer {
             List<TrainedHead.Evaluation> curve, String chosen, Float l2) {
     }
 
-    private Candidate trainRetrain(TrainingData data, Random random) {
+    private Candidate trainRetrain(TrainingData data, Random random, WarmStart from) {
         int size = data.bottleneckSize();
         int classes = data.labels().size();
         int steps = params.howManyTrainingSteps();
@@ -148,14 +173,15 @@ public final class HeadTrainer {
             Operand<TInt32> trainY = tf.constant(data.training().classes());
 
             Ops head = tf.withSubScope("final_retrain_ops");
-            Operand<TFloat32> init = initialWeights != null
-                    ? head.constant(Shape.of(size, classes), DataBuffers.of(initialWeights, true, false))
+            float[] start = from != null ? from.weights() : initialWeights;
+            Operand<TFloat32> init = start != null
+                    ? head.constant(Shape.of(size, classes), DataBuffers.of(start, true, false))
                     : head.math.mul(head.random.truncatedNormal(head.constant(new long[] {size, classes}),
                             TFloat32.class, TruncatedNormal.seed(params.seed()),
                             TruncatedNormal.seed2(params.seed() + 1)), head.constant(INIT_STDDEV));
             Variable<TFloat32> weights = head.withName("final_weights").variable(init);
-            Variable<TFloat32> biases = head.withName("final_biases")
-                    .variable(head.zeros(head.constant(new long[] {classes}), TFloat32.class));
+            Variable<TFloat32> biases = head.withName("final_biases").variable(from != null
+                    ? head.constant(from.biases()) : head.zeros(head.constant(new long[] {classes}), TFloat32.class));
             Operand<TFloat32> learningRate = tf.constant((float) params.learningRate());
             List<Head> chain = chain(new Head(weights, biases), max(lengths), (j, w, b) -> {
                 Operand<TInt32> rows = tf.gather(batches, tf.constant(j), tf.constant(0));
@@ -269,10 +295,11 @@ public final class HeadTrainer {
         }
     }
 
-    private Candidate trainImproved(TrainingData data) {
+    private Candidate trainImproved(TrainingData data, WarmStart from) {
         Candidate best = null;
-        for (float l2 : L2_GRID) {
-            Candidate candidate = trainFullBatch(data, l2);
+        float[] grid = from == null ? L2_GRID : new float[] {from.l2() != null ? from.l2() : WARM_L2};
+        for (float l2 : grid) {
+            Candidate candidate = trainFullBatch(data, l2, from);
             progress.accept(String.format("L2 %.0e: best validation cross entropy %.4f at step %d, accuracy = %s "
                     + "(N=%d)", l2, candidate.validationEntropy(), candidate.at().step(),
                     percent(candidate.at().validationAccuracy()), candidate.at().validationCount()));
@@ -298,7 +325,7 @@ public final class HeadTrainer {
         return a.at().validationAccuracy() > b.at().validationAccuracy();
     }
 
-    private Candidate trainFullBatch(TrainingData data, float l2) {
+    private Candidate trainFullBatch(TrainingData data, float l2, WarmStart from) {
         int size = data.bottleneckSize();
         int classes = data.labels().size();
         Standardisation scale = Standardisation.of(data.training(), size);
@@ -309,10 +336,13 @@ public final class HeadTrainer {
             Operand<TFloat32> x = scale.apply(tf, constant(tf, data.training(), size));
             Operand<TInt32> y = tf.constant(data.training().classes());
             Ops head = tf.withSubScope("final_retrain_ops");
-            Variable<TFloat32> weights = head.withName("final_weights")
-                    .variable(head.zeros(head.constant(new long[] {size, classes}), TFloat32.class));
-            Variable<TFloat32> biases = head.withName("final_biases")
-                    .variable(head.zeros(head.constant(new long[] {classes}), TFloat32.class));
+            Variable<TFloat32> weights = head.withName("final_weights").variable(from != null
+                    ? head.constant(Shape.of(size, classes),
+                            DataBuffers.of(scale.unfoldWeights(from.weights(), classes), true, false))
+                    : head.zeros(head.constant(new long[] {size, classes}), TFloat32.class));
+            Variable<TFloat32> biases = head.withName("final_biases").variable(from != null
+                    ? head.constant(scale.unfoldBiases(from.weights(), from.biases()))
+                    : head.zeros(head.constant(new long[] {classes}), TFloat32.class));
             // Per step of a run: beta1^t and beta2^t of Adam's bias correction.
             Placeholder<TFloat32> beta1Powers = tf.withName("beta1_powers").placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1)));
@@ -331,10 +361,13 @@ public final class HeadTrainer {
             Operand<TFloat32> validationX = data.validation().count() == 0 ? null
                     : scale.apply(tf, constant(tf, data.validation(), size));
             Operand<TInt32> validationY = validationX == null ? null : tf.constant(data.validation().classes());
+            // The losses after each run length; length 0: of the initial head.
             Map<Integer, Gradients> trainLoss = new HashMap<>();
             Map<Integer, Gradients> validationLoss = new HashMap<>();
-            for (int length : new TreeSet<>(lengths)) {
-                Head after = chain.get(length - 1);
+            TreeSet<Integer> measured = new TreeSet<>(lengths);
+            measured.add(0);
+            for (int length : measured) {
+                Head after = length == 0 ? new Head(weights, biases) : chain.get(length - 1);
                 trainLoss.put(length, gradients(tf, head, x, y, classes, after.weights(), after.biases(), null));
                 if (validationX != null) {
                     validationLoss.put(length, gradients(tf, head, validationX, validationY, classes,
@@ -346,6 +379,22 @@ public final class HeadTrainer {
                 session.initialize();
                 List<TrainedHead.Evaluation> curve = new ArrayList<>();
                 Candidate best = null;
+                if (from != null) {
+                    Session.Runner runner = session.runner().fetch(trainLoss.get(0).accuracy())
+                            .fetch(trainLoss.get(0).crossEntropy());
+                    if (validationX != null) {
+                        runner.fetch(validationLoss.get(0).accuracy()).fetch(validationLoss.get(0).crossEntropy());
+                    }
+                    try (Result result = runner.run()) {
+                        double validationEntropy = validationX == null ? Double.NaN : scalar(result, 3);
+                        TrainedHead.Evaluation start = new TrainedHead.Evaluation(-1, scalar(result, 0),
+                                scalar(result, 1), validationX == null ? Double.NaN : scalar(result, 2),
+                                validationEntropy, data.validation().count());
+                        progress.accept(String.format("L2 %.0e warm start: ", l2) + stepLine(start));
+                        best = new Candidate(from.weights(), from.biases(), start, validationEntropy, curve,
+                                String.format("L2 %.0e, the warm start (before step 0)", l2), l2);
+                    }
+                }
                 int step = 0;
                 for (int length : lengths) {
                     int end = step + length - 1;
@@ -442,6 +491,29 @@ public final class HeadTrainer {
 
         Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x) {
             return tf.math.div(tf.math.sub(x, tf.constant(mean)), tf.constant(std));
+        }
+
+        /** {@code W * std} per input row: the inverse of {@link #foldWeights}. */
+        float[] unfoldWeights(float[] weights, int classes) {
+            float[] unfolded = new float[weights.length];
+            for (int d = 0; d < mean.length; d++) {
+                for (int c = 0; c < classes; c++) {
+                    unfolded[d * classes + c] = weights[d * classes + c] * std[d];
+                }
+            }
+            return unfolded;
+        }
+
+        /** {@code b + sum_d mean_d W_dc} for raw weights {@code W}: the inverse of {@link #foldBiases}. */
+        float[] unfoldBiases(float[] weights, float[] biases) {
+            int classes = biases.length;
+            float[] unfolded = biases.clone();
+            for (int d = 0; d < mean.length; d++) {
+                for (int c = 0; c < classes; c++) {
+                    unfolded[c] += mean[d] * weights[d * classes + c];
+                }
+            }
+            return unfolded;
         }
 
         /** {@code W / std} per input row. */
@@ -598,7 +670,7 @@ public final class HeadTrainer {
         TrainedHead.Evaluation at = kept.at();
         return new TrainedHead(kept.weights(), kept.biases(), at.trainAccuracy(), at.crossEntropy(),
                 at.validationAccuracy(), at.validationCount(), testAccuracy, rows.length, List.copyOf(kept.curve()),
-                kept.chosen(), rows, scores);
+                kept.chosen(), rows, scores, kept.l2());
     }
 
     static int argMax(float[] scores) {
