@@ -17,12 +17,29 @@ import java.util.List;
  * @param chosen             what was kept and why, e.g. the L2 strength and step chosen on validation
  * @param testRows           the rows of the test set evaluated, in order
  * @param testScores         softmax scores of each evaluated test row
+ * @param l2                 the L2 strength of the kept weights (improved mode); null in the retrain mode
  */
 public record TrainedHead(float[] weights, float[] biases, double trainAccuracy, double crossEntropy,
         double validationAccuracy, int validationCount, double testAccuracy, int testCount, List<Evaluation> curve,
-        String chosen, int[] testRows, float[][] testScores) {
+        String chosen, int[] testRows, float[][] testScores, Float l2) {
 
-    /** One evaluation step: training accuracy and cross entropy, validation accuracy and cross entropy on N images. */
+    /** Without an L2 strength. */
+    public TrainedHead(float[] weights, float[] biases, double trainAccuracy, double crossEntropy,
+            double validationAccuracy, int validationCount, double testAccuracy, int testCount, List<Evaluation> curve,
+            String chosen, int[] testRows, float[][] testScores) {
+        this(weights, biases, trainAccuracy, crossEntropy, validationAccuracy, validationCount, testAccuracy,
+                testCount, curve, chosen, testRows, testScores, null);
+    }
+
+    /** This head as the start of the next training; {@code labels} are the ones it was trained on, in order. */
+    public WarmStart warmStart(List<String> labels) {
+        return new WarmStart(labels, weights, biases, l2);
+    }
+
+    /**
+     * One evaluation step: training accuracy and cross entropy, validation accuracy and cross entropy on N images.
+     * Step -1 is a warm start's head before any step.
+     */
     public record Evaluation(int step, double trainAccuracy, double crossEntropy, double validationAccuracy,
             double validationCrossEntropy, int validationCount) {
     }

@@ -20,8 +20,12 @@ class HeadTrainerTest {
     }
 
     static List<LabelledBottleneck> blobs(int perClass, long seed, float separation) {
+        return blobs(new String[] {"alpha", "beta", "gamma"}, perClass, seed, separation);
+    }
+
+    /** One blob per label (at most 6), class c shifted by {@code separation} along dimension 5c. */
+    static List<LabelledBottleneck> blobs(String[] labels, int perClass, long seed, float separation) {
         Random random = new Random(seed);
-        String[] labels = {"alpha", "beta", "gamma"};
         List<LabelledBottleneck> images = new ArrayList<>();
         for (int c = 0; c < labels.length; c++) {
             for (int i = 0; i < perClass; i++) {
@@ -86,6 +90,158 @@ class HeadTrainerTest {
         for (int c = 0; c < 2; c++) {
             assertThat((double) head.biases()[c]).isCloseTo(-rate * gradB[c], offset(1e-6));
         }
+    }
+
+    @Test
+    void unrolledRunsTrainLikeOneStepPerRun() {
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(30, 6, 1.5f));
+        for (TrainingMode mode : TrainingMode.values()) {
+            // 57 steps, evaluations every 10, stores every 7, at most 4 steps per run: runs of 1 to 4 steps.
+            TrainingParams params = new TrainingParams(57, mode == TrainingMode.RETRAIN ? 0.1 : 0.01, 10, 10, 10, 16,
+                    -1, 12, false, "final_result", "", "", "", "", 7, "unused", mode, 7);
+            Recorder stepwise = new Recorder();
+            TrainedHead one = new HeadTrainer(params, line -> { }, stepwise, (float[]) null).unrolled(1).train(data);
+            Recorder chained = new Recorder();
+            TrainedHead four = new HeadTrainer(params, line -> { }, chained, (float[]) null).unrolled(4).train(data);
+
+            List<Integer> runs = new HeadTrainer(params, line -> { }).chunkLengths(4);
+            assertThat(runs).contains(1, 2, 3, 4).doesNotContain(5);
+            assertThat(runs.stream().mapToInt(Integer::intValue).sum()).isEqualTo(57);
+            assertThat(four.chosen()).as(mode.id()).isEqualTo(one.chosen());
+            assertClose(four.weights(), one.weights());
+            assertClose(four.biases(), one.biases());
+            assertThat(chained.stored).isEqualTo(stepwise.stored);
+            assertThat(chained.evaluations).hasSameSizeAs(stepwise.evaluations);
+            for (int i = 0; i < stepwise.evaluations.size(); i++) {
+                TrainedHead.Evaluation a = chained.evaluations.get(i);
+                TrainedHead.Evaluation b = stepwise.evaluations.get(i);
+                assertThat(a.step()).isEqualTo(b.step());
+                assertThat(a.validationCount()).isEqualTo(b.validationCount());
+                assertThat(a.trainAccuracy()).isCloseTo(b.trainAccuracy(), offset(1e-6));
+                assertThat(a.crossEntropy()).isCloseTo(b.crossEntropy(), offset(1e-5));
+                assertThat(a.validationAccuracy()).isCloseTo(b.validationAccuracy(), offset(1e-6));
+                assertThat(a.validationCrossEntropy()).isCloseTo(b.validationCrossEntropy(), offset(1e-5));
+            }
+        }
+    }
+
+    private static void assertClose(float[] actual, float[] expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(actual[i]).isCloseTo(expected[i], offset(1e-5f));
+        }
+    }
+
+    /** What a training told its listener: every evaluation, and the step and weights of every store. */
+    private static final class Recorder implements TrainingListener {
+        final List<TrainedHead.Evaluation> evaluations = new ArrayList<>();
+        final List<String> stored = new ArrayList<>();
+
+        @Override
+        public void evaluated(String run, TrainedHead.Evaluation evaluation) {
+            evaluations.add(evaluation);
+        }
+
+        @Override
+        public void intermediate(String run, int step, float[] weights, float[] biases) {
+            stored.add(run + "@" + step + ":" + weights.length + "," + biases.length);
+        }
+    }
+
+    @Test
+    void warmStartKeepsOldClassesAccuracyWhenANewClassArrives() {
+        String[] five = {"alpha", "beta", "delta", "epsilon", "gamma"};
+        List<LabelledBottleneck> all = blobs(five, 200, 12, 2f);
+        List<String> old = List.of("alpha", "beta", "delta", "gamma");
+        TrainingData before = TrainingData.of(old, all.stream().filter(i -> old.contains(i.label())).toList());
+        TrainingData after = TrainingData.of(List.of(five), all);
+        for (TrainingMode mode : TrainingMode.values()) {
+            TrainingParams cold = new TrainingParams(1000, mode == TrainingMode.RETRAIN ? 0.1 : 0.01, 10, 10, 10, 100,
+                    -1, -1, false, "final_result", "", "", "", "", 0, "", mode, 3);
+            TrainedHead first = new HeadTrainer(cold, line -> { }).train(before);
+            List<String> lines = new ArrayList<>();
+            TrainedHead warm = new HeadTrainer(cold.withOverrides(java.util.Map.of("how_many_training_steps", 200)),
+                    lines::add).train(after, first.warmStart(old));
+
+            double oldBefore = recall(before, first, c -> true);
+            double oldAfter = recall(after, warm, c -> c != 3);
+            double newClass = recall(after, warm, c -> c == 3);
+            assertThat(lines.get(0)).isEqualTo("Warm start from 4 classes; new: [epsilon], dropped: []");
+            assertThat(oldBefore).as(mode.id()).isGreaterThan(0.85);
+            assertThat(oldAfter).as(mode.id() + ": old classes after the warm start").isGreaterThan(oldBefore - 0.03);
+            assertThat(newClass).as(mode.id() + ": recall of the new class").isGreaterThan(0.8);
+            if (mode == TrainingMode.IMPROVED) {
+                assertThat(first.l2()).isIn(HeadTrainer.L2_GRID[0], HeadTrainer.L2_GRID[1], HeadTrainer.L2_GRID[2],
+                        HeadTrainer.L2_GRID[3], HeadTrainer.L2_GRID[4], HeadTrainer.L2_GRID[5], HeadTrainer.L2_GRID[6]);
+                assertThat(warm.l2()).as("trained with the head's own L2 only").isEqualTo(first.l2());
+                assertThat(lines).noneMatch(line -> line.startsWith("L2 ") && !line.startsWith(
+                        String.format("L2 %.0e", first.l2())));
+            } else {
+                assertThat(warm.l2()).isNull();
+            }
+        }
+    }
+
+    @Test
+    void improvedWarmStartIsNeverWorseOnValidationThanItsStart() {
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 8, 1.5f));
+        TrainingParams improved = params(400, 0.01, 100, 100, 10, 5).withOverrides(java.util.Map.of("mode",
+                "improved", "validation_batch_size", -1));
+        TrainedHead cold = new HeadTrainer(improved, line -> { }).train(data);
+        // A learning rate far too high: every step makes the head worse, so the warm start itself is kept.
+        TrainedHead warm = new HeadTrainer(improved.withOverrides(java.util.Map.of("learning_rate", 5.0,
+                "how_many_training_steps", 30)), line -> { }).train(data, cold.warmStart(data.labels()));
+        assertThat(warm.chosen()).endsWith("the warm start (before step 0)");
+        assertClose(warm.weights(), cold.weights());
+        assertClose(warm.biases(), cold.biases());
+        assertThat(warm.validationAccuracy()).isEqualTo(cold.validationAccuracy());
+    }
+
+    @Test
+    void warmStartMapsColumnsByLabel() {
+        // [2][3]: columns a, b, c.
+        WarmStart head = new WarmStart(List.of("a", "b", "c"), new float[] {1, 2, 3, 4, 5, 6}, new float[] {7, 8, 9},
+                0.1f);
+        WarmStart mapped = head.mappedTo(List.of("a", "c", "d"));
+        assertThat(mapped.labels()).containsExactly("a", "c", "d");
+        assertThat(mapped.weights()).containsExactly(1, 3, 0, 4, 6, 0);
+        assertThat(mapped.biases()).containsExactly(7, 9, 0);
+        assertThat(mapped.l2()).isEqualTo(0.1f);
+        assertThat(mapped.bottleneckSize()).isEqualTo(2);
+        TrainingData other = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(10, 1));
+        assertThatThrownBy(() -> new HeadTrainer(params(10, 0.1, 10, 10, 10, 1), l -> { }).train(other,
+                new WarmStart(List.of("alpha", "beta"), new float[4], new float[2], null)))
+                .hasMessageContaining("takes 2 features, the data has 32");
+    }
+
+    @Test
+    void unfoldingAHeadThenFoldingItGivesItBack() {
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(30, 4, 2f));
+        HeadTrainer.Standardisation scale = HeadTrainer.Standardisation.of(data.training(), 32);
+        Random random = new Random(3);
+        float[] weights = new float[32 * 3];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) random.nextGaussian();
+        }
+        float[] biases = {0.5f, -1f, 2f};
+        float[] w = scale.unfoldWeights(weights, 3);
+        float[] b = scale.unfoldBiases(weights, biases);
+        assertClose(scale.foldWeights(w, 3), weights);
+        assertClose(scale.foldBiases(w, b), biases);
+    }
+
+    /** Test accuracy of the head on the test images of the classes {@code which} accepts. */
+    private static double recall(TrainingData data, TrainedHead head, java.util.function.IntPredicate which) {
+        int right = 0;
+        int count = 0;
+        for (int i = 0; i < head.testRows().length; i++) {
+            int truth = data.testing().classes()[head.testRows()[i]];
+            if (which.test(truth)) {
+                count++;
+                right += HeadTrainer.argMax(head.testScores()[i]) == truth ? 1 : 0;
+            }
+        }
+        return (double) right / count;
     }
 
     @Test
