@@ -34,6 +34,7 @@ import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingData;
 import io.retrainstream.trainer.model.TrainingMode;
 import io.retrainstream.trainer.model.TrainingParams;
+import io.retrainstream.trainer.model.WarmStart;
 
 /**
  * Runs training, one run at a time, on request or when {@link RunTrigger} says so. A cold run trains from scratch; a
@@ -195,7 +196,8 @@ public class TrainingService {
                     progress(run, "Training images are distorted by the extractor each step: " + params.distortions());
                     distorted = distortions.batches(data, snapshot.images(), params.distortions());
                 }
-                head = trainer(params, run, files, distorted, from).train(data);
+                head = new HeadTrainer(params, line -> progress(run, line), files, distorted).train(data,
+                        from.map(TrainingService::warmStart).orElse(null));
                 timings.put("train_and_test", millisSince(trainStart));
                 long outputStart = System.nanoTime();
                 files.writeFinal(head);
@@ -243,9 +245,9 @@ public class TrainingService {
         return serving;
     }
 
-    private HeadTrainer trainer(TrainingParams params, TrainingRun run, RunOutputs.Writer files,
-            DistortedBatches distorted, Optional<ModelPublished> from) {
-        return new HeadTrainer(params, line -> progress(run, line), files, distorted);
+    private static WarmStart warmStart(ModelPublished model) {
+        Double l2 = model.metrics() == null ? null : model.metrics().l2();
+        return new WarmStart(model.labels(), model.weights(), model.biases(), l2 == null ? null : l2.floatValue());
     }
 
     private Promoter.Outcome promote(TrainingRun run, BottleneckStore.Snapshot snapshot, List<String> labels,
@@ -276,7 +278,8 @@ public class TrainingService {
                 ModelMetrics metrics = new ModelMetrics(run.runId(), params.howManyTrainingSteps(),
                         params.learningRate(), data.training().count(), head.trainAccuracy(),
                         head.validationAccuracy(), head.validationCount(), head.testAccuracy(), head.testCount(),
-                        millisSince(start), fingerprint, null, through, newImageTimes);
+                        millisSince(start), fingerprint, head.l2() == null ? null : head.l2().doubleValue(), through,
+                        newImageTimes);
                 return new ModelPublished(version, snapshot.architecture(), layer.id(), labels,
                         data.bottleneckSize(), head.weights(), head.biases(), metrics, System.currentTimeMillis());
             }
