@@ -3,17 +3,13 @@ package io.retrainstream.classifier.model;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -24,18 +20,16 @@ import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.tf.FeatureExtractor;
-import io.retrainstream.common.tf.FeatureGraph;
 import io.retrainstream.common.tf.ImageDecodeException;
-import io.retrainstream.common.tf.ImageFeed;
 import io.retrainstream.common.tf.ImageFeatures;
 import io.retrainstream.common.tf.ImageFormats;
 import io.retrainstream.common.tf.SoftmaxHead;
 import io.retrainstream.common.tf.WarmUpImage;
 
 /**
- * One published model ready to serve: encoded image bytes in, softmax scores out. For a frozen graph it is a
- * single graph through decode, resize, the CNN and the trained head; for a SavedModel feature-vector module, the
- * module's features then the head. Calls count themselves in and out, so that a model swapped out is closed only
+ * One published model ready to serve: encoded image bytes in, softmax scores out: the CNN's (or module's) features,
+ * then the trained head in a small graph of its own. Versions on the same CNN share it ({@link SharedFeatures}), so
+ * a new version costs only its head. Calls count themselves in and out, so that a model swapped out is closed only
  * after its last in-flight request.
  */
 public final class ServingModel {
@@ -56,13 +50,15 @@ public final class ServingModel {
     /** In-flight calls, plus one while the model is current; the holder that brings it to zero closes it. */
     private final AtomicInteger references = new AtomicInteger(1);
 
-    /** A model on a frozen {@code retrain.py} graph: one fused graph per batch size. */
+    /** A model on a frozen {@code retrain.py} graph, with a CNN of its own. */
     public ServingModel(ModelPublished model, Path graphFile, int maxBatch) {
-        this.model = model;
-        this.scorer = new FusedGraph(model, graphFile, maxBatch);
+        this(model, new FeatureExtractor(Architecture.of(model.architecture()), graphFile, maxBatch));
     }
 
-    /** A model on the features of a loaded module (e.g. a SavedModel feature vector); takes ownership of it. */
+    /**
+     * A model on the features of a loaded CNN or module (e.g. a SavedModel feature vector, or a
+     * {@link SharedFeatures#lease()}); takes ownership of it and closes it when retired.
+     */
     public ServingModel(ModelPublished model, ImageFeatures features) {
         this.model = model;
         try {
@@ -122,67 +118,7 @@ public final class ServingModel {
         return Arrays.asList(FeatureExtractor.rows(values, count, width));
     }
 
-    /** Decode, resize, CNN and head as one graph, copied per power-of-two batch size. */
-    private static final class FusedGraph implements Scorer {
-        private final Graph graph;
-        private final Session session;
-        private final FeatureGraph features;
-        private final Map<Integer, Operand<TFloat32>> scores = new HashMap<>();
-        private final int classes;
-
-        FusedGraph(ModelPublished model, Path graphFile, int maxBatch) {
-            Architecture architecture = Architecture.of(model.architecture());
-            requireSize(model, architecture);
-            classes = model.labels().size();
-            graph = new Graph();
-            try {
-                features = FeatureGraph.build(graph, architecture, graphFile, maxBatch);
-                Ops tf = Ops.create(graph);
-                for (int batch : features.batchSizes()) {
-                    String name = batch == 1 ? SoftmaxHead.FINAL_TENSOR_NAME
-                            : SoftmaxHead.FINAL_TENSOR_NAME + "_" + batch;
-                    scores.put(batch, SoftmaxHead.addInference(tf.withSubScope("head_" + batch),
-                            features.features(model.featureLayer(), batch), model.weights(), model.biases(), name));
-                }
-                session = new Session(graph);
-            } catch (RuntimeException e) {
-                graph.close();
-                throw e;
-            }
-        }
-
-        @Override
-        public int maxBatch() {
-            return features.maxBatch();
-        }
-
-        @Override
-        public List<float[]> score(List<byte[]> images) {
-            int batch = features.batchFor(images.size());
-            try (ImageFeed feed = new ImageFeed(images, batch);
-                    Result result = feed.feed(session.runner()).fetch(scores.get(batch)).run()) {
-                return rows((TFloat32) result.get(0), images.size(), classes);
-            } catch (TFInvalidArgumentException e) {
-                throw ImageDecodeException.fromTensorFlow(e);
-            }
-        }
-
-        @Override
-        public void warmUp() {
-            byte[] image = WarmUpImage.png();
-            for (int batch : features.batchSizes()) {
-                score(Collections.nCopies(batch, image));
-            }
-        }
-
-        @Override
-        public void close() {
-            session.close();
-            graph.close();
-        }
-    }
-
-    /** A module's features (its own runs), then the head in a small graph of its own. */
+    /** The CNN's or module's features (their own runs), then the head in a small graph of its own. */
     private static final class HeadOnFeatures implements Scorer {
         private final ImageFeatures features;
         private final FeatureLayer layer;

@@ -20,11 +20,14 @@ import io.quarkus.logging.Log;
 import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.model.ServingModel;
+import io.retrainstream.classifier.model.SharedFeatures;
 import io.retrainstream.common.Freshness;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.tf.FeatureExtractor;
+import io.retrainstream.common.tf.ImageFeatures;
 import io.retrainstream.common.tf.SavedModelFeatures;
 
 /**
@@ -48,6 +51,8 @@ public class ModelService {
     /** Waits (seconds) of the newly learned images of every model served since start, the latest kept. */
     private final ArrayDeque<Double> waits = new ArrayDeque<>();
     private Freshness servingFreshness = Freshness.NONE;
+    /** The CNN the newest loaded model runs on, kept for the next version. */
+    private SharedFeatures shared;
     private Long pinned;
     private long newestServed;
 
@@ -133,13 +138,30 @@ public class ModelService {
         }
     }
 
+    /**
+     * A lease on the CNN loaded from {@code source} for {@code architecture}: the one the served model uses when it is
+     * the same, else a new one (built and warmed here, before any swap).
+     */
+    private ImageFeatures featuresFrom(String source, java.util.function.Supplier<ImageFeatures> load) {
+        if (shared == null || !shared.key().equals(source)) {
+            SharedFeatures fresh = new SharedFeatures(source, load.get());
+            fresh.warmUp();
+            if (shared != null) {
+                shared.retire();
+            }
+            shared = fresh;
+        }
+        return shared.lease();
+    }
+
     /** A model trained on a SavedModel feature-vector module: the same module must be configured here. */
     private ServingModel onSavedModel(ModelPublished model) {
         Path dir = config.savedModel().map(path -> path.toAbsolutePath().normalize()).orElseThrow(
                 () -> new IllegalArgumentException("it needs the SavedModel module it was trained on; set "
                         + "retrain.saved-model (RETRAIN_SAVED_MODEL) to that folder."));
         requireSameGraph(model, dir.resolve("saved_model.pb"));
-        SavedModelFeatures features = new SavedModelFeatures(dir, config.classifier().maxBatch());
+        ImageFeatures features = featuresFrom(model.architecture() + " " + dir,
+                () -> new SavedModelFeatures(dir, config.classifier().maxBatch()));
         if (!features.architecture().name().equals(Architecture.nameOf(model.architecture()))) {
             features.close();
             throw new IllegalArgumentException("it was trained on " + Architecture.nameOf(model.architecture())
@@ -195,7 +217,9 @@ public class ModelService {
                         config.modelCache().orElseGet(ModelFiles::defaultCacheDir), config.download(),
                         new LoggedProgress(architecture.downloadUrl()));
                 requireSameGraph(model, graph);
-                serving = new ServingModel(model, graph, config.classifier().maxBatch());
+                ImageFeatures features = featuresFrom(model.architecture() + " " + graph,
+                        () -> new FeatureExtractor(architecture, graph, config.classifier().maxBatch()));
+                serving = new ServingModel(model, features);
             }
         } catch (RuntimeException e) {
             registry.counter("classifier.models", "outcome", "refused").increment();

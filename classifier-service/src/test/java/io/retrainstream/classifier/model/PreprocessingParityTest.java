@@ -19,7 +19,7 @@ import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.testing.SharedData;
 
 /**
- * The extractor (batched) and the classifier (one image, decode to softmax in one graph) see the same bottleneck for
+ * The extractor (batched) and the classifier (one image: its CNN, then the head) see the same bottleneck for
  * the same image, for every architecture whose graph is in {@code ../shared/models}. The classifier's head here is
  * the identity, so its log-scores are the bottleneck up to a constant (the log of the softmax's sum).
  */
