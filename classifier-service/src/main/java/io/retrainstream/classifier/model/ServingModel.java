@@ -122,7 +122,7 @@ public final class ServingModel {
         return Arrays.asList(FeatureExtractor.rows(values, count, width));
     }
 
-    /** Decode, resize, CNN and head as one graph, copied per power-of-two batch size. */
+    /** Decode, resize, CNN and head as one graph, copied per batch size ({@link FeatureGraph#batchSizes}). */
     private static final class FusedGraph implements Scorer {
         private final Graph graph;
         private final Session session;
@@ -158,6 +158,16 @@ public final class ServingModel {
 
         @Override
         public List<float[]> score(List<byte[]> images) {
+            List<float[]> out = new ArrayList<>(images.size());
+            int start = 0;
+            for (int run : features.runs(images.size())) {
+                out.addAll(run(images.subList(start, start + run)));
+                start += run;
+            }
+            return out;
+        }
+
+        private List<float[]> run(List<byte[]> images) {
             int batch = features.batchFor(images.size());
             try (ImageFeed feed = new ImageFeed(images, batch);
                     Result result = feed.feed(session.runner()).fetch(scores.get(batch)).run()) {
