@@ -10,6 +10,9 @@ FROM eclipse-temurin:17-jre
 
 ARG SERVICE
 ARG PORT=8080
+# Java heap and collector (common/.../launch/ServiceLaunch.java): the trainer, which keeps every bottleneck vector,
+# gets HEAP_OPTS="-Xmx512m" (and G1)
+ARG HEAP_OPTS="-Xms64m -Xmx256m -XX:+UseSerialGC"
 RUN test -n "${SERVICE}" || { echo "pass --build-arg SERVICE=classifier|extractor|trainer" >&2; exit 1; }
 
 RUN groupadd --system --gid 10001 retrain \
@@ -22,9 +25,11 @@ COPY --chown=10001:10001 ${SERVICE}-service/target/quarkus-app/*.jar /deployment
 COPY --chown=10001:10001 ${SERVICE}-service/target/quarkus-app/app/ /deployments/app/
 COPY --chown=10001:10001 ${SERVICE}-service/target/quarkus-app/quarkus/ /deployments/quarkus/
 
-# JavaCPP unpacks TensorFlow's natives into a writable folder the non-root user owns
+# JavaCPP unpacks TensorFlow's natives into a writable folder the non-root user owns. HEAP_OPTS and MALLOC_ARENA_MAX
+# are the JVM options and environment of ServiceLaunch (./retrain up and the tests use it).
 ENV TF_CPP_MIN_LOG_LEVEL=2 \
-    JAVA_OPTS="-Dquarkus.http.host=0.0.0.0 -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp -Dorg.bytedeco.javacpp.cachedir.nosubdir=true" \
+    MALLOC_ARENA_MAX=2 \
+    JAVA_OPTS="${HEAP_OPTS} -Dquarkus.http.host=0.0.0.0 -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp -Dorg.bytedeco.javacpp.cachedir.nosubdir=true" \
     JAVA_OPTS_APPEND=""
 
 EXPOSE ${PORT}

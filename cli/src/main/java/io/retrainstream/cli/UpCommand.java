@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import io.retrainstream.common.kafka.TopicSetup;
+import io.retrainstream.common.launch.ServiceLaunch;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelDownloader;
 import io.retrainstream.common.model.ModelFiles;
@@ -70,7 +71,7 @@ final class UpCommand implements Command {
                                           instead of --architecture: its serving signature's output is the
                                           bottleneck
 
-                Environment: RETRAIN_JAVA_OPTS adds JVM options to the services (e.g. -Xmx4g).
+                Environment: RETRAIN_JAVA_OPTS adds JVM options to the services, after the defaults (e.g. -Xmx1g).
                 Stop everything with ./retrain down.
                 """;
     }
@@ -387,6 +388,8 @@ final class UpCommand implements Command {
         Path javacpp = Path.of(System.getProperty("user.home"), ".cache", "retrain-stream", "javacpp");
         command.add("-Dorg.bytedeco.javacpp.cachedir=" + javacpp);
         command.add("-Dorg.bytedeco.javacpp.cachedir.nosubdir=true");
+        command.addAll(ServiceLaunch.jvmOptions(service.module()));
+        // After ours, so that the user's options win (the JVM takes the last of a repeated option).
         String extra = System.getenv(JAVA_OPTS_ENV);
         if (extra != null && !extra.isBlank()) {
             command.addAll(Arrays.asList(extra.trim().split("\\s+")));
@@ -397,7 +400,7 @@ final class UpCommand implements Command {
     }
 
     static Map<String, String> serviceEnv(Service service, Options options, Architecture architecture, State state) {
-        Map<String, String> env = new LinkedHashMap<>();
+        Map<String, String> env = new LinkedHashMap<>(ServiceLaunch.environment());
         env.put("KAFKA_BOOTSTRAP_SERVERS", state.bootstrap());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(state.port(service)));
         env.put("RETRAIN_ARCHITECTURE", architecture.name());
@@ -408,7 +411,6 @@ final class UpCommand implements Command {
             env.put("TRAINER_CONTINUOUS_ENABLED", Boolean.toString(options.continuous()));
             env.put("TRAINER_EXTRACTOR_URL", state.url(Service.EXTRACTOR));
         }
-        env.put("TF_CPP_MIN_LOG_LEVEL", "2");
         return env;
     }
 

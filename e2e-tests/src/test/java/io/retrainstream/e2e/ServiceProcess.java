@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.retrainstream.common.launch.ServiceLaunch;
+
 /** One packaged Quarkus service started as its own process, as {@code ./retrain up} starts it. */
 final class ServiceProcess implements AutoCloseable {
 
@@ -40,10 +42,15 @@ final class ServiceProcess implements AutoCloseable {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx512m");
         command.add("-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("javacpp.cachedir",
                 Path.of(System.getProperty("user.home"), ".cache", "retrain-stream", "javacpp").toString()));
         command.add("-Dorg.bytedeco.javacpp.cachedir.nosubdir=true");
+        command.addAll(ServiceLaunch.jvmOptions(module));
+        // RETRAIN_JAVA_OPTS as ./retrain up takes it: after ours, so that it wins.
+        String extra = System.getenv("RETRAIN_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
         command.add("-jar");
         command.add(jar.toString());
         try {
@@ -51,9 +58,9 @@ final class ServiceProcess implements AutoCloseable {
             Path log = logDir.resolve(module + ".log");
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
+            builder.environment().putAll(ServiceLaunch.environment());
             builder.environment().putAll(env);
             builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
             return new ServiceProcess(module, port, log, builder.start());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start " + module, e);
@@ -84,6 +91,21 @@ final class ServiceProcess implements AutoCloseable {
             // not Linux, or the process is gone
         }
         return -1;
+    }
+
+    /** CPU seconds the process has used (user + system), from /proc (Linux); -1 where that is not available. */
+    double cpuSeconds() {
+        return cpuSeconds(process.pid());
+    }
+
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     URI uri(String path) {

@@ -63,9 +63,10 @@ public final class DistortedFeatureExtractor implements AutoCloseable {
             throw new IllegalArgumentException(images.size() + " images but " + draws.size() + " distortions");
         }
         List<Features> out = new ArrayList<>(images.size());
-        for (int start = 0; start < images.size(); start += maxBatch()) {
-            int end = Math.min(images.size(), start + maxBatch());
-            out.addAll(runBatch(images.subList(start, end), draws.subList(start, end)));
+        int start = 0;
+        for (int run : features.runs(images.size())) {
+            out.addAll(runBatch(images.subList(start, start + run), draws.subList(start, start + run)));
+            start += run;
         }
         return out;
     }

@@ -75,8 +75,10 @@ public final class FeatureExtractor implements ImageFeatures {
     @Override
     public List<Features> extract(List<byte[]> images) {
         List<Features> out = new ArrayList<>(images.size());
-        for (int start = 0; start < images.size(); start += maxBatch()) {
-            out.addAll(runBatch(images.subList(start, Math.min(images.size(), start + maxBatch()))));
+        int start = 0;
+        for (int run : features.runs(images.size())) {
+            out.addAll(runBatch(images.subList(start, start + run)));
+            start += run;
         }
         return out;
     }

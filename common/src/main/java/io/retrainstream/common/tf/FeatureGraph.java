@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -26,9 +27,10 @@ import io.retrainstream.common.model.FeatureLayer;
  * ({@code image_<i>}, JPEG/PNG/GIF/BMP), decoded to RGB, resized bilinearly to the architecture's input size and
  * scaled by its mean and std; then the pretrained CNN up to its bottleneck, run on batches.
  *
- * <p>The frozen graphs fix their input's batch dimension, so the CNN is imported once per batch size (powers of two
- * up to {@code maxBatch}); a batch of {@code n} images runs on the smallest one that fits. All copies share the
- * decode inputs.
+ * <p>The frozen graphs fix their input's batch dimension, so the CNN is imported once per batch size
+ * ({@link #batchSizes(int)}: 1, powers of four, and {@code maxBatch}); a batch of {@code n} images runs on the
+ * smallest one that fits, padded. All copies share the decode inputs. Each copy costs resident memory once run
+ * (its optimised graph and buffers, tens of MiB at 224 pixels), so there are few of them.
  */
 public final class FeatureGraph {
 
@@ -96,11 +98,7 @@ public final class FeatureGraph {
             throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
         }
         FeatureGraph features = new FeatureGraph(architecture, distorted);
-        List<Integer> sizes = new ArrayList<>();
-        for (int size = 1; size < maxBatch; size *= 2) {
-            sizes.add(size);
-        }
-        sizes.add(maxBatch);
+        List<Integer> sizes = batchSizes(maxBatch);
 
         GraphDef.Builder merged = GraphDef.newBuilder();
         try (Graph preprocessing = new Graph()) {
@@ -133,6 +131,23 @@ public final class FeatureGraph {
                     architecture.pooledSize()));
         }
         return features;
+    }
+
+    /**
+     * The batch sizes built for {@code maxBatch}: 1, the powers of four below it, and itself (1, 4, 16, 32 for 32).
+     * Powers of two would waste less padding on odd batches, but every size is another copy of the CNN in memory;
+     * full batches, the case that matters for throughput, run unpadded either way.
+     */
+    public static List<Integer> batchSizes(int maxBatch) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
+        }
+        List<Integer> sizes = new ArrayList<>();
+        for (int size = 1; size < maxBatch; size *= 4) {
+            sizes.add(size);
+        }
+        sizes.add(maxBatch);
+        return sizes;
     }
 
     /** The CNN's tensor {@code name} of one batch copy, reshaped to {@code [batch, size]}. */
@@ -221,6 +236,32 @@ public final class FeatureGraph {
             throw new IllegalArgumentException(count + " images exceed the largest batch " + maxBatch());
         }
         return size;
+    }
+
+    /**
+     * How {@code count} images run, in order: the number of images in each consecutive run. A run is padded up to the
+     * next built size when that wastes at most a quarter of it; otherwise the largest size that fits runs unpadded
+     * and the rest follows (with sizes 1, 4, 16: 12 images run as one padded to 16; 10 as 4, 4, 1, 1).
+     */
+    public List<Integer> runs(int count) {
+        return runs(batchSizes(), count);
+    }
+
+    /** {@link #runs(int)} for the ascending batch sizes {@code sizes}. */
+    static List<Integer> runs(List<Integer> sizes, int count) {
+        TreeSet<Integer> built = new TreeSet<>(sizes);
+        List<Integer> runs = new ArrayList<>();
+        int left = count;
+        while (left > 0) {
+            int run = Math.min(left, built.last());
+            int padded = built.ceiling(run);
+            if (padded != run && 4 * run < 3 * padded) {
+                run = built.floor(run);
+            }
+            runs.add(run);
+            left -= run;
+        }
+        return runs;
     }
 
     /** Bottleneck output {@code [batch, bottleneckSize]} fed by inputs {@code image_0 .. image_<batch-1>}. */

@@ -35,7 +35,7 @@ public interface ExtractorConfig {
 
     interface Extractor {
         /** Most images run through the CNN in one {@code Session.run}. */
-        @WithDefault("32")
+        @WithDefault("16")
         int maxBatch();
 
         /** Bottlenecks kept in memory by image content hash, so a re-sent image is not recomputed. */

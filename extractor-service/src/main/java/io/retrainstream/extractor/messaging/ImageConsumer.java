@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -28,13 +29,16 @@ import io.retrainstream.extractor.service.RawImage;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordBatchMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
  * Consumes image events in batches (one Kafka poll at a time), emits one bottleneck event per usable image and sends
  * every unusable record, unchanged and with the reason in a header, to the dead-letter topic. The batch is
  * acknowledged only once all its output is on Kafka, so nothing is lost if the service stops half way; the sends
- * of one batch overlap the CNN run of the next.
+ * of one batch overlap the CNN run of the next (the next batch does not wait for Kafka's acknowledgements, only
+ * the one after it does).
  */
 @ApplicationScoped
 public class ImageConsumer {
@@ -45,6 +49,9 @@ public class ImageConsumer {
     private final ExtractionService extraction;
     private final MutinyEmitter<byte[]> bottlenecks;
     private final MutinyEmitter<byte[]> deadLetters;
+    /** The previous batch's acknowledgement, which the next invocation returns (and so waits for). */
+    private final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>(
+            CompletableFuture.completedFuture(null));
 
     public ImageConsumer(ExtractionService extraction,
             @Channel(Channels.BOTTLENECKS_OUT) MutinyEmitter<byte[]> bottlenecks,
@@ -56,7 +63,10 @@ public class ImageConsumer {
 
     @Incoming(Channels.IMAGES_IN)
     @Blocking
-    public CompletionStage<Void> consume(ConsumerRecords<String, byte[]> records) {
+    public CompletionStage<Void> consume(KafkaRecordBatch<String, byte[]> message) {
+        @SuppressWarnings("unchecked")
+        ConsumerRecords<String, byte[]> records = message.getMetadata(IncomingKafkaRecordBatchMetadata.class)
+                .orElseThrow().getRecords();
         List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
         List<RawImage> raws = new ArrayList<>(records.count());
         for (ConsumerRecord<String, byte[]> record : records) {
@@ -78,12 +88,14 @@ public class ImageConsumer {
             }
         }
         Log.debugf("Processed %d image events", outcomes.size());
-        if (sends.isEmpty()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        // The batch is acknowledged when Kafka has all its output; meanwhile the next batch already runs.
-        return Uni.join().all(sends).andFailFast().ifNoItem().after(SEND_TIMEOUT).fail().replaceWithVoid()
-                .subscribeAsCompletionStage();
+        // Acknowledged when Kafka has all the batch's output. Meanwhile the next batch runs; the one after it waits.
+        CompletableFuture<Void> sent = sends.isEmpty() ? CompletableFuture.completedFuture(null)
+                : Uni.join().all(sends).andFailFast().ifNoItem().after(SEND_TIMEOUT).fail().replaceWithVoid()
+                        .subscribeAsCompletionStage();
+        CompletableFuture<Void> acknowledged = sent.handle((ok, failure) -> failure == null ? message.ack()
+                : message.nack(failure)).thenCompose(done -> done).toCompletableFuture();
+        CompletableFuture<Void> previous = inFlight.getAndSet(acknowledged);
+        return previous;
     }
 
     private static Message<byte[]> deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
