@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.tf.FeatureExtractor.Features;
 import io.retrainstream.common.tf.ImageFeatures;
 
@@ -77,6 +78,11 @@ public final class SharedFeatures {
         @Override
         public Features extract(byte[] image) {
             return features.extract(image);
+        }
+
+        @Override
+        public List<float[]> extract(List<byte[]> images, FeatureLayer layer) {
+            return features.extract(images, layer);
         }
 
         @Override

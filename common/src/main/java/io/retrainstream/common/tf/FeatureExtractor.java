@@ -12,6 +12,7 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
 
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
 
 /**
  * Owns the {@link FeatureGraph} and its session: encoded images in, bottleneck vectors out, in batches of up to
@@ -63,8 +64,8 @@ public final class FeatureExtractor implements ImageFeatures {
     /** Both feature layers of one image: {@code retrain.py}'s bottleneck and the pooled features. */
     public record Features(float[] bottleneck, float[] pooled) {
         /** The vector of one layer. */
-        public float[] of(io.retrainstream.common.model.FeatureLayer layer) {
-            return layer == io.retrainstream.common.model.FeatureLayer.POOLED ? pooled : bottleneck;
+        public float[] of(FeatureLayer layer) {
+            return layer == FeatureLayer.POOLED ? pooled : bottleneck;
         }
     }
 
@@ -86,6 +87,25 @@ public final class FeatureExtractor implements ImageFeatures {
     @Override
     public Features extract(byte[] image) {
         return runBatch(List.of(image)).get(0);
+    }
+
+    @Override
+    public List<float[]> extract(List<byte[]> images, FeatureLayer layer) {
+        List<float[]> out = new ArrayList<>(images.size());
+        int start = 0;
+        for (int run : features.runs(images.size())) {
+            List<byte[]> batchImages = images.subList(start, start + run);
+            batchImages.forEach(ImageFormats::require);
+            int batch = features.batchFor(run);
+            try (ImageFeed feed = new ImageFeed(batchImages, batch);
+                    Result result = feed.feed(session.runner()).fetch(features.features(layer, batch)).run()) {
+                out.addAll(java.util.Arrays.asList(rows((TFloat32) result.get(0), run, architecture().size(layer))));
+            } catch (TFInvalidArgumentException e) {
+                throw ImageDecodeException.fromTensorFlow(e);
+            }
+            start += run;
+        }
+        return out;
     }
 
     private List<Features> runBatch(List<byte[]> images) {

@@ -21,6 +21,14 @@ public interface ImageFeatures extends AutoCloseable {
 
     Features extract(byte[] image);
 
+    /**
+     * One layer's vectors of {@code images}, in order, computing no more of the CNN than that layer needs; throws
+     * {@link ImageDecodeException} when any cannot be decoded.
+     */
+    default List<float[]> extract(List<byte[]> images, io.retrainstream.common.model.FeatureLayer layer) {
+        return extract(images).stream().map(features -> features.of(layer)).toList();
+    }
+
     /** The devices a batch of one runs on, e.g. {@code [CPU:0]}; empty when not known. */
     default java.util.Set<String> devices() {
         return java.util.Set.of();
