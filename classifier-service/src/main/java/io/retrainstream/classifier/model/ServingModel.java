@@ -18,7 +18,7 @@ import io.retrainstream.common.tf.WarmUpImage;
 
 /**
  * One published model ready to serve: encoded image bytes in, softmax scores out: the CNN's (or module's) features,
- * then the trained head in a small graph of its own. Versions on the same CNN share it ({@link SharedFeatures}), so
+ * then the trained head and softmax. Versions on the same CNN share it ({@link SharedFeatures}), so
  * a new version costs only its head. Calls count themselves in and out, so that a model swapped out is closed only
  * after its last in-flight request.
  */
