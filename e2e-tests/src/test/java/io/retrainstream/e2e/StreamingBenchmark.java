@@ -144,12 +144,30 @@ public final class StreamingBenchmark {
         Load.Result withSwaps = during.stop();
         double swapSeconds = (System.nanoTime() - swapStart) / 1e9;
 
+        // The same number of swaps without training beside them: rollbacks to the previous version and back.
+        Load rollbacks = Load.start(classifier, images, clients);
+        long rollbackStart = System.nanoTime();
+        for (int i = 0; i < swaps; i++) {
+            long target = i % 2 == 0 ? version - 1 : version;
+            HttpResponse<String> reply = i % 2 == 0 ? trainer.post("/models/" + target + "/pin", "application/json",
+                    new byte[0]) : trainer.delete("/models/pin");
+            json(reply);
+            while (json(classifier.get("/model")).get("version").asLong() != target) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(500);
+        }
+        Thread.sleep(2_000);
+        Load.Result withRollbacks = rollbacks.stop();
+        double rollbackSeconds = (System.nanoTime() - rollbackStart) / 1e9;
+
         System.out.printf("== Hot swap under load: %d clients classifying continuously%n", clients);
-        System.out.printf("%-34s %9s %9s %9s %9s %9s%n", "", "requests", "failures", "p50 ms", "p99 ms", "max ms");
+        System.out.printf("%-38s %9s %9s %9s %9s %9s%n", "", "requests", "failures", "p50 ms", "p99 ms", "max ms");
         without.print("without swaps (20 s)");
-        withSwaps.print(String.format("during %d swaps (%.0f s)", swaps, swapSeconds));
-        System.out.printf("versions answered during the swaps: %s (served %d -> %d)%n", withSwaps.versions(),
-                firstVersion, version);
+        withSwaps.print(String.format("during %d retrains + swaps (%.0f s)", swaps, swapSeconds));
+        withRollbacks.print(String.format("during %d pin/unpin swaps (%.0f s)", swaps, rollbackSeconds));
+        System.out.printf("versions answered during the retrains: %s (served %d -> %d); during the pin/unpin "
+                + "swaps: %s%n", withSwaps.versions(), firstVersion, version, withRollbacks.versions());
     }
 
     /** Clients classifying in a loop, recording each request's latency, status and model version. */
@@ -206,7 +224,7 @@ public final class StreamingBenchmark {
 
         record Result(long[] nanos, int failures, Map<Long, Integer> versions) {
             void print(String what) {
-                System.out.printf("%-34s %9d %9d %9.1f %9.1f %9.1f%n", what, nanos.length, failures,
+                System.out.printf("%-38s %9d %9d %9.1f %9.1f %9.1f%n", what, nanos.length, failures,
                         percentileMillis(nanos, 0.5), percentileMillis(nanos, 0.99), percentileMillis(nanos, 1.0));
             }
         }
