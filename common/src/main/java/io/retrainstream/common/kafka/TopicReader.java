@@ -22,21 +22,12 @@ public final class TopicReader {
 
     public static List<ConsumerRecord<String, byte[]>> readAll(String bootstrapServers, String topic,
             Duration timeout) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TopicSetup.MAX_MESSAGE_BYTES);
-        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
-            if (partitions == null || partitions.isEmpty()) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrapServers, timeout)) {
+            List<TopicPartition> assigned = partitions(consumer, topic, timeout);
+            if (assigned.isEmpty()) {
                 return records;
             }
-            List<TopicPartition> assigned = partitions.stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(assigned);
             consumer.seekToBeginning(assigned);
             Map<TopicPartition, Long> end = consumer.endOffsets(assigned, timeout);
@@ -49,6 +40,32 @@ public final class TopicReader {
             }
         }
         return records;
+    }
+
+    /** The offset after the last record of each partition of {@code topic}, by partition number, now. */
+    public static Map<Integer, Long> endOffsets(String bootstrapServers, String topic, Duration timeout) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrapServers, timeout)) {
+            Map<Integer, Long> ends = new java.util.TreeMap<>();
+            consumer.endOffsets(partitions(consumer, topic, timeout), timeout)
+                    .forEach((partition, offset) -> ends.put(partition.partition(), offset));
+            return ends;
+        }
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic, Duration timeout) {
+        List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
+        return partitions == null ? List.of()
+                : partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer(String bootstrapServers, Duration timeout) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TopicSetup.MAX_MESSAGE_BYTES);
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {

@@ -22,11 +22,13 @@ import io.retrainstream.trainer.model.BottleneckStore;
 public class BottleneckConsumer {
 
     private final BottleneckStore store;
+    private final ReplayProgress replay;
     private final Counter added;
     private final Counter skipped;
 
-    public BottleneckConsumer(BottleneckStore store, MeterRegistry registry) {
+    public BottleneckConsumer(BottleneckStore store, ReplayProgress replay, MeterRegistry registry) {
         this.store = store;
+        this.replay = replay;
         this.added = Counter.builder("trainer.bottlenecks.received").tag("outcome", "added")
                 .description("Bottleneck events read, by outcome").register(registry);
         this.skipped = Counter.builder("trainer.bottlenecks.received").tag("outcome", "malformed")
@@ -36,6 +38,7 @@ public class BottleneckConsumer {
     @Incoming(Channels.BOTTLENECKS_IN)
     public void consume(ConsumerRecords<String, byte[]> records) {
         for (ConsumerRecord<String, byte[]> record : records) {
+            replay.read(record.partition(), record.offset());
             try {
                 if (store.add(BottleneckComputed.decode(record.value()))) {
                     added.increment();

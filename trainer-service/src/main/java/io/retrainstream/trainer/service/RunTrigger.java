@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.retrainstream.trainer.config.TrainerConfig;
+import io.retrainstream.trainer.messaging.ReplayProgress;
 import io.retrainstream.trainer.model.BottleneckStore;
 
 /**
@@ -14,7 +15,8 @@ import io.retrainstream.trainer.model.BottleneckStore;
  * {@code trainer.continuous.every-images} new training images, or once new data has waited
  * {@code trainer.continuous.every}, whichever comes first. Otherwise: a cold run once no new bottleneck has arrived
  * for {@code trainer.quiet-period}. Never more than one run at a time, so a burst of images makes a few runs, each
- * on everything that has arrived by its start; nothing runs when the newest model already covers exactly the data.
+ * on everything that has arrived by its start; nothing runs when the newest model already covers exactly the data,
+ * nor before the bottlenecks already on the topic at start have been read back.
  */
 @ApplicationScoped
 public class RunTrigger {
@@ -23,13 +25,16 @@ public class RunTrigger {
     private final TrainerConfig config;
     private final TrainingService training;
     private final ModelVersions versions;
+    private final ReplayProgress replay;
     /** Training changes the last automatic run (or skip) covered. */
     private long handledTrainingChanges;
     /** When new data was first seen waiting (nanos), or 0. */
     private long waitingSince;
 
-    public RunTrigger(BottleneckStore store, TrainerConfig config, TrainingService training, ModelVersions versions) {
+    public RunTrigger(BottleneckStore store, TrainerConfig config, TrainingService training, ModelVersions versions,
+            ReplayProgress replay) {
         this.store = store;
+        this.replay = replay;
         this.config = config;
         this.training = training;
         this.versions = versions;
@@ -52,7 +57,7 @@ public class RunTrigger {
         if (waitingSince == 0) {
             waitingSince = now;
         }
-        if (training.running()) {
+        if (training.running() || !replay.caughtUp()) {
             return;
         }
         long trainingChanges = store.trainingChanges();
