@@ -242,9 +242,13 @@ public final class PerformanceBenchmark {
     private static Map<String, Double> metrics(ServiceProcess service) {
         Map<String, Double> figures = new java.util.HashMap<>();
         for (String line : service.get("/q/metrics").body().split("\n")) {
-            String[] parts = line.split(" ");
-            if (!line.startsWith("#") && parts.length == 2 && !parts[0].contains("{")) {
-                figures.put(parts[0], Double.parseDouble(parts[1]));
+            int space = line.lastIndexOf(' ');
+            if (!line.startsWith("#") && space > 0) {
+                try {
+                    figures.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+                } catch (NumberFormatException e) {
+                    // not a sample line
+                }
             }
         }
         return figures;
@@ -289,6 +293,11 @@ public final class PerformanceBenchmark {
                     clients == 1 ? "10 / 25" : "", ""});
             row(String.format("classifier: %d client(s), images/s", clients), rate, "fused batch-32 ceiling",
                     ceiling);
+            Map<String, Double> metrics = metrics(classifier);
+            System.out.printf("classifier, %d client(s): batch inference p50 %.1f ms (recent), mean batch %.1f%n",
+                    clients, metrics.getOrDefault("classifier_inference_seconds{quantile=\"0.5\"}", Double.NaN)
+                            * 1000, metrics.getOrDefault("classifier_batch_size_sum", 0.0)
+                            / metrics.getOrDefault("classifier_batch_size_count", 1.0));
         } finally {
             pool.shutdownNow();
         }
