@@ -43,4 +43,18 @@ public record TrainedHead(float[] weights, float[] biases, double trainAccuracy,
     public record Evaluation(int step, double trainAccuracy, double crossEntropy, double validationAccuracy,
             double validationCrossEntropy, int validationCount) {
     }
+
+    /** Top-1 accuracy on the evaluated test images whose true class {@code classes} accepts (NaN for none). */
+    public double testAccuracy(TrainingData data, java.util.function.IntPredicate classes) {
+        int right = 0;
+        int count = 0;
+        for (int i = 0; i < testRows.length; i++) {
+            int truth = data.testing().classes()[testRows[i]];
+            if (classes.test(truth)) {
+                count++;
+                right += HeadTrainer.argMax(testScores[i]) == truth ? 1 : 0;
+            }
+        }
+        return count == 0 ? Double.NaN : (double) right / count;
+    }
 }

@@ -110,9 +110,10 @@ class TrainingBenchmark {
         return String.format(Locale.ROOT, "%-32s %-9s %-10s warm start on new class '%s', %d steps: %.2f s "
                 + "(all: %s); old classes test %.1f%% -> %.1f%% (cold on all: %.1f%%), new class test recall %.1f%% "
                 + "(cold on all: %.1f%%); chosen: %s", name, params.mode().id(), data.layer().id(),
-                data.labels().get(added), steps, seconds, String.join(" ", times), 100 * accuracy(before, cold, c -> true),
-                100 * accuracy(data, warm, c -> c != added), 100 * accuracy(data, coldHead, c -> c != added),
-                100 * accuracy(data, warm, c -> c == added), 100 * accuracy(data, coldHead, c -> c == added),
+                data.labels().get(added), steps, seconds, String.join(" ", times),
+                100 * cold.testAccuracy(before, c -> true),
+                100 * warm.testAccuracy(data, c -> c != added), 100 * coldHead.testAccuracy(data, c -> c != added),
+                100 * warm.testAccuracy(data, c -> c == added), 100 * coldHead.testAccuracy(data, c -> c == added),
                 warm.chosen());
     }
 
@@ -134,25 +135,6 @@ class TrainingBenchmark {
             ids.add(split.ids().get(rows.get(i)));
         }
         return new TrainingData.Split(vectors, classes, ids);
-    }
-
-    /** Test accuracy of the head on the test images of the classes {@code which} accepts. */
-    private static double accuracy(TrainingData data, TrainedHead head, java.util.function.IntPredicate which) {
-        int right = 0;
-        int count = 0;
-        for (int i = 0; i < head.testRows().length; i++) {
-            int truth = data.testing().classes()[head.testRows()[i]];
-            if (which.test(truth)) {
-                count++;
-                float[] scores = head.testScores()[i];
-                int predicted = 0;
-                for (int c = 1; c < scores.length; c++) {
-                    predicted = scores[c] > scores[predicted] ? c : predicted;
-                }
-                right += predicted == truth ? 1 : 0;
-            }
-        }
-        return (double) right / count;
     }
 
     /** With {@code -Dbenchmark.dump=DIR}, writes {@code <architecture>.csv}: set, label, pooled features. */

@@ -163,9 +163,9 @@ class HeadTrainerTest {
             TrainedHead warm = new HeadTrainer(cold.withOverrides(java.util.Map.of("how_many_training_steps", 200)),
                     lines::add).train(after, first.warmStart(old));
 
-            double oldBefore = recall(before, first, c -> true);
-            double oldAfter = recall(after, warm, c -> c != 3);
-            double newClass = recall(after, warm, c -> c == 3);
+            double oldBefore = first.testAccuracy(before, c -> true);
+            double oldAfter = warm.testAccuracy(after, c -> c != 3);
+            double newClass = warm.testAccuracy(after, c -> c == 3);
             assertThat(lines.get(0)).isEqualTo("Warm start from 4 classes; new: [epsilon], dropped: []");
             assertThat(oldBefore).as(mode.id()).isGreaterThan(0.85);
             assertThat(oldAfter).as(mode.id() + ": old classes after the warm start").isGreaterThan(oldBefore - 0.03);
@@ -228,20 +228,6 @@ class HeadTrainerTest {
         float[] b = scale.unfoldBiases(weights, biases);
         assertClose(scale.foldWeights(w, 3), weights);
         assertClose(scale.foldBiases(w, b), biases);
-    }
-
-    /** Test accuracy of the head on the test images of the classes {@code which} accepts. */
-    private static double recall(TrainingData data, TrainedHead head, java.util.function.IntPredicate which) {
-        int right = 0;
-        int count = 0;
-        for (int i = 0; i < head.testRows().length; i++) {
-            int truth = data.testing().classes()[head.testRows()[i]];
-            if (which.test(truth)) {
-                count++;
-                right += HeadTrainer.argMax(head.testScores()[i]) == truth ? 1 : 0;
-            }
-        }
-        return (double) right / count;
     }
 
     @Test
