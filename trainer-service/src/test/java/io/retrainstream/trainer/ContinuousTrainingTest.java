@@ -91,4 +91,25 @@ class ContinuousTrainingTest {
         assertThat(run.getString("report.start")).startsWith("warm from version");
         assertThat(run.getDouble("testAccuracy")).isGreaterThan(0.9);
     }
+
+    @Test
+    @Order(3)
+    void aFewNewImagesAreLearnedOnceTheyHaveWaitedTheConfiguredTime() {
+        int runsBefore = given().get("/runs").then().extract().jsonPath().getList("$").size();
+        int trainingBefore = given().get("/dataset/training").then().extract().jsonPath().getList("images").size();
+        long start = System.nanoTime();
+        TrainerServiceTest.send(KafkaBrokerResource.broker(), "delta", 3, 100, 10, new Random(3));
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(given().get("/runs").then().extract().jsonPath()
+                .getList("$")).hasSizeGreaterThan(runsBefore));
+        double waited = (System.nanoTime() - start) / 1e9;
+        assertThat(waited).as("10 images (< every-images 50) wait for 'every' (2 s)").isGreaterThanOrEqualTo(1.5);
+        JsonPath run = given().get("/runs/" + (runsBefore + 1)).then().extract().jsonPath();
+        assertThat(run.getString("trigger")).isEqualTo("CONTINUOUS");
+        int training = given().get("/dataset/training").then().extract().jsonPath().getList("images").size();
+        assertThat(training).isGreaterThan(trainingBefore);
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + (runsBefore + 1)).then()
+                .body("status", org.hamcrest.Matchers.not("RUNNING")));
+        assertThat(given().get("/runs/" + (runsBefore + 1)).then().extract().jsonPath()
+                .getInt("report.images.training")).isEqualTo(training);
+    }
 }

@@ -190,7 +190,12 @@ class TrainerServiceTest {
 
     /** Bottlenecks of one class: a bump in dimension {@code 5 * classIndex} plus noise. */
     static void send(KafkaBroker broker, String label, int classIndex, int count, Random random) {
-        for (int i = 0; i < count; i++) {
+        send(broker, label, classIndex, 0, count, random);
+    }
+
+    /** Images {@code first} to {@code first + count - 1} of a class. */
+    static void send(KafkaBroker broker, String label, int classIndex, int first, int count, Random random) {
+        for (int i = first; i < first + count; i++) {
             float[] vector = new float[16];
             for (int d = 0; d < vector.length; d++) {
                 vector[d] = (float) random.nextGaussian() * 0.3f;
