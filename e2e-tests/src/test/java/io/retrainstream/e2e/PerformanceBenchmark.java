@@ -197,9 +197,10 @@ public final class PerformanceBenchmark {
             double runs = after(extractor, before, "extractor_cnn_batch_seconds_count");
             double cnn = after(extractor, before, "extractor_cnn_batch_seconds_sum");
             System.out.printf("extractor through Kafka: %d photos in %.2f s after publishing them in %.2f s; %.0f CNN "
-                    + "runs of %.1f images on average, CNN busy %.2f s (%.0f%%); extractor CPU %.2f s%n",
+                    + "runs of %.1f images on average, CNN busy %.2f s (%.0f%%); CPU: extractor %.2f s (with "
+                    + "publishing), this JVM (the broker and the bottleneck consumer) %.2f s after the commit%n",
                     measured.size(), seconds, timing[0], runs, measured.size() / runs, cnn, 100 * cnn / seconds,
-                    extractor.cpuSeconds() - cpuBefore);
+                    extractor.cpuSeconds() - cpuBefore, timing[2]);
             return measured.size() / seconds;
         }
     }
@@ -225,12 +226,20 @@ public final class PerformanceBenchmark {
         }
         producer.commitTransaction();
         long committed = System.nanoTime();
+        double cpuAtCommit = ownCpuSeconds();
         while (!keys.isEmpty()) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(10))) {
                 keys.remove(record.key());
             }
         }
-        return new double[] {(committed - start) / 1e9, (System.nanoTime() - committed) / 1e9};
+        return new double[] {(committed - start) / 1e9, (System.nanoTime() - committed) / 1e9,
+            ownCpuSeconds() - cpuAtCommit};
+    }
+
+    /** CPU time of this JVM, which hosts the broker. */
+    private static double ownCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     }
 
     /** How much a Prometheus figure of the service grew since {@code before}. */
