@@ -75,7 +75,27 @@ final class StatusCommand implements Command {
                     Integer.toString(state.port(service)), health});
         }
         printTable(out, rows);
+        if (rows.stream().anyMatch(row -> row[0].equals(Service.TRAINER.id()) && row[4].equals("UP"))) {
+            printTraining(out, http, state.url(Service.TRAINER));
+        }
         return allUp ? 0 : 1;
+    }
+
+    /** The version classifiers serve and how the last training run ended. */
+    private static void printTraining(PrintStream out, ServiceHttp http, String trainer) {
+        ServiceHttp.Reply models = http.get(ServiceHttp.join(trainer, "/models"));
+        if (models.ok() && models.json().hasNonNull("serving")) {
+            out.printf("Serving model version %d%s (./retrain models lists them all)%n",
+                    models.json().get("serving").asLong(), models.json().hasNonNull("pinned") ? ", pinned" : "");
+        }
+        ServiceHttp.Reply runs = http.get(ServiceHttp.join(trainer, "/runs"));
+        if (runs.ok() && runs.json().isArray() && !runs.json().isEmpty()) {
+            var last = runs.json().get(runs.json().size() - 1);
+            out.printf("Last training run %d (%s): %s%s%n", last.path("runId").asLong(),
+                    last.path("trigger").asText().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
+                    last.path("status").asText(), last.hasNonNull("message") ? ", " + last.get("message").asText()
+                            : "");
+        }
     }
 
     private static String health(ServiceHttp http, State state, Service service) {

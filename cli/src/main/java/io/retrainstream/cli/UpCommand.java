@@ -173,8 +173,11 @@ final class UpCommand implements Command {
         out.println("  trainer     " + state.url(Service.TRAINER));
         out.println("  kafka       " + state.bootstrap());
         out.println("  logs        " + workspace.display(workspace.logsDir()) + "/");
-        out.println("Next: ./retrain publish --image-dir DIR, then ./retrain train --wait. "
-                + "Stop everything with ./retrain down");
+        out.println(options.continuous()
+                ? "Next: ./retrain publish --image-dir DIR; the trainer retrains as the photos arrive (continuous "
+                        + "mode), ./retrain status shows the served version. Stop everything with ./retrain down"
+                : "Next: ./retrain publish --image-dir DIR, then ./retrain train --wait. "
+                        + "Stop everything with ./retrain down");
         return 0;
     }
 
