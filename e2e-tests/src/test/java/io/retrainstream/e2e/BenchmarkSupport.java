@@ -21,6 +21,22 @@ final class BenchmarkSupport {
     private BenchmarkSupport() {
     }
 
+    /**
+     * What every benchmark is run on, from its options: {@code --architecture} (default
+     * mobilenet_0.50_224_quantized), {@code --root} (the checkout), {@code --model-dir}, {@code --image-dir}
+     * (default: ../shared beside the checkout).
+     */
+    record Setup(String architecture, Path root, Path modelDir, Path imageDir) {
+
+        static Setup of(Map<String, String> options) {
+            Path root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
+            return new Setup(options.getOrDefault("architecture", "mobilenet_0.50_224_quantized"), root,
+                    path(options.getOrDefault("model-dir", root.resolve("../shared/models").toString())),
+                    path(options.getOrDefault("image-dir", root.resolve("../shared/datasets/flowers-small")
+                            .toString())));
+        }
+    }
+
     /** {@code --name value} pairs. */
     static Map<String, String> options(String[] args) {
         Map<String, String> options = new HashMap<>();

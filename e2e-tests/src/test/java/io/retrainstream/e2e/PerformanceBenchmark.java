@@ -3,7 +3,6 @@ package io.retrainstream.e2e;
 import static io.retrainstream.e2e.BenchmarkSupport.JSON;
 import static io.retrainstream.e2e.BenchmarkSupport.json;
 import static io.retrainstream.e2e.BenchmarkSupport.options;
-import static io.retrainstream.e2e.BenchmarkSupport.path;
 import static io.retrainstream.e2e.BenchmarkSupport.photos;
 
 import java.io.IOException;
@@ -58,11 +57,11 @@ public final class PerformanceBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args);
-        String architectureName = options.getOrDefault("architecture", "mobilenet_0.50_224_quantized");
-        Path root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
-        Path modelDir = path(options.getOrDefault("model-dir", root.resolve("../shared/models").toString()));
-        Path imageDir = path(options.getOrDefault("image-dir",
-                root.resolve("../shared/datasets/flowers-small").toString()));
+        BenchmarkSupport.Setup setup = BenchmarkSupport.Setup.of(options);
+        String architectureName = setup.architecture();
+        Path root = setup.root();
+        Path modelDir = setup.modelDir();
+        Path imageDir = setup.imageDir();
         List<Path> photos = photos(imageDir);
         List<byte[]> images = new ArrayList<>();
         for (Path photo : photos) {

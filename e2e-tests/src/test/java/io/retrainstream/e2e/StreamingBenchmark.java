@@ -40,12 +40,11 @@ public final class StreamingBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = BenchmarkSupport.options(args);
-        String architecture = options.getOrDefault("architecture", "mobilenet_0.50_224_quantized");
-        Path root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
-        Path modelDir = BenchmarkSupport.path(options.getOrDefault("model-dir",
-                root.resolve("../shared/models").toString()));
-        Path imageDir = BenchmarkSupport.path(options.getOrDefault("image-dir",
-                root.resolve("../shared/datasets/flowers-small").toString()));
+        BenchmarkSupport.Setup setup = BenchmarkSupport.Setup.of(options);
+        String architecture = setup.architecture();
+        Path root = setup.root();
+        Path modelDir = setup.modelDir();
+        Path imageDir = setup.imageDir();
         double rate = Double.parseDouble(options.getOrDefault("rate", "20"));
         int clients = Integer.parseInt(options.getOrDefault("clients", "8"));
         int swaps = Integer.parseInt(options.getOrDefault("swaps", "6"));

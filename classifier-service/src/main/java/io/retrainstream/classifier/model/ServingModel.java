@@ -12,7 +12,6 @@ import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.common.tf.ImageFeatures;
-import io.retrainstream.common.tf.ImageFormats;
 import io.retrainstream.common.tf.SoftmaxHead;
 import io.retrainstream.common.tf.WarmUpImage;
 
@@ -79,10 +78,9 @@ public final class ServingModel {
 
     /**
      * Scores of each image, in order, in one run per {@link #maxBatch()} images. Throws
-     * {@link ImageDecodeException} when any image cannot be decoded.
+     * {@link ImageDecodeException} when any image cannot be decoded (the features check each image's format).
      */
     public List<float[]> classify(List<byte[]> images) {
-        images.forEach(ImageFormats::require);
         List<float[]> out = new ArrayList<>(images.size());
         for (int start = 0; start < images.size(); start += maxBatch()) {
             out.addAll(scorer.score(images.subList(start, Math.min(images.size(), start + maxBatch()))));
