@@ -32,9 +32,19 @@ public interface ClassifierConfig {
         @WithDefault("5")
         int defaultTopK();
 
-        /** Most concurrent requests classified together in one {@code Session.run}. */
+        /**
+         * Most concurrent requests classified together: one batch, shared among the {@code parallel-runs} CNN runs
+         * that go at once (each of up to {@code max-batch / parallel-runs} images).
+         */
         @WithDefault("16")
         int maxBatch();
+
+        /**
+         * CNN runs at once, each op on one thread; 0 means one per core. 1 runs one batch at a time with each op over
+         * all cores (TensorFlow's default).
+         */
+        @WithDefault("0")
+        int parallelRuns();
 
         /** How long a batch waits for more requests once it has one; 0 batches only requests already queued. */
         @WithDefault("0ms")

@@ -77,15 +77,12 @@ public final class ServingModel {
     }
 
     /**
-     * Scores of each image, in order, in one run per {@link #maxBatch()} images. Throws
-     * {@link ImageDecodeException} when any image cannot be decoded (the features check each image's format).
+     * Scores of each image, in order, in runs of up to {@link #maxBatch()} images (at once where the features run in
+     * parallel). Throws {@link ImageDecodeException} when any image cannot be decoded (the features check each
+     * image's format).
      */
     public List<float[]> classify(List<byte[]> images) {
-        List<float[]> out = new ArrayList<>(images.size());
-        for (int start = 0; start < images.size(); start += maxBatch()) {
-            out.addAll(scorer.score(images.subList(start, Math.min(images.size(), start + maxBatch()))));
-        }
-        return out;
+        return scorer.score(images);
     }
 
     /** Runs every batch size once, so that no request pays for TensorFlow's first-run optimisation. */

@@ -2,6 +2,7 @@ package io.retrainstream.classifier.model;
 
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -73,6 +74,11 @@ public final class SharedFeatures {
         @Override
         public List<Features> extract(List<byte[]> images) {
             return features.extract(images);
+        }
+
+        @Override
+        public CompletableFuture<List<Features>> extractAsync(List<byte[]> images) {
+            return features.extractAsync(images);
         }
 
         @Override

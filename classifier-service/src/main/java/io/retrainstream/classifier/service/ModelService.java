@@ -28,6 +28,7 @@ import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.ImageFeatures;
+import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SavedModelFeatures;
 
 /**
@@ -217,8 +218,10 @@ public class ModelService {
                         config.modelCache().orElseGet(ModelFiles::defaultCacheDir), config.download(),
                         new LoggedProgress(architecture.downloadUrl()));
                 requireSameGraph(model, graph);
+                ParallelRuns parallel = ParallelRuns.orPerCore(config.classifier().parallelRuns());
+                int runBatch = (config.classifier().maxBatch() + parallel.runs() - 1) / parallel.runs();
                 ImageFeatures features = featuresFrom(model.architecture() + " " + graph,
-                        () -> new FeatureExtractor(architecture, graph, config.classifier().maxBatch()));
+                        () -> new FeatureExtractor(architecture, graph, runBatch, parallel));
                 serving = new ServingModel(model, features);
             }
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package io.retrainstream.common.tf;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.tf.FeatureExtractor.Features;
@@ -18,6 +19,18 @@ public interface ImageFeatures extends AutoCloseable {
 
     /** The features of {@code images}, in order; throws {@link ImageDecodeException} when any cannot be decoded. */
     List<Features> extract(List<byte[]> images);
+
+    /**
+     * {@link #extract(List)} as a future: extractors that run batches on threads of their own queue them and return
+     * at once; this default runs them now on the caller's thread.
+     */
+    default CompletableFuture<List<Features>> extractAsync(List<byte[]> images) {
+        try {
+            return CompletableFuture.completedFuture(extract(images));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     Features extract(byte[] image);
 

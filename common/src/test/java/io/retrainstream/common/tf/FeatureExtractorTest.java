@@ -39,6 +39,32 @@ class FeatureExtractorTest {
     }
 
     @Test
+    void parallelRunsGiveTheSameFeaturesInOrderAndIsolateNoCallFromAnother() throws Exception {
+        List<byte[]> images = SharedData.flowerPhotos("roses", 11).stream().map(SharedData::read).toList();
+        Architecture architecture = Architecture.of("mobilenet_0.25_128");
+        Path graph = ModelFiles.locateGraph(architecture, Optional.of(SharedData.models()));
+        try (FeatureExtractor one = extractor("mobilenet_0.25_128", 4);
+                FeatureExtractor parallel = new FeatureExtractor(architecture, graph, 4, new ParallelRuns(2))) {
+            List<FeatureExtractor.Features> expected = one.extract(images);
+            // Two calls queued at once, the first with a broken image: only it fails, the second is whole.
+            byte[] truncated = java.util.Arrays.copyOf(images.get(0), 200);
+            var broken = parallel.extractAsync(List.of(images.get(1), truncated, images.get(2), images.get(3),
+                    images.get(4), images.get(5)));
+            var whole = parallel.extractAsync(images);
+            assertThatThrownBy(broken::join).hasCauseInstanceOf(ImageDecodeException.class);
+            List<FeatureExtractor.Features> actual = whole.get();
+            assertThat(actual).hasSize(images.size());
+            for (int i = 0; i < images.size(); i++) {
+                assertThat(actual.get(i).bottleneck()).containsExactly(expected.get(i).bottleneck(),
+                        org.assertj.core.data.Offset.offset(1e-4f));
+            }
+            assertThat(parallel.extract(images, io.retrainstream.common.model.FeatureLayer.POOLED).get(10))
+                    .containsExactly(expected.get(10).pooled(), org.assertj.core.data.Offset.offset(1e-4f));
+            assertThatThrownBy(() -> parallel.extract(List.of(truncated))).isInstanceOf(ImageDecodeException.class);
+        }
+    }
+
+    @Test
     void quantizedGraphsRunToo() {
         byte[] image = SharedData.read(SharedData.flowerPhotos("roses", 1).get(0));
         try (FeatureExtractor extractor = extractor("mobilenet_0.50_224_quantized", 2)) {
