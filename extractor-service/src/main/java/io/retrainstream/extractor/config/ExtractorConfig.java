@@ -35,8 +35,15 @@ public interface ExtractorConfig {
 
     interface Extractor {
         /** Most images run through the CNN in one {@code Session.run}. */
-        @WithDefault("16")
+        @WithDefault("4")
         int maxBatch();
+
+        /**
+         * CNN runs at once, each op on one thread; 0 means one per core. 1 runs one batch at a time with each op over
+         * all cores (TensorFlow's default), which loses more to other processes on the same cores.
+         */
+        @WithDefault("0")
+        int parallelRuns();
 
         /** Bottlenecks kept in memory by image content hash, so a re-sent image is not recomputed. */
         @WithDefault("20000")

@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,9 +38,9 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 /**
  * Consumes image events in batches (one Kafka poll at a time), emits one bottleneck event per usable image and sends
  * every unusable record, unchanged and with the reason in a header, to the dead-letter topic. The batch is
- * acknowledged only once all its output is on Kafka, so nothing is lost if the service stops half way; the sends
- * of one batch overlap the CNN run of the next (the next batch does not wait for Kafka's acknowledgements, only
- * the one after it does).
+ * acknowledged only once all its output is on Kafka, so nothing is lost if the service stops half way. Two batches
+ * are in flight: while one is on the CNN or being sent, the next is checked and queued behind it, so the CNN's
+ * runners do not wait for Kafka between batches; the batch after that waits for the first's acknowledgement.
  */
 @ApplicationScoped
 public class ImageConsumer {
@@ -52,6 +54,8 @@ public class ImageConsumer {
     /** The previous batch's acknowledgement, which the next invocation returns (and so waits for). */
     private final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>(
             CompletableFuture.completedFuture(null));
+    /** When the previous batch's records were handed to the producer. Only the consuming thread replaces it. */
+    private volatile CompletableFuture<Void> lastIssued = CompletableFuture.completedFuture(null);
 
     public ImageConsumer(ExtractionService extraction,
             @Channel(Channels.BOTTLENECKS_OUT) MutinyEmitter<byte[]> bottlenecks,
@@ -74,28 +78,39 @@ public class ImageConsumer {
             raws.add(new RawImage(record.key(), record.value(), header(record.headers(), Topics.LABEL),
                     header(record.headers(), Topics.FILENAME), record.timestamp()));
         }
-        List<Outcome> outcomes = extraction.process(raws);
-        List<Uni<Void>> sends = new ArrayList<>(outcomes.size());
+        CompletableFuture<List<Outcome>> outcomes = extraction.process(raws);
+        // This batch's sends are handed to the producer after the previous batch's, so records keep their order.
+        CompletableFuture<List<CompletableFuture<Void>>> issued = lastIssued.handle((ignored, failure) -> null)
+                .thenCombine(outcomes, (ignored, done) -> send(batch, done));
+        lastIssued = issued.thenApply(sends -> null);
+        // Acknowledged when Kafka has all the batch's output. Meanwhile the next batch is checked and queued for the
+        // CNN behind this one; the batch after it waits for this acknowledgement.
+        CompletableFuture<Void> sent = issued.thenCompose(sends -> CompletableFuture.allOf(
+                sends.toArray(CompletableFuture[]::new)).orTimeout(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        CompletableFuture<Void> acknowledged = sent.handle((ok, failure) -> failure == null ? message.ack()
+                : message.nack(failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure)).thenCompose(done -> done).toCompletableFuture();
+        return inFlight.getAndSet(acknowledged);
+    }
+
+    /** Hands one bottleneck or dead letter per record to the producer, in record order. */
+    private List<CompletableFuture<Void>> send(List<ConsumerRecord<String, byte[]>> batch, List<Outcome> outcomes) {
+        List<CompletableFuture<Void>> sends = new ArrayList<>(outcomes.size());
         for (int i = 0; i < outcomes.size(); i++) {
             Outcome outcome = outcomes.get(i);
             ConsumerRecord<String, byte[]> record = batch.get(i);
+            Uni<Void> send;
             if (outcome.rejected()) {
-                sends.add(deadLetters.sendMessage(deadLetter(record, outcome.rejection())));
+                send = deadLetters.sendMessage(deadLetter(record, outcome.rejection()));
             } else {
                 var bottleneck = outcome.bottleneck();
-                sends.add(bottlenecks.sendMessage(Message.of(bottleneck.encode(), Metadata.of(
-                        OutgoingKafkaRecordMetadata.<String>builder().withKey(bottleneck.imageId()).build()))));
+                send = bottlenecks.sendMessage(Message.of(bottleneck.encode(), Metadata.of(
+                        OutgoingKafkaRecordMetadata.<String>builder().withKey(bottleneck.imageId()).build())));
             }
+            sends.add(send.subscribeAsCompletionStage());
         }
         Log.debugf("Processed %d image events", outcomes.size());
-        // Acknowledged when Kafka has all the batch's output. Meanwhile the next batch runs; the one after it waits.
-        CompletableFuture<Void> sent = sends.isEmpty() ? CompletableFuture.completedFuture(null)
-                : Uni.join().all(sends).andFailFast().ifNoItem().after(SEND_TIMEOUT).fail().replaceWithVoid()
-                        .subscribeAsCompletionStage();
-        CompletableFuture<Void> acknowledged = sent.handle((ok, failure) -> failure == null ? message.ack()
-                : message.nack(failure)).thenCompose(done -> done).toCompletableFuture();
-        CompletableFuture<Void> previous = inFlight.getAndSet(acknowledged);
-        return previous;
+        return sends;
     }
 
     private static Message<byte[]> deadLetter(ConsumerRecord<String, byte[]> record, String reason) {

@@ -2,6 +2,7 @@ package io.retrainstream.extractor.model;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,6 +16,7 @@ import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.ImageFeatures;
+import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SavedModelFeatures;
 import io.retrainstream.common.tf.FeatureExtractor.Features;
 import io.retrainstream.extractor.config.ExtractorConfig;
@@ -30,6 +32,7 @@ public class BottleneckModel {
 
     public BottleneckModel(ExtractorConfig config) {
         long start = System.nanoTime();
+        int runs = 1;
         if (config.savedModel().isPresent()) {
             Path dir = config.savedModel().get().toAbsolutePath().normalize();
             graphFile = dir.resolve("saved_model.pb");
@@ -39,7 +42,9 @@ public class BottleneckModel {
             graphFile = ModelFiles.obtainGraph(architecture, config.modelDir(),
                     config.modelCache().orElseGet(ModelFiles::defaultCacheDir), config.download(),
                     new LoggedProgress(architecture.downloadUrl()));
-            extractor = new FeatureExtractor(architecture, graphFile, config.extractor().maxBatch());
+            ParallelRuns parallel = ParallelRuns.orPerCore(config.extractor().parallelRuns());
+            runs = parallel.runs();
+            extractor = new FeatureExtractor(architecture, graphFile, config.extractor().maxBatch(), parallel);
         }
         try {
             architectureId = extractor.architecture().id(ModelFiles.sha256(graphFile));
@@ -49,9 +54,9 @@ public class BottleneckModel {
             throw e;
         }
         Log.infof("TensorFlow %s runs the CNN on %s", TensorFlow.version(), extractor.devices());
-        Log.infof("Loaded and warmed up %s (id %s) from %s in %d ms (batches of up to %d images per run)",
+        Log.infof("Loaded and warmed up %s (id %s) from %s in %d ms (batches of up to %d images per run, %s)",
                 extractor.architecture().name(), architectureId, graphFile, (System.nanoTime() - start) / 1_000_000,
-                extractor.maxBatch());
+                extractor.maxBatch(), runs == 1 ? "one run at a time" : runs + " runs at once");
     }
 
     public Architecture architecture() {
@@ -74,6 +79,14 @@ public class BottleneckModel {
     /** Features of the images, in order; throws {@code ImageDecodeException} if any cannot be decoded. */
     public List<Features> extract(List<byte[]> images) {
         return extractor.extract(images);
+    }
+
+    /**
+     * {@link #extract} as a future: with parallel runs the batches queue behind earlier ones and this returns at
+     * once; it fails with {@code ImageDecodeException} if any image cannot be decoded.
+     */
+    public CompletableFuture<List<Features>> extractAsync(List<byte[]> images) {
+        return extractor.extractAsync(images);
     }
 
     @PreDestroy

@@ -7,7 +7,12 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.Counter;
@@ -43,12 +48,19 @@ public class ExtractionService {
     private final Counter extracted;
     private final Counter cached;
     private final Counter rejected;
+    /** Files each finished batch's results (cache, image store), off the CNN's threads, one batch at a time. */
+    private final ExecutorService results = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "extraction-results");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public ExtractionService(BottleneckModel model, BottleneckCache cache, ImageStore images, MeterRegistry registry) {
         this.model = model;
         this.cache = cache;
         this.images = images;
-        this.cnnTimer = Timer.builder("extractor.cnn.batch").description("Decode, resize and CNN run per batch")
+        this.cnnTimer = Timer.builder("extractor.cnn.batch")
+                .description("Decode, resize and CNN per batch of records, from queueing to its last run")
                 .publishPercentiles(0.5, 0.99).register(registry);
         this.extracted = imagesCounter(registry, "extracted");
         this.cached = imagesCounter(registry, "cached");
@@ -60,7 +72,11 @@ public class ExtractionService {
                 .tag("outcome", outcome).register(registry);
     }
 
-    public List<Outcome> process(List<RawImage> raws) {
+    /**
+     * What becomes of each record, in order. The records are checked and looked up in the cache now; the rest runs
+     * through the CNN queued behind earlier calls, so the future completes once their bottlenecks are computed.
+     */
+    public CompletableFuture<List<Outcome>> process(List<RawImage> raws) {
         List<Outcome> outcomes = new ArrayList<>(raws.size());
         Map<String, List<Integer>> pending = new LinkedHashMap<>();
         List<ImageEvent> events = new ArrayList<>(raws.size());
@@ -85,18 +101,20 @@ public class ExtractionService {
                 outcomes.set(i, reject(raw, e.getMessage()));
             }
         }
-        if (!pending.isEmpty()) {
-            List<byte[]> images = new ArrayList<>();
-            for (List<Integer> indexes : pending.values()) {
-                images.add(events.get(indexes.get(0)).image());
-            }
-            List<Extraction> extractions = runOrIsolate(images);
+        if (pending.isEmpty()) {
+            return CompletableFuture.completedFuture(outcomes);
+        }
+        List<byte[]> unseen = new ArrayList<>();
+        for (List<Integer> indexes : pending.values()) {
+            unseen.add(events.get(indexes.get(0)).image());
+        }
+        return runOrIsolate(unseen).thenApplyAsync(extractions -> {
             int k = 0;
             for (Map.Entry<String, List<Integer>> entry : pending.entrySet()) {
                 Extraction extraction = extractions.get(k++);
                 if (extraction.vector() != null) {
                     cache.put(entry.getKey(), extraction.vector());
-                    this.images.put(entry.getKey(), events.get(entry.getValue().get(0)).image());
+                    images.put(entry.getKey(), events.get(entry.getValue().get(0)).image());
                 }
                 for (int i : entry.getValue()) {
                     if (extraction.vector() == null) {
@@ -107,8 +125,8 @@ public class ExtractionService {
                     }
                 }
             }
-        }
-        return outcomes;
+            return outcomes;
+        }, results);
     }
 
     /** The bottleneck of one image, or why TensorFlow could not compute it. */
@@ -119,25 +137,36 @@ public class ExtractionService {
      * Runs the whole batch at once; when an image in it cannot be decoded, runs each image alone so that only the
      * bad ones are lost.
      */
-    private List<Extraction> runOrIsolate(List<byte[]> images) {
-        List<Extraction> extractions = new ArrayList<>(images.size());
-        try {
-            for (Features vector : cnnTimer.record(() -> model.extract(images))) {
-                extractions.add(new Extraction(vector, null));
+    private CompletableFuture<List<Extraction>> runOrIsolate(List<byte[]> images) {
+        Timer.Sample batch = Timer.start();
+        return model.extractAsync(images).thenApply(vectors -> {
+            batch.stop(cnnTimer);
+            return vectors.stream().map(vector -> new Extraction(vector, null)).toList();
+        }).exceptionallyCompose(failure -> {
+            if (!(cause(failure) instanceof ImageDecodeException batchFailure)) {
+                return CompletableFuture.failedFuture(cause(failure));
             }
-        } catch (ImageDecodeException batchFailure) {
             Log.debugf("A batch of %d failed (%s); running its images one by one", images.size(),
                     batchFailure.getMessage());
-            extractions.clear();
+            List<CompletableFuture<Extraction>> singles = new ArrayList<>(images.size());
             for (byte[] image : images) {
-                try {
-                    extractions.add(new Extraction(cnnTimer.record(() -> model.extract(List.of(image))).get(0), null));
-                } catch (ImageDecodeException e) {
-                    extractions.add(new Extraction(null, e.getMessage()));
-                }
+                singles.add(model.extractAsync(List.of(image)).handle((vectors, e) -> {
+                    if (e == null) {
+                        return new Extraction(vectors.get(0), null);
+                    }
+                    if (cause(e) instanceof ImageDecodeException decode) {
+                        return new Extraction(null, decode.getMessage());
+                    }
+                    throw new CompletionException(cause(e));
+                }));
             }
-        }
-        return extractions;
+            return CompletableFuture.allOf(singles.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> singles.stream().map(CompletableFuture::join).toList());
+        });
+    }
+
+    private static Throwable cause(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     private Outcome reject(RawImage raw, String reason) {
@@ -179,5 +208,10 @@ public class ExtractionService {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @PreDestroy
+    void close() {
+        results.shutdown();
     }
 }
