@@ -40,8 +40,8 @@ public interface ClassifierConfig {
         int maxBatch();
 
         /**
-         * CNN runs at once, each op on one thread; 0 means one per core. 1 runs one batch at a time with each op over
-         * all cores (TensorFlow's default).
+         * CNN runs at once, each op on one thread, and batches in flight; 0 means one per core. 1 runs one batch at a
+         * time with each op over all cores (TensorFlow's default).
          */
         @WithDefault("0")
         int parallelRuns();
@@ -49,10 +49,6 @@ public interface ClassifierConfig {
         /** How long a batch waits for more requests once it has one; 0 batches only requests already queued. */
         @WithDefault("0ms")
         Duration batchWait();
-
-        /** Threads running batches at once. */
-        @WithDefault("1")
-        int batchWorkers();
 
         /** A request waiting longer than this for its turn fails with 503. */
         @WithDefault("30s")

@@ -1,6 +1,7 @@
 package io.retrainstream.classifier.model;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
@@ -35,6 +36,29 @@ public class ModelHolder {
                 }
             }
             // Swapped out between get() and acquire(): the next read sees its successor.
+        }
+    }
+
+    /**
+     * Starts {@code call} on the current model, which stays open until the future {@code call} returns completes; empty
+     * when there is no model yet.
+     */
+    public <T> Optional<CompletableFuture<T>> withModelAsync(Function<ServingModel, CompletableFuture<T>> call) {
+        while (true) {
+            ServingModel model = current.get();
+            if (model == null) {
+                return Optional.empty();
+            }
+            if (model.acquire()) {
+                CompletableFuture<T> result;
+                try {
+                    result = call.apply(model);
+                } catch (RuntimeException e) {
+                    model.release();
+                    throw e;
+                }
+                return Optional.of(result.whenComplete((value, failure) -> model.release()));
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.retrainstream.classifier.model;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 
@@ -28,6 +29,8 @@ public final class ServingModel {
         int maxBatch();
 
         List<float[]> score(List<byte[]> images);
+
+        CompletableFuture<List<float[]>> scoreAsync(List<byte[]> images);
 
         void warmUp();
 
@@ -85,6 +88,11 @@ public final class ServingModel {
         return scorer.score(images);
     }
 
+    /** {@link #classify(List)} without waiting: the features' runners compute it and complete the future. */
+    public CompletableFuture<List<float[]>> classifyAsync(List<byte[]> images) {
+        return scorer.scoreAsync(images);
+    }
+
     /** Runs every batch size once, so that no request pays for TensorFlow's first-run optimisation. */
     public void warmUp() {
         scorer.warmUp();
@@ -127,8 +135,17 @@ public final class ServingModel {
 
         @Override
         public List<float[]> score(List<byte[]> images) {
-            List<float[]> out = new ArrayList<>(images.size());
-            for (float[] x : features.extract(images, layer)) {
+            return softmax(features.extract(images, layer));
+        }
+
+        @Override
+        public CompletableFuture<List<float[]>> scoreAsync(List<byte[]> images) {
+            return features.extractAsync(images, layer).thenApply(this::softmax);
+        }
+
+        private List<float[]> softmax(List<float[]> rows) {
+            List<float[]> out = new ArrayList<>(rows.size());
+            for (float[] x : rows) {
                 out.add(softmax(x));
             }
             return out;

@@ -92,6 +92,11 @@ public final class SharedFeatures {
         }
 
         @Override
+        public CompletableFuture<List<float[]>> extractAsync(List<byte[]> images, FeatureLayer layer) {
+            return features.extractAsync(images, layer);
+        }
+
+        @Override
         public Set<String> devices() {
             return features.devices();
         }

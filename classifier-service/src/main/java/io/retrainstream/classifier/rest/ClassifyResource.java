@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -14,17 +17,20 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.RestForm;
-
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.logging.Log;
 import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.service.ClassificationService;
+import io.retrainstream.classifier.service.ClassificationService.Classification;
 import io.retrainstream.classifier.service.ModelService;
 import io.retrainstream.common.tf.ImageDecodeException;
+import io.smallrye.common.annotation.Blocking;
 
 /** {@code POST /classify}: an image in, the model's top classes out. */
 @Path("/")
@@ -49,22 +55,24 @@ public class ClassifyResource {
         this.config = config;
     }
 
-    /** The raw image file as the body, {@code Content-Type: image/*}. */
+    /** The raw image file as the body, {@code Content-Type: image/*}. Runs on the I/O thread; nothing waits. */
     @POST
     @Path("classify")
     @Consumes({ "image/*", MediaType.APPLICATION_OCTET_STREAM })
-    public Response classify(byte[] image, @RestQuery("top_k") Integer topK) {
+    public CompletionStage<Response> classify(byte[] image, @RestQuery("top_k") Integer topK) {
         return respond(image, topK);
     }
 
-    /** A multipart form with the image in field {@code image}. */
+    /** A multipart form with the image in field {@code image} (read from the upload's file, so on a worker). */
     @POST
     @Path("classify")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
-    public Response classifyForm(@RestForm("image") FileUpload upload, @RestQuery("top_k") Integer topK)
-            throws IOException {
+    @Blocking
+    public CompletionStage<Response> classifyForm(@RestForm("image") FileUpload upload,
+            @RestQuery("top_k") Integer topK) throws IOException {
         if (upload == null) {
-            return error(Response.Status.BAD_REQUEST, "The multipart form has no field 'image'");
+            return CompletableFuture.completedFuture(error(Response.Status.BAD_REQUEST,
+                    "The multipart form has no field 'image'"));
         }
         return respond(Files.readAllBytes(upload.uploadedFile()), topK);
     }
@@ -91,22 +99,41 @@ public class ClassifyResource {
         }).orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, NO_MODEL));
     }
 
-    private Response respond(byte[] image, Integer topK) {
+    private CompletionStage<Response> respond(byte[] image, Integer topK) {
         int k = topK == null ? config.classifier().defaultTopK() : topK;
         if (k < 1) {
-            return error(Response.Status.BAD_REQUEST, "top_k must be at least 1, got " + k);
+            return CompletableFuture.completedFuture(error(Response.Status.BAD_REQUEST,
+                    "top_k must be at least 1, got " + k));
         }
         if (image == null || image.length == 0) {
-            return error(Response.Status.BAD_REQUEST, "The request has no image: send the image file as the body");
+            return CompletableFuture.completedFuture(error(Response.Status.BAD_REQUEST,
+                    "The request has no image: send the image file as the body"));
         }
+        CompletableFuture<Optional<Classification>> result;
         try {
-            return classification.classify(image, k).map(result -> Response.ok(result).build())
-                    .orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, NO_MODEL));
+            result = classification.classify(image, k);
         } catch (ImageDecodeException e) {
-            return error(Response.Status.BAD_REQUEST, "Not a decodable image: " + e.getMessage());
-        } catch (ClassificationService.OverloadedException e) {
-            return error(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
+            return CompletableFuture.completedFuture(failed(e));
         }
+        return result.handle((classification, failure) -> {
+            if (failure == null) {
+                return classification.map(done -> Response.ok(done).build())
+                        .orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, NO_MODEL));
+            }
+            return failed(ClassificationService.cause(failure));
+        });
+    }
+
+    /** The reply to a failed classification: the client's fault (400), too busy (503), else ours (500). */
+    private static Response failed(Throwable failure) {
+        if (failure instanceof ImageDecodeException) {
+            return error(Response.Status.BAD_REQUEST, "Not a decodable image: " + failure.getMessage());
+        }
+        if (failure instanceof ClassificationService.OverloadedException) {
+            return error(Response.Status.SERVICE_UNAVAILABLE, failure.getMessage());
+        }
+        Log.errorf(failure, "Classifying failed");
+        return error(Response.Status.INTERNAL_SERVER_ERROR, "Classifying failed: " + failure.getMessage());
     }
 
     private static Response error(Response.Status status, String message) {

@@ -1,12 +1,14 @@
 package io.retrainstream.classifier.service;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -22,11 +24,14 @@ import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.common.tf.ImageFormats;
+import io.retrainstream.common.tf.ParallelRuns;
 
 /**
- * Classifies images with the model being served, batching concurrent requests: each worker takes the requests
- * queued (up to {@code max-batch}, waiting at most {@code batch-wait} for more) and runs them through the model in
- * one {@code Session.run}. A lone request runs at once, alone.
+ * Classifies images with the model being served, batching concurrent requests: a dispatcher takes the requests queued
+ * (up to {@code max-batch}, waiting at most {@code batch-wait} for more) and hands them to the model as one batch
+ * without waiting for it. At most {@code parallel-runs} batches are in flight, so while the CNN's runners work, new
+ * requests gather into the next batch; a lone request runs at once, alone. No thread waits for a result: each
+ * request's future completes when its batch does.
  */
 @ApplicationScoped
 public class ClassificationService {
@@ -52,7 +57,8 @@ public class ClassificationService {
     private final ModelHolder holder;
     private final ClassifierConfig.Classifier config;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final List<Thread> workers = new ArrayList<>();
+    private final Semaphore inFlight;
+    private final Thread dispatcher;
     private final Timer inference;
     private final DistributionSummary batchSizes;
     private volatile boolean running = true;
@@ -60,103 +66,129 @@ public class ClassificationService {
     public ClassificationService(ModelHolder holder, ClassifierConfig config, MeterRegistry registry) {
         this.holder = holder;
         this.config = config.classifier();
+        this.inFlight = new Semaphore(ParallelRuns.orPerCore(this.config.parallelRuns()).runs());
         this.inference = Timer.builder("classifier.inference")
                 .description("Decode, resize, CNN and head for one batch of requests").publishPercentiles(0.5, 0.99)
                 .register(registry);
         this.batchSizes = DistributionSummary.builder("classifier.batch.size")
                 .description("Requests classified together in one run").register(registry);
-        for (int i = 0; i < this.config.batchWorkers(); i++) {
-            Thread worker = new Thread(this::work, "classify-batch-" + i);
-            worker.setDaemon(true);
-            worker.start();
-            workers.add(worker);
-        }
+        dispatcher = new Thread(this::dispatch, "classify-dispatcher");
+        dispatcher.setDaemon(true);
+        dispatcher.start();
     }
 
-    /** The top {@code topK} classes, or empty when no model has been published yet. */
-    public Optional<Classification> classify(byte[] image, int topK) {
+    /**
+     * The top {@code topK} classes, or empty when no model has been published yet. Throws
+     * {@link ImageDecodeException} at once for bytes of no image format; the future fails with it when TensorFlow
+     * cannot decode the image, and with {@link OverloadedException} when no result came within the request timeout.
+     */
+    public CompletableFuture<Optional<Classification>> classify(byte[] image, int topK) {
         ImageFormats.require(image);
         if (holder.current().isEmpty()) {
-            return Optional.empty();
+            return CompletableFuture.completedFuture(Optional.empty());
         }
         Pending pending = new Pending(image, topK, new CompletableFuture<>());
         queue.add(pending);
-        try {
-            return pending.result().get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            pending.result().cancel(false);
-            throw new OverloadedException("The classifier is overloaded: no result within "
-                    + config.requestTimeout());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while classifying", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
+        Duration timeout = config.requestTimeout();
+        return pending.result().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(failure ->
+                CompletableFuture.failedFuture(cause(failure) instanceof TimeoutException
+                        ? new OverloadedException("The classifier is overloaded: no result within " + timeout)
+                        : cause(failure)));
     }
 
-    private void work() {
-        List<Pending> batch = new ArrayList<>();
+    /** The failure inside a {@link CompletionException}. */
+    public static Throwable cause(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    private void dispatch() {
         while (running) {
             try {
-                batch.clear();
-                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, config.maxBatch() - batch.size());
-                long waitNanos = config.batchWait().toNanos();
-                long deadline = System.nanoTime() + waitNanos;
-                while (waitNanos > 0 && batch.size() < config.maxBatch()) {
-                    Pending next = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                    if (next == null) {
-                        break;
-                    }
-                    batch.add(next);
-                    queue.drainTo(batch, config.maxBatch() - batch.size());
-                }
-                batch.removeIf(pending -> pending.result().isDone());
-                if (!batch.isEmpty()) {
-                    run(batch);
+                inFlight.acquire();
+                List<Pending> batch = nextBatch();
+                if (batch.isEmpty()) {
+                    inFlight.release();
+                } else {
+                    run(batch).whenComplete((done, failure) -> inFlight.release());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                Log.errorf(e, "Classifying a batch of %d failed", batch.size());
-                batch.forEach(pending -> pending.result().completeExceptionally(e));
+                Log.errorf(e, "Dispatching a batch failed");
+                inFlight.release();
             }
         }
     }
 
-    /** Runs a batch; when an image in it cannot be decoded, runs each alone so that only its request fails. */
-    private void run(List<Pending> batch) {
-        Optional<Boolean> served = holder.withModel(model -> {
-            batchSizes.record(batch.size());
-            try {
-                List<float[]> scores = inference.record(() -> model.classify(batch.stream().map(Pending::image)
-                        .toList()));
-                for (int i = 0; i < batch.size(); i++) {
-                    complete(batch.get(i), model, scores.get(i));
-                }
-            } catch (ImageDecodeException batchFailure) {
-                for (Pending pending : batch) {
-                    try {
-                        complete(pending, model, model.classify(pending.image()));
-                    } catch (ImageDecodeException e) {
-                        pending.result().completeExceptionally(e);
-                    }
-                }
+    /** The requests queued, at least one unless none came for a while; without those already timed out. */
+    private List<Pending> nextBatch() throws InterruptedException {
+        List<Pending> batch = new ArrayList<>();
+        Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+            return batch;
+        }
+        batch.add(first);
+        queue.drainTo(batch, config.maxBatch() - batch.size());
+        long waitNanos = config.batchWait().toNanos();
+        long deadline = System.nanoTime() + waitNanos;
+        while (waitNanos > 0 && batch.size() < config.maxBatch()) {
+            Pending next = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (next == null) {
+                break;
             }
-            return true;
-        });
+            batch.add(next);
+            queue.drainTo(batch, config.maxBatch() - batch.size());
+        }
+        batch.removeIf(pending -> pending.result().isDone());
+        return batch;
+    }
+
+    /**
+     * Starts a batch on the current model; when an image in it cannot be decoded, runs each alone so that only its
+     * request fails. Completes once every request of the batch has its result.
+     */
+    private CompletableFuture<Void> run(List<Pending> batch) {
+        batchSizes.record(batch.size());
+        Timer.Sample sample = Timer.start();
+        List<byte[]> images = batch.stream().map(Pending::image).toList();
+        Optional<CompletableFuture<Void>> served = holder.withModelAsync(model -> model.classifyAsync(images)
+                .handle((scores, failure) -> {
+                    if (failure == null) {
+                        sample.stop(inference);
+                        for (int i = 0; i < batch.size(); i++) {
+                            complete(batch.get(i), model, scores.get(i));
+                        }
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    if (cause(failure) instanceof ImageDecodeException) {
+                        return isolate(batch, model);
+                    }
+                    Log.errorf(cause(failure), "Classifying a batch of %d failed", batch.size());
+                    batch.forEach(pending -> pending.result().completeExceptionally(cause(failure)));
+                    return CompletableFuture.<Void>completedFuture(null);
+                }).thenCompose(done -> done));
         if (served.isEmpty()) {
             batch.forEach(pending -> pending.result().complete(Optional.empty()));
+            return CompletableFuture.completedFuture(null);
         }
+        return served.get();
+    }
+
+    /** Each request of a failed batch on its own. */
+    private CompletableFuture<Void> isolate(List<Pending> batch, ServingModel model) {
+        List<CompletableFuture<Void>> singles = new ArrayList<>(batch.size());
+        for (Pending pending : batch) {
+            singles.add(model.classifyAsync(List.of(pending.image())).handle((scores, failure) -> {
+                if (failure == null) {
+                    complete(pending, model, scores.get(0));
+                } else {
+                    pending.result().completeExceptionally(cause(failure));
+                }
+                return null;
+            }));
+        }
+        return CompletableFuture.allOf(singles.toArray(CompletableFuture[]::new));
     }
 
     private static void complete(Pending pending, ServingModel model, float[] scores) {
@@ -173,6 +205,6 @@ public class ClassificationService {
     @PreDestroy
     void stop() {
         running = false;
-        workers.forEach(Thread::interrupt);
+        dispatcher.interrupt();
     }
 }

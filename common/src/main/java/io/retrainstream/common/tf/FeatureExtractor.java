@@ -131,7 +131,12 @@ public final class FeatureExtractor implements ImageFeatures {
 
     @Override
     public List<float[]> extract(List<byte[]> images, FeatureLayer layer) {
-        return join(inRuns(images, run -> runBatch(run, layer)));
+        return join(extractAsync(images, layer));
+    }
+
+    @Override
+    public CompletableFuture<List<float[]>> extractAsync(List<byte[]> images, FeatureLayer layer) {
+        return inRuns(images, run -> runBatch(run, layer));
     }
 
     /**

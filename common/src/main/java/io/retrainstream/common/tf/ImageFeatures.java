@@ -42,6 +42,16 @@ public interface ImageFeatures extends AutoCloseable {
         return extract(images).stream().map(features -> features.of(layer)).toList();
     }
 
+    /** {@link #extract(List, io.retrainstream.common.model.FeatureLayer)} as a future, like {@link #extractAsync}. */
+    default CompletableFuture<List<float[]>> extractAsync(List<byte[]> images,
+            io.retrainstream.common.model.FeatureLayer layer) {
+        try {
+            return CompletableFuture.completedFuture(extract(images, layer));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     /** The devices a batch of one runs on, e.g. {@code [CPU:0]}; empty when not known. */
     default java.util.Set<String> devices() {
         return java.util.Set.of();
