@@ -23,6 +23,7 @@ import org.tensorflow.op.random.TruncatedNormal;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
+import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SoftmaxHead;
 
 /**
@@ -213,7 +214,7 @@ public final class HeadTrainer {
                 }
             }
 
-            try (Session session = new Session(graph);
+            try (Session session = new Session(graph, ParallelRuns.oneThreadPerOp());
                     DistortedPrefetch prefetch = distorted == null ? null
                             : new DistortedPrefetch(distorted, trainSampler, params.trainBatchSize(), params.seed())) {
                 session.initialize();
@@ -375,7 +376,7 @@ public final class HeadTrainer {
                 }
             }
 
-            try (Session session = new Session(graph)) {
+            try (Session session = new Session(graph, ParallelRuns.oneThreadPerOp())) {
                 session.initialize();
                 List<TrainedHead.Evaluation> curve = new ArrayList<>();
                 Candidate best = null;
@@ -644,7 +645,7 @@ public final class HeadTrainer {
                 Operand<TFloat32> x = tf.gather(constant(tf, testing, size), tf.constant(rows), tf.constant(0));
                 Operand<TFloat32> softmax = SoftmaxHead.addInference(tf, x, kept.weights(), kept.biases(),
                         params.finalTensorName());
-                try (Session session = new Session(graph); Result result = session.runner().fetch(softmax).run()) {
+                try (Session session = new Session(graph, ParallelRuns.oneThreadPerOp()); Result result = session.runner().fetch(softmax).run()) {
                     float[] flat = floats(result, 0, rows.length * classes);
                     for (int i = 0; i < rows.length; i++) {
                         System.arraycopy(flat, i * classes, scores[i], 0, classes);
