@@ -132,6 +132,7 @@ public final class PerformanceBenchmark {
                     warmUp(classifier, images, typical);
                     double ceiling = extractorRate(architecture, graph, 32, images);
                     System.out.printf("fused batch-32 ceiling just before the classifier: %.0f images/s%n", ceiling);
+                    httpAlone(classifier, typical);
                     for (int clients : new int[] {1, 8, 32}) {
                         latency(classifier, images, typical, clients, ceiling);
                     }
@@ -160,7 +161,8 @@ public final class PerformanceBenchmark {
 
     /**
      * The whole extractor, from records on {@code images} to records on {@code bottlenecks}, in {@link #ROUNDS}
-     * rounds after a warm-up round (which compiles the service's and the broker's Java code). Each round publishes
+     * rounds after two warm-up rounds (which compile the service's and the broker's Java code: the first measured
+     * round after one warm-up round still spent ~0.7 CPU-s more than the next). Each round publishes
      * every photo in one transaction (the extractor reads committed records only, so it sees them all at once when it
      * commits) and times from the commit until a consumer of the bottlenecks topic holds one record per photo; the
      * fused ceiling is measured on the same photos just before it. The photos carry a few bytes after their end in
@@ -187,7 +189,9 @@ public final class PerformanceBenchmark {
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);
             producer.initTransactions();
-            publishAndAwait(producer, consumer, photos, withTail(images, 0));
+            for (int warmUp = 0; warmUp < WARM_UP_ROUNDS; warmUp++) {
+                publishAndAwait(producer, consumer, photos, withTail(images, -1 - warmUp));
+            }
 
             double[] rates = new double[ROUNDS];
             double[] ceilings = new double[ROUNDS];
@@ -212,8 +216,9 @@ public final class PerformanceBenchmark {
         }
     }
 
-    /** Rounds of the extractor measurement. */
+    /** Rounds of the extractor measurement, after those that warm it up. */
     private static final int ROUNDS = 3;
+    private static final int WARM_UP_ROUNDS = 2;
 
     private static double median(double[] values) {
         double[] sorted = values.clone();
@@ -325,6 +330,27 @@ public final class PerformanceBenchmark {
                 pool.shutdownNow();
             }
         }
+    }
+
+    /**
+     * The HTTP part of one client's latency: the typical photo posted with {@code top_k=0}, which the classifier
+     * reads and answers with 400 without running anything.
+     */
+    private static void httpAlone(ServiceProcess classifier, byte[] typical) {
+        long[] nanos = new long[300];
+        for (int i = -100; i < nanos.length; i++) {
+            long start = System.nanoTime();
+            HttpResponse<String> reply = classifier.post("/classify?top_k=0", "image/jpeg", typical);
+            if (reply.statusCode() != 400) {
+                throw new IllegalStateException("top_k=0 answered " + reply.statusCode() + ": " + reply.body());
+            }
+            if (i >= 0) {
+                nanos[i] = System.nanoTime() - start;
+            }
+        }
+        Arrays.sort(nanos);
+        System.out.printf("classifier, 1 client: the photo posted and answered without classifying (top_k=0): "
+                + "p50 %.1f ms%n", nanos[nanos.length / 2] / 1e6);
     }
 
     /** {@code clients} threads classify for a while after a warm-up; prints p50/p99 and images/s. */
