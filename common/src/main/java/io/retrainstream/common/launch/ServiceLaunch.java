@@ -13,7 +13,8 @@ import java.util.Map;
  * <li>A heap sized to what the service holds: the extractor and the classifier keep little on the Java heap (images
  * and tensors live in TensorFlow's native memory), so theirs starts small and grows only as needed (the default
  * initial heap, 1/64 of the machine's memory, is the whole maximum here and its young generation is all touched);
- * the trainer keeps every bottleneck vector: more than 512 MiB of them needs {@code RETRAIN_JAVA_OPTS=-Xmx...}.</li>
+ * the trainer's starts small as well; it keeps every bottleneck vector: more than 512 MiB of them needs
+ * {@code RETRAIN_JAVA_OPTS=-Xmx...}.</li>
  * <li>The serial collector for the extractor and the classifier: G1's own structures cost about 45 MiB per process
  * and these heaps are small. The trainer keeps the default (G1), which it is tuned and measured with.</li>
  * <li>{@code MALLOC_ARENA_MAX=2}: glibc otherwise gives each of TensorFlow's many threads a malloc arena of its own,
@@ -24,8 +25,12 @@ public final class ServiceLaunch {
 
     /** Initial and largest Java heap of the extractor and the classifier. */
     static final List<String> SMALL_HEAP = List.of("-Xms64m", "-Xmx256m");
-    /** Largest Java heap of the trainer, which keeps the bottleneck vectors of the whole data set. */
-    static final String TRAINER_HEAP = "-Xmx512m";
+    /**
+     * Initial and largest Java heap of the trainer, which keeps the bottleneck vectors of the whole data set; it starts
+     * small too, so that replaying the bottlenecks topic does not leave the default initial heap (1/64 of the
+     * machine's memory) resident.
+     */
+    static final List<String> TRAINER_HEAP = List.of("-Xms64m", "-Xmx512m");
 
     private ServiceLaunch() {
     }
@@ -33,7 +38,7 @@ public final class ServiceLaunch {
     /** JVM options for the service of Maven module {@code module} (e.g. {@code extractor-service}). */
     public static List<String> jvmOptions(String module) {
         if (module.startsWith("trainer")) {
-            return List.of(TRAINER_HEAP);
+            return TRAINER_HEAP;
         }
         List<String> options = new ArrayList<>(SMALL_HEAP);
         options.add("-XX:+UseSerialGC");
