@@ -7,12 +7,22 @@ import static org.hamcrest.Matchers.containsString;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -26,11 +36,16 @@ import io.retrainstream.common.tf.FeatureRows;
 /** The extractor's consume/produce path against a real KRaft broker and the real MobileNet graph. */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExtractorPipelineTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
+    /** Bottlenecks the first test leaves on the topic, which the second reads past. */
+    private static final int FIRST_TEST_BOTTLENECKS = 3;
+
     @Test
+    @Order(1)
     void imagesBecomeBottlenecksAndBadRecordsGoToTheDeadLetterTopic() {
         KafkaBroker broker = KafkaBrokerResource.broker();
         Path daisy = SharedData.flowerPhotos("daisy", 1).get(0);
@@ -49,7 +64,8 @@ class ExtractorPipelineTest {
         broker.produce(Topics.IMAGES, "daisy/copy.jpg", daisyBytes,
                 Map.of(Topics.LABEL, "daisy", Topics.FILENAME, "copy.jpg"));
 
-        List<BottleneckComputed> bottlenecks = broker.consume(Topics.BOTTLENECKS, 3, TIMEOUT).stream()
+        List<BottleneckComputed> bottlenecks = broker.consume(Topics.BOTTLENECKS, FIRST_TEST_BOTTLENECKS, TIMEOUT)
+                .stream()
                 .map(record -> BottleneckComputed.decode(record.value())).toList();
         assertThat(bottlenecks).extracting(BottleneckComputed::imageId)
                 .containsExactly("daisy/" + daisy.getFileName(), "roses/" + rose.getFileName(), "daisy/copy.jpg");
@@ -77,6 +93,54 @@ class ExtractorPipelineTest {
         given().get("/q/health/ready").then().statusCode(200).body(containsString("mobilenet_0.25_128"));
 
         distortedBottlenecksOfStoredImages(bottlenecks.get(0), bottlenecks.get(1));
+    }
+
+    /**
+     * Two polls are in flight at once, and a poll of images seen before finishes at once: its bottlenecks must still
+     * leave after those of the poll before it. A transaction makes 65 records visible together, so the extractor
+     * polls 32, 32, then the relabelled photo alone (a cache hit).
+     */
+    @Test
+    @Order(2)
+    void bottlenecksLeaveInTheOrderOfTheirImagesAcrossPollsInFlight() {
+        KafkaBroker broker = KafkaBrokerResource.broker();
+        Path seen = SharedData.flowerPhotos("dandelion", 1).get(0);
+        byte[] seenBytes = SharedData.read(seen);
+        broker.produce(Topics.IMAGES, "order/seen.jpg", seenBytes, Map.of(Topics.LABEL, "dandelion"));
+        int before = FIRST_TEST_BOTTLENECKS + 1;
+        assertThat(broker.consume(Topics.BOTTLENECKS, before, TIMEOUT).get(before - 1).key())
+                .isEqualTo("order/seen.jpg");
+
+        List<Path> photos = new ArrayList<>(SharedData.flowerPhotos("tulips", 32));
+        photos.addAll(SharedData.flowerPhotos("sunflowers", 32));
+        List<String> keys = new ArrayList<>();
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "order-test");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (Path photo : photos) {
+                String key = "order/" + photo.getParent().getFileName() + "/" + photo.getFileName();
+                producer.send(record(key, SharedData.read(photo), photo.getParent().getFileName().toString()));
+                keys.add(key);
+            }
+            producer.send(record("order/seen.jpg", seenBytes, "relabelled"));
+            keys.add("order/seen.jpg");
+            producer.commitTransaction();
+        }
+
+        List<BottleneckComputed> order = broker.consume(Topics.BOTTLENECKS, before + keys.size(), TIMEOUT).stream()
+                .skip(before).map(record -> BottleneckComputed.decode(record.value())).toList();
+        assertThat(order).extracting(BottleneckComputed::imageId).containsExactlyElementsOf(keys);
+        assertThat(order.get(order.size() - 1).label()).isEqualTo("relabelled");
+    }
+
+    private static ProducerRecord<String, byte[]> record(String key, byte[] image, String label) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.IMAGES, key, image);
+        record.headers().add(Topics.LABEL, label.getBytes(StandardCharsets.UTF_8));
+        return record;
     }
 
     /** The images just extracted are in the image store; distorted copies come back as binary rows. */
