@@ -6,6 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.tensorflow.Graph;
@@ -98,8 +103,10 @@ public final class HeadTrainer {
             throw new IllegalArgumentException("Distortions are on but nothing computes distorted bottlenecks");
         }
         this.params = params;
-        this.progress = progress;
-        this.listener = listener;
+        // Trainings of the improved mode's grid run at the same time: their output goes through one lock.
+        Synchronized guard = progress instanceof Synchronized same ? same : new Synchronized(progress, listener);
+        this.progress = guard;
+        this.listener = guard;
         this.initialWeights = initialWeights;
         this.distorted = params.distortions().any() ? distorted : null;
         this.unroll = unroll;
@@ -297,12 +304,13 @@ public final class HeadTrainer {
     }
 
     private Candidate trainImproved(TrainingData data, WarmStart from) {
-        Candidate best = null;
         float[] grid = from == null ? L2_GRID : new float[] {from.l2() != null ? from.l2() : WARM_L2};
-        for (float l2 : grid) {
-            Candidate candidate = trainFullBatch(data, l2, from);
+        List<Candidate> candidates = trainGrid(data, grid, from);
+        Candidate best = null;
+        for (int i = 0; i < grid.length; i++) {
+            Candidate candidate = candidates.get(i);
             progress.accept(String.format("L2 %.0e: best validation cross entropy %.4f at step %d, accuracy = %s "
-                    + "(N=%d)", l2, candidate.validationEntropy(), candidate.at().step(),
+                    + "(N=%d)", grid[i], candidate.validationEntropy(), candidate.at().step(),
                     percent(candidate.at().validationAccuracy()), candidate.at().validationCount()));
             if (best == null || better(candidate, best)) {
                 best = candidate;
@@ -310,6 +318,82 @@ public final class HeadTrainer {
         }
         progress.accept("Chosen on validation: " + best.chosen());
         return best;
+    }
+
+    /** Above this many bytes of training vectors the grid's strengths train one at a time: each holds a copy. */
+    private static final long PARALLEL_GRID_MAX_BYTES = 64L << 20;
+
+    /**
+     * Each L2 strength's head, in grid order. The strengths train at the same time, one per core (each session runs
+     * its ops on one thread, and they share nothing), unless the training vectors are large; the results are the
+     * same either way.
+     */
+    private List<Candidate> trainGrid(TrainingData data, float[] grid, WarmStart from) {
+        long bytes = 4L * data.training().count() * data.bottleneckSize();
+        int threads = bytes > PARALLEL_GRID_MAX_BYTES ? 1
+                : Math.min(grid.length, Runtime.getRuntime().availableProcessors());
+        List<Candidate> candidates = new ArrayList<>(grid.length);
+        if (threads == 1) {
+            for (float l2 : grid) {
+                candidates.add(trainFullBatch(data, l2, from));
+            }
+            return candidates;
+        }
+        AtomicInteger count = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, runnable -> {
+            Thread thread = new Thread(runnable, "training-l2-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<Candidate>> trainings = new ArrayList<>(grid.length);
+            for (float l2 : grid) {
+                trainings.add(pool.submit(() -> trainFullBatch(data, l2, from)));
+            }
+            for (Future<Candidate> training : trainings) {
+                candidates.add(training.get());
+            }
+            return candidates;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while training", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The progress lines and listener calls of trainings running at the same time, one at a time. */
+    private static final class Synchronized implements Consumer<String>, TrainingListener {
+        private final Consumer<String> progress;
+        private final TrainingListener listener;
+
+        Synchronized(Consumer<String> progress, TrainingListener listener) {
+            this.progress = progress;
+            this.listener = listener;
+        }
+
+        @Override
+        public synchronized void accept(String line) {
+            progress.accept(line);
+        }
+
+        @Override
+        public synchronized void evaluated(String run, TrainedHead.Evaluation evaluation) {
+            listener.evaluated(run, evaluation);
+        }
+
+        @Override
+        public synchronized void intermediate(String run, int step, float[] weights, float[] biases) {
+            listener.intermediate(run, step, weights, biases);
+        }
     }
 
     /**

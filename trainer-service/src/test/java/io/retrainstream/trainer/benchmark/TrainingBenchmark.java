@@ -22,6 +22,7 @@ import io.retrainstream.trainer.model.HeadTrainer;
 import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingData;
+import io.retrainstream.trainer.model.TrainingDevices;
 import io.retrainstream.trainer.model.TrainingMode;
 import io.retrainstream.trainer.model.TrainingParams;
 
@@ -42,6 +43,8 @@ class TrainingBenchmark {
 
     @Test
     void benchmark() throws IOException {
+        // As in the service: the first session sets TensorFlow's process-wide op threads, one per op.
+        TrainingDevices.probe();
         long seed = Long.getLong("benchmark.seed", 1);
         int repeats = Integer.getInteger("benchmark.repeats", 1);
         List<String> lines = new ArrayList<>();

@@ -110,11 +110,15 @@ class HeadTrainerTest {
             assertThat(four.chosen()).as(mode.id()).isEqualTo(one.chosen());
             assertClose(four.weights(), one.weights());
             assertClose(four.biases(), one.biases());
+            assertThat(stepwise.stored).isNotEmpty();
             assertThat(chained.stored).isEqualTo(stepwise.stored);
-            assertThat(chained.evaluations).hasSameSizeAs(stepwise.evaluations);
-            for (int i = 0; i < stepwise.evaluations.size(); i++) {
-                TrainedHead.Evaluation a = chained.evaluations.get(i);
-                TrainedHead.Evaluation b = stepwise.evaluations.get(i);
+            assertThat(chained.evaluations.keySet()).isEqualTo(stepwise.evaluations.keySet());
+            List<TrainedHead.Evaluation> chainedEvaluations = chained.allEvaluations();
+            List<TrainedHead.Evaluation> stepwiseEvaluations = stepwise.allEvaluations();
+            assertThat(chainedEvaluations).hasSameSizeAs(stepwiseEvaluations);
+            for (int i = 0; i < stepwiseEvaluations.size(); i++) {
+                TrainedHead.Evaluation a = chainedEvaluations.get(i);
+                TrainedHead.Evaluation b = stepwiseEvaluations.get(i);
                 assertThat(a.step()).isEqualTo(b.step());
                 assertThat(a.validationCount()).isEqualTo(b.validationCount());
                 assertThat(a.trainAccuracy()).isCloseTo(b.trainAccuracy(), offset(1e-6));
@@ -133,18 +137,23 @@ class HeadTrainerTest {
     }
 
     /** What a training told its listener: every evaluation, and the step and weights of every store. */
+    /** What the listener heard, per training (the improved mode's strengths train at the same time). */
     private static final class Recorder implements TrainingListener {
-        final List<TrainedHead.Evaluation> evaluations = new ArrayList<>();
-        final List<String> stored = new ArrayList<>();
+        final java.util.SortedMap<String, List<TrainedHead.Evaluation>> evaluations = new java.util.TreeMap<>();
+        final java.util.SortedMap<String, List<String>> stored = new java.util.TreeMap<>();
 
         @Override
         public void evaluated(String run, TrainedHead.Evaluation evaluation) {
-            evaluations.add(evaluation);
+            evaluations.computeIfAbsent(run, r -> new ArrayList<>()).add(evaluation);
         }
 
         @Override
         public void intermediate(String run, int step, float[] weights, float[] biases) {
-            stored.add(run + "@" + step + ":" + weights.length + "," + biases.length);
+            stored.computeIfAbsent(run, r -> new ArrayList<>()).add(step + ":" + weights.length + "," + biases.length);
+        }
+
+        List<TrainedHead.Evaluation> allEvaluations() {
+            return evaluations.values().stream().flatMap(List::stream).toList();
         }
     }
 
