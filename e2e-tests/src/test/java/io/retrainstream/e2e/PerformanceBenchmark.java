@@ -137,6 +137,9 @@ public final class PerformanceBenchmark {
                         latency(classifier, images, typical, clients, ceiling);
                     }
                     for (ServiceProcess service : List.of(extractor, trainer, classifier)) {
+                        System.out.printf("%s: resident %.0f MiB, of which Java heap committed %.0f MiB, other JVM "
+                                + "memory committed %.0f MiB%n", service.name(), service.residentMiB(),
+                                committedMiB(service, "heap"), committedMiB(service, "nonheap"));
                         ROWS.add(new String[] {service.name() + ": resident memory, MiB",
                                 String.format("%.0f", service.residentMiB()), "goal", "700",
                                 String.format("%.2f", service.residentMiB() / 700)});
@@ -274,6 +277,17 @@ public final class PerformanceBenchmark {
     private static double ownCpuSeconds() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                 .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+    }
+
+    /** Memory the service's JVM has committed in {@code area} (heap or nonheap), in MiB. */
+    private static double committedMiB(ServiceProcess service, String area) {
+        double bytes = 0;
+        for (String line : service.get("/q/metrics").body().split("\n")) {
+            if (line.startsWith("jvm_memory_committed_bytes{") && line.contains("area=\"" + area + "\"")) {
+                bytes += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return bytes / (1024 * 1024);
     }
 
     /** How much a Prometheus figure of the service grew since {@code before}. */
