@@ -11,7 +11,7 @@ FROM eclipse-temurin:17-jre
 ARG SERVICE
 ARG PORT=8080
 # Java heap and collector (common/.../launch/ServiceLaunch.java): the trainer, which keeps every bottleneck vector,
-# gets HEAP_OPTS="-Xms64m -Xmx512m" (and G1)
+# gets HEAP_OPTS="-Xms64m -Xmx512m -XX:+UseSerialGC"
 ARG HEAP_OPTS="-Xms64m -Xmx256m -XX:+UseSerialGC"
 RUN test -n "${SERVICE}" || { echo "pass --build-arg SERVICE=classifier|extractor|trainer" >&2; exit 1; }
 

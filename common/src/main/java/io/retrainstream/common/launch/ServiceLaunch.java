@@ -15,8 +15,9 @@ import java.util.Map;
  * initial heap, 1/64 of the machine's memory, is the whole maximum here and its young generation is all touched);
  * the trainer's starts small as well; it keeps every bottleneck vector: more than 512 MiB of them needs
  * {@code RETRAIN_JAVA_OPTS=-Xmx...}.</li>
- * <li>The serial collector for the extractor and the classifier: G1's own structures cost about 45 MiB per process
- * and these heaps are small. The trainer keeps the default (G1), which it is tuned and measured with.</li>
+ * <li>The serial collector: G1's own structures cost about 45 MiB per process and these heaps are small. The
+ * trainer's too: its work is in TensorFlow, and with G1 it reached 654-689 MiB resident in the benchmark once its
+ * improved mode trained two strengths at a time.</li>
  * <li>{@code MALLOC_ARENA_MAX=2}: glibc otherwise gives each of TensorFlow's many threads a malloc arena of its own,
  * and the freed memory of each stays resident.</li>
  * </ul>
@@ -37,10 +38,7 @@ public final class ServiceLaunch {
 
     /** JVM options for the service of Maven module {@code module} (e.g. {@code extractor-service}). */
     public static List<String> jvmOptions(String module) {
-        if (module.startsWith("trainer")) {
-            return TRAINER_HEAP;
-        }
-        List<String> options = new ArrayList<>(SMALL_HEAP);
+        List<String> options = new ArrayList<>(module.startsWith("trainer") ? TRAINER_HEAP : SMALL_HEAP);
         options.add("-XX:+UseSerialGC");
         return options;
     }
