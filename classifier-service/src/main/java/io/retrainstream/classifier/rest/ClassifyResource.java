@@ -29,6 +29,7 @@ import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.service.ClassificationService;
 import io.retrainstream.classifier.service.ClassificationService.Classification;
 import io.retrainstream.classifier.service.ModelService;
+import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.smallrye.common.annotation.Blocking;
 
@@ -120,7 +121,7 @@ public class ClassifyResource {
                 return classification.map(done -> Response.ok(done).build())
                         .orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, NO_MODEL));
             }
-            return failed(ClassificationService.cause(failure));
+            return failed(Concurrency.cause(failure));
         });
     }
 

@@ -6,7 +6,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +21,7 @@ import io.quarkus.logging.Log;
 import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.model.ServingModel;
+import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.common.tf.ImageFormats;
 import io.retrainstream.common.tf.ParallelRuns;
@@ -91,14 +91,9 @@ public class ClassificationService {
         queue.add(pending);
         Duration timeout = config.requestTimeout();
         return pending.result().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(failure ->
-                CompletableFuture.failedFuture(cause(failure) instanceof TimeoutException
+                CompletableFuture.failedFuture(Concurrency.cause(failure) instanceof TimeoutException
                         ? new OverloadedException("The classifier is overloaded: no result within " + timeout)
-                        : cause(failure)));
-    }
-
-    /** The failure inside a {@link CompletionException}. */
-    public static Throwable cause(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                        : Concurrency.cause(failure)));
     }
 
     private void dispatch() {
@@ -161,11 +156,11 @@ public class ClassificationService {
                         }
                         return CompletableFuture.<Void>completedFuture(null);
                     }
-                    if (cause(failure) instanceof ImageDecodeException) {
+                    if (Concurrency.cause(failure) instanceof ImageDecodeException) {
                         return isolate(batch, model);
                     }
-                    Log.errorf(cause(failure), "Classifying a batch of %d failed", batch.size());
-                    batch.forEach(pending -> pending.result().completeExceptionally(cause(failure)));
+                    Log.errorf(Concurrency.cause(failure), "Classifying a batch of %d failed", batch.size());
+                    batch.forEach(pending -> pending.result().completeExceptionally(Concurrency.cause(failure)));
                     return CompletableFuture.<Void>completedFuture(null);
                 }).thenCompose(done -> done));
         if (served.isEmpty()) {
@@ -183,7 +178,7 @@ public class ClassificationService {
                 if (failure == null) {
                     complete(pending, model, scores.get(0));
                 } else {
-                    pending.result().completeExceptionally(cause(failure));
+                    pending.result().completeExceptionally(Concurrency.cause(failure));
                 }
                 return null;
             }));

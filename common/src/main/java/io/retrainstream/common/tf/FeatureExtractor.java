@@ -10,7 +10,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -22,6 +21,7 @@ import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
 
+import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
 
@@ -54,16 +54,8 @@ public final class FeatureExtractor implements ImageFeatures {
             graph.close();
             throw e;
         }
-        runners = parallel.runs() == 1 ? null : Executors.newFixedThreadPool(parallel.runs(), daemonThreads());
-    }
-
-    private static ThreadFactory daemonThreads() {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, "tensorflow-run-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+        runners = parallel.runs() == 1 ? null
+                : Executors.newFixedThreadPool(parallel.runs(), Concurrency.daemonThreads("tensorflow-run"));
     }
 
     /** How many runs go at once. */
@@ -231,7 +223,7 @@ public final class FeatureExtractor implements ImageFeatures {
         try {
             return call.join();
         } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
+            if (Concurrency.cause(e) instanceof RuntimeException runtime) {
                 throw runtime;
             }
             throw e;

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,6 +22,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 import io.quarkus.logging.Log;
+import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.kafka.Channels;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.extractor.service.ExtractionService;
@@ -88,8 +88,7 @@ public class ImageConsumer {
         CompletableFuture<Void> sent = issued.thenCompose(sends -> CompletableFuture.allOf(
                 sends.toArray(CompletableFuture[]::new)).orTimeout(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
         CompletableFuture<Void> acknowledged = sent.handle((ok, failure) -> failure == null ? message.ack()
-                : message.nack(failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure)).thenCompose(done -> done).toCompletableFuture();
+                : message.nack(Concurrency.cause(failure))).thenCompose(done -> done).toCompletableFuture();
         return inFlight.getAndSet(acknowledged);
     }
 

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
+import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.tf.DistortionRequest;
 import io.retrainstream.common.tf.Distortions;
@@ -54,11 +55,8 @@ public class DistortionService {
     public DistortionService(DistortionModel model, ImageStore store, ExtractorConfig config, MeterRegistry registry) {
         this.model = model;
         this.store = store;
-        this.workers = Executors.newFixedThreadPool(config.extractor().distortWorkers(), runnable -> {
-            Thread thread = new Thread(runnable, "distort");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.workers = Executors.newFixedThreadPool(config.extractor().distortWorkers(),
+                Concurrency.daemonThreads("distort"));
         this.timer = Timer.builder("extractor.distorted.request").description("Distorted bottlenecks per request")
                 .publishPercentiles(0.5, 0.99).register(registry);
         this.distorted = Counter.builder("extractor.distorted.images").description("Distorted images computed")

@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
+import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.Labels;
 import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.tf.FeatureExtractor.Features;
@@ -49,11 +50,8 @@ public class ExtractionService {
     private final Counter cached;
     private final Counter rejected;
     /** Files each finished batch's results (cache, image store), off the CNN's threads, one batch at a time. */
-    private final ExecutorService results = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "extraction-results");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService results = Executors.newSingleThreadExecutor(
+            Concurrency.daemonThreads("extraction-results"));
 
     public ExtractionService(BottleneckModel model, BottleneckCache cache, ImageStore images, MeterRegistry registry) {
         this.model = model;
@@ -143,8 +141,8 @@ public class ExtractionService {
             batch.stop(cnnTimer);
             return vectors.stream().map(vector -> new Extraction(vector, null)).toList();
         }).exceptionallyCompose(failure -> {
-            if (!(cause(failure) instanceof ImageDecodeException batchFailure)) {
-                return CompletableFuture.failedFuture(cause(failure));
+            if (!(Concurrency.cause(failure) instanceof ImageDecodeException batchFailure)) {
+                return CompletableFuture.failedFuture(Concurrency.cause(failure));
             }
             Log.debugf("A batch of %d failed (%s); running its images one by one", images.size(),
                     batchFailure.getMessage());
@@ -154,19 +152,15 @@ public class ExtractionService {
                     if (e == null) {
                         return new Extraction(vectors.get(0), null);
                     }
-                    if (cause(e) instanceof ImageDecodeException decode) {
+                    if (Concurrency.cause(e) instanceof ImageDecodeException decode) {
                         return new Extraction(null, decode.getMessage());
                     }
-                    throw new CompletionException(cause(e));
+                    throw new CompletionException(Concurrency.cause(e));
                 }));
             }
             return CompletableFuture.allOf(singles.toArray(CompletableFuture[]::new))
                     .thenApply(done -> singles.stream().map(CompletableFuture::join).toList());
         });
-    }
-
-    private static Throwable cause(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     private Outcome reject(RawImage raw, String reason) {

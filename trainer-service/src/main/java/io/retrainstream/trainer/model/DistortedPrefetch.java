@@ -6,6 +6,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import io.retrainstream.common.Concurrency;
+
 /**
  * Fetches the next step's distorted batch on a background thread while the current step trains, and measures the
  * throughput. Batches are sampled on the caller's thread ({@code retrain.py}'s class-balanced sampling), so a seed
@@ -21,11 +23,8 @@ final class DistortedPrefetch implements AutoCloseable {
     private final HeadTrainer.BalancedSampler sampler;
     private final int batchSize;
     private final Random seeds;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "distorted-prefetch");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(
+            Concurrency.daemonThreads("distorted-prefetch"));
     private final long started = System.nanoTime();
     private Future<Batch> pending;
     private long images;

@@ -10,7 +10,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.tensorflow.Graph;
@@ -28,6 +27,7 @@ import org.tensorflow.op.random.TruncatedNormal;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
+import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SoftmaxHead;
 
@@ -339,12 +339,7 @@ public final class HeadTrainer {
             }
             return candidates;
         }
-        AtomicInteger count = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, runnable -> {
-            Thread thread = new Thread(runnable, "training-l2-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        ExecutorService pool = Executors.newFixedThreadPool(threads, Concurrency.daemonThreads("training-l2"));
         try {
             List<Future<Candidate>> trainings = new ArrayList<>(grid.length);
             for (float l2 : grid) {

@@ -1,0 +1,27 @@
+package io.retrainstream.common;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What the services' concurrent code shares: named daemon threads, and the failure a future's wrapper hides. */
+public final class Concurrency {
+
+    private Concurrency() {
+    }
+
+    /** Daemon threads named {@code name-1}, {@code name-2}, …: they never keep a stopping service alive. */
+    public static ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** The failure inside a {@link CompletionException}, else {@code failure} itself. */
+    public static Throwable cause(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+}
