@@ -20,6 +20,16 @@ public final class Concurrency {
         };
     }
 
+    /** {@link #daemonThreads(String)} whose threads report a failure that ends them to {@code onDeath}. */
+    public static ThreadFactory daemonThreads(String name, Thread.UncaughtExceptionHandler onDeath) {
+        ThreadFactory threads = daemonThreads(name);
+        return runnable -> {
+            Thread thread = threads.newThread(runnable);
+            thread.setUncaughtExceptionHandler(onDeath);
+            return thread;
+        };
+    }
+
     /** The failure inside a {@link CompletionException}, else {@code failure} itself. */
     public static Throwable cause(Throwable failure) {
         return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;

@@ -17,6 +17,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.testing.KafkaBrokerResource;
 import io.retrainstream.common.testing.SharedData;
 
@@ -44,7 +46,7 @@ class CacheFromTopicTest {
             Arrays.fill(vector, MARKER);
             Arrays.fill(pooled, MARKER);
             BottleneckComputed earlier = new BottleneckComputed("daisy/earlier.jpg", "daisy", "earlier.jpg",
-                    "mobilenet_0.25_128", sha256(SharedData.read(daisy())), 0, 0, vector, pooled);
+                    architectureId(), sha256(SharedData.read(daisy())), 0, 0, vector, pooled);
             broker().produce(Topics.BOTTLENECKS, earlier.imageId(), earlier.encode(), Map.of());
             return config;
         }
@@ -60,6 +62,13 @@ class CacheFromTopicTest {
         assertThat(bottlenecks.get(1).imageId()).isEqualTo("daisy/again.jpg");
         assertThat(bottlenecks.get(1).vector()).containsOnly(MARKER);
         assertThat(bottlenecks.get(1).pooled()).containsOnly(MARKER);
+    }
+
+    /** The id the extractor writes and reads back: the name and the graph file's hash, not the bare name. */
+    private static String architectureId() {
+        Architecture architecture = Architecture.of("mobilenet_0.25_128");
+        return architecture.id(ModelFiles.sha256(ModelFiles.locateGraph(architecture,
+                java.util.Optional.of(SharedData.models()))));
     }
 
     private static Path daisy() {

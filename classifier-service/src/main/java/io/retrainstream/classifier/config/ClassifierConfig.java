@@ -21,6 +21,13 @@ public interface ClassifierConfig {
     @WithDefault("true")
     boolean download();
 
+    /**
+     * The most pixels an image may have, read from its header before any decode (a GIF's frames count too); larger
+     * images get 413 naming the size and this limit. The default admits 50-megapixel phone photos.
+     */
+    @WithDefault("64000000")
+    long maxImagePixels();
+
     /** The SavedModel feature-vector module that models with a {@code savedmodel:} architecture were trained on. */
     Optional<Path> savedModel();
 
@@ -49,6 +56,16 @@ public interface ClassifierConfig {
         /** How long a batch waits for more requests once it has one; 0 batches only requests already queued. */
         @WithDefault("0ms")
         Duration batchWait();
+
+        /** Most requests waiting or being classified; past it a request gets 503 with {@code Retry-After} at once. */
+        @WithDefault("256")
+        int maxQueued();
+
+        /**
+         * Most image bytes waiting or being classified; past it a request gets 503 with {@code Retry-After} at once.
+         */
+        @WithDefault("67108864")
+        long maxQueuedBytes();
 
         /** A request waiting longer than this for its turn fails with 503. */
         @WithDefault("30s")

@@ -34,6 +34,8 @@ public final class ServingModel {
 
         void warmUp();
 
+        java.util.Optional<String> broken();
+
         void close();
     }
 
@@ -96,6 +98,11 @@ public final class ServingModel {
     /** Runs every batch size once, so that no request pays for TensorFlow's first-run optimisation. */
     public void warmUp() {
         scorer.warmUp();
+    }
+
+    /** Why this model's CNN can no longer run (a runner thread lost); empty while it can. */
+    public java.util.Optional<String> broken() {
+        return scorer.broken();
     }
 
     private static void requireSize(ModelPublished model, Architecture architecture) {
@@ -183,6 +190,11 @@ public final class ServingModel {
         public void warmUp() {
             features.warmUp();
             score(List.of(WarmUpImage.png()));
+        }
+
+        @Override
+        public java.util.Optional<String> broken() {
+            return features.broken();
         }
 
         @Override

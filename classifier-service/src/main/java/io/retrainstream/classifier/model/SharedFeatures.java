@@ -97,6 +97,11 @@ public final class SharedFeatures {
         }
 
         @Override
+        public java.util.Optional<String> broken() {
+            return features.broken();
+        }
+
+        @Override
         public Set<String> devices() {
             return features.devices();
         }

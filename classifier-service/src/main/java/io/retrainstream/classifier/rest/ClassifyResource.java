@@ -31,6 +31,8 @@ import io.retrainstream.classifier.service.ClassificationService.Classification;
 import io.retrainstream.classifier.service.ModelService;
 import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.tf.ImageDecodeException;
+import io.retrainstream.common.tf.ImageRunException;
+import io.retrainstream.common.tf.ImageTooLargeException;
 import io.smallrye.common.annotation.Blocking;
 
 /** {@code POST /classify}: an image in, the model's top classes out. */
@@ -60,7 +62,7 @@ public class ClassifyResource {
     @POST
     @Path("classify")
     @Consumes({ "image/*", MediaType.APPLICATION_OCTET_STREAM })
-    public CompletionStage<Response> classify(byte[] image, @RestQuery("top_k") Integer topK) {
+    public CompletionStage<Response> classify(byte[] image, @RestQuery("top_k") String topK) {
         return respond(image, topK);
     }
 
@@ -70,7 +72,7 @@ public class ClassifyResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Blocking
     public CompletionStage<Response> classifyForm(@RestForm("image") FileUpload upload,
-            @RestQuery("top_k") Integer topK) throws IOException {
+            @RestQuery("top_k") String topK) throws IOException {
         if (upload == null) {
             return CompletableFuture.completedFuture(error(Response.Status.BAD_REQUEST,
                     "The multipart form has no field 'image'"));
@@ -100,11 +102,16 @@ public class ClassifyResource {
         }).orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, NO_MODEL));
     }
 
-    private CompletionStage<Response> respond(byte[] image, Integer topK) {
-        int k = topK == null ? config.classifier().defaultTopK() : topK;
+    private CompletionStage<Response> respond(byte[] image, String topK) {
+        int k;
+        try {
+            k = topK == null || topK.isBlank() ? config.classifier().defaultTopK() : Integer.parseInt(topK.trim());
+        } catch (NumberFormatException e) {
+            k = 0;
+        }
         if (k < 1) {
             return CompletableFuture.completedFuture(error(Response.Status.BAD_REQUEST,
-                    "top_k must be at least 1, got " + k));
+                    "top_k must be a positive integer, got '" + topK + "'"));
         }
         if (image == null || image.length == 0) {
             return CompletableFuture.completedFuture(error(Response.Status.BAD_REQUEST,
@@ -113,7 +120,7 @@ public class ClassifyResource {
         CompletableFuture<Optional<Classification>> result;
         try {
             result = classification.classify(image, k);
-        } catch (ImageDecodeException e) {
+        } catch (ImageDecodeException | ClassificationService.OverloadedException e) {
             return CompletableFuture.completedFuture(failed(e));
         }
         return result.handle((classification, failure) -> {
@@ -125,13 +132,24 @@ public class ClassifyResource {
         });
     }
 
-    /** The reply to a failed classification: the client's fault (400), too busy (503), else ours (500). */
+    /**
+     * The reply to a failed classification: an image over the pixel budget (413), the client's fault (400), too busy
+     * (503 with {@code Retry-After}), else ours (500, also when TensorFlow failed on the image for want of memory).
+     */
     private static Response failed(Throwable failure) {
+        if (failure instanceof ImageTooLargeException) {
+            return error(Response.Status.REQUEST_ENTITY_TOO_LARGE, "Image too large: " + failure.getMessage());
+        }
+        if (failure instanceof ImageRunException) {
+            Log.warnf("Classifying an image failed: %s", failure.getMessage());
+            return error(Response.Status.INTERNAL_SERVER_ERROR, "Classifying failed: " + failure.getMessage());
+        }
         if (failure instanceof ImageDecodeException) {
             return error(Response.Status.BAD_REQUEST, "Not a decodable image: " + failure.getMessage());
         }
         if (failure instanceof ClassificationService.OverloadedException) {
-            return error(Response.Status.SERVICE_UNAVAILABLE, failure.getMessage());
+            return Response.fromResponse(error(Response.Status.SERVICE_UNAVAILABLE, failure.getMessage()))
+                    .header("Retry-After", ClassificationService.RETRY_AFTER_SECONDS).build();
         }
         Log.errorf(failure, "Classifying failed");
         return error(Response.Status.INTERNAL_SERVER_ERROR, "Classifying failed: " + failure.getMessage());

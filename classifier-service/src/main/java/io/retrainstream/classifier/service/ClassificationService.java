@@ -10,6 +10,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,7 +26,9 @@ import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.tf.ImageDecodeException;
-import io.retrainstream.common.tf.ImageFormats;
+import io.retrainstream.common.tf.ImageLimits;
+import io.retrainstream.common.tf.ImageRunException;
+import io.retrainstream.common.tf.ImageTooLargeException;
 import io.retrainstream.common.tf.ParallelRuns;
 
 /**
@@ -44,12 +49,18 @@ public class ClassificationService {
     public record Classification(long modelVersion, String architecture, List<Prediction> predictions) {
     }
 
-    /** Thrown when a request waited longer than the configured timeout for its turn. */
+    /**
+     * Thrown at once when the queue is full (by requests or by image bytes), and when a request waited longer than the
+     * configured timeout for its turn: the client should retry after {@link #RETRY_AFTER_SECONDS}.
+     */
     public static class OverloadedException extends RuntimeException {
         OverloadedException(String message) {
             super(message);
         }
     }
+
+    /** What the 503 of an overloaded classifier tells clients to wait before trying again. */
+    public static final int RETRY_AFTER_SECONDS = 1;
 
     private record Pending(byte[] image, int topK, CompletableFuture<Optional<Classification>> result) {
     }
@@ -57,6 +68,12 @@ public class ClassificationService {
     private final ModelHolder holder;
     private final ClassifierConfig.Classifier config;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final ImageLimits limits;
+    /** Requests and image bytes admitted and not yet answered: waiting in the queue or being classified. */
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final AtomicLong admittedBytes = new AtomicLong();
+    /** Why the dispatcher thread ended, if it ever did. */
+    private final AtomicReference<String> dispatcherDeath = new AtomicReference<>();
     private final Semaphore inFlight;
     private final Thread dispatcher;
     private final Timer inference;
@@ -66,6 +83,9 @@ public class ClassificationService {
     public ClassificationService(ModelHolder holder, ClassifierConfig config, MeterRegistry registry) {
         this.holder = holder;
         this.config = config.classifier();
+        this.limits = new ImageLimits(config.maxImagePixels());
+        registry.gauge("classifier.queue.requests", admitted);
+        registry.gauge("classifier.queue.bytes", admittedBytes);
         this.inFlight = new Semaphore(ParallelRuns.orPerCore(this.config.parallelRuns()).runs());
         this.inference = Timer.builder("classifier.inference")
                 .description("Decode, resize, CNN and head for one batch of requests").publishPercentiles(0.5, 0.99)
@@ -74,20 +94,29 @@ public class ClassificationService {
                 .description("Requests classified together in one run").register(registry);
         dispatcher = new Thread(this::dispatch, "classify-dispatcher");
         dispatcher.setDaemon(true);
+        dispatcher.setUncaughtExceptionHandler((thread, failure) -> dispatcherDeath.compareAndSet(null,
+                thread.getName() + " died: " + failure));
         dispatcher.start();
     }
 
     /**
-     * The top {@code topK} classes, or empty when no model has been published yet. Throws
-     * {@link ImageDecodeException} at once for bytes of no image format; the future fails with it when TensorFlow
-     * cannot decode the image, and with {@link OverloadedException} when no result came within the request timeout.
+     * The top {@code topK} classes, or empty when no model has been published yet. Throws at once
+     * {@link ImageDecodeException} for bytes of no image format, {@link ImageTooLargeException} for an image over the
+     * pixel budget (read from its header), and {@link OverloadedException} when the queue is full; the future fails
+     * with {@link ImageDecodeException} when TensorFlow cannot decode the image, and with {@link OverloadedException}
+     * when no result came within the request timeout.
      */
     public CompletableFuture<Optional<Classification>> classify(byte[] image, int topK) {
-        ImageFormats.require(image);
+        limits.checkPixels(image);
         if (holder.current().isEmpty()) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
+        admit(image.length);
         Pending pending = new Pending(image, topK, new CompletableFuture<>());
+        pending.result().whenComplete((done, failure) -> {
+            admitted.decrementAndGet();
+            admittedBytes.addAndGet(-image.length);
+        });
         queue.add(pending);
         Duration timeout = config.requestTimeout();
         return pending.result().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(failure ->
@@ -96,11 +125,38 @@ public class ClassificationService {
                         : Concurrency.cause(failure)));
     }
 
+    /** Counts a request in, or refuses it at once when the requests or bytes admitted would pass their bounds. */
+    private void admit(int bytes) {
+        if (admitted.incrementAndGet() > config.maxQueued()) {
+            admitted.decrementAndGet();
+            throw new OverloadedException("The classifier is overloaded: " + config.maxQueued()
+                    + " requests are already waiting (retrain.classifier.max-queued); try again shortly");
+        }
+        if (admittedBytes.addAndGet(bytes) > config.maxQueuedBytes() && admitted.get() > 1) {
+            admittedBytes.addAndGet(-bytes);
+            admitted.decrementAndGet();
+            throw new OverloadedException("The classifier is overloaded: " + config.maxQueuedBytes()
+                    + " bytes of images are already waiting (retrain.classifier.max-queued-bytes); try again shortly");
+        }
+    }
+
+    /** Why classification can no longer work (the dispatcher or a CNN runner lost), for liveness; empty while it can. */
+    public Optional<String> broken() {
+        if (dispatcherDeath.get() != null) {
+            return Optional.of(dispatcherDeath.get());
+        }
+        if (running && !dispatcher.isAlive()) {
+            return Optional.of("the dispatcher thread has stopped");
+        }
+        return holder.current().flatMap(ServingModel::broken);
+    }
+
     private void dispatch() {
         while (running) {
+            List<Pending> batch = List.of();
             try {
                 inFlight.acquire();
-                List<Pending> batch = nextBatch();
+                batch = nextBatch();
                 if (batch.isEmpty()) {
                     inFlight.release();
                 } else {
@@ -109,8 +165,11 @@ public class ClassificationService {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // Whatever fails (an OutOfMemoryError included) fails this batch, never the dispatcher
                 Log.errorf(e, "Dispatching a batch failed");
+                RuntimeException failure = e instanceof RuntimeException runtime ? runtime : ImageRunException.of(e);
+                batch.forEach(pending -> pending.result().completeExceptionally(failure));
                 inFlight.release();
             }
         }

@@ -28,6 +28,7 @@ import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.ImageFeatures;
+import io.retrainstream.common.tf.ImageLimits;
 import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SavedModelFeatures;
 
@@ -162,7 +163,8 @@ public class ModelService {
                         + "retrain.saved-model (RETRAIN_SAVED_MODEL) to that folder."));
         requireSameGraph(model, dir.resolve("saved_model.pb"));
         ImageFeatures features = featuresFrom(model.architecture() + " " + dir,
-                () -> new SavedModelFeatures(dir, config.classifier().maxBatch()));
+                () -> new SavedModelFeatures(dir, config.classifier().maxBatch(),
+                        new ImageLimits(config.maxImagePixels())));
         if (!features.architecture().name().equals(Architecture.nameOf(model.architecture()))) {
             features.close();
             throw new IllegalArgumentException("it was trained on " + Architecture.nameOf(model.architecture())
@@ -221,7 +223,8 @@ public class ModelService {
                 ParallelRuns parallel = ParallelRuns.orPerCore(config.classifier().parallelRuns());
                 int runBatch = (config.classifier().maxBatch() + parallel.runs() - 1) / parallel.runs();
                 ImageFeatures features = featuresFrom(model.architecture() + " " + graph,
-                        () -> new FeatureExtractor(architecture, graph, runBatch, parallel));
+                        () -> new FeatureExtractor(architecture, graph, runBatch, parallel,
+                                new ImageLimits(config.maxImagePixels())));
                 serving = new ServingModel(model, features);
             }
         } catch (RuntimeException e) {

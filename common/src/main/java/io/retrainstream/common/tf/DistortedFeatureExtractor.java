@@ -25,8 +25,15 @@ public final class DistortedFeatureExtractor implements AutoCloseable {
     private final Graph graph;
     private final Session session;
     private final FeatureGraph features;
+    private final DecodeBudget budget;
 
     public DistortedFeatureExtractor(Architecture architecture, Path graphFile, int maxBatch) {
+        this(architecture, graphFile, maxBatch, ImageLimits.DEFAULT);
+    }
+
+    /** Images over {@code limits} are refused before any decode. */
+    public DistortedFeatureExtractor(Architecture architecture, Path graphFile, int maxBatch, ImageLimits limits) {
+        budget = new DecodeBudget(limits, architecture.inputSize());
         graph = new Graph();
         try {
             features = FeatureGraph.build(graph, architecture, graphFile, maxBatch, true);
@@ -73,7 +80,7 @@ public final class DistortedFeatureExtractor implements AutoCloseable {
 
     /** The distorted and scaled image {@code [S * S * 3]} the CNN sees, for tests. */
     float[] scaledImage(byte[] image, Distortions.Draw draw) {
-        ImageFormats.require(image);
+        budget.check(List.of(image));
         try (ImageFeed feed = new ImageFeed(List.of(image), 1); DrawFeed draws = new DrawFeed(List.of(draw), 1);
                 Result result = draws.feed(feed.feed(session.runner())).fetch("preprocess_0/scaled").run()) {
             TFloat32 values = (TFloat32) result.get(0);
@@ -83,10 +90,19 @@ public final class DistortedFeatureExtractor implements AutoCloseable {
         }
     }
 
+    /** One run, holding its images' decode memory from the budget; any failure fails only this run. */
     private List<Features> runBatch(List<byte[]> images, List<Distortions.Draw> draws) {
-        for (byte[] image : images) {
-            ImageFormats.require(image);
+        long bytes = java.util.Arrays.stream(budget.check(images)).sum();
+        try {
+            return budget.run(bytes, () -> runChecked(images, draws));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw FeatureExtractor.contained(e);
         }
+    }
+
+    private List<Features> runChecked(List<byte[]> images, List<Distortions.Draw> draws) {
         int size = architecture().inputSize();
         for (Distortions.Draw draw : draws) {
             if (draw.precropSize() < size || draw.offsetY() < 0 || draw.offsetX() < 0

@@ -36,16 +36,27 @@ public final class FeatureExtractor implements ImageFeatures {
     private final Session session;
     private final FeatureGraph features;
     private final ParallelRuns parallel;
+    private final DecodeBudget budget;
     /** One thread per parallel run, taking batches from one queue; null with one run at a time. */
     private final ExecutorService runners;
+    /** Why a runner thread ended, if one ever did (it should not: each run's failure is caught). */
+    private final AtomicReference<String> lostRunner = new AtomicReference<>();
 
     /** One run at a time, each op over all cores (TensorFlow's default). */
     public FeatureExtractor(Architecture architecture, Path graphFile, int maxBatch) {
         this(architecture, graphFile, maxBatch, ParallelRuns.ONE);
     }
 
+    /** {@code parallel} runs at once, images within the default {@link ImageLimits}. */
     public FeatureExtractor(Architecture architecture, Path graphFile, int maxBatch, ParallelRuns parallel) {
+        this(architecture, graphFile, maxBatch, parallel, ImageLimits.DEFAULT);
+    }
+
+    /** {@code parallel} runs at once; images over {@code limits} are refused before any decode. */
+    public FeatureExtractor(Architecture architecture, Path graphFile, int maxBatch, ParallelRuns parallel,
+            ImageLimits limits) {
         this.parallel = parallel;
+        this.budget = new DecodeBudget(limits, architecture.inputSize());
         graph = new Graph();
         try {
             features = FeatureGraph.build(graph, architecture, graphFile, maxBatch);
@@ -55,7 +66,13 @@ public final class FeatureExtractor implements ImageFeatures {
             throw e;
         }
         runners = parallel.runs() == 1 ? null
-                : Executors.newFixedThreadPool(parallel.runs(), Concurrency.daemonThreads("tensorflow-run"));
+                : Executors.newFixedThreadPool(parallel.runs(), Concurrency.daemonThreads("tensorflow-run",
+                        (thread, failure) -> lostRunner.compareAndSet(null, thread.getName() + " died: " + failure)));
+    }
+
+    @Override
+    public java.util.Optional<String> broken() {
+        return java.util.Optional.ofNullable(lostRunner.get());
     }
 
     /** How many runs go at once. */
@@ -132,53 +149,94 @@ public final class FeatureExtractor implements ImageFeatures {
     }
 
     /**
-     * {@code runOne} applied to the batches of {@code images}, the results in order. With parallel runs, the images
-     * are cut into one part per runner, each part into batches ({@link FeatureGraph#runs}), and the runners take the
-     * batches from one queue in turn. When a batch fails, the call's batches not yet started are skipped and the
-     * first failure is the result once the others have finished.
+     * {@code runOne} applied to the batches of {@code images}, the results in order. Every image's header is checked
+     * against the {@link ImageLimits} first (an unreadable or oversized one fails the call before any decode). With
+     * parallel runs, the images are cut into one part per runner, each part into batches ({@link FeatureGraph#runs}),
+     * an image that takes much decode memory into a batch of its own, and the runners take the batches from one
+     * queue in turn; each batch holds its decode memory from the {@link DecodeBudget} while it runs. When a batch
+     * fails, the call's batches not yet started are skipped and the first failure is the result once the others have
+     * finished. Any {@code Throwable} of a run (an {@code OutOfMemoryError} from native memory included) fails only
+     * its call, as an {@link ImageRunException}; the runner goes on with the next batch.
      */
     private <T> CompletableFuture<List<T>> inRuns(List<byte[]> images, Function<List<byte[]>, List<T>> runOne) {
+        long[] bytes;
+        try {
+            bytes = budget.check(images);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         List<List<byte[]>> runs = new ArrayList<>();
+        List<Long> runBytes = new ArrayList<>();
+        int offset = 0;
         for (List<byte[]> part : parallel.split(images)) {
             int start = 0;
-            for (int run : features.runs(part.size())) {
-                runs.add(part.subList(start, start + run));
-                start += run;
+            for (int i = 0; i <= part.size(); i++) {
+                if (i < part.size() && !budget.large(bytes[offset + i], maxBatch())) {
+                    continue;
+                }
+                for (int run : features.runs(i - start)) {
+                    addRun(runs, runBytes, part, bytes, offset, start, start + run);
+                    start += run;
+                }
+                if (i < part.size()) {
+                    addRun(runs, runBytes, part, bytes, offset, i, i + 1);
+                    start = i + 1;
+                }
             }
+            offset += part.size();
         }
+        Function<Integer, List<T>> runIndex = index -> budget.run(runBytes.get(index),
+                () -> runOne.apply(runs.get(index)));
         if (runners == null) {
-            try {
-                List<T> out = new ArrayList<>(images.size());
-                runs.forEach(run -> out.addAll(runOne.apply(run)));
-                return CompletableFuture.completedFuture(out);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
+            List<T> out = new ArrayList<>(images.size());
+            for (int i = 0; i < runs.size(); i++) {
+                try {
+                    out.addAll(runIndex.apply(i));
+                } catch (Throwable e) {
+                    return CompletableFuture.failedFuture(contained(e));
+                }
             }
+            return CompletableFuture.completedFuture(out);
         }
-        return new QueuedCall<>(runs, runOne).submit(runners);
+        return new QueuedCall<>(runs.size(), runIndex).submit(runners);
+    }
+
+    private static void addRun(List<List<byte[]>> runs, List<Long> runBytes, List<byte[]> part, long[] bytes,
+            int offset, int from, int to) {
+        long sum = 0;
+        for (int i = from; i < to; i++) {
+            sum += bytes[offset + i];
+        }
+        runs.add(part.subList(from, to));
+        runBytes.add(sum);
+    }
+
+    /** A run's failure as its call sees it: runtime exceptions as thrown, anything else as {@link ImageRunException}. */
+    static RuntimeException contained(Throwable failure) {
+        return failure instanceof RuntimeException runtime ? runtime : ImageRunException.of(failure);
     }
 
     /** One call's batches on the runners' queue, and its result once the last has finished. */
     private static final class QueuedCall<T> {
-        private final List<List<byte[]>> runs;
-        private final Function<List<byte[]>, List<T>> runOne;
+        private final int runs;
+        private final Function<Integer, List<T>> runOne;
         private final List<List<T>> results;
         private final AtomicInteger left;
         private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
         private final CompletableFuture<List<T>> result = new CompletableFuture<>();
 
-        QueuedCall(List<List<byte[]>> runs, Function<List<byte[]>, List<T>> runOne) {
+        QueuedCall(int runs, Function<Integer, List<T>> runOne) {
             this.runs = runs;
             this.runOne = runOne;
-            this.results = new ArrayList<>(Collections.nCopies(runs.size(), null));
-            this.left = new AtomicInteger(runs.size());
+            this.results = new ArrayList<>(Collections.nCopies(runs, null));
+            this.left = new AtomicInteger(runs);
         }
 
         CompletableFuture<List<T>> submit(ExecutorService runners) {
-            if (runs.isEmpty()) {
+            if (runs == 0) {
                 return CompletableFuture.completedFuture(List.of());
             }
-            for (int i = 0; i < runs.size(); i++) {
+            for (int i = 0; i < runs; i++) {
                 int index = i;
                 try {
                     runners.execute(() -> run(index));
@@ -193,9 +251,10 @@ public final class FeatureExtractor implements ImageFeatures {
             RuntimeException thrown = null;
             if (failure.get() == null) {
                 try {
-                    results.set(index, runOne.apply(runs.get(index)));
-                } catch (RuntimeException e) {
-                    thrown = e;
+                    results.set(index, runOne.apply(index));
+                } catch (Throwable e) {
+                    // An OutOfMemoryError from native memory included: this call fails, the runner thread lives on
+                    thrown = contained(e);
                 }
             }
             finish(index, thrown);
@@ -232,7 +291,6 @@ public final class FeatureExtractor implements ImageFeatures {
 
     /** One layer's vectors of at most {@code maxBatch} images, in one run. */
     private List<float[]> runBatch(List<byte[]> images, FeatureLayer layer) {
-        images.forEach(ImageFormats::require);
         int batch = features.batchFor(images.size());
         try (ImageFeed feed = new ImageFeed(images, batch);
                 Result result = feed.feed(session.runner()).fetch(features.features(layer, batch)).run()) {
@@ -244,9 +302,6 @@ public final class FeatureExtractor implements ImageFeatures {
 
     /** Both layers of at most {@code maxBatch} images, in one run. */
     private List<Features> runBatch(List<byte[]> images) {
-        for (byte[] image : images) {
-            ImageFormats.require(image);
-        }
         int batch = features.batchFor(images.size());
         try (ImageFeed feed = new ImageFeed(images, batch);
                 Result result = feed.feed(session.runner()).fetch(features.bottleneck(batch))

@@ -1,5 +1,6 @@
 package io.retrainstream.common.tf;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +13,11 @@ import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.SwitchCond;
 import org.tensorflow.op.image.DecodeImage;
+import org.tensorflow.op.image.DecodeJpeg;
 import org.tensorflow.proto.GraphDef;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TString;
@@ -188,10 +192,8 @@ public final class FeatureGraph {
                 Placeholder.shape(Shape.of(-1)));
         Placeholder<TFloat32> brightness = root.withName(brightnessInput(index)).placeholder(TFloat32.class,
                 Placeholder.shape(Shape.scalar()));
-        Operand<TUint8> decoded = tf.image.decodeImage(encoded, TUint8.class, DecodeImage.channels(3L),
-                DecodeImage.expandAnimations(false));
-        Operand<TFloat32> pixels = tf.expandDims(tf.dtypes.cast(decoded, TFloat32.class), tf.constant(0));
         int size = architecture.inputSize();
+        Operand<TUint8> pixels = tf.expandDims(decode(tf, encoded, size), tf.constant(0));
         Operand<TFloat32> resized = tf.image.resizeBilinear(pixels, precrop);
         Operand<TFloat32> cropped = tf.reshape(tf.slice(resized, offset, tf.constant(new int[] {1, size, size, 3})),
                 tf.constant(new int[] {1, size, size, 3}));
@@ -210,14 +212,49 @@ public final class FeatureGraph {
     static Operand<TFloat32> scaledImage(Ops root, Ops tf, int index, Architecture architecture) {
         Placeholder<TString> encoded = root.withName(imageInput(index)).placeholder(TString.class,
                 Placeholder.shape(Shape.scalar()));
-        Operand<TUint8> decoded = tf.image.decodeImage(encoded, TUint8.class, DecodeImage.channels(3L),
-                DecodeImage.expandAnimations(false));
-        Operand<TFloat32> pixels = tf.dtypes.cast(decoded, TFloat32.class);
-        Operand<TFloat32> batched = tf.expandDims(pixels, tf.constant(0));
         int size = architecture.inputSize();
+        Operand<TUint8> batched = tf.expandDims(decode(tf, encoded, size), tf.constant(0));
         Operand<TFloat32> resized = tf.image.resizeBilinear(batched, tf.constant(new int[] {size, size}));
         Operand<TFloat32> centred = tf.math.sub(resized, tf.constant(architecture.inputMean()));
         return tf.withName("scaled").math.div(centred, tf.constant(architecture.inputStd()));
+    }
+
+    /**
+     * The one decode of every image path: encoded bytes to RGB {@code [h, w, 3]} uint8. A JPEG is decoded by libjpeg at
+     * the smallest scale (1/8, 1/4, 1/2 or full, TensorFlow's {@code DecodeJpeg ratio}) at which both its sides stay
+     * at least {@code minSide}, read from its header ({@code ExtractJpegShape}) in the graph itself, so a frozen
+     * graph fed a 12-megapixel photo decodes an eighth of it; PNG, GIF and BMP decode at full size. The same rule
+     * in Java is {@link ImageHeader#decodeRatio}. Only the chosen branch runs ({@code Switch}/{@code Merge}).
+     *
+     * <p>The pixels stay uint8 until the resize, which reads them as floats itself: casting a full-size image to
+     * float32 first would take four times its memory.
+     */
+    static Operand<TUint8> decode(Ops tf, Operand<TString> encoded, int minSide) {
+        Ops scope = tf.withSubScope("decode");
+        Operand<TBool> isJpeg = scope.math.equal(scope.strings.substr(encoded, scope.constant(0), scope.constant(2)),
+                scope.constant(StandardCharsets.ISO_8859_1, "\u00ff\u00d8"));
+        SwitchCond<TString> byFormat = scope.switchCond(encoded, isJpeg);
+        List<Operand<TUint8>> branches = new ArrayList<>();
+        branches.add(scope.image.decodeImage(byFormat.outputFalse(), TUint8.class, DecodeImage.channels(3L),
+                DecodeImage.expandAnimations(false)));
+        Output<TString> jpeg = byFormat.outputTrue();
+        Operand<TInt32> shape = scope.image.extractJpegShape(jpeg);
+        Operand<TInt32> shorter = scope.min(scope.slice(shape, scope.constant(new int[] {0}),
+                scope.constant(new int[] {2})), scope.constant(0));
+        Output<TString> rest = jpeg;
+        for (int ratio : ImageHeader.JPEG_RATIOS) {
+            if (ratio == 1) {
+                branches.add(scope.image.decodeJpeg(rest, DecodeJpeg.channels(3L)));
+                break;
+            }
+            // ceil(shorter / ratio) >= minSide  <=>  shorter >= ratio * (minSide - 1) + 1
+            SwitchCond<TString> atRatio = scope.switchCond(rest, scope.math.greaterEqual(shorter,
+                    scope.constant(ratio * (minSide - 1) + 1)));
+            branches.add(scope.image.decodeJpeg(atRatio.outputTrue(), DecodeJpeg.channels(3L),
+                    DecodeJpeg.ratio((long) ratio)));
+            rest = atRatio.outputFalse();
+        }
+        return scope.merge(branches).output();
     }
 
     public Architecture architecture() {

@@ -57,6 +57,14 @@ public interface ImageFeatures extends AutoCloseable {
         return java.util.Set.of();
     }
 
+    /**
+     * Why this extractor can no longer work (a runner thread lost), for a liveness check; empty while it can. A
+     * failed run does not break it: it fails only its own images.
+     */
+    default java.util.Optional<String> broken() {
+        return java.util.Optional.empty();
+    }
+
     /** Runs every batch size once, so that no real batch pays for TensorFlow's first-run graph optimisation. */
     void warmUp();
 

@@ -37,8 +37,14 @@ public final class SavedModelFeatures implements ImageFeatures {
     private final SavedModelBundle bundle;
     private final Architecture architecture;
     private final TreeMap<Integer, Operand<TFloat32>> batches = new TreeMap<>();
+    private final DecodeBudget budget;
 
     public SavedModelFeatures(Path dir, int maxBatch) {
+        this(dir, maxBatch, ImageLimits.DEFAULT);
+    }
+
+    /** Images over {@code limits} are refused before any decode. */
+    public SavedModelFeatures(Path dir, int maxBatch, ImageLimits limits) {
         if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
             throw new IllegalArgumentException("SavedModel folder " + dir + " has no saved_model.pb");
         }
@@ -53,6 +59,7 @@ public final class SavedModelFeatures implements ImageFeatures {
         }
         try {
             architecture = describe(dir, bundle.metaGraphDef().getSignatureDefMap().get(SERVING_SIGNATURE));
+            budget = new DecodeBudget(limits, architecture.inputSize());
             Ops tf = Ops.create(bundle.graph());
             List<Operand<TFloat32>> images = new ArrayList<>();
             for (int i = 0; i < maxBatch; i++) {
@@ -142,7 +149,17 @@ public final class SavedModelFeatures implements ImageFeatures {
 
     /** Two runs of the module's session: the shared preprocessing to pixels, then the serving signature on them. */
     private List<FeatureExtractor.Features> runBatch(List<byte[]> images) {
-        images.forEach(ImageFormats::require);
+        long bytes = java.util.Arrays.stream(budget.check(images)).sum();
+        try {
+            return budget.run(bytes, () -> runChecked(images));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw FeatureExtractor.contained(e);
+        }
+    }
+
+    private List<FeatureExtractor.Features> runChecked(List<byte[]> images) {
         int batch = batches.ceilingKey(images.size());
         try (ImageFeed feed = new ImageFeed(images, batch);
                 Result pixels = feed.feed(bundle.session().runner()).fetch(batches.get(batch)).run();

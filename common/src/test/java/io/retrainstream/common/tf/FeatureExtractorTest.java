@@ -90,12 +90,15 @@ class FeatureExtractorTest {
     @Test
     void undecodableImagesAreRefusedWithAReason() {
         byte[] good = SharedData.read(SharedData.flowerPhotos("tulips", 1).get(0));
-        byte[] truncated = java.util.Arrays.copyOf(good, 200);
+        byte[] truncated = java.util.Arrays.copyOf(good, good.length / 2);
+        byte[] headerCut = java.util.Arrays.copyOf(good, 200);
         try (FeatureExtractor extractor = extractor("mobilenet_0.25_128", 2)) {
             assertThatThrownBy(() -> extractor.extract("hello".getBytes()))
                     .isInstanceOf(ImageDecodeException.class).hasMessageContaining("not a JPEG, PNG, GIF or BMP");
             assertThatThrownBy(() -> extractor.extract(List.of(good, truncated)))
                     .isInstanceOf(ImageDecodeException.class).hasMessageContaining("TensorFlow cannot decode");
+            assertThatThrownBy(() -> extractor.extract(headerCut)).isInstanceOf(ImageDecodeException.class)
+                    .hasMessageContaining("not a readable JPEG: the file ends before its frame header");
             assertThat(extractor.extract(good).bottleneck()).hasSize(1001);
         }
     }

@@ -20,6 +20,13 @@ public interface ExtractorConfig {
      */
     Optional<Path> savedModel();
 
+    /**
+     * The most pixels an image may have (read from its header before any decode; a GIF's frames count too). Larger
+     * images go to {@code images.dlq} with the size and this limit. The default admits 50-megapixel phone photos.
+     */
+    @WithDefault("64000000")
+    long maxImagePixels();
+
     /** A folder in {@code retrain.py}'s download layout to read the graph from; otherwise the user's model cache. */
     Optional<Path> modelDir();
 

@@ -16,6 +16,7 @@ import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.ImageFeatures;
+import io.retrainstream.common.tf.ImageLimits;
 import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SavedModelFeatures;
 import io.retrainstream.common.tf.FeatureExtractor.Features;
@@ -29,14 +30,16 @@ public class BottleneckModel {
     private final ImageFeatures extractor;
     private final Path graphFile;
     private final String architectureId;
+    private final ImageLimits limits;
 
     public BottleneckModel(ExtractorConfig config) {
         long start = System.nanoTime();
         int runs = 1;
+        limits = new ImageLimits(config.maxImagePixels());
         if (config.savedModel().isPresent()) {
             Path dir = config.savedModel().get().toAbsolutePath().normalize();
             graphFile = dir.resolve("saved_model.pb");
-            extractor = new SavedModelFeatures(dir, config.extractor().maxBatch());
+            extractor = new SavedModelFeatures(dir, config.extractor().maxBatch(), limits);
         } else {
             Architecture architecture = Architecture.of(config.architecture());
             graphFile = ModelFiles.obtainGraph(architecture, config.modelDir(),
@@ -44,7 +47,8 @@ public class BottleneckModel {
                     new LoggedProgress(architecture.downloadUrl()));
             ParallelRuns parallel = ParallelRuns.orPerCore(config.extractor().parallelRuns());
             runs = parallel.runs();
-            extractor = new FeatureExtractor(architecture, graphFile, config.extractor().maxBatch(), parallel);
+            extractor = new FeatureExtractor(architecture, graphFile, config.extractor().maxBatch(), parallel,
+                    limits);
         }
         try {
             architectureId = extractor.architecture().id(ModelFiles.sha256(graphFile));
@@ -66,6 +70,16 @@ public class BottleneckModel {
     /** The id bottleneck events carry: the name and the graph file's content hash. */
     public String architectureId() {
         return architectureId;
+    }
+
+    /** The pixel budget images must fit before they are decoded. */
+    public ImageLimits limits() {
+        return limits;
+    }
+
+    /** Why the CNN can no longer run (a runner thread lost), for liveness; empty while it can. */
+    public java.util.Optional<String> broken() {
+        return extractor.broken();
     }
 
     public Path graphFile() {

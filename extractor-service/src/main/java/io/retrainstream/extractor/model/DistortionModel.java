@@ -53,7 +53,7 @@ public class DistortionModel {
                     }
                     long start = System.nanoTime();
                     DistortedFeatureExtractor built = new DistortedFeatureExtractor(model.architecture(),
-                            model.graphFile(), maxBatch);
+                            model.graphFile(), maxBatch, model.limits());
                     try {
                         built.warmUp();
                     } catch (RuntimeException e) {

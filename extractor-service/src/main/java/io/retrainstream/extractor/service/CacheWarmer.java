@@ -35,7 +35,8 @@ public class CacheWarmer {
                     READ_TIMEOUT)) {
                 try {
                     BottleneckComputed bottleneck = BottleneckComputed.decode(record.value());
-                    if (bottleneck.architecture().equals(model.architecture().name())
+                    // The same CNN: events carry its name and graph hash (name@sha256:...), as this extractor writes
+                    if (bottleneck.architecture().equals(model.architectureId())
                             && bottleneck.contentHash() != null
                             && bottleneck.vector().length == model.architecture().bottleneckSize()
                             && bottleneck.pooled().length == model.architecture().pooledSize()) {
@@ -46,7 +47,7 @@ public class CacheWarmer {
                     Log.debugf("Not caching malformed bottleneck event %s: %s", record.key(), e.getMessage());
                 }
             }
-            Log.infof("Cached %d bottlenecks of %s from topic %s in %d ms", loaded, model.architecture().name(),
+            Log.infof("Cached %d bottlenecks of %s from topic %s in %d ms", loaded, model.architectureId(),
                     Topics.BOTTLENECKS, (System.nanoTime() - start) / 1_000_000);
         } catch (RuntimeException e) {
             Log.warnf("Could not read earlier bottlenecks (%s); images seen before a restart will be recomputed",

@@ -24,7 +24,6 @@ import io.retrainstream.common.Labels;
 import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.tf.FeatureExtractor.Features;
 import io.retrainstream.common.tf.ImageDecodeException;
-import io.retrainstream.common.tf.ImageFormats;
 import io.retrainstream.extractor.model.BottleneckModel;
 import io.retrainstream.extractor.model.ImageEvent;
 
@@ -85,7 +84,7 @@ public class ExtractionService {
         for (int i = 0; i < raws.size(); i++) {
             RawImage raw = raws.get(i);
             try {
-                ImageEvent event = parse(raw);
+                ImageEvent event = parse(raw, model);
                 events.set(i, event);
                 var vector = cache.get(event.contentHash());
                 if (vector.isPresent()) {
@@ -176,7 +175,7 @@ public class ExtractionService {
     }
 
     /** Checks a record and normalises its label; the exception's message is the reason it cannot be used. */
-    static ImageEvent parse(RawImage raw) {
+    static ImageEvent parse(RawImage raw, BottleneckModel model) {
         String fileName = raw.fileName();
         if ((fileName == null || fileName.isBlank()) && raw.key() != null) {
             fileName = raw.key().substring(raw.key().lastIndexOf('/') + 1);
@@ -192,7 +191,11 @@ public class ExtractionService {
         if (label.isEmpty()) {
             throw new RejectedImageException("label '" + raw.label() + "' has no letters or digits");
         }
-        ImageFormats.require(raw.value());
+        if (raw.value() == null || raw.value().length == 0) {
+            throw new RejectedImageException("the record has no value: the image file's bytes belong there");
+        }
+        // The header against the pixel budget, before anything is decoded
+        model.limits().check(raw.value(), model.architecture().inputSize());
         return new ImageEvent(imageId, label, fileName, raw.value(), sha256(raw.value()), raw.timestamp());
     }
 
