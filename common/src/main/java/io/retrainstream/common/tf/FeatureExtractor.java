@@ -158,7 +158,7 @@ public final class FeatureExtractor implements ImageFeatures {
      * finished. Any {@code Throwable} of a run (an {@code OutOfMemoryError} from native memory included) fails only
      * its call, as an {@link ImageRunException}; the runner goes on with the next batch.
      */
-    private <T> CompletableFuture<List<T>> inRuns(List<byte[]> images, Function<List<byte[]>, List<T>> runOne) {
+    <T> CompletableFuture<List<T>> inRuns(List<byte[]> images, Function<List<byte[]>, List<T>> runOne) {
         long[] bytes;
         try {
             bytes = budget.check(images);
