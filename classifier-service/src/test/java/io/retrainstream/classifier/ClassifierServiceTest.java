@@ -29,6 +29,7 @@ import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.testing.KafkaBrokerResource;
+import io.retrainstream.common.testing.HostileImages;
 import io.retrainstream.common.testing.SharedData;
 import io.retrainstream.common.tf.FeatureExtractor;
 
@@ -115,6 +116,58 @@ class ClassifierServiceTest {
                 .body("message", containsString("top_k"));
         given().multiPart("other", "x.jpg", daisy, "image/jpeg").post("/classify").then().statusCode(400)
                 .body("message", containsString("no field 'image'"));
+        given().contentType("image/jpeg").body(daisy).post("/classify?top_k=abc").then().statusCode(400)
+                .body("message", containsString("top_k must be a positive integer, got 'abc'"));
+        given().contentType("image/jpeg").body(daisy).post("/classify?top_k=-3").then().statusCode(400)
+                .body("message", containsString("top_k"));
+        // A 660 KB JPEG of 13000 x 13000 pixels: refused from its header, and the next photo is served
+        given().contentType("image/jpeg").body(HostileImages.jpegBomb(13000, 13000)).post("/classify").then()
+                .statusCode(413).body("message", containsString("13000 x 13000"))
+                .body("message", containsString("retrain.max-image-pixels"));
+        given().contentType("image/png").body(HostileImages.pngBomb(13000, 13000, 13000)).post("/classify").then()
+                .statusCode(413);
+        given().contentType("image/jpeg").body(daisy).post("/classify").then().statusCode(200);
+        given().get("/q/health/live").then().statusCode(200);
+    }
+
+    @Test
+    @Order(7)
+    void aFullQueueAnswers503WithRetryAfterAtOnce() throws Exception {
+        // Incompressible PNGs of ~1.9 MB: past retrain.classifier.max-queued-bytes (3 MB in tests) after the first
+        java.util.Random random = new java.util.Random(5);
+        var noise = new java.awt.image.BufferedImage(800, 780, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < noise.getHeight(); y++) {
+            for (int x = 0; x < noise.getWidth(); x++) {
+                noise.setRGB(x, y, random.nextInt());
+            }
+        }
+        byte[] large = HostileImages.encode(noise, "png");
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+        try {
+            List<java.util.concurrent.Future<io.restassured.response.Response>> replies = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                replies.add(pool.submit(() -> given().contentType("image/png").body(large).post("/classify")));
+            }
+            int served = 0;
+            int refused = 0;
+            for (var reply : replies) {
+                var response = reply.get();
+                if (response.statusCode() == 200) {
+                    served++;
+                } else {
+                    assertThat(response.statusCode()).isEqualTo(503);
+                    assertThat(response.header("Retry-After")).isEqualTo("1");
+                    assertThat(response.jsonPath().getString("message")).contains("max-queued-bytes");
+                    assertThat(response.time()).isLessThan(5000);
+                    refused++;
+                }
+            }
+            assertThat(served).isPositive();
+            assertThat(refused).isPositive();
+        } finally {
+            pool.shutdownNow();
+        }
+        given().contentType("image/jpeg").body(daisy).post("/classify").then().statusCode(200);
     }
 
     @Test
