@@ -30,6 +30,7 @@ import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.testing.KafkaBroker;
 import io.retrainstream.common.testing.KafkaBrokerResource;
+import io.retrainstream.common.testing.HostileImages;
 import io.retrainstream.common.testing.SharedData;
 import io.retrainstream.common.tf.FeatureRows;
 
@@ -60,6 +61,10 @@ class ExtractorPipelineTest {
         broker.produce(Topics.IMAGES, "broken/text.jpg", "not an image".getBytes(StandardCharsets.UTF_8),
                 Map.of(Topics.LABEL, "daisy", Topics.FILENAME, "text.jpg"));
         broker.produce(Topics.IMAGES, "broken/unlabelled.jpg", daisyBytes, Map.of(Topics.FILENAME, "x.jpg"));
+        broker.produce(Topics.IMAGES, "broken/empty.jpg", new byte[0], Map.of(Topics.LABEL, "daisy"));
+        broker.produce(Topics.IMAGES, "broken/null.jpg", null, Map.of(Topics.LABEL, "daisy"));
+        broker.produce(Topics.IMAGES, "broken/bomb.jpg", HostileImages.jpegBomb(13000, 13000),
+                Map.of(Topics.LABEL, "daisy"));
         // The same photo again under another id: served from the content cache, not recomputed.
         broker.produce(Topics.IMAGES, "daisy/copy.jpg", daisyBytes,
                 Map.of(Topics.LABEL, "daisy", Topics.FILENAME, "copy.jpg"));
@@ -79,17 +84,20 @@ class ExtractorPipelineTest {
         assertThat(bottlenecks.get(2).vector()).containsExactly(bottlenecks.get(0).vector());
         assertThat(bottlenecks.get(0).vector()).isNotEqualTo(bottlenecks.get(1).vector());
 
-        List<ConsumerRecord<String, byte[]>> dead = broker.consume(Topics.IMAGES_DLQ, 3, TIMEOUT);
-        assertThat(dead).extracting(ConsumerRecord::key)
-                .containsExactly("broken/truncated.jpg", "broken/text.jpg", "broken/unlabelled.jpg");
+        List<ConsumerRecord<String, byte[]>> dead = broker.consume(Topics.IMAGES_DLQ, 6, TIMEOUT);
+        assertThat(dead).extracting(ConsumerRecord::key).containsExactly("broken/truncated.jpg", "broken/text.jpg",
+                "broken/unlabelled.jpg", "broken/empty.jpg", "broken/null.jpg", "broken/bomb.jpg");
         assertThat(reason(dead.get(0))).contains("cannot decode");
         assertThat(reason(dead.get(1))).contains("not a JPEG, PNG, GIF or BMP");
         assertThat(reason(dead.get(2))).contains("no 'label' header");
+        assertThat(reason(dead.get(3))).contains("the record has no value");
+        assertThat(reason(dead.get(4))).contains("the record has no value");
+        assertThat(reason(dead.get(5))).contains("13000 x 13000").contains("retrain.max-image-pixels");
         assertThat(dead.get(1).value()).isEqualTo("not an image".getBytes(StandardCharsets.UTF_8));
 
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("extractor_images_total{outcome=\"cached\"} 1.0"))
-                .body(containsString("extractor_images_total{outcome=\"rejected\"} 3.0"));
+                .body(containsString("extractor_images_total{outcome=\"rejected\"} 6.0"));
         given().get("/q/health/ready").then().statusCode(200).body(containsString("mobilenet_0.25_128"));
 
         distortedBottlenecksOfStoredImages(bottlenecks.get(0), bottlenecks.get(1));
