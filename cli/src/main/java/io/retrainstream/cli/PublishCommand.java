@@ -24,6 +24,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import io.retrainstream.common.kafka.TopicSetup;
 import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.tf.ImageDecodeException;
+import io.retrainstream.common.tf.ImageLimits;
+import io.retrainstream.common.tf.ImageTooLargeException;
 
 /** {@code ./retrain publish}: every image of an image dir becomes one record on topic {@code images}. */
 final class PublishCommand implements Command {
@@ -44,7 +47,7 @@ final class PublishCommand implements Command {
     @Override
     public String usage() {
         return """
-                Usage: ./retrain publish --image-dir DIR [--bootstrap HOST:PORT]
+                Usage: ./retrain publish --image-dir DIR [--bootstrap HOST:PORT] [--max-image-pixels N]
 
                 Publishes every photo of DIR to the Kafka topic 'images', like retrain.py --image_dir: each
                 sub-folder of DIR is a class, named after the folder, and every .jpg .jpeg .png .gif .bmp file
@@ -53,6 +56,8 @@ final class PublishCommand implements Command {
                 Options:
                   --image-dir DIR        folder of class folders, e.g. flower_photos (daisy/, roses/, ...)
                   --bootstrap HOST:PORT  Kafka to publish to (default: the one ./retrain up started, else localhost:9092)
+                  --max-image-pixels N   skip, with a warning, photos whose header says they have more pixels
+                                         (default 64000000, as the services' retrain.max-image-pixels)
 
                 Example:
                   ./retrain publish --image-dir ~/flower_photos
@@ -61,7 +66,7 @@ final class PublishCommand implements Command {
 
     @Override
     public Set<String> valueOptions() {
-        return Set.of("image-dir", "bootstrap");
+        return Set.of("image-dir", "bootstrap", "max-image-pixels");
     }
 
     @Override
@@ -69,7 +74,17 @@ final class PublishCommand implements Command {
         args.noPositionals();
         Path dir = context.workspace().userPath(args.required("image-dir"));
         String bootstrap = args.value("bootstrap").orElseGet(() -> State.defaultBootstrap(context.workspace()));
-        Result result = publish(context, dir, bootstrap);
+        long maxPixels;
+        try {
+            maxPixels = Long.parseLong(args.value("max-image-pixels").orElse(
+                    Long.toString(ImageLimits.DEFAULT_MAX_PIXELS)));
+        } catch (NumberFormatException e) {
+            throw new UsageException("--max-image-pixels takes a number of pixels, e.g. 64000000");
+        }
+        if (maxPixels < 1) {
+            throw new UsageException("--max-image-pixels must be at least 1");
+        }
+        Result result = publish(context, dir, bootstrap, new ImageLimits(maxPixels));
         return result.failed() > 0 ? 1 : 0;
     }
 
@@ -106,6 +121,12 @@ final class PublishCommand implements Command {
 
     /** Publishes the images of {@code dir}; prints progress and a summary per class on stderr. */
     static Result publish(Context context, Path dir, String bootstrap) throws InterruptedException {
+        return publish(context, dir, bootstrap, ImageLimits.DEFAULT);
+    }
+
+    /** {@link #publish(Context, Path, String)}, skipping images whose header says they are over {@code limits}. */
+    static Result publish(Context context, Path dir, String bootstrap, ImageLimits limits)
+            throws InterruptedException {
         PrintStream err = context.err();
         List<ImageScanner.ClassFolder> classes = scanImageDir(dir);
         int total = classes.stream().mapToInt(c -> c.images().size()).sum();
@@ -133,7 +154,7 @@ final class PublishCommand implements Command {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(bootstrap))) {
             for (ImageScanner.ClassFolder folder : classes) {
                 for (Path image : folder.images()) {
-                    byte[] bytes = read(image, status, err);
+                    byte[] bytes = read(image, limits, status, err);
                     if (bytes == null) {
                         skipped++;
                         continue;
@@ -195,7 +216,8 @@ final class PublishCommand implements Command {
     }
 
     /** The file's bytes, or null (after a warning) when it cannot be read or is too large for one record. */
-    private static byte[] read(Path image, StatusLine status, PrintStream err) {
+    /** The file's bytes, or null (with a warning) when it cannot be read or is too large (in bytes or pixels). */
+    private static byte[] read(Path image, ImageLimits limits, StatusLine status, PrintStream err) {
         try {
             long size = Files.size(image);
             if (size > MAX_IMAGE_BYTES) {
@@ -204,7 +226,19 @@ final class PublishCommand implements Command {
                         MAX_IMAGE_BYTES);
                 return null;
             }
-            return Files.readAllBytes(image);
+            byte[] bytes = Files.readAllBytes(image);
+            try {
+                limits.checkPixels(bytes);
+            } catch (ImageTooLargeException e) {
+                throw e;
+            } catch (ImageDecodeException e) {
+                // not readable from its header: the extractor dead-letters it with TensorFlow's reason
+            }
+            return bytes;
+        } catch (ImageTooLargeException e) {
+            status.clear();
+            err.println("Warning: skipping " + image + ": " + e.getMessage());
+            return null;
         } catch (IOException | SecurityException e) {
             status.clear();
             err.println("Warning: skipping " + image + ": cannot read it (" + e + ")");

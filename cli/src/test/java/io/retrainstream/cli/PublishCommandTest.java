@@ -75,6 +75,25 @@ class PublishCommandTest {
     }
 
     @Test
+    void skipsPhotosWhoseHeaderIsOverThePixelBudget() throws Exception {
+        Path photos = root.resolve("budget");
+        Files.createDirectories(photos.resolve("daisy"));
+        Files.write(photos.resolve("daisy/huge.jpg"), io.retrainstream.common.testing.HostileImages.jpegBomb(9000,
+                9000));
+        Files.write(photos.resolve("daisy/small.jpg"), io.retrainstream.common.testing.HostileImages.jpegBomb(900,
+                900));
+        TestConsole console = new TestConsole(new Workspace(root, root));
+        int status = Main.run(new String[] {"publish", "--image-dir", "budget", "--bootstrap",
+                kafka.bootstrapServers(), "--max-image-pixels", "50000000"}, console.context);
+        assertThat(status).as(console.err()).isZero();
+        assertThat(console.err()).contains("skipping").contains("huge.jpg").contains("9000 x 9000")
+                .contains("50.0 megapixels");
+        assertThat(console.out()).contains("Published 1 images");
+        assertThat(Main.run(new String[] {"publish", "--image-dir", "budget", "--max-image-pixels", "lots"},
+                new TestConsole(new Workspace(root, root)).context)).isNotZero();
+    }
+
+    @Test
     void saysWhatToDoWhenKafkaIsNotThere() throws Exception {
         write(root.resolve("photos/daisy/1.jpg"), 1);
         TestConsole console = new TestConsole(root);
