@@ -151,6 +151,7 @@ public final class PerformanceBenchmark {
                                 "fused batch-32 ceiling", (ceiling + next) / 2);
                         ceiling = next;
                     }
+                    largePhotos(broker, extractor, classifier, photos, images, throughKafka[0]);
                     for (ServiceProcess service : List.of(extractor, trainer, classifier)) {
                         System.out.printf("%s: resident %.0f MiB, of which Java heap committed %.0f MiB, other JVM "
                                 + "memory committed %.0f MiB%n", service.name(), service.residentMiB(),
@@ -240,6 +241,78 @@ public final class PerformanceBenchmark {
             Arrays.sort(rounds, java.util.Comparator.comparingDouble(round -> round[0] / round[1]));
             return rounds[ROUNDS / 2];
         }
+    }
+
+    /** Photos of a 12-megapixel phone camera: 4000 x 3000. */
+    private static final int LARGE_WIDTH = 4000;
+    private static final int LARGE_HEIGHT = 3000;
+    private static final int LARGE_PHOTOS = 96;
+
+    /**
+     * The flower photos scaled up to 12 MP JPEGs (as a phone writes them, 1.5-3 MB each): the extractor's images/s
+     * through Kafka (one warm-up round, then one measured, new content each) against its rate on the flower photos,
+     * and one client's {@code /classify} latency on one of them.
+     */
+    private static void largePhotos(KafkaBroker broker, ServiceProcess extractor, ServiceProcess classifier,
+            List<Path> photos, List<byte[]> images, double flowerRate) throws Exception {
+        List<Path> chosen = new ArrayList<>();
+        List<byte[]> large = new ArrayList<>();
+        long bytes = 0;
+        for (int i = 0; i < LARGE_PHOTOS; i++) {
+            int index = (int) ((long) i * photos.size() / LARGE_PHOTOS);
+            chosen.add(photos.get(index));
+            large.add(io.retrainstream.common.testing.HostileImages.largePhoto(images.get(index), LARGE_WIDTH,
+                    LARGE_HEIGHT));
+            bytes += large.get(i).length;
+        }
+        System.out.printf("%d photos of %d x %d, %.1f MB each on average%n", LARGE_PHOTOS, LARGE_WIDTH, LARGE_HEIGHT,
+                bytes / 1e6 / LARGE_PHOTOS);
+        Properties consumerProps = new Properties();
+        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        Properties producerProps = new Properties();
+        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        producerProps.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 512L * 1024 * 1024);
+        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "benchmark-large-images");
+        double rate;
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
+                new ByteArrayDeserializer());
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
+                        new ByteArraySerializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.BOTTLENECKS).stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            producer.initTransactions();
+            publishAndAwait(producer, consumer, chosen, withTail(large, 1001));
+            double[] timing = publishAndAwait(producer, consumer, chosen, withTail(large, 1002));
+            rate = LARGE_PHOTOS / timing[1];
+            System.out.printf("extractor through Kafka, 12 MP photos: %d in %.2f s after publishing them in %.2f s: "
+                    + "%.1f images/s%n", LARGE_PHOTOS, timing[1], timing[0], rate);
+        }
+        row("extractor: images/s through Kafka, 12 MP JPEGs", rate, "flower photos (goal 0.5)", flowerRate);
+
+        byte[] phone = large.get(LARGE_PHOTOS / 2);
+        long[] nanos = new long[200];
+        for (int i = -20; i < nanos.length; i++) {
+            long start = System.nanoTime();
+            HttpResponse<String> reply = classifier.post("/classify", "image/jpeg", phone);
+            if (reply.statusCode() != 200) {
+                throw new IllegalStateException("classify answered " + reply.statusCode() + ": " + reply.body());
+            }
+            if (i >= 0) {
+                nanos[i] = System.nanoTime() - start;
+            }
+        }
+        Arrays.sort(nanos);
+        double p50 = nanos[nanos.length / 2] / 1e6;
+        double p99 = nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6;
+        System.out.printf("classifier, 1 client, a 12 MP JPEG of %.1f MB: p50 %.1f ms, p99 %.1f ms%n",
+                phone.length / 1e6, p50, p99);
+        ROWS.add(new String[] {"classifier: 1 client, 12 MP JPEG, p50 / p99 ms", String.format("%.1f / %.1f", p50,
+                p99), "goal p50", "15", String.format("%.2f", p50 / 15)});
     }
 
     /** Rounds of the extractor measurement, after those that warm it up. */

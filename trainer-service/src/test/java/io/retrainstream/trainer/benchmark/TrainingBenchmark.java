@@ -36,6 +36,11 @@ import io.retrainstream.trainer.model.TrainingParams;
  * {@code -Dbenchmark.repeats=N}: each training is run N times and the fastest time printed, with all times after it).
  * It then times an incremental retrain: a warm start from a head trained on all classes but the last, on all classes,
  * with {@code -Dbenchmark.warmSteps} steps (default 400).
+ *
+ * <p>With {@code -Dbenchmark.photos=12mp}, each photo is first scaled up to a 4000 x 3000 JPEG, as a phone writes it,
+ * and the table has two rows per mode: {@code jpeg-1/8}, the JPEG as the services decode it (at reduced scale), and
+ * {@code full-decode}, the same JPEG decoded at full size (by ImageIO, fed as a BMP, which TensorFlow decodes at full
+ * size): what reduced-scale decoding changes in accuracy.
  */
 class TrainingBenchmark {
 
@@ -50,10 +55,11 @@ class TrainingBenchmark {
         List<String> lines = new ArrayList<>();
         lines.add(String.format("%-32s %-9s %-10s %-14s %-14s %10s %12s", "architecture", "mode", "feature",
                 "validation", "test", "train s", "extract s"));
+        for (String variant : variants()) {
         for (String name : architectures()) {
             Architecture architecture = Architecture.of(name);
             long extractStart = System.nanoTime();
-            List<LabelledBottleneck> images = extract(architecture);
+            List<LabelledBottleneck> images = extract(architecture, variant);
             double extractSeconds = (System.nanoTime() - extractStart) / 1e9;
             List<String> labels = images.stream().map(LabelledBottleneck::label).distinct().sorted().toList();
             dump(name, images);
@@ -72,7 +78,8 @@ class TrainingBenchmark {
                     seconds = Math.min(seconds, took);
                     times.add(String.format(Locale.ROOT, "%.2f", took));
                 }
-                lines.add(String.format(Locale.ROOT, "%-32s %-9s %-10s %-14s %-14s %10.2f %12.1f  %s", name,
+                lines.add(String.format(Locale.ROOT, "%-32s %-9s %-10s %-14s %-14s %10.2f %12.1f  %s",
+                        variant.equals("original") ? name : name + " " + variant,
                         mode.id(), layer.id(), accuracy(head.validationAccuracy(), head.validationCount()),
                         accuracy(head.testAccuracy(), head.testCount()), seconds, extractSeconds,
                         repeats > 1 ? "all: " + String.join(" ", times) : ""));
@@ -80,6 +87,7 @@ class TrainingBenchmark {
                 lines.add(warmStart(name, data, params, repeats, head));
                 System.out.println(lines.get(lines.size() - 1));
             }
+        }
         }
         System.out.println();
         System.out.println("Training benchmark on ../shared/datasets/flowers-small (seed " + seed + "):");
@@ -173,7 +181,31 @@ class TrainingBenchmark {
         }).toList();
     }
 
-    private static List<LabelledBottleneck> extract(Architecture architecture) throws IOException {
+    /** The photos as they are, or (-Dbenchmark.photos=12mp) as 12 MP JPEGs decoded both ways. */
+    private static List<String> variants() {
+        return "12mp".equals(System.getProperty("benchmark.photos", "")) ? List.of("jpeg-1/8", "full-decode")
+                : List.of("original");
+    }
+
+    /** The photo as the variant feeds it: as it is, scaled up to a 12 MP JPEG, or that JPEG decoded in full. */
+    private static byte[] photo(Path file, String variant) {
+        byte[] bytes = SharedData.read(file);
+        if (variant.equals("original")) {
+            return bytes;
+        }
+        byte[] large = io.retrainstream.common.testing.HostileImages.largePhoto(bytes, 4000, 3000);
+        if (variant.equals("jpeg-1/8")) {
+            return large;
+        }
+        try {
+            java.awt.image.BufferedImage decoded = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(large));
+            return io.retrainstream.common.testing.HostileImages.encode(decoded, "bmp");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static List<LabelledBottleneck> extract(Architecture architecture, String variant) throws IOException {
         List<Path> photos;
         try (Stream<Path> files = Files.walk(SharedData.flowers())) {
             photos = files.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
@@ -183,8 +215,8 @@ class TrainingBenchmark {
         try (FeatureExtractor extractor = new FeatureExtractor(architecture, graph, MAX_BATCH)) {
             for (int from = 0; from < photos.size(); from += MAX_BATCH) {
                 List<Path> batch = photos.subList(from, Math.min(photos.size(), from + MAX_BATCH));
-                List<FeatureExtractor.Features> features = extractor.extract(batch.stream().map(SharedData::read)
-                        .toList());
+                List<FeatureExtractor.Features> features = extractor.extract(batch.stream()
+                        .map(file -> photo(file, variant)).toList());
                 for (int i = 0; i < batch.size(); i++) {
                     Path photo = batch.get(i);
                     String label = Labels.normalize(photo.getParent().getFileName().toString());
