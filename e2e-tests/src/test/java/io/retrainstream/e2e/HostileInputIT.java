@@ -46,9 +46,9 @@ class HostileInputIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ARCHITECTURE = "mobilenet_0.25_128";
-    private static final Duration STARTUP = Duration.ofMinutes(3);
     private static final double MEMORY_LIMIT_MIB = 1024;
 
+    private static ServiceStack stack;
     private static KafkaBroker broker;
     private static ServiceProcess extractor;
     private static ServiceProcess trainer;
@@ -56,34 +56,17 @@ class HostileInputIT {
 
     @BeforeAll
     static void startSystem() {
-        Path models = SharedData.models();
-        Path root = Path.of(System.getProperty("retrainstream.root.dir", "..")).toAbsolutePath().normalize();
-        Path logs = root.resolve("e2e-tests/target/hostile-logs");
-        broker = KafkaBroker.start();
-        broker.createProjectTopics();
-        Map<String, String> env = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                "RETRAIN_ARCHITECTURE", ARCHITECTURE, "RETRAIN_MODEL_DIR", models.toString(),
-                "RETRAIN_DOWNLOAD", "false", "TRAINER_CONTINUOUS_EVERY", "3s",
-                "RETRAIN_EXTRACTOR_IMAGE_STORE", root.resolve("e2e-tests/target/hostile-image-store").toString()));
-        extractor = ServiceProcess.start(root, "extractor-service", env, logs);
-        env.put("TRAINER_EXTRACTOR_URL", extractor.uri("").toString());
-        trainer = ServiceProcess.start(root, "trainer-service", env, logs);
-        classifier = ServiceProcess.start(root, "classifier-service", env, logs);
-        extractor.awaitOk("/q/health/ready", STARTUP);
-        trainer.awaitOk("/q/health/ready", STARTUP);
-        classifier.awaitOk("/q/health/live", STARTUP);
+        stack = ServiceStack.start(ARCHITECTURE, "hostile", Map.of("TRAINER_CONTINUOUS_EVERY", "3s"));
+        broker = stack.broker();
+        extractor = stack.extractor();
+        trainer = stack.trainer();
+        classifier = stack.classifier();
     }
 
     @AfterAll
     static void stopSystem() {
-        for (AutoCloseable closeable : new AutoCloseable[] {classifier, trainer, extractor, broker}) {
-            try {
-                if (closeable != null) {
-                    closeable.close();
-                }
-            } catch (Exception e) {
-                System.err.println("Stopping " + closeable + ": " + e);
-            }
+        if (stack != null) {
+            stack.close();
         }
     }
 

@@ -190,24 +190,8 @@ public final class PerformanceBenchmark {
      */
     private static double[] throughKafka(KafkaBroker broker, ServiceProcess extractor, List<Path> photos,
             List<byte[]> images, Architecture architecture, Path graph) throws Exception {
-        Properties consumerProps = new Properties();
-        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        consumerProps.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
-        Properties producerProps = new Properties();
-        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
-        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "benchmark-images");
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
-                new ByteArrayDeserializer());
-                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
-                        new ByteArraySerializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.BOTTLENECKS).stream()
-                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-            producer.initTransactions();
+        try (KafkaConsumer<String, byte[]> consumer = bottlenecksFromNow(broker);
+                KafkaProducer<String, byte[]> producer = imagesProducer(broker, "benchmark-images")) {
             for (int warmUp = 0; warmUp < WARM_UP_ROUNDS; warmUp++) {
                 publishAndAwait(producer, consumer, photos, withTail(images, -1 - warmUp));
             }
@@ -267,25 +251,9 @@ public final class PerformanceBenchmark {
         }
         System.out.printf("%d photos of %d x %d, %.1f MB each on average%n", LARGE_PHOTOS, LARGE_WIDTH, LARGE_HEIGHT,
                 bytes / 1e6 / LARGE_PHOTOS);
-        Properties consumerProps = new Properties();
-        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        Properties producerProps = new Properties();
-        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
-        producerProps.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 512L * 1024 * 1024);
-        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "benchmark-large-images");
         double rate;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
-                new ByteArrayDeserializer());
-                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
-                        new ByteArraySerializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.BOTTLENECKS).stream()
-                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-            producer.initTransactions();
+        try (KafkaConsumer<String, byte[]> consumer = bottlenecksFromNow(broker);
+                KafkaProducer<String, byte[]> producer = imagesProducer(broker, "benchmark-large-images")) {
             publishAndAwait(producer, consumer, chosen, withTail(large, 1001));
             double[] timing = publishAndAwait(producer, consumer, chosen, withTail(large, 1002));
             rate = LARGE_PHOTOS / timing[1];
@@ -295,24 +263,42 @@ public final class PerformanceBenchmark {
         row("extractor: images/s through Kafka, 12 MP JPEGs", rate, "flower photos (goal 0.5)", flowerRate);
 
         byte[] phone = large.get(LARGE_PHOTOS / 2);
-        long[] nanos = new long[200];
-        for (int i = -20; i < nanos.length; i++) {
-            long start = System.nanoTime();
-            HttpResponse<String> reply = classifier.post("/classify", "image/jpeg", phone);
-            if (reply.statusCode() != 200) {
-                throw new IllegalStateException("classify answered " + reply.statusCode() + ": " + reply.body());
-            }
-            if (i >= 0) {
-                nanos[i] = System.nanoTime() - start;
-            }
-        }
-        Arrays.sort(nanos);
+        long[] nanos = timedPosts(classifier, "/classify", phone, 200, 20);
         double p50 = nanos[nanos.length / 2] / 1e6;
         double p99 = nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6;
         System.out.printf("classifier, 1 client, a 12 MP JPEG of %.1f MB: p50 %.1f ms, p99 %.1f ms%n",
                 phone.length / 1e6, p50, p99);
         ROWS.add(new String[] {"classifier: 1 client, 12 MP JPEG, p50 / p99 ms", String.format("%.1f / %.1f", p50,
                 p99), "goal p50", "15", String.format("%.2f", p50 / 15)});
+    }
+
+    /** A consumer of {@code bottlenecks} positioned at its end: it sees the bottlenecks of what is published next. */
+    private static KafkaConsumer<String, byte[]> bottlenecksFromNow(KafkaBroker broker) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(Topics.BOTTLENECKS).stream()
+                .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position);
+        return consumer;
+    }
+
+    /** A transactional producer of image records (a transaction makes a round's images visible at once). */
+    private static KafkaProducer<String, byte[]> imagesProducer(KafkaBroker broker, String transactionalId) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 512L * 1024 * 1024);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer());
+        producer.initTransactions();
+        return producer;
     }
 
     /** Rounds of the extractor measurement, after those that warm it up. */
@@ -447,20 +433,30 @@ public final class PerformanceBenchmark {
      * reads and answers with 400 without running anything.
      */
     private static void httpAlone(ServiceProcess classifier, byte[] typical) {
-        long[] nanos = new long[300];
-        for (int i = -100; i < nanos.length; i++) {
+        long[] nanos = timedPosts(classifier, "/classify?top_k=0", typical, 300, 100);
+        System.out.printf("classifier, 1 client: the photo posted and answered without classifying (top_k=0): "
+                + "p50 %.1f ms%n", nanos[nanos.length / 2] / 1e6);
+    }
+
+    /**
+     * Posts {@code body} as a JPEG {@code warmUp} times, then {@code count} times timed; the times sorted. Every reply
+     * must be 200, or 400 for {@code top_k=0}.
+     */
+    private static long[] timedPosts(ServiceProcess classifier, String path, byte[] body, int count, int warmUp) {
+        int expected = path.contains("top_k=0") ? 400 : 200;
+        long[] nanos = new long[count];
+        for (int i = -warmUp; i < nanos.length; i++) {
             long start = System.nanoTime();
-            HttpResponse<String> reply = classifier.post("/classify?top_k=0", "image/jpeg", typical);
-            if (reply.statusCode() != 400) {
-                throw new IllegalStateException("top_k=0 answered " + reply.statusCode() + ": " + reply.body());
+            HttpResponse<String> reply = classifier.post(path, "image/jpeg", body);
+            if (reply.statusCode() != expected) {
+                throw new IllegalStateException(path + " answered " + reply.statusCode() + ": " + reply.body());
             }
             if (i >= 0) {
                 nanos[i] = System.nanoTime() - start;
             }
         }
         Arrays.sort(nanos);
-        System.out.printf("classifier, 1 client: the photo posted and answered without classifying (top_k=0): "
-                + "p50 %.1f ms%n", nanos[nanos.length / 2] / 1e6);
+        return nanos;
     }
 
     /** {@code clients} threads classify for a while after a warm-up; returns p50 and p99 ms and images/s. */

@@ -31,6 +31,7 @@ class PipelineEndToEndIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ARCHITECTURE = "mobilenet_0.25_128";
+
     private static final Duration STARTUP = Duration.ofMinutes(3);
 
     private static KafkaBroker broker;
@@ -43,40 +44,20 @@ class PipelineEndToEndIT {
 
     @BeforeAll
     static void startSystem() {
-        Path models = SharedData.models();
-        SharedData.flowers();
-        root = Path.of(System.getProperty("retrainstream.root.dir", "..")).toAbsolutePath().normalize();
-        logs = root.resolve("e2e-tests/target/e2e-logs");
-        broker = KafkaBroker.start();
-        broker.createProjectTopics();
-        env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                "RETRAIN_ARCHITECTURE", ARCHITECTURE, "RETRAIN_MODEL_DIR", models.toString(),
-                "RETRAIN_DOWNLOAD", "false",
-                "TRAINER_CONTINUOUS_EVERY", "5s");
-        Map<String, String> extractorEnv = new java.util.HashMap<>(env);
-        extractorEnv.put("RETRAIN_EXTRACTOR_IMAGE_STORE", root.resolve("e2e-tests/target/image-store").toString());
-        extractor = ServiceProcess.start(root, "extractor-service", extractorEnv, logs);
-        Map<String, String> trainerEnv = new java.util.HashMap<>(env);
-        trainerEnv.put("TRAINER_EXTRACTOR_URL", extractor.uri("").toString());
-        env = Map.copyOf(trainerEnv);
-        trainer = ServiceProcess.start(root, "trainer-service", env, logs);
-        classifier = ServiceProcess.start(root, "classifier-service", env, logs);
-        extractor.awaitOk("/q/health/ready", STARTUP);
-        trainer.awaitOk("/q/health/ready", STARTUP);
-        classifier.awaitOk("/q/health/live", STARTUP);
+        ServiceStack stack = ServiceStack.start(ARCHITECTURE, "e2e", Map.of("TRAINER_CONTINUOUS_EVERY", "5s"));
+        root = stack.root();
+        logs = stack.logs();
+        broker = stack.broker();
+        env = stack.env();
+        extractor = stack.extractor();
+        trainer = stack.trainer();
+        classifier = stack.classifier();
     }
 
     @AfterAll
     static void stopSystem() {
-        for (AutoCloseable closeable : new AutoCloseable[] {classifier, trainer, extractor, broker}) {
-            try {
-                if (closeable != null) {
-                    closeable.close();
-                }
-            } catch (Exception e) {
-                System.err.println("Stopping " + closeable + ": " + e);
-            }
-        }
+        // the trainer may have been restarted by a test: close the one running now
+        ServiceStack.closeAll(classifier, trainer, extractor, broker);
     }
 
     @Test

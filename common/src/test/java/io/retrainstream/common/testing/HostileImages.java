@@ -125,17 +125,24 @@ public final class HostileImages {
     }
 
     private static byte[] jpeg(BufferedImage image, float quality, boolean progressive) {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        try (ByteArrayOutputStream out = new ByteArrayOutputStream();
-                MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
-            writer.setOutput(stream);
-            ImageWriteParam param = writer.getDefaultWriteParam();
+        return writeJpeg(new IIOImage(image, null, null), param -> {
             param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
             param.setCompressionQuality(quality);
             if (progressive) {
                 param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
             }
-            writer.write(null, new IIOImage(image, null, null), param);
+        });
+    }
+
+    /** {@code image} written by ImageIO's JPEG writer with the parameters {@code setUp} sets. */
+    private static byte[] writeJpeg(IIOImage image, java.util.function.Consumer<ImageWriteParam> setUp) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ByteArrayOutputStream out = new ByteArrayOutputStream();
+                MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+            writer.setOutput(stream);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            setUp.accept(param);
+            writer.write(null, image, param);
             stream.flush();
             return out.toByteArray();
         } catch (IOException e) {
@@ -182,18 +189,7 @@ public final class HostileImages {
                         Math.max(0, 255 - b - k), k});
             }
         }
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        try (ByteArrayOutputStream out = new ByteArrayOutputStream();
-                MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
-            writer.setOutput(stream);
-            writer.write(null, new IIOImage(raster, null, null), writer.getDefaultWriteParam());
-            stream.flush();
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            writer.dispose();
-        }
+        return writeJpeg(new IIOImage(raster, null, null), param -> { });
     }
 
     private static byte[] bitFlipped(byte[] photo, long seed) {
