@@ -55,39 +55,40 @@ class TrainingBenchmark {
         List<String> lines = new ArrayList<>();
         lines.add(String.format("%-32s %-9s %-10s %-14s %-14s %10s %12s", "architecture", "mode", "feature",
                 "validation", "test", "train s", "extract s"));
-        for (String variant : variants()) {
         for (String name : architectures()) {
             Architecture architecture = Architecture.of(name);
             long extractStart = System.nanoTime();
-            List<LabelledBottleneck> images = extract(architecture, variant);
+            java.util.Map<String, List<LabelledBottleneck>> variants = extract(architecture);
             double extractSeconds = (System.nanoTime() - extractStart) / 1e9;
-            List<String> labels = images.stream().map(LabelledBottleneck::label).distinct().sorted().toList();
-            dump(name, images);
-            for (TrainingMode mode : TrainingMode.values()) {
-                FeatureLayer layer = mode == TrainingMode.IMPROVED ? FeatureLayer.POOLED : FeatureLayer.BOTTLENECK;
-                TrainingData data = TrainingData.of(labels, images, SplitRule.DEFAULT, layer);
-                TrainingParams params = TrainingParams.retrainPy(seed)
-                        .withOverrides(java.util.Map.of("mode", mode.id()));
-                TrainedHead head = null;
-                List<String> times = new ArrayList<>();
-                double seconds = Double.MAX_VALUE;
-                for (int i = 0; i < repeats; i++) {
-                    long start = System.nanoTime();
-                    head = new HeadTrainer(params, line -> { }).train(data);
-                    double took = (System.nanoTime() - start) / 1e9;
-                    seconds = Math.min(seconds, took);
-                    times.add(String.format(Locale.ROOT, "%.2f", took));
+            for (String variant : variants.keySet()) {
+                List<LabelledBottleneck> images = variants.get(variant);
+                List<String> labels = images.stream().map(LabelledBottleneck::label).distinct().sorted().toList();
+                dump(name, images);
+                for (TrainingMode mode : TrainingMode.values()) {
+                    FeatureLayer layer = mode == TrainingMode.IMPROVED ? FeatureLayer.POOLED : FeatureLayer.BOTTLENECK;
+                    TrainingData data = TrainingData.of(labels, images, SplitRule.DEFAULT, layer);
+                    TrainingParams params = TrainingParams.retrainPy(seed)
+                            .withOverrides(java.util.Map.of("mode", mode.id()));
+                    TrainedHead head = null;
+                    List<String> times = new ArrayList<>();
+                    double seconds = Double.MAX_VALUE;
+                    for (int i = 0; i < repeats; i++) {
+                        long start = System.nanoTime();
+                        head = new HeadTrainer(params, line -> { }).train(data);
+                        double took = (System.nanoTime() - start) / 1e9;
+                        seconds = Math.min(seconds, took);
+                        times.add(String.format(Locale.ROOT, "%.2f", took));
+                    }
+                    lines.add(String.format(Locale.ROOT, "%-32s %-9s %-10s %-14s %-14s %10.2f %12.1f  %s",
+                            variant.equals("original") ? name : name + " " + variant,
+                            mode.id(), layer.id(), accuracy(head.validationAccuracy(), head.validationCount()),
+                            accuracy(head.testAccuracy(), head.testCount()), seconds, extractSeconds,
+                            repeats > 1 ? "all: " + String.join(" ", times) : ""));
+                    System.out.println(lines.get(lines.size() - 1) + "  chosen: " + head.chosen());
+                    lines.add(warmStart(name, data, params, repeats, head));
+                    System.out.println(lines.get(lines.size() - 1));
                 }
-                lines.add(String.format(Locale.ROOT, "%-32s %-9s %-10s %-14s %-14s %10.2f %12.1f  %s",
-                        variant.equals("original") ? name : name + " " + variant,
-                        mode.id(), layer.id(), accuracy(head.validationAccuracy(), head.validationCount()),
-                        accuracy(head.testAccuracy(), head.testCount()), seconds, extractSeconds,
-                        repeats > 1 ? "all: " + String.join(" ", times) : ""));
-                System.out.println(lines.get(lines.size() - 1) + "  chosen: " + head.chosen());
-                lines.add(warmStart(name, data, params, repeats, head));
-                System.out.println(lines.get(lines.size() - 1));
             }
-        }
         }
         System.out.println();
         System.out.println("Training benchmark on ../shared/datasets/flowers-small (seed " + seed + "):");
@@ -181,53 +182,59 @@ class TrainingBenchmark {
         }).toList();
     }
 
-    /** The photos as they are, or (-Dbenchmark.photos=12mp) as 12 MP JPEGs decoded both ways. */
-    private static List<String> variants() {
-        return "12mp".equals(System.getProperty("benchmark.photos", "")) ? List.of("jpeg-1/8", "full-decode")
-                : List.of("original");
-    }
-
-    /** The photo as the variant feeds it: as it is, scaled up to a 12 MP JPEG, or that JPEG decoded in full. */
-    private static byte[] photo(Path file, String variant) {
-        byte[] bytes = SharedData.read(file);
-        if (variant.equals("original")) {
-            return bytes;
-        }
-        byte[] large = io.retrainstream.common.testing.HostileImages.largePhoto(bytes, 4000, 3000);
-        if (variant.equals("jpeg-1/8")) {
-            return large;
-        }
-        try {
-            java.awt.image.BufferedImage decoded = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(large));
-            return io.retrainstream.common.testing.HostileImages.encode(decoded, "bmp");
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static List<LabelledBottleneck> extract(Architecture architecture, String variant) throws IOException {
+    /**
+     * The features of every photo by variant: {@code original}, or (-Dbenchmark.photos=12mp) each photo scaled up to
+     * a 12 MP JPEG, as the services decode it ({@code jpeg-1/8}) and decoded in full ({@code full-decode}: ImageIO's
+     * pixels of the same JPEG, fed as a BMP, which TensorFlow decodes at full size). The photos are prepared on all
+     * cores.
+     */
+    private static java.util.Map<String, List<LabelledBottleneck>> extract(Architecture architecture)
+            throws IOException {
+        boolean large = "12mp".equals(System.getProperty("benchmark.photos", ""));
         List<Path> photos;
         try (Stream<Path> files = Files.walk(SharedData.flowers())) {
             photos = files.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
         }
-        List<LabelledBottleneck> images = new ArrayList<>();
+        java.util.Map<String, List<LabelledBottleneck>> variants = new java.util.LinkedHashMap<>();
         Path graph = ModelFiles.locateGraph(architecture, Optional.of(SharedData.models()));
         try (FeatureExtractor extractor = new FeatureExtractor(architecture, graph, MAX_BATCH)) {
             for (int from = 0; from < photos.size(); from += MAX_BATCH) {
                 List<Path> batch = photos.subList(from, Math.min(photos.size(), from + MAX_BATCH));
-                List<FeatureExtractor.Features> features = extractor.extract(batch.stream()
-                        .map(file -> photo(file, variant)).toList());
-                for (int i = 0; i < batch.size(); i++) {
-                    Path photo = batch.get(i);
-                    String label = Labels.normalize(photo.getParent().getFileName().toString());
-                    String file = photo.getFileName().toString();
-                    images.add(new LabelledBottleneck(label + "/" + file, label, file, file,
-                            SplitRule.DEFAULT.assign(file), features.get(i).bottleneck(), features.get(i).pooled(),
-                            0L));
+                java.util.Map<String, List<byte[]>> inputs = new java.util.LinkedHashMap<>();
+                if (large) {
+                    List<byte[]> jpegs = batch.parallelStream().map(file -> io.retrainstream.common.testing
+                            .HostileImages.largePhoto(SharedData.read(file), 4000, 3000)).toList();
+                    inputs.put("jpeg-1/8", jpegs);
+                    inputs.put("full-decode", jpegs.parallelStream().map(TrainingBenchmark::fullDecode).toList());
+                } else {
+                    inputs.put("original", batch.stream().map(SharedData::read).toList());
+                }
+                for (var input : inputs.entrySet()) {
+                    List<FeatureExtractor.Features> features = extractor.extract(input.getValue());
+                    List<LabelledBottleneck> images = variants.computeIfAbsent(input.getKey(),
+                            key -> new ArrayList<>());
+                    for (int i = 0; i < batch.size(); i++) {
+                        Path photo = batch.get(i);
+                        String label = Labels.normalize(photo.getParent().getFileName().toString());
+                        String file = photo.getFileName().toString();
+                        images.add(new LabelledBottleneck(label + "/" + file, label, file, file,
+                                SplitRule.DEFAULT.assign(file), features.get(i).bottleneck(),
+                                features.get(i).pooled(), 0L));
+                    }
                 }
             }
         }
-        return images;
+        return variants;
+    }
+
+    /** The JPEG's pixels decoded in full by ImageIO, as a BMP (which TensorFlow decodes at full size too). */
+    private static byte[] fullDecode(byte[] jpeg) {
+        try {
+            return io.retrainstream.common.testing.HostileImages.encode(
+                    javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(jpeg)), "bmp");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String accuracy(double value, int count) {
