@@ -49,7 +49,7 @@ final class ClassifyCommand implements Command {
         int topK = args.intValue("top-k", 5, 1, 1000);
         String classifier = args.value("classifier")
                 .orElseGet(() -> State.defaultUrl(context.workspace(), Service.CLASSIFIER));
-        ServiceHttp http = new ServiceHttp();
+        ServiceHttp http = new ServiceHttp(context.workspace());
         int failures = 0;
         boolean first = true;
         for (String arg : args.positionals()) {

@@ -82,7 +82,7 @@ final class DemoCommand implements Command {
             return 1;
         }
         State state = State.load(workspace).orElseThrow(() -> new CliException("./retrain up left no state.json"));
-        ServiceHttp http = new ServiceHttp();
+        ServiceHttp http = new ServiceHttp(context.workspace());
         String trainer = state.url(Service.TRAINER);
         String classifier = state.url(Service.CLASSIFIER);
 

@@ -65,7 +65,7 @@ final class StatusCommand implements Command {
         rows.add(new String[] {State.KAFKA, kafkaPid == null ? "-" : kafkaPid.toString(), kafkaAlive ? "yes" : "no",
                 Integer.toString(state.kafkaPort()), kafkaHealth});
 
-        ServiceHttp http = new ServiceHttp(Duration.ofSeconds(5));
+        ServiceHttp http = new ServiceHttp(workspace, Duration.ofSeconds(5));
         for (Service service : Service.values()) {
             Long pid = pids.get(service.id());
             boolean alive = pid != null && Processes.isAlive(pid, service.commandMarker());

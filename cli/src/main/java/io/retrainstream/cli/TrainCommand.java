@@ -123,7 +123,7 @@ final class TrainCommand implements Command {
         args.noPositionals();
         String trainer = args.value("trainer")
                 .orElseGet(() -> State.defaultUrl(context.workspace(), Service.TRAINER));
-        ServiceHttp http = new ServiceHttp();
+        ServiceHttp http = new ServiceHttp(context.workspace());
         OptionalLong runId = start(context, http, trainer, body(args));
         if (runId.isEmpty()) {
             return 1;

@@ -72,6 +72,9 @@ final class UpCommand implements Command {
                                           bottleneck
 
                 Environment: RETRAIN_JAVA_OPTS adds JVM options to the services, after the defaults (e.g. -Xmx1g).
+                The trainer's and the extractor's admin endpoints require a bearer token: the first up writes a
+                random one to .retrain/admin-token (mode 600) and every ./retrain command sends it;
+                RETRAIN_ADMIN_TOKEN, when set, is used instead (for up and for the other commands alike).
                 Stop everything with ./retrain down.
                 """;
     }
@@ -155,10 +158,11 @@ final class UpCommand implements Command {
                         (a, b) -> a, LinkedHashMap::new)),
                 Map.of());
         createDirs(workspace);
+        AdminToken.Found token = AdminToken.ensure(workspace);
         long start = System.nanoTime();
         try {
             state = startBroker(context, state);
-            state = startServices(context, options, architecture, state);
+            state = startServices(context, options, architecture, state, token);
         } catch (InterruptedException | RuntimeException e) {
             err.println("Stopping what was started...");
             DownCommand.stopAll(context, DownCommand.recordedPids(workspace), false);
@@ -173,6 +177,8 @@ final class UpCommand implements Command {
         out.println("  trainer     " + state.url(Service.TRAINER));
         out.println("  kafka       " + state.bootstrap());
         out.println("  logs        " + workspace.display(workspace.logsDir()) + "/");
+        out.println("  admin token " + token.source() + " (./retrain sends it; the trainer's and the extractor's "
+                + "admin endpoints require it)");
         out.println(options.continuous()
                 ? "Next: ./retrain publish --image-dir DIR; the trainer retrains as the photos arrive (continuous "
                         + "mode), ./retrain status shows the served version. Stop everything with ./retrain down"
@@ -322,14 +328,15 @@ final class UpCommand implements Command {
         return state;
     }
 
-    private static State startServices(Context context, Options options, Architecture architecture, State state)
-            throws InterruptedException {
+    private static State startServices(Context context, Options options, Architecture architecture, State state,
+            AdminToken.Found token) throws InterruptedException {
         Workspace workspace = context.workspace();
         Map<Service, Process> processes = new LinkedHashMap<>();
         Map<Service, Long> started = new LinkedHashMap<>();
         for (Service service : Service.values()) {
             Process process = Processes.startDetached(serviceCommand(workspace, service),
-                    serviceEnv(service, options, architecture, state), workspace.root(), workspace.logFile(service.id()));
+                    serviceEnv(service, options, architecture, state, token), workspace.root(),
+                    workspace.logFile(service.id()));
             processes.put(service, process);
             started.put(service, System.nanoTime());
             Processes.writePid(workspace.pidFile(service.id()), process.pid());
@@ -337,7 +344,7 @@ final class UpCommand implements Command {
             state.save(workspace);
         }
 
-        ServiceHttp http = new ServiceHttp();
+        ServiceHttp http = new ServiceHttp(workspace);
         StatusLine status = new StatusLine(context.err(), context.interactive());
         Map<Service, String> healthPaths = new LinkedHashMap<>();
         for (Service service : Service.values()) {
@@ -402,8 +409,13 @@ final class UpCommand implements Command {
         return command;
     }
 
-    static Map<String, String> serviceEnv(Service service, Options options, Architecture architecture, State state) {
+    /** The service's environment; the admin token goes to the two services with admin endpoints only. */
+    static Map<String, String> serviceEnv(Service service, Options options, Architecture architecture, State state,
+            AdminToken.Found token) {
         Map<String, String> env = new LinkedHashMap<>(ServiceLaunch.environment());
+        if (service.hasAdminEndpoints()) {
+            env.put(AdminToken.ENV, token.token());
+        }
         env.put("KAFKA_BOOTSTRAP_SERVERS", state.bootstrap());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(state.port(service)));
         env.put("RETRAIN_ARCHITECTURE", architecture.name());
