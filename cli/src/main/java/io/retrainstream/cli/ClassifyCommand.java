@@ -29,7 +29,7 @@ final class ClassifyCommand implements Command {
 
                 Options:
                   --top-k K         how many labels to print per photo (default 5)
-                  --classifier URL  the classifier (default: the one ./retrain up started, else http://localhost:8080)
+                  --classifier URL  the classifier (default: the one ./retrain up started, else http://127.0.0.1:8080)
 
                 Example:
                   ./retrain classify ~/flower_photos/daisy/21652746_cc379e0eea_m.jpg

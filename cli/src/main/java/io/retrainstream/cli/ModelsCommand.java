@@ -29,7 +29,7 @@ final class ModelsCommand implements Command {
                 accuracy, and marks the version classifiers serve (pinned, or the newest).
 
                 Options:
-                  --trainer URL  the trainer (default: the one ./retrain up started, else http://localhost:8082)
+                  --trainer URL  the trainer (default: the one ./retrain up started, else http://127.0.0.1:8082)
                 """;
     }
 

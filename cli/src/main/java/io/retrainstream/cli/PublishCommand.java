@@ -52,7 +52,7 @@ final class PublishCommand implements Command {
 
                 Options:
                   --image-dir DIR        folder of class folders, e.g. flower_photos (daisy/, roses/, ...)
-                  --bootstrap HOST:PORT  Kafka to publish to (default: the one ./retrain up started, else localhost:9092)
+                  --bootstrap HOST:PORT  Kafka to publish to (default: the one ./retrain up started, else 127.0.0.1:9092)
 
                 Example:
                   ./retrain publish --image-dir ~/flower_photos

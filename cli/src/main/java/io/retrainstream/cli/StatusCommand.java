@@ -47,7 +47,7 @@ final class StatusCommand implements Command {
             out.println("Nothing is running. Start with ./retrain up");
             return 1;
         }
-        State state = loaded.orElseGet(() -> new State(null, null, 9092, 9093, Map.of(), Map.of()));
+        State state = loaded.orElseGet(() -> new State(null, null, 9092, 9093, Map.of(), Map.of(), null));
         if (state.architecture() != null) {
             out.printf("retrain-stream with architecture %s%s; logs in %s/%n", state.architecture(),
                     state.modelDir() == null ? "" : " (model dir " + state.modelDir() + ")",

@@ -2,6 +2,9 @@ package io.retrainstream.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,10 +50,11 @@ final class UpCommand implements Command {
         return """
                 Usage: ./retrain up [--architecture A] [--model-dir DIR] [--kafka-port 9092] [--classifier-port 8080]
                                     [--extractor-port 8081] [--trainer-port 8082] [--no-continuous]
-                                    [--quiet-period SECONDS] [--timeout SECONDS]
+                                    [--quiet-period SECONDS] [--timeout SECONDS] [--listen ADDRESS]
 
                 Starts a local Kafka broker (KRaft, data kept in .retrain/kafka) and the extractor, trainer and
                 classifier services in the background, and waits until they answer. Logs go to .retrain/logs/.
+                The broker listens on 127.0.0.1 only, and so do the services unless --listen says otherwise.
 
                 Options:
                   --architecture A        the pretrained model, as retrain.py --architecture names it
@@ -70,6 +74,11 @@ final class UpCommand implements Command {
                   --saved-model DIR       use a SavedModel image feature-vector module (TF2 / TF Hub format)
                                           instead of --architecture: its serving signature's output is the
                                           bottleneck
+                  --listen ADDRESS        the address the services listen on (default 127.0.0.1: this machine
+                                          only); 0.0.0.0 for every interface. Then anyone who reaches the
+                                          machine can classify and read; the admin token protects training,
+                                          pins and cancels. Put a TLS proxy in front: the token travels in
+                                          clear over plain HTTP. Kafka stays on 127.0.0.1 whatever this says.
 
                 Environment: RETRAIN_JAVA_OPTS adds JVM options to the services, after the defaults (e.g. -Xmx1g).
                 The trainer's and the extractor's admin endpoints require a bearer token: the first up writes a
@@ -82,7 +91,7 @@ final class UpCommand implements Command {
     @Override
     public Set<String> valueOptions() {
         return Set.of("architecture", "model-dir", "kafka-port", "classifier-port", "extractor-port", "trainer-port",
-                "quiet-period", "timeout", "saved-model");
+                "quiet-period", "timeout", "saved-model", "listen");
     }
 
     @Override
@@ -100,10 +109,11 @@ final class UpCommand implements Command {
      * @param quietPeriodSeconds the trainer's quiet period, when given
      * @param serviceTimeout     how long each service may take to start
      * @param continuous         whether the trainer retrains continuously
+     * @param listen             the address the services listen on (the broker always listens on loopback)
      */
     record Options(String architecture, Optional<Path> modelDir, int kafkaPort, Map<Service, Integer> ports,
             Optional<Integer> quietPeriodSeconds, Duration serviceTimeout, Optional<Path> savedModel,
-            boolean continuous) {
+            boolean continuous, String listen) {
 
         static Options parse(Args args, Workspace workspace) throws UsageException {
             Map<Service, Integer> ports = new LinkedHashMap<>();
@@ -123,7 +133,29 @@ final class UpCommand implements Command {
             return new Options(args.value("architecture", Architecture.DEFAULT),
                     args.value("model-dir").map(workspace::userPath), kafkaPort, ports, quiet,
                     Duration.ofSeconds(args.intValue("timeout", 120, 5, 3600)),
-                    args.value("saved-model").map(workspace::userPath), !args.flag("no-continuous"));
+                    args.value("saved-model").map(workspace::userPath), !args.flag("no-continuous"),
+                    listenAddress(args.value("listen", State.LOOPBACK)));
+        }
+
+        /** An IP address literal of this machine, or a wildcard (0.0.0.0, ::); never a host name to look up. */
+        static String listenAddress(String value) throws UsageException {
+            String address = value.strip();
+            if (address.startsWith("[") && address.endsWith("]")) {
+                address = address.substring(1, address.length() - 1);
+            }
+            boolean ipv4 = address.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+            boolean ipv6 = address.contains(":") && address.matches("[0-9A-Fa-f:.]+");
+            if (!ipv4 && !ipv6) {
+                throw new UsageException("--listen takes an IP address of this machine (e.g. 127.0.0.1, 0.0.0.0 "
+                        + "for every interface, or one interface's address), not '" + value + "'");
+            }
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress(InetAddress.getByName(address), 0));
+            } catch (IOException e) {
+                throw new UsageException("--listen " + value + ": cannot listen on it here (" + e.getMessage()
+                        + "); give an address of one of this machine's interfaces");
+            }
+            return address;
         }
 
         static Options defaults(String architecture, Optional<Path> modelDir) {
@@ -132,7 +164,7 @@ final class UpCommand implements Command {
                 ports.put(service, service.defaultPort());
             }
             return new Options(architecture, modelDir, 9092, ports, Optional.empty(), Duration.ofSeconds(120),
-                    Optional.empty(), true);
+                    Optional.empty(), true, State.LOOPBACK);
         }
     }
 
@@ -156,7 +188,7 @@ final class UpCommand implements Command {
                 options.kafkaPort(), options.kafkaPort() + 1,
                 options.ports().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().id(), Map.Entry::getValue,
                         (a, b) -> a, LinkedHashMap::new)),
-                Map.of());
+                Map.of(), options.listen());
         createDirs(workspace);
         AdminToken.Found token = AdminToken.ensure(workspace);
         long start = System.nanoTime();
@@ -177,6 +209,10 @@ final class UpCommand implements Command {
         out.println("  trainer     " + state.url(Service.TRAINER));
         out.println("  kafka       " + state.bootstrap());
         out.println("  logs        " + workspace.display(workspace.logsDir()) + "/");
+        if (!options.listen().equals(State.LOOPBACK)) {
+            out.println("  listening   on " + options.listen() + ": whoever reaches it can classify and read; the "
+                    + "admin token guards the rest. Put TLS in front (the token travels in clear).");
+        }
         out.println("  admin token " + token.source() + " (./retrain sends it; the trainer's and the extractor's "
                 + "admin endpoints require it)");
         out.println(options.continuous()
@@ -417,6 +453,7 @@ final class UpCommand implements Command {
             env.put(AdminToken.ENV, token.token());
         }
         env.put("KAFKA_BOOTSTRAP_SERVERS", state.bootstrap());
+        env.put("QUARKUS_HTTP_HOST", options.listen());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(state.port(service)));
         env.put("RETRAIN_ARCHITECTURE", architecture.name());
         options.modelDir().ifPresent(dir -> env.put("RETRAIN_MODEL_DIR", dir.toAbsolutePath().toString()));

@@ -1,6 +1,7 @@
 package io.retrainstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,10 @@ import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -63,9 +67,9 @@ class UpDownIT {
                 io.retrainstream.common.testing.SharedData.models().toString()}, up.context);
 
         assertThat(status).as(up.err()).isZero();
-        assertThat(up.out()).contains("http://localhost:" + classifierPort + "/classify")
-                .contains("localhost:" + kafkaPort);
-        String bootstrap = "localhost:" + kafkaPort;
+        assertThat(up.out()).contains("http://127.0.0.1:" + classifierPort + "/classify")
+                .contains("127.0.0.1:" + kafkaPort);
+        String bootstrap = "127.0.0.1:" + kafkaPort;
         assertThat(Broker.isReachable(bootstrap, Duration.ofSeconds(10))).isTrue();
         State state = State.load(workspace).orElseThrow();
         assertThat(state.pids()).containsOnlyKeys("kafka", "extractor", "trainer", "classifier");
@@ -77,11 +81,27 @@ class UpDownIT {
         assertThat(trainerEnv).contains("KAFKA_BOOTSTRAP_SERVERS=" + bootstrap)
                 .contains("RETRAIN_ARCHITECTURE=mobilenet_0.25_128")
                 .contains("TRAINER_QUIET_PERIOD=7s")
-                .contains("TRAINER_EXTRACTOR_URL=http://localhost:" + extractorPort)
+                .contains("TRAINER_EXTRACTOR_URL=http://127.0.0.1:" + extractorPort)
                 .contains("TF_CPP_MIN_LOG_LEVEL=2")
                 .contains("javacpp.cachedir=" + System.getProperty("user.home") + "/.cache/retrain-stream/javacpp");
         assertThat(Files.readString(root.resolve("fake-" + extractorPort + ".env")))
                 .contains("TRAINER_QUIET_PERIOD=null");
+
+        // The admin token: created private, given in the environment to the two services with admin endpoints only
+        Path tokenFile = root.resolve(".retrain/admin-token");
+        assertThat(Files.getPosixFilePermissions(tokenFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        String token = Files.readString(tokenFile).strip();
+        assertThat(token).hasSize(43);
+        assertThat(trainerEnv).contains("RETRAIN_ADMIN_TOKEN=" + token).contains("QUARKUS_HTTP_HOST=127.0.0.1");
+        assertThat(Files.readString(root.resolve("fake-" + extractorPort + ".env")))
+                .contains("RETRAIN_ADMIN_TOKEN=" + token);
+        assertThat(Files.readString(root.resolve("fake-" + classifierPort + ".env")))
+                .contains("RETRAIN_ADMIN_TOKEN=null").contains("QUARKUS_HTTP_HOST=127.0.0.1");
+        for (long pid : state.pids().values()) {
+            assertThat(ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse(""))
+                    .as("command line of pid " + pid).doesNotContain(token);
+        }
+        assertListensOnLoopbackOnly(state);
 
         TestConsole again = new TestConsole(workspace);
         assertThat(Main.run(new String[] {"up"}, again.context)).isEqualTo(1);
@@ -114,6 +134,19 @@ class UpDownIT {
         TestConsole purge = new TestConsole(workspace);
         assertThat(Main.run(new String[] {"down", "--purge"}, purge.context)).isZero();
         assertThat(workspace.kafkaDir()).doesNotExist();
+    }
+
+    /** Every socket the stack's processes listen on is on 127.0.0.1 (what {@code ss -ltnp} would show). */
+    private static void assertListensOnLoopbackOnly(State state) {
+        assumeTrue(Listeners.supported(), "no /proc/net/tcp to read the listening sockets from");
+        for (Map.Entry<String, Long> process : state.pids().entrySet()) {
+            List<Listeners.Listener> listeners = Listeners.of(process.getValue());
+            assertThat(listeners).as(process.getKey() + " listens on " + listeners)
+                    .allMatch(Listeners.Listener::loopback);
+            if (!process.getKey().equals("supervisor")) {
+                assertThat(listeners).as(process.getKey()).isNotEmpty();
+            }
+        }
     }
 
     private static void writeFakeServiceJar(Path jar) throws IOException {
