@@ -106,15 +106,18 @@ final class Broker {
         }
     }
 
-    /** Starts the broker in the background, its output appended to {@code log}. */
-    Process start(Path log) {
-        List<String> command = List.of(Processes.javaBinary(), "-Xmx512m", "-Xms256m", "-XX:+UseG1GC",
+    /** The broker's java command (the {@link Supervisor} starts it, in {@link #workDir()}). */
+    List<String> command() {
+        return List.of(Processes.javaBinary(), "-Xmx512m", "-Xms256m", "-XX:+UseG1GC",
                 "-Djava.awt.headless=true",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss.SSS",
                 "-cp", classpath(), MAIN_CLASS, configFile().toString());
-        return Processes.startDetached(command, Map.of(), kafkaDir, log);
+    }
+
+    Path workDir() {
+        return kafkaDir;
     }
 
     private String classpath() {

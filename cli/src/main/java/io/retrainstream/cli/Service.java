@@ -40,6 +40,11 @@ enum Service {
         return startupHealthPath;
     }
 
+    /** The health endpoint the supervisor checks: fails only when the service must be restarted. */
+    String livenessPath() {
+        return "/q/health/live";
+    }
+
     /** Whether it has endpoints that require the admin token ({@code retrain.admin-token}), so must be given it. */
     boolean hasAdminEndpoints() {
         return adminEndpoints;

@@ -72,8 +72,9 @@ class UpDownIT {
         String bootstrap = "127.0.0.1:" + kafkaPort;
         assertThat(Broker.isReachable(bootstrap, Duration.ofSeconds(10))).isTrue();
         State state = State.load(workspace).orElseThrow();
-        assertThat(state.pids()).containsOnlyKeys("kafka", "extractor", "trainer", "classifier");
-        assertThat(state.alivePids()).hasSize(4);
+        assertThat(state.pids()).containsOnlyKeys("supervisor", "kafka", "extractor", "trainer", "classifier");
+        assertThat(state.alivePids()).hasSize(5);
+        assertThat(up.out()).contains("supervisor  pid " + state.pids().get("supervisor"));
         assertThat(workspace.pidFile("kafka")).exists();
         assertThat(workspace.logFile("kafka")).content().contains("Kafka Server started");
 
@@ -112,6 +113,9 @@ class UpDownIT {
         assertThat(statusConsole.out()).containsPattern("kafka\\s+\\d+\\s+yes\\s+" + kafkaPort + "\\s+UP")
                 .containsPattern("classifier\\s+\\d+\\s+yes\\s+" + classifierPort + "\\s+UP");
 
+        assertRestartsWhatStops(state, Map.of(Service.CLASSIFIER, classifierPort, Service.EXTRACTOR, extractorPort,
+                Service.TRAINER, trainerPort));
+
         Path photo = root.resolve("photos/daisy/1.jpg");
         Files.createDirectories(photo.getParent());
         Files.write(photo, new byte[] {1, 2, 3});
@@ -120,10 +124,12 @@ class UpDownIT {
                 .as(publish.err()).isZero();
         assertThat(publish.err()).contains("on Kafka at " + bootstrap);
 
+        State restarted = State.load(workspace).orElseThrow();
         TestConsole down = new TestConsole(workspace);
         assertThat(Main.run(new String[] {"down"}, down.context)).isZero();
-        assertThat(down.out()).contains("Stopped kafka").contains("Stopped trainer");
-        for (long pid : state.pids().values()) {
+        assertThat(down.out()).containsSubsequence("Stopped supervisor", "Stopped kafka").contains("Stopped trainer");
+        for (long pid : java.util.stream.Stream.concat(state.pids().values().stream(),
+                restarted.pids().values().stream()).toList()) {
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("pid " + pid).isNotEqualTo(
                     java.util.Optional.of(true));
         }
@@ -134,6 +140,55 @@ class UpDownIT {
         TestConsole purge = new TestConsole(workspace);
         assertThat(Main.run(new String[] {"down", "--purge"}, purge.context)).isZero();
         assertThat(workspace.kafkaDir()).doesNotExist();
+    }
+
+    /**
+     * SIGKILLs the classifier and the extractor and stops the trainer (SIGSTOP, so it still runs but answers nothing):
+     * the supervisor restarts the killed ones within 15 s, and the hung one once its liveness check has failed three
+     * times in a row; status shows the restarts and why.
+     */
+    private void assertRestartsWhatStops(State state, Map<Service, Integer> ports) throws Exception {
+        long killed = System.nanoTime();
+        for (Service service : List.of(Service.CLASSIFIER, Service.EXTRACTOR)) {
+            assertThat(ProcessHandle.of(state.pids().get(service.id())).orElseThrow().destroyForcibly()).isTrue();
+        }
+        assertThat(new ProcessBuilder("kill", "-STOP", state.pids().get(Service.TRAINER.id()).toString())
+                .inheritIO().start().waitFor()).isZero();
+
+        ServiceHttp http = new ServiceHttp(workspace, Duration.ofSeconds(2));
+        Map<Service, Double> back = new java.util.EnumMap<>(Service.class);
+        while (back.size() < ports.size() && System.nanoTime() - killed < Duration.ofSeconds(60).toNanos()) {
+            State now = State.load(workspace).orElseThrow();
+            for (Service service : ports.keySet()) {
+                long pid = now.pids().get(service.id());
+                if (!back.containsKey(service) && pid != state.pids().get(service.id())
+                        && http.probe("http://127.0.0.1:" + ports.get(service) + "/q/health/live").equals(
+                                java.util.Optional.of(200))) {
+                    back.put(service, (System.nanoTime() - killed) / 1e9);
+                }
+            }
+            Thread.sleep(100);
+        }
+        System.out.printf("Back and live after kill -9: classifier %.1f s, extractor %.1f s; hung trainer %.1f s%n",
+                back.get(Service.CLASSIFIER), back.get(Service.EXTRACTOR), back.get(Service.TRAINER));
+        assertThat(back.get(Service.CLASSIFIER)).isNotNull().isLessThan(15);
+        assertThat(back.get(Service.EXTRACTOR)).isNotNull().isLessThan(15);
+        assertThat(back.get(Service.TRAINER)).as("hung trainer restarted").isNotNull();
+
+        TestConsole status = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"status"}, status.context)).as(status.out()).isZero();
+        assertThat(status.out())
+                .containsPattern("classifier\\s+\\d+\\s+yes\\s+" + ports.get(Service.CLASSIFIER)
+                        + "\\s+UP\\s+1\\s+exit 137 \\(SIGKILL\\) at 20")
+                .containsPattern("extractor\\s+\\d+\\s+yes\\s+\\d+\\s+UP\\s+1\\s+exit 137 \\(SIGKILL\\)")
+                .containsPattern("trainer\\s+\\d+\\s+yes\\s+\\d+\\s+UP\\s+1\\s+liveness check failed 3 times in a "
+                        + "row \\(no answer from http://127.0.0.1:\\d+/q/health/live within 2 s\\); killed it "
+                        + "\\(SIGKILL\\)")
+                .containsPattern("kafka\\s+\\d+\\s+yes\\s+\\d+\\s+UP\\s+0\\s*\\n")
+                .containsPattern("supervisor\\s+" + state.pids().get("supervisor") + "\\s+yes");
+        assertThat(workspace.logFile("supervisor")).content()
+                .contains("classifier stopped: exit 137 (SIGKILL); restart 1 in 1 s")
+                .contains("trainer (pid " + state.pids().get("trainer") + ") failed its liveness check, 3 of 3");
     }
 
     /** Every socket the stack's processes listen on is on 127.0.0.1 (what {@code ss -ltnp} would show). */
