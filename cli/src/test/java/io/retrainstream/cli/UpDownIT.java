@@ -22,6 +22,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.retrainstream.common.testing.Listeners;
+
 /**
  * {@code up}, {@code status}, {@code publish} and {@code down} on a temporary workspace: the real Kafka broker process
  * launched from {@code target/lib} as {@code ./retrain up} does, and {@link FakeService} jars in place of the three

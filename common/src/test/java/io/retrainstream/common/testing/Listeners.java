@@ -1,4 +1,4 @@
-package io.retrainstream.cli;
+package io.retrainstream.common.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,15 +14,15 @@ import java.util.stream.Stream;
  * The TCP sockets a process listens on, read from Linux's {@code /proc} as {@code ss -ltnp} does: the socket inodes
  * among the process's open files, looked up in {@code /proc/net/tcp} and {@code /proc/net/tcp6}.
  */
-final class Listeners {
+public final class Listeners {
 
     /** {@code st} of a listening socket in {@code /proc/net/tcp}. */
     private static final String LISTEN = "0A";
 
     /** A listening socket: its local address as {@code ss} prints it, and its port. */
-    record Listener(String address, int port) {
+    public record Listener(String address, int port) {
 
-        boolean loopback() {
+        public boolean loopback() {
             return address.startsWith("127.") || address.equals("::1");
         }
 
@@ -35,12 +35,12 @@ final class Listeners {
     private Listeners() {
     }
 
-    static boolean supported() {
+    public static boolean supported() {
         return Files.isReadable(Path.of("/proc/net/tcp")) && Files.isDirectory(Path.of("/proc/self/fd"));
     }
 
     /** The sockets process {@code pid} listens on. */
-    static List<Listener> of(long pid) {
+    public static List<Listener> of(long pid) {
         Set<String> inodes = new HashSet<>();
         try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
             fds.forEach(fd -> {
