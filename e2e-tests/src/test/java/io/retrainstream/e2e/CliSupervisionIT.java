@@ -2,6 +2,7 @@ package io.retrainstream.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -9,12 +10,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -142,8 +145,8 @@ class CliSupervisionIT {
     }
 
     private static int countPhotos(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir, 2, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
-            return (int) files.filter(p -> p.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".jpg")).count();
+        try (Stream<Path> files = Files.walk(dir, 2, FileVisitOption.FOLLOW_LINKS)) {
+            return (int) files.filter(p -> p.toString().toLowerCase(Locale.ROOT).endsWith(".jpg")).count();
         }
     }
 
@@ -219,7 +222,7 @@ class CliSupervisionIT {
     /** Runs {@code ./retrain ARGS} as the script does: the CLI's jar and libraries, from the workspace's root. */
     private static Result cli(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", repo.resolve("cli/target/cli.jar") + java.io.File.pathSeparator
+                .toString(), "-cp", repo.resolve("cli/target/cli.jar") + File.pathSeparator
                         + repo.resolve("cli/target/lib").resolve("*"), "io.retrainstream.cli.Main"));
         command.addAll(List.of(args));
         Path output = Files.createTempFile(root, "cli-", ".out");
