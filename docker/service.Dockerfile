@@ -17,7 +17,10 @@ RUN test -n "${SERVICE}" || { echo "pass --build-arg SERVICE=classifier|extracto
 
 RUN groupadd --system --gid 10001 retrain \
     && useradd --system --uid 10001 --gid retrain --home-dir /deployments --no-create-home \
-        --shell /usr/sbin/nologin retrain
+        --shell /usr/sbin/nologin retrain \
+    && mkdir -p /var/lib/retrain/images && chown -R 10001:10001 /var/lib/retrain
+# /var/lib/retrain/images: the extractor's image store (RETRAIN_EXTRACTOR_IMAGE_STORE in compose.yaml). It exists in
+# the image, owned by the service's user, so that a new named volume mounted there is created with that owner.
 
 # Quarkus fast-jar, in its four layers from the least to the most often changing
 COPY --chown=10001:10001 ${SERVICE}-service/target/quarkus-app/lib/ /deployments/lib/

@@ -39,7 +39,7 @@ final class Broker {
     }
 
     String bootstrap() {
-        return "localhost:" + port;
+        return State.LOOPBACK + ":" + port;
     }
 
     Path configFile() {
@@ -50,15 +50,19 @@ final class Broker {
         return kafkaDir.resolve("data");
     }
 
-    /** Writes {@code server.properties} (again on every start, so that port changes take effect). */
+    /**
+     * Writes {@code server.properties} (again on every start, so that port changes take effect). Every listener is on
+     * the loopback address: the broker has no authentication, so only processes on this machine may reach it.
+     */
     void writeConfig() {
+        String host = State.LOOPBACK;
         String config = String.join("\n",
                 "# Written by ./retrain up on every start: change the CLI's Broker class, not this file.",
                 "process.roles=broker,controller",
                 "node.id=1",
-                "controller.quorum.voters=1@localhost:" + controllerPort,
-                "listeners=PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://localhost:" + port,
+                "controller.quorum.voters=1@" + host + ":" + controllerPort,
+                "listeners=PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort,
+                "advertised.listeners=PLAINTEXT://" + host + ":" + port,
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
                 "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
@@ -102,15 +106,18 @@ final class Broker {
         }
     }
 
-    /** Starts the broker in the background, its output appended to {@code log}. */
-    Process start(Path log) {
-        List<String> command = List.of(Processes.javaBinary(), "-Xmx512m", "-Xms256m", "-XX:+UseG1GC",
+    /** The broker's java command (the {@link Supervisor} starts it, in {@link #workDir()}). */
+    List<String> command() {
+        return List.of(Processes.javaBinary(), "-Xmx512m", "-Xms256m", "-XX:+UseG1GC",
                 "-Djava.awt.headless=true",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss.SSS",
                 "-cp", classpath(), MAIN_CLASS, configFile().toString());
-        return Processes.startDetached(command, Map.of(), kafkaDir, log);
+    }
+
+    Path workDir() {
+        return kafkaDir;
     }
 
     private String classpath() {

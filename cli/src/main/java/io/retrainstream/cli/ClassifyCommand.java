@@ -29,7 +29,7 @@ final class ClassifyCommand implements Command {
 
                 Options:
                   --top-k K         how many labels to print per photo (default 5)
-                  --classifier URL  the classifier (default: the one ./retrain up started, else http://localhost:8080)
+                  --classifier URL  the classifier (default: the one ./retrain up started, else http://127.0.0.1:8080)
 
                 Example:
                   ./retrain classify ~/flower_photos/daisy/21652746_cc379e0eea_m.jpg
@@ -49,7 +49,7 @@ final class ClassifyCommand implements Command {
         int topK = args.intValue("top-k", 5, 1, 1000);
         String classifier = args.value("classifier")
                 .orElseGet(() -> State.defaultUrl(context.workspace(), Service.CLASSIFIER));
-        ServiceHttp http = new ServiceHttp();
+        ServiceHttp http = new ServiceHttp(context.workspace());
         int failures = 0;
         boolean first = true;
         for (String arg : args.positionals()) {

@@ -3,6 +3,7 @@ package io.retrainstream.cli;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -82,7 +84,7 @@ final class DemoCommand implements Command {
             return 1;
         }
         State state = State.load(workspace).orElseThrow(() -> new CliException("./retrain up left no state.json"));
-        ServiceHttp http = new ServiceHttp();
+        ServiceHttp http = new ServiceHttp(context.workspace());
         String trainer = state.url(Service.TRAINER);
         String classifier = state.url(Service.CLASSIFIER);
 
@@ -140,7 +142,8 @@ final class DemoCommand implements Command {
                     + architecture.name() + ". Stop it first with ./retrain down, or run the demo with --architecture "
                     + running + ".");
         }
-        if (alive.size() < Service.values().length + 1) {
+        if (!alive.keySet().containsAll(Stream.concat(Stream.of(State.KAFKA), Arrays.stream(Service.values())
+                .map(Service::id)).toList())) {
             throw new CliException("retrain-stream runs only in part (" + String.join(", ", alive.keySet())
                     + "). See ./retrain status; restart with ./retrain down, then run the demo again.");
         }

@@ -13,7 +13,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
-/** {@code ./retrain down}: stops the services, then the broker. Kafka's data stays unless {@code --purge}. */
+/**
+ * {@code ./retrain down}: stops the supervisor (so that it restarts nothing), then the services, then the broker.
+ * Kafka's data stays unless {@code --purge}.
+ */
 final class DownCommand implements Command {
 
     static final Duration GRACE = Duration.ofSeconds(20);
@@ -33,7 +36,8 @@ final class DownCommand implements Command {
         return """
                 Usage: ./retrain down [--purge]
 
-                Stops the classifier, trainer and extractor, then Kafka (each gets 20 s to stop cleanly).
+                Stops the supervisor first, so that it restarts nothing, then the classifier, trainer and extractor,
+                then Kafka (each gets 20 s to stop cleanly).
                 Kafka's data in .retrain/kafka is kept, so the next ./retrain up finds the bottlenecks and models again.
 
                 Options:
@@ -59,7 +63,7 @@ final class DownCommand implements Command {
         boolean anyAlive = pids.entrySet().stream()
                 .anyMatch(e -> Processes.isAlive(e.getValue(), State.marker(e.getKey())));
         if (anyAlive) {
-            stopAll(context, pids, true);
+            stopAll(context, true);
         } else {
             context.out().println("Nothing is running.");
         }
@@ -89,8 +93,16 @@ final class DownCommand implements Command {
         return alive;
     }
 
-    /** Stops the services (all at once), then the broker: SIGTERM, up to 20 s, then SIGKILL. */
-    static void stopAll(Context context, Map<String, Long> pids, boolean verbose) {
+    /**
+     * Stops the supervisor, then the services (all at once), then the broker: SIGTERM, up to 20 s, then SIGKILL. The
+     * pids are read again once the supervisor has stopped, as it may have restarted something meanwhile.
+     */
+    static void stopAll(Context context, boolean verbose) {
+        Map<String, Long> pids = recordedPids(context.workspace());
+        if (pids.containsKey(Supervisor.NAME)) {
+            stop(context, Map.of(Supervisor.NAME, pids.get(Supervisor.NAME)), verbose);
+            pids = recordedPids(context.workspace());
+        }
         Map<String, Long> services = new LinkedHashMap<>();
         for (Service service : List.of(Service.CLASSIFIER, Service.TRAINER, Service.EXTRACTOR)) {
             if (pids.containsKey(service.id())) {
@@ -119,10 +131,11 @@ final class DownCommand implements Command {
         });
     }
 
-    /** Removes the pid files and state.json (the logs stay). */
+    /** Removes the pid files, state.json and the supervisor's plan (the logs and the admin token stay). */
     static void forget(Workspace workspace) {
         deletePidFiles(workspace);
         try {
+            Files.deleteIfExists(workspace.supervisorPlanFile());
             Files.deleteIfExists(workspace.stateFile());
         } catch (IOException e) {
             throw new CliException("Cannot delete " + workspace.stateFile() + ": " + e.getMessage(), e);

@@ -29,7 +29,7 @@ final class ModelsCommand implements Command {
                 accuracy, and marks the version classifiers serve (pinned, or the newest).
 
                 Options:
-                  --trainer URL  the trainer (default: the one ./retrain up started, else http://localhost:8082)
+                  --trainer URL  the trainer (default: the one ./retrain up started, else http://127.0.0.1:8082)
                 """;
     }
 
@@ -41,7 +41,8 @@ final class ModelsCommand implements Command {
     @Override
     public int run(Args args, Context context) throws UsageException {
         args.noPositionals();
-        ServiceHttp.Reply reply = new ServiceHttp().get(ServiceHttp.join(trainer(args, context), "/models"));
+        ServiceHttp.Reply reply = new ServiceHttp(context.workspace())
+                .get(ServiceHttp.join(trainer(args, context), "/models"));
         if (!reply.ok()) {
             throw new CliException("The trainer replied HTTP " + reply.status() + " to GET /models: "
                     + reply.message());
@@ -111,7 +112,7 @@ final class ModelsCommand implements Command {
                 throw new UsageException("rollback takes one model version, e.g. ./retrain rollback 3");
             }
             String version = args.positionals().get(0);
-            ServiceHttp.Reply reply = new ServiceHttp().post(
+            ServiceHttp.Reply reply = new ServiceHttp(context.workspace()).post(
                     ServiceHttp.join(trainer(args, context), "/models/" + version + "/pin"), new byte[0], null);
             if (!reply.ok()) {
                 throw new CliException("Cannot pin version " + version + ": " + reply.message());
@@ -150,7 +151,8 @@ final class ModelsCommand implements Command {
         @Override
         public int run(Args args, Context context) throws UsageException {
             args.noPositionals();
-            ServiceHttp.Reply reply = new ServiceHttp().delete(ServiceHttp.join(trainer(args, context), "/models/pin"));
+            ServiceHttp.Reply reply = new ServiceHttp(context.workspace())
+                    .delete(ServiceHttp.join(trainer(args, context), "/models/pin"));
             if (!reply.ok()) {
                 throw new CliException("Cannot unpin: " + reply.message());
             }

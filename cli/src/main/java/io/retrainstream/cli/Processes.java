@@ -48,6 +48,8 @@ final class Processes {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            // The admin token reaches only the processes it is given to, not every child of a shell that exports it.
+            builder.environment().remove(AdminToken.ENV);
             builder.environment().putAll(env);
             return builder.start();
         } catch (IOException e) {

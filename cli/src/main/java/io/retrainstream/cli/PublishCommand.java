@@ -55,7 +55,7 @@ final class PublishCommand implements Command {
 
                 Options:
                   --image-dir DIR        folder of class folders, e.g. flower_photos (daisy/, roses/, ...)
-                  --bootstrap HOST:PORT  Kafka to publish to (default: the one ./retrain up started, else localhost:9092)
+                  --bootstrap HOST:PORT  Kafka to publish to (default: the one ./retrain up started, else 127.0.0.1:9092)
                   --max-image-pixels N   skip, with a warning, photos whose header says they have more pixels
                                          (default 64000000, as the services' retrain.max-image-pixels)
 

@@ -16,21 +16,32 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 
-/** HTTP calls to the services, with JSON replies and errors that say what to do. */
+/**
+ * HTTP calls to the services, with JSON replies and errors that say what to do. Every call but a health probe carries
+ * the admin token ({@link AdminToken}) as {@code Authorization: Bearer} when there is one.
+ */
 final class ServiceHttp {
 
     static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
             false);
+    static final int HTTP_UNAUTHORIZED = 401;
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
     private final Duration requestTimeout;
+    private final Optional<AdminToken.Found> token;
+    private final String tokenWhere;
 
-    ServiceHttp(Duration requestTimeout) {
+    ServiceHttp(Workspace workspace, Duration requestTimeout) {
         this.requestTimeout = requestTimeout;
+        this.token = AdminToken.find(workspace);
+        this.tokenWhere = AdminToken.where(workspace);
     }
 
-    ServiceHttp() {
-        this(Duration.ofSeconds(60));
+    ServiceHttp(Workspace workspace) {
+        this(workspace, DEFAULT_REQUEST_TIMEOUT);
     }
 
     /** A reply: its status and body. */
@@ -83,8 +94,13 @@ final class ServiceHttp {
 
     /** The status of {@code GET url}, or empty when nothing answers (for health probes: never throws). */
     Optional<Integer> probe(String url) {
+        return probe(url, PROBE_TIMEOUT);
+    }
+
+    /** The status of {@code GET url}, or empty when nothing answers within {@code timeout}. Sends no token. */
+    Optional<Integer> probe(String url, Duration timeout) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(uri(url)).GET().timeout(Duration.ofSeconds(5)).build();
+            HttpRequest request = HttpRequest.newBuilder(uri(url)).GET().timeout(timeout).build();
             return Optional.of(client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
@@ -95,9 +111,13 @@ final class ServiceHttp {
     }
 
     private Reply send(HttpRequest.Builder request, String url) {
+        token.ifPresent(found -> request.header("Authorization", "Bearer " + found.token()));
         try {
-            HttpResponse<String> response = client.send(request.timeout(requestTimeout).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest built = request.timeout(requestTimeout).build();
+            HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == HTTP_UNAUTHORIZED) {
+                throw new CliException(unauthorized(built.method(), url));
+            }
             return new Reply(response.statusCode(), response.body());
         } catch (ConnectException e) {
             throw new CliException("Nothing answers at " + url + ". Is retrain-stream running? Check with "
@@ -111,6 +131,13 @@ final class ServiceHttp {
             Thread.currentThread().interrupt();
             throw new CliException("Interrupted while calling " + url, e);
         }
+    }
+
+    private String unauthorized(String method, String url) {
+        return method + " " + url + " was refused (HTTP 401): the service requires the admin token and "
+                + token.map(found -> "refused the one from " + found.source()
+                        + ", which is not the one it was started with").orElse("no token was found")
+                + ". ./retrain reads it from " + tokenWhere + "; ./retrain up gives the services the same one.";
     }
 
     private static URI uri(String url) {

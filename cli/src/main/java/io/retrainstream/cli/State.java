@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -20,16 +21,40 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param kafkaPort    the broker's client port
  * @param ports        HTTP port of each service, by {@link Service#id()}
  * @param pids         process id of {@code kafka} and of each service, by name
+ * @param listen       the address the services listen on ({@code --listen}; 127.0.0.1 when absent)
+ * @param restarts     what the {@link Supervisor} restarted, by name
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record State(String architecture, String modelDir, int kafkaPort, int controllerPort, Map<String, Integer> ports,
-        Map<String, Long> pids) {
+        Map<String, Long> pids, String listen, Map<String, Restarts> restarts) {
+
+    /**
+     * How often the supervisor restarted a process, and why it did so last.
+     *
+     * @param count      restarts so far (each after the process exited or failed its liveness check)
+     * @param lastReason e.g. {@code exit 137 (SIGKILL)}, {@code liveness check failed 3 times in a row (...)}
+     * @param lastAt     when the process stopped last, ISO-8601
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Restarts(int count, String lastReason, String lastAt) {
+    }
 
     static final String KAFKA = "kafka";
+    /** The loopback address the broker always listens on, and the services unless {@code --listen}. */
+    static final String LOOPBACK = "127.0.0.1";
 
+    @JsonCreator
     State {
         ports = ports == null ? new LinkedHashMap<>() : new LinkedHashMap<>(ports);
         pids = pids == null ? new LinkedHashMap<>() : new LinkedHashMap<>(pids);
+        listen = listen == null || listen.isBlank() ? LOOPBACK : listen;
+        restarts = restarts == null ? new LinkedHashMap<>() : new LinkedHashMap<>(restarts);
+    }
+
+    /** A state before anything started: no pids, no restarts. */
+    State(String architecture, String modelDir, int kafkaPort, int controllerPort, Map<String, Integer> ports,
+            String listen) {
+        this(architecture, modelDir, kafkaPort, controllerPort, ports, Map.of(), listen, Map.of());
     }
 
     static Optional<State> load(Workspace workspace) {
@@ -60,7 +85,19 @@ record State(String architecture, String modelDir, int kafkaPort, int controller
     State withPid(String name, long pid) {
         Map<String, Long> updated = new LinkedHashMap<>(pids);
         updated.put(name, pid);
-        return new State(architecture, modelDir, kafkaPort, controllerPort, ports, updated);
+        return new State(architecture, modelDir, kafkaPort, controllerPort, ports, updated, listen, restarts);
+    }
+
+    /** One more restart of {@code name}, for {@code reason}. */
+    State withRestart(String name, String reason, String at) {
+        Map<String, Restarts> updated = new LinkedHashMap<>(restarts);
+        updated.put(name, new Restarts(restarts.containsKey(name) ? restarts.get(name).count() + 1 : 1, reason, at));
+        return new State(architecture, modelDir, kafkaPort, controllerPort, ports, pids, listen, updated);
+    }
+
+    /** How often {@code name} was restarted so far. */
+    int restartCount(String name) {
+        return restarts.containsKey(name) ? restarts.get(name).count() : 0;
     }
 
     int port(Service service) {
@@ -68,11 +105,22 @@ record State(String architecture, String modelDir, int kafkaPort, int controller
     }
 
     String bootstrap() {
-        return "localhost:" + kafkaPort;
+        return LOOPBACK + ":" + kafkaPort;
     }
 
     String url(Service service) {
-        return "http://localhost:" + port(service);
+        return "http://" + clientHost(listen) + ":" + port(service);
+    }
+
+    /** The host a client on this machine reaches a service at that listens on {@code listen}. */
+    static String clientHost(String listen) {
+        if (listen.equals("0.0.0.0")) {
+            return LOOPBACK;
+        }
+        if (listen.equals("::") || listen.equals("[::]")) {
+            return "localhost";
+        }
+        return listen.contains(":") && !listen.startsWith("[") ? "[" + listen + "]" : listen;
     }
 
     /** The recorded processes that still run (and are still ours, judged by their command line), by name. */
@@ -93,16 +141,16 @@ record State(String architecture, String modelDir, int kafkaPort, int controller
                 return service.commandMarker();
             }
         }
-        return Broker.MAIN_CLASS;
+        return name.equals(Supervisor.NAME) ? Supervisor.MAIN_CLASS : Broker.MAIN_CLASS;
     }
 
-    /** The broker's address: from {@code state.json} when {@code ./retrain up} wrote one, else localhost:9092. */
+    /** The broker's address: from {@code state.json} when {@code ./retrain up} wrote one, else 127.0.0.1:9092. */
     static String defaultBootstrap(Workspace workspace) {
-        return load(workspace).map(State::bootstrap).orElse("localhost:9092");
+        return load(workspace).map(State::bootstrap).orElse(LOOPBACK + ":9092");
     }
 
     /** A service's base URL: its port from {@code state.json} when present, else its default port. */
     static String defaultUrl(Workspace workspace, Service service) {
-        return load(workspace).map(s -> s.url(service)).orElse("http://localhost:" + service.defaultPort());
+        return load(workspace).map(s -> s.url(service)).orElse("http://" + LOOPBACK + ":" + service.defaultPort());
     }
 }

@@ -26,7 +26,8 @@ final class StatusCommand implements Command {
         return """
                 Usage: ./retrain status
 
-                Shows the process id, port and health of Kafka and of each service started by ./retrain up.
+                Shows the process id, port and health of Kafka and of each service started by ./retrain up, how
+                often the supervisor restarted each and why it did last, and whether the supervisor runs.
                 Exits 0 when all of them run and answer, 1 otherwise.
                 """;
     }
@@ -47,14 +48,14 @@ final class StatusCommand implements Command {
             out.println("Nothing is running. Start with ./retrain up");
             return 1;
         }
-        State state = loaded.orElseGet(() -> new State(null, null, 9092, 9093, Map.of(), Map.of()));
+        State state = loaded.orElseGet(() -> new State(null, null, 9092, 9093, Map.of(), null));
         if (state.architecture() != null) {
             out.printf("retrain-stream with architecture %s%s; logs in %s/%n", state.architecture(),
                     state.modelDir() == null ? "" : " (model dir " + state.modelDir() + ")",
                     workspace.display(workspace.logsDir()));
         }
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NAME", "PID", "ALIVE", "PORT", "HEALTH"});
+        rows.add(new String[] {"NAME", "PID", "ALIVE", "PORT", "HEALTH", "RESTARTS", "LAST EXIT"});
         boolean allUp = true;
 
         Long kafkaPid = pids.get(State.KAFKA);
@@ -63,18 +64,29 @@ final class StatusCommand implements Command {
                 : Broker.isReachable(state.bootstrap(), Duration.ofSeconds(3)) ? "UP" : "DOWN";
         allUp &= kafkaHealth.equals("UP");
         rows.add(new String[] {State.KAFKA, kafkaPid == null ? "-" : kafkaPid.toString(), kafkaAlive ? "yes" : "no",
-                Integer.toString(state.kafkaPort()), kafkaHealth});
+                Integer.toString(state.kafkaPort()), kafkaHealth, restarts(state, State.KAFKA),
+                lastExit(state, State.KAFKA)});
 
-        ServiceHttp http = new ServiceHttp(Duration.ofSeconds(5));
+        ServiceHttp http = new ServiceHttp(workspace, Duration.ofSeconds(5));
         for (Service service : Service.values()) {
             Long pid = pids.get(service.id());
             boolean alive = pid != null && Processes.isAlive(pid, service.commandMarker());
             String health = alive ? health(http, state, service) : "not running";
             allUp &= health.startsWith("UP") || health.startsWith("STARTED");
             rows.add(new String[] {service.id(), pid == null ? "-" : pid.toString(), alive ? "yes" : "no",
-                    Integer.toString(state.port(service)), health});
+                    Integer.toString(state.port(service)), health, restarts(state, service.id()),
+                    lastExit(state, service.id())});
         }
+        Long supervisorPid = pids.get(Supervisor.NAME);
+        boolean supervising = supervisorPid != null && Processes.isAlive(supervisorPid, Supervisor.MAIN_CLASS);
+        allUp &= supervising;
+        rows.add(new String[] {Supervisor.NAME, supervisorPid == null ? "-" : supervisorPid.toString(),
+                supervising ? "yes" : "no", "-", supervising ? "UP" : "not running", "-", ""});
         printTable(out, rows);
+        if (!supervising) {
+            out.println("The supervisor is not running: nothing restarts a process that stops. Restart everything "
+                    + "with ./retrain down, then ./retrain up.");
+        }
         if (rows.stream().anyMatch(row -> row[0].equals(Service.TRAINER.id()) && row[4].equals("UP"))) {
             printTraining(out, http, state.url(Service.TRAINER));
         }
@@ -96,6 +108,16 @@ final class StatusCommand implements Command {
                     last.path("status").asText(), last.hasNonNull("message") ? ", " + last.get("message").asText()
                             : "");
         }
+    }
+
+    private static String restarts(State state, String name) {
+        return Integer.toString(state.restartCount(name));
+    }
+
+    /** Why the supervisor restarted it last, and when. */
+    private static String lastExit(State state, String name) {
+        State.Restarts restarts = state.restarts().get(name);
+        return restarts == null ? "" : restarts.lastReason() + " at " + restarts.lastAt();
     }
 
     private static String health(ServiceHttp http, State state, Service service) {

@@ -42,7 +42,7 @@ final class TrainCommand implements Command {
                   --wait         print the run's progress as it goes, then its report (test accuracy, confusion
                                  matrix, precision and recall per class, misclassified images, timings); exit 1
                                  when it fails or the promotion gate keeps it back
-                  --trainer URL  the trainer (default: the one ./retrain up started, else http://localhost:8082)
+                  --trainer URL  the trainer (default: the one ./retrain up started, else http://127.0.0.1:8082)
 
                 retrain.py's options for this run (the trainer's configuration gives the defaults; it checks
                 every value and refuses a bad one naming it):
@@ -123,7 +123,7 @@ final class TrainCommand implements Command {
         args.noPositionals();
         String trainer = args.value("trainer")
                 .orElseGet(() -> State.defaultUrl(context.workspace(), Service.TRAINER));
-        ServiceHttp http = new ServiceHttp();
+        ServiceHttp http = new ServiceHttp(context.workspace());
         OptionalLong runId = start(context, http, trainer, body(args));
         if (runId.isEmpty()) {
             return 1;

@@ -1,7 +1,12 @@
 package io.retrainstream.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,8 +27,9 @@ import io.retrainstream.common.model.ModelDownloader;
 import io.retrainstream.common.model.ModelFiles;
 
 /**
- * {@code ./retrain up}: starts a local Kafka broker, creates the topics and starts the extractor, the trainer and the
- * classifier, each as a background process with its log in {@code .retrain/logs/}.
+ * {@code ./retrain up}: starts the {@link Supervisor}, which starts a local Kafka broker and the extractor, the trainer
+ * and the classifier, each as a background process with its log in {@code .retrain/logs/}, and restarts them when
+ * they stop; creates the topics and waits until everything answers.
  */
 final class UpCommand implements Command {
 
@@ -39,7 +45,7 @@ final class UpCommand implements Command {
 
     @Override
     public String summary() {
-        return "start Kafka and the three services in the background";
+        return "start Kafka and the three services in the background, kept running by a supervisor";
     }
 
     @Override
@@ -47,10 +53,14 @@ final class UpCommand implements Command {
         return """
                 Usage: ./retrain up [--architecture A] [--model-dir DIR] [--kafka-port 9092] [--classifier-port 8080]
                                     [--extractor-port 8081] [--trainer-port 8082] [--no-continuous]
-                                    [--quiet-period SECONDS] [--timeout SECONDS]
+                                    [--quiet-period SECONDS] [--timeout SECONDS] [--listen ADDRESS]
 
                 Starts a local Kafka broker (KRaft, data kept in .retrain/kafka) and the extractor, trainer and
                 classifier services in the background, and waits until they answer. Logs go to .retrain/logs/.
+                The broker listens on 127.0.0.1 only, and so do the services unless --listen says otherwise.
+                A supervisor process keeps them running: it restarts any that exits or fails its liveness check
+                3 times in a row, waiting 1 s, 2 s, 4 s ... up to 30 s between restarts of the same one
+                (.retrain/logs/supervisor.log; ./retrain status shows the restarts).
 
                 Options:
                   --architecture A        the pretrained model, as retrain.py --architecture names it
@@ -70,8 +80,16 @@ final class UpCommand implements Command {
                   --saved-model DIR       use a SavedModel image feature-vector module (TF2 / TF Hub format)
                                           instead of --architecture: its serving signature's output is the
                                           bottleneck
+                  --listen ADDRESS        the address the services listen on (default 127.0.0.1: this machine
+                                          only); 0.0.0.0 for every interface. Then anyone who reaches the
+                                          machine can classify and read; the admin token protects training,
+                                          pins and cancels. Put a TLS proxy in front: the token travels in
+                                          clear over plain HTTP. Kafka stays on 127.0.0.1 whatever this says.
 
                 Environment: RETRAIN_JAVA_OPTS adds JVM options to the services, after the defaults (e.g. -Xmx1g).
+                The trainer's and the extractor's admin endpoints require a bearer token: the first up writes a
+                random one to .retrain/admin-token (mode 600) and every ./retrain command sends it;
+                RETRAIN_ADMIN_TOKEN, when set, is used instead (for up and for the other commands alike).
                 Stop everything with ./retrain down.
                 """;
     }
@@ -79,7 +97,7 @@ final class UpCommand implements Command {
     @Override
     public Set<String> valueOptions() {
         return Set.of("architecture", "model-dir", "kafka-port", "classifier-port", "extractor-port", "trainer-port",
-                "quiet-period", "timeout", "saved-model");
+                "quiet-period", "timeout", "saved-model", "listen");
     }
 
     @Override
@@ -97,10 +115,11 @@ final class UpCommand implements Command {
      * @param quietPeriodSeconds the trainer's quiet period, when given
      * @param serviceTimeout     how long each service may take to start
      * @param continuous         whether the trainer retrains continuously
+     * @param listen             the address the services listen on (the broker always listens on loopback)
      */
     record Options(String architecture, Optional<Path> modelDir, int kafkaPort, Map<Service, Integer> ports,
             Optional<Integer> quietPeriodSeconds, Duration serviceTimeout, Optional<Path> savedModel,
-            boolean continuous) {
+            boolean continuous, String listen) {
 
         static Options parse(Args args, Workspace workspace) throws UsageException {
             Map<Service, Integer> ports = new LinkedHashMap<>();
@@ -120,7 +139,29 @@ final class UpCommand implements Command {
             return new Options(args.value("architecture", Architecture.DEFAULT),
                     args.value("model-dir").map(workspace::userPath), kafkaPort, ports, quiet,
                     Duration.ofSeconds(args.intValue("timeout", 120, 5, 3600)),
-                    args.value("saved-model").map(workspace::userPath), !args.flag("no-continuous"));
+                    args.value("saved-model").map(workspace::userPath), !args.flag("no-continuous"),
+                    listenAddress(args.value("listen", State.LOOPBACK)));
+        }
+
+        /** An IP address literal of this machine, or a wildcard (0.0.0.0, ::); never a host name to look up. */
+        static String listenAddress(String value) throws UsageException {
+            String address = value.strip();
+            if (address.startsWith("[") && address.endsWith("]")) {
+                address = address.substring(1, address.length() - 1);
+            }
+            boolean ipv4 = address.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+            boolean ipv6 = address.contains(":") && address.matches("[0-9A-Fa-f:.]+");
+            if (!ipv4 && !ipv6) {
+                throw new UsageException("--listen takes an IP address of this machine (e.g. 127.0.0.1, 0.0.0.0 "
+                        + "for every interface, or one interface's address), not '" + value + "'");
+            }
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress(InetAddress.getByName(address), 0));
+            } catch (IOException e) {
+                throw new UsageException("--listen " + value + ": cannot listen on it here (" + e.getMessage()
+                        + "); give an address of one of this machine's interfaces");
+            }
+            return address;
         }
 
         static Options defaults(String architecture, Optional<Path> modelDir) {
@@ -129,7 +170,7 @@ final class UpCommand implements Command {
                 ports.put(service, service.defaultPort());
             }
             return new Options(architecture, modelDir, 9092, ports, Optional.empty(), Duration.ofSeconds(120),
-                    Optional.empty(), true);
+                    Optional.empty(), true, State.LOOPBACK);
         }
     }
 
@@ -153,15 +194,22 @@ final class UpCommand implements Command {
                 options.kafkaPort(), options.kafkaPort() + 1,
                 options.ports().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().id(), Map.Entry::getValue,
                         (a, b) -> a, LinkedHashMap::new)),
-                Map.of());
+                options.listen());
         createDirs(workspace);
+        AdminToken.Found token = AdminToken.ensure(workspace);
         long start = System.nanoTime();
+        long supervisorPid;
         try {
-            state = startBroker(context, state);
-            state = startServices(context, options, architecture, state);
+            state.save(workspace);
+            Broker broker = prepareBroker(context, state);
+            plan(workspace, options, architecture, state, broker).save(workspace);
+            Process supervisor = startSupervisor(workspace, token);
+            supervisorPid = supervisor.pid();
+            awaitBroker(context, state, supervisor);
+            awaitServices(context, options, state, supervisor);
         } catch (InterruptedException | RuntimeException e) {
             err.println("Stopping what was started...");
-            DownCommand.stopAll(context, DownCommand.recordedPids(workspace), false);
+            DownCommand.stopAll(context, false);
             DownCommand.forget(workspace);
             throw e;
         }
@@ -173,6 +221,14 @@ final class UpCommand implements Command {
         out.println("  trainer     " + state.url(Service.TRAINER));
         out.println("  kafka       " + state.bootstrap());
         out.println("  logs        " + workspace.display(workspace.logsDir()) + "/");
+        out.println("  supervisor  pid " + supervisorPid + ", restarts whatever stops or stops answering (log "
+                + workspace.display(workspace.logFile(Supervisor.NAME)) + ")");
+        if (!options.listen().equals(State.LOOPBACK)) {
+            out.println("  listening   on " + options.listen() + ": whoever reaches it can classify and read; the "
+                    + "admin token guards the rest. Put TLS in front (the token travels in clear).");
+        }
+        out.println("  admin token " + token.source() + " (./retrain sends it; the trainer's and the extractor's "
+                + "admin endpoints require it)");
         out.println(options.continuous()
                 ? "Next: ./retrain publish --image-dir DIR; the trainer retrains as the photos arrive (continuous "
                         + "mode), ./retrain status shows the served version. Stop everything with ./retrain down"
@@ -282,107 +338,165 @@ final class UpCommand implements Command {
         }
     }
 
-    private static State startBroker(Context context, State state) throws InterruptedException {
+    /** Writes the broker's config and formats its storage the first time; the supervisor starts it. */
+    private static Broker prepareBroker(Context context, State state) throws InterruptedException {
         Workspace workspace = context.workspace();
-        Path log = workspace.logFile(State.KAFKA);
         Broker broker = new Broker(workspace.libDir(), workspace.kafkaDir(), state.kafkaPort(), state.controllerPort());
         broker.writeConfig();
-        StatusLine status = new StatusLine(context.err(), context.interactive());
         if (!broker.isFormatted()) {
+            StatusLine status = new StatusLine(context.err(), context.interactive());
             status.update("Formatting Kafka storage in " + workspace.display(broker.dataDir()) + "...");
-            broker.formatIfNeeded(log);
+            broker.formatIfNeeded(workspace.logFile(State.KAFKA));
+            status.clear();
         }
-        Process process = broker.start(log);
-        Processes.writePid(workspace.pidFile(State.KAFKA), process.pid());
-        state = state.withPid(State.KAFKA, process.pid());
-        state.save(workspace);
+        return broker;
+    }
+
+    /** What the supervisor runs: the broker, then the three services once the broker accepts connections. */
+    static Supervisor.Plan plan(Workspace workspace, Options options, Architecture architecture, State state,
+            Broker broker) {
+        List<Supervisor.Child> children = new ArrayList<>();
+        children.add(new Supervisor.Child(State.KAFKA, broker.command(), Map.of(), broker.workDir().toString(),
+                workspace.logFile(State.KAFKA).toString(), null, state.kafkaPort(), BROKER_TIMEOUT.toSeconds(), false,
+                false));
+        for (Service service : Service.values()) {
+            children.add(new Supervisor.Child(service.id(), serviceCommand(workspace, service),
+                    serviceEnv(service, options, architecture, state), workspace.root().toString(),
+                    workspace.logFile(service.id()).toString(), state.url(service) + service.livenessPath(), 0,
+                    options.serviceTimeout().toSeconds(), service.hasAdminEndpoints(), true));
+        }
+        return new Supervisor.Plan(children);
+    }
+
+    /**
+     * Starts the supervisor in the background (its own session, so it outlives this command), with the admin token in
+     * its environment for the services that get it.
+     */
+    static Process startSupervisor(Workspace workspace, AdminToken.Found token) {
+        List<String> command = new ArrayList<>();
+        command.add(Processes.javaBinary());
+        command.addAll(Supervisor.JVM_OPTIONS);
+        command.add("-cp");
+        command.add(supervisorClasspath(workspace));
+        command.add(Supervisor.MAIN_CLASS);
+        command.add(workspace.root().toString());
+        Process process = Processes.startDetached(command, Map.of(AdminToken.ENV, token.token()), workspace.root(),
+                workspace.logFile(Supervisor.NAME));
+        Processes.writePid(workspace.pidFile(Supervisor.NAME), process.pid());
+        return process;
+    }
+
+    /** The CLI's own classes (cli.jar, or the classes folder in tests) and the libraries in cli/target/lib. */
+    static String supervisorClasspath(Workspace workspace) {
+        try {
+            Path self = Path.of(Supervisor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return self + File.pathSeparator + workspace.libDir().resolve("*");
+        } catch (URISyntaxException | RuntimeException e) {
+            throw new CliException("Cannot tell where the CLI's classes are: " + e, e);
+        }
+    }
+
+    private static void awaitBroker(Context context, State state, Process supervisor) throws InterruptedException {
+        Workspace workspace = context.workspace();
+        StatusLine status = new StatusLine(context.err(), context.interactive());
         long start = System.nanoTime();
-        while (!Broker.isReachable(broker.bootstrap(), Duration.ofSeconds(2))) {
-            long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
-            if (!process.isAlive() || elapsed > BROKER_TIMEOUT.toSeconds()) {
-                status.clear();
-                printTail(context, log);
-                throw new CliException(process.isAlive()
-                        ? "Kafka did not answer at " + broker.bootstrap() + " within " + BROKER_TIMEOUT.toSeconds()
-                                + " s; see " + workspace.display(log)
-                        : "Kafka stopped during start-up (exit " + process.exitValue() + "); see "
-                                + workspace.display(log));
+        while (true) {
+            State now = State.load(workspace).orElse(state);
+            failIfStopped(context, supervisor, now, State.KAFKA);
+            if (now.pids().containsKey(State.KAFKA) && Broker.isReachable(state.bootstrap(), Duration.ofSeconds(2))) {
+                break;
             }
-            status.update(status.spin() + " Starting Kafka at " + broker.bootstrap() + " (" + elapsed + " s)");
+            long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
+            if (elapsed > BROKER_TIMEOUT.toSeconds()) {
+                status.clear();
+                printTail(context, workspace.logFile(State.KAFKA));
+                throw new CliException("Kafka did not answer at " + state.bootstrap() + " within "
+                        + BROKER_TIMEOUT.toSeconds() + " s; see " + workspace.display(workspace.logFile(State.KAFKA)));
+            }
+            status.update(status.spin() + " Starting Kafka at " + state.bootstrap() + " (" + elapsed + " s)");
             Thread.sleep(500);
         }
         status.update(status.spin() + " Creating topics...");
         try {
-            TopicSetup.ensureTopics(broker.bootstrap());
+            TopicSetup.ensureTopics(state.bootstrap());
         } catch (IllegalStateException e) {
             status.clear();
             throw new CliException(e.getMessage(), e);
         }
-        status.done("Kafka is up at " + broker.bootstrap() + " (pid " + process.pid() + ")");
-        return state;
+        status.done("Kafka is up at " + state.bootstrap() + " (pid " + pid(workspace, State.KAFKA) + ")");
     }
 
-    private static State startServices(Context context, Options options, Architecture architecture, State state)
+    private static void awaitServices(Context context, Options options, State state, Process supervisor)
             throws InterruptedException {
         Workspace workspace = context.workspace();
-        Map<Service, Process> processes = new LinkedHashMap<>();
-        Map<Service, Long> started = new LinkedHashMap<>();
-        for (Service service : Service.values()) {
-            Process process = Processes.startDetached(serviceCommand(workspace, service),
-                    serviceEnv(service, options, architecture, state), workspace.root(), workspace.logFile(service.id()));
-            processes.put(service, process);
-            started.put(service, System.nanoTime());
-            Processes.writePid(workspace.pidFile(service.id()), process.pid());
-            state = state.withPid(service.id(), process.pid());
-            state.save(workspace);
-        }
-
-        ServiceHttp http = new ServiceHttp();
+        ServiceHttp http = new ServiceHttp(workspace);
         StatusLine status = new StatusLine(context.err(), context.interactive());
         Map<Service, String> healthPaths = new LinkedHashMap<>();
         for (Service service : Service.values()) {
             healthPaths.put(service, service.startupHealthPath());
         }
-        Set<Service> waiting = new HashSet<>(processes.keySet());
+        long started = System.nanoTime();
+        Set<Service> waiting = new HashSet<>(healthPaths.keySet());
         while (!waiting.isEmpty()) {
+            State now = State.load(workspace).orElse(state);
             for (Service service : Service.values()) {
                 if (!waiting.contains(service)) {
                     continue;
                 }
-                Process process = processes.get(service);
+                failIfStopped(context, supervisor, now, service.id());
                 String url = state.url(service) + healthPaths.get(service);
-                Optional<Integer> code = http.probe(url);
+                Optional<Integer> code = now.pids().containsKey(service.id()) ? http.probe(url) : Optional.empty();
                 if (code.isPresent() && code.get() == 404 && service == Service.CLASSIFIER
                         && healthPaths.get(service).endsWith("/started")) {
-                    healthPaths.put(service, "/q/health/live");
+                    healthPaths.put(service, service.livenessPath());
                     continue;
                 }
-                long elapsed = (System.nanoTime() - started.get(service)) / 1_000_000_000L;
+                long elapsed = (System.nanoTime() - started) / 1_000_000_000L;
                 if (code.isPresent() && code.get() == 200) {
                     waiting.remove(service);
                     status.done(String.format("The %-10s is up at %s (pid %d, %d s)", service.id(),
-                            state.url(service), process.pid(), elapsed));
-                } else if (!process.isAlive() || elapsed > options.serviceTimeout().toSeconds()) {
+                            state.url(service), now.pids().get(service.id()), elapsed));
+                } else if (elapsed > options.serviceTimeout().toSeconds()) {
                     status.clear();
                     Path log = workspace.logFile(service.id());
                     printTail(context, log);
-                    throw new CliException(process.isAlive()
-                            ? "The " + service.id() + " did not become ready within "
-                                    + options.serviceTimeout().toSeconds() + " s (" + url + " answered "
-                                    + code.map(c -> "HTTP " + c).orElse("nothing") + "); see "
-                                    + workspace.display(log)
-                            : "The " + service.id() + " stopped during start-up (exit " + process.exitValue()
-                                    + "); see " + workspace.display(log));
+                    throw new CliException("The " + service.id() + " did not become ready within "
+                            + options.serviceTimeout().toSeconds() + " s (" + url + " answered "
+                            + code.map(c -> "HTTP " + c).orElse("nothing") + "); see " + workspace.display(log));
                 }
             }
             if (!waiting.isEmpty()) {
-                long elapsed = (System.nanoTime() - started.get(Service.EXTRACTOR)) / 1_000_000_000L;
+                long elapsed = (System.nanoTime() - started) / 1_000_000_000L;
                 status.update(status.spin() + " Starting " + Arrays.stream(Service.values()).filter(waiting::contains)
                         .map(Service::id).collect(Collectors.joining(", ")) + " (" + elapsed + " s)");
                 Thread.sleep(500);
             }
         }
-        return state;
+    }
+
+    /**
+     * Fails {@code up} when the supervisor has stopped, or when {@code name} stopped during start-up (the supervisor
+     * would restart it, but a process that cannot start is a configuration problem to report at once).
+     */
+    private static void failIfStopped(Context context, Process supervisor, State state, String name) {
+        Workspace workspace = context.workspace();
+        if (!supervisor.isAlive()) {
+            Path log = workspace.logFile(Supervisor.NAME);
+            printTail(context, log);
+            throw new CliException("The supervisor stopped (exit " + supervisor.exitValue() + "); see "
+                    + workspace.display(log));
+        }
+        if (state.restartCount(name) > 0) {
+            Path log = workspace.logFile(name);
+            printTail(context, log);
+            String what = name.equals(State.KAFKA) ? "Kafka" : "The " + name;
+            throw new CliException(what + " stopped during start-up (" + state.restarts().get(name).lastReason()
+                    + "); see " + workspace.display(log));
+        }
+    }
+
+    private static String pid(Workspace workspace, String name) {
+        return State.load(workspace).map(s -> s.pids().get(name)).map(String::valueOf).orElse("?");
     }
 
     static List<String> serviceCommand(Workspace workspace, Service service) {
@@ -402,9 +516,11 @@ final class UpCommand implements Command {
         return command;
     }
 
+    /** The service's environment; the supervisor adds the admin token for those with admin endpoints. */
     static Map<String, String> serviceEnv(Service service, Options options, Architecture architecture, State state) {
         Map<String, String> env = new LinkedHashMap<>(ServiceLaunch.environment());
         env.put("KAFKA_BOOTSTRAP_SERVERS", state.bootstrap());
+        env.put("QUARKUS_HTTP_HOST", options.listen());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(state.port(service)));
         env.put("RETRAIN_ARCHITECTURE", architecture.name());
         options.modelDir().ifPresent(dir -> env.put("RETRAIN_MODEL_DIR", dir.toAbsolutePath().toString()));

@@ -57,6 +57,16 @@ record Workspace(Path root, Path callerDir) {
         return home().resolve("state.json");
     }
 
+    /** What the supervisor starts and watches, written by {@code up} for it. */
+    Path supervisorPlanFile() {
+        return home().resolve("supervisor.json");
+    }
+
+    /** The admin token {@code up} generates once (mode 0600) and every command sends. */
+    Path adminTokenFile() {
+        return home().resolve("admin-token");
+    }
+
     /** The CLI's runtime classpath folder, which also holds the Kafka broker's jars. */
     Path libDir() {
         return root.resolve("cli").resolve("target").resolve("lib");

@@ -14,7 +14,7 @@ import com.sun.net.httpserver.HttpServer;
 final class FakeHttp implements AutoCloseable {
 
     /** A request as received. */
-    record Request(String method, String pathAndQuery, String contentType, byte[] body) {
+    record Request(String method, String pathAndQuery, String contentType, String authorization, byte[] body) {
     }
 
     /** A reply: status and JSON body. */
@@ -37,7 +37,8 @@ final class FakeHttp implements AutoCloseable {
     FakeHttp route(String path, Function<Request, Reply> handler) {
         server.createContext(path, exchange -> {
             Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
-                    exchange.getRequestHeaders().getFirst("Content-Type"), exchange.getRequestBody().readAllBytes());
+                    exchange.getRequestHeaders().getFirst("Content-Type"),
+                    exchange.getRequestHeaders().getFirst("Authorization"), exchange.getRequestBody().readAllBytes());
             requests.add(request);
             Reply reply = handler.apply(request);
             byte[] body = reply.json().getBytes(StandardCharsets.UTF_8);

@@ -175,4 +175,54 @@ class HttpCommandsTest {
         assertThat(status).isEqualTo(1);
         assertThat(console.err()).contains("Nothing answers at http://127.0.0.1:1/train").contains("./retrain up");
     }
+
+    @Test
+    void everyCallCarriesTheAdminTokenFromItsFile() throws Exception {
+        Files.createDirectories(root.resolve(".retrain"));
+        Files.writeString(root.resolve(".retrain/admin-token"), "s3cret-Token_1\n");
+        try (FakeHttp trainer = new FakeHttp()
+                .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":1,\"status\":\"QUEUED\"}"))
+                .route("/models", r -> new FakeHttp.Reply(200, "{\"versions\":[],\"serving\":null}"))) {
+            TestConsole train = new TestConsole(root);
+            assertThat(Main.run(new String[] {"train", "--trainer", trainer.url()}, train.context))
+                    .as(train.err()).isZero();
+            TestConsole unpin = new TestConsole(root);
+            assertThat(Main.run(new String[] {"unpin", "--trainer", trainer.url()}, unpin.context))
+                    .as(unpin.err()).isZero();
+
+            assertThat(trainer.requests).extracting(FakeHttp.Request::method).containsExactly("POST", "DELETE");
+            assertThat(trainer.requests).extracting(FakeHttp.Request::authorization)
+                    .containsOnly("Bearer s3cret-Token_1");
+        }
+    }
+
+    @Test
+    void noTokenNoHeader() throws Exception {
+        try (FakeHttp trainer = new FakeHttp()
+                .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":1,\"status\":\"QUEUED\"}"))) {
+            TestConsole console = new TestConsole(root);
+            assertThat(Main.run(new String[] {"train", "--trainer", trainer.url()}, console.context)).isZero();
+            assertThat(trainer.requests.get(0).authorization()).isNull();
+        }
+    }
+
+    @Test
+    void aRefusedTokenSaysWhereTheTokenIsReadFrom() throws Exception {
+        try (FakeHttp trainer = new FakeHttp().route("/models",
+                r -> new FakeHttp.Reply(401, "{\"message\":\"Unauthorized\"}"))) {
+            TestConsole without = new TestConsole(root);
+            assertThat(Main.run(new String[] {"rollback", "2", "--trainer", trainer.url()}, without.context))
+                    .isEqualTo(1);
+            assertThat(without.err()).contains("POST " + trainer.url() + "/models/2/pin was refused (HTTP 401)")
+                    .contains("no token was found").contains("$RETRAIN_ADMIN_TOKEN when set, else .retrain/admin-token");
+
+            Files.createDirectories(root.resolve(".retrain"));
+            Files.writeString(root.resolve(".retrain/admin-token"), "old-token\n");
+            TestConsole wrong = new TestConsole(root);
+            assertThat(Main.run(new String[] {"rollback", "2", "--trainer", trainer.url()}, wrong.context))
+                    .isEqualTo(1);
+            assertThat(wrong.err()).contains("refused the one from .retrain/admin-token")
+                    .doesNotContain("old-token");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.retrainstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,10 @@ import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -17,6 +21,8 @@ import java.util.jar.Manifest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import io.retrainstream.common.testing.Listeners;
 
 /**
  * {@code up}, {@code status}, {@code publish} and {@code down} on a temporary workspace: the real Kafka broker process
@@ -63,13 +69,14 @@ class UpDownIT {
                 io.retrainstream.common.testing.SharedData.models().toString()}, up.context);
 
         assertThat(status).as(up.err()).isZero();
-        assertThat(up.out()).contains("http://localhost:" + classifierPort + "/classify")
-                .contains("localhost:" + kafkaPort);
-        String bootstrap = "localhost:" + kafkaPort;
+        assertThat(up.out()).contains("http://127.0.0.1:" + classifierPort + "/classify")
+                .contains("127.0.0.1:" + kafkaPort);
+        String bootstrap = "127.0.0.1:" + kafkaPort;
         assertThat(Broker.isReachable(bootstrap, Duration.ofSeconds(10))).isTrue();
         State state = State.load(workspace).orElseThrow();
-        assertThat(state.pids()).containsOnlyKeys("kafka", "extractor", "trainer", "classifier");
-        assertThat(state.alivePids()).hasSize(4);
+        assertThat(state.pids()).containsOnlyKeys("supervisor", "kafka", "extractor", "trainer", "classifier");
+        assertThat(state.alivePids()).hasSize(5);
+        assertThat(up.out()).contains("supervisor  pid " + state.pids().get("supervisor"));
         assertThat(workspace.pidFile("kafka")).exists();
         assertThat(workspace.logFile("kafka")).content().contains("Kafka Server started");
 
@@ -77,11 +84,27 @@ class UpDownIT {
         assertThat(trainerEnv).contains("KAFKA_BOOTSTRAP_SERVERS=" + bootstrap)
                 .contains("RETRAIN_ARCHITECTURE=mobilenet_0.25_128")
                 .contains("TRAINER_QUIET_PERIOD=7s")
-                .contains("TRAINER_EXTRACTOR_URL=http://localhost:" + extractorPort)
+                .contains("TRAINER_EXTRACTOR_URL=http://127.0.0.1:" + extractorPort)
                 .contains("TF_CPP_MIN_LOG_LEVEL=2")
                 .contains("javacpp.cachedir=" + System.getProperty("user.home") + "/.cache/retrain-stream/javacpp");
         assertThat(Files.readString(root.resolve("fake-" + extractorPort + ".env")))
                 .contains("TRAINER_QUIET_PERIOD=null");
+
+        // The admin token: created private, given in the environment to the two services with admin endpoints only
+        Path tokenFile = root.resolve(".retrain/admin-token");
+        assertThat(Files.getPosixFilePermissions(tokenFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        String token = Files.readString(tokenFile).strip();
+        assertThat(token).hasSize(43);
+        assertThat(trainerEnv).contains("RETRAIN_ADMIN_TOKEN=" + token).contains("QUARKUS_HTTP_HOST=127.0.0.1");
+        assertThat(Files.readString(root.resolve("fake-" + extractorPort + ".env")))
+                .contains("RETRAIN_ADMIN_TOKEN=" + token);
+        assertThat(Files.readString(root.resolve("fake-" + classifierPort + ".env")))
+                .contains("RETRAIN_ADMIN_TOKEN=null").contains("QUARKUS_HTTP_HOST=127.0.0.1");
+        for (long pid : state.pids().values()) {
+            assertThat(ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse(""))
+                    .as("command line of pid " + pid).doesNotContain(token);
+        }
+        assertListensOnLoopbackOnly(state);
 
         TestConsole again = new TestConsole(workspace);
         assertThat(Main.run(new String[] {"up"}, again.context)).isEqualTo(1);
@@ -92,6 +115,9 @@ class UpDownIT {
         assertThat(statusConsole.out()).containsPattern("kafka\\s+\\d+\\s+yes\\s+" + kafkaPort + "\\s+UP")
                 .containsPattern("classifier\\s+\\d+\\s+yes\\s+" + classifierPort + "\\s+UP");
 
+        assertRestartsWhatStops(state, Map.of(Service.CLASSIFIER, classifierPort, Service.EXTRACTOR, extractorPort,
+                Service.TRAINER, trainerPort));
+
         Path photo = root.resolve("photos/daisy/1.jpg");
         Files.createDirectories(photo.getParent());
         Files.write(photo, new byte[] {1, 2, 3});
@@ -100,10 +126,12 @@ class UpDownIT {
                 .as(publish.err()).isZero();
         assertThat(publish.err()).contains("on Kafka at " + bootstrap);
 
+        State restarted = State.load(workspace).orElseThrow();
         TestConsole down = new TestConsole(workspace);
         assertThat(Main.run(new String[] {"down"}, down.context)).isZero();
-        assertThat(down.out()).contains("Stopped kafka").contains("Stopped trainer");
-        for (long pid : state.pids().values()) {
+        assertThat(down.out()).containsSubsequence("Stopped supervisor", "Stopped kafka").contains("Stopped trainer");
+        for (long pid : java.util.stream.Stream.concat(state.pids().values().stream(),
+                restarted.pids().values().stream()).toList()) {
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("pid " + pid).isNotEqualTo(
                     java.util.Optional.of(true));
         }
@@ -114,6 +142,68 @@ class UpDownIT {
         TestConsole purge = new TestConsole(workspace);
         assertThat(Main.run(new String[] {"down", "--purge"}, purge.context)).isZero();
         assertThat(workspace.kafkaDir()).doesNotExist();
+    }
+
+    /**
+     * SIGKILLs the classifier and the extractor and stops the trainer (SIGSTOP, so it still runs but answers nothing):
+     * the supervisor restarts the killed ones within 15 s, and the hung one once its liveness check has failed three
+     * times in a row; status shows the restarts and why.
+     */
+    private void assertRestartsWhatStops(State state, Map<Service, Integer> ports) throws Exception {
+        long killed = System.nanoTime();
+        for (Service service : List.of(Service.CLASSIFIER, Service.EXTRACTOR)) {
+            assertThat(ProcessHandle.of(state.pids().get(service.id())).orElseThrow().destroyForcibly()).isTrue();
+        }
+        assertThat(new ProcessBuilder("kill", "-STOP", state.pids().get(Service.TRAINER.id()).toString())
+                .inheritIO().start().waitFor()).isZero();
+
+        ServiceHttp http = new ServiceHttp(workspace, Duration.ofSeconds(2));
+        Map<Service, Double> back = new java.util.EnumMap<>(Service.class);
+        while (back.size() < ports.size() && System.nanoTime() - killed < Duration.ofSeconds(60).toNanos()) {
+            State now = State.load(workspace).orElseThrow();
+            for (Service service : ports.keySet()) {
+                long pid = now.pids().get(service.id());
+                if (!back.containsKey(service) && pid != state.pids().get(service.id())
+                        && http.probe("http://127.0.0.1:" + ports.get(service) + "/q/health/live").equals(
+                                java.util.Optional.of(200))) {
+                    back.put(service, (System.nanoTime() - killed) / 1e9);
+                }
+            }
+            Thread.sleep(100);
+        }
+        System.out.printf("Back and live after kill -9: classifier %.1f s, extractor %.1f s; hung trainer %.1f s%n",
+                back.get(Service.CLASSIFIER), back.get(Service.EXTRACTOR), back.get(Service.TRAINER));
+        assertThat(back.get(Service.CLASSIFIER)).isNotNull().isLessThan(15);
+        assertThat(back.get(Service.EXTRACTOR)).isNotNull().isLessThan(15);
+        assertThat(back.get(Service.TRAINER)).as("hung trainer restarted").isNotNull();
+
+        TestConsole status = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"status"}, status.context)).as(status.out()).isZero();
+        assertThat(status.out())
+                .containsPattern("classifier\\s+\\d+\\s+yes\\s+" + ports.get(Service.CLASSIFIER)
+                        + "\\s+UP\\s+1\\s+exit 137 \\(SIGKILL\\) at 20")
+                .containsPattern("extractor\\s+\\d+\\s+yes\\s+\\d+\\s+UP\\s+1\\s+exit 137 \\(SIGKILL\\)")
+                .containsPattern("trainer\\s+\\d+\\s+yes\\s+\\d+\\s+UP\\s+1\\s+liveness check failed 3 times in a "
+                        + "row \\(no answer from http://127.0.0.1:\\d+/q/health/live within 2 s\\); killed it "
+                        + "\\(SIGKILL\\)")
+                .containsPattern("kafka\\s+\\d+\\s+yes\\s+\\d+\\s+UP\\s+0\\s*\\n")
+                .containsPattern("supervisor\\s+" + state.pids().get("supervisor") + "\\s+yes");
+        assertThat(workspace.logFile("supervisor")).content()
+                .contains("classifier stopped: exit 137 (SIGKILL); restart 1 in 1 s")
+                .contains("trainer (pid " + state.pids().get("trainer") + ") failed its liveness check, 3 of 3");
+    }
+
+    /** Every socket the stack's processes listen on is on 127.0.0.1 (what {@code ss -ltnp} would show). */
+    private static void assertListensOnLoopbackOnly(State state) {
+        assumeTrue(Listeners.supported(), "no /proc/net/tcp to read the listening sockets from");
+        for (Map.Entry<String, Long> process : state.pids().entrySet()) {
+            List<Listeners.Listener> listeners = Listeners.of(process.getValue());
+            assertThat(listeners).as(process.getKey() + " listens on " + listeners)
+                    .allMatch(Listeners.Listener::loopback);
+            if (!process.getKey().equals("supervisor")) {
+                assertThat(listeners).as(process.getKey()).isNotEmpty();
+            }
+        }
     }
 
     private static void writeFakeServiceJar(Path jar) throws IOException {

@@ -1,0 +1,275 @@
+package io.retrainstream.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.retrainstream.common.testing.Listeners;
+import io.retrainstream.common.testing.SharedData;
+
+/**
+ * {@code ./retrain up} as users run it: the CLI as its own process (from {@code cli/target}, as the {@code ./retrain}
+ * script runs it) on a workspace of its own, starting the real broker and the three packaged services under its
+ * supervisor. The extractor is killed (SIGKILL) while the flower photos stream in; the supervisor restarts it and
+ * every photo still becomes a bottleneck. Also: everything listens on 127.0.0.1 only, and {@code status} tells the
+ * restart and why.
+ */
+class CliSupervisionIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration CLI_TIMEOUT = Duration.ofMinutes(4);
+    /** The photos published before the kill; the others are published while the extractor is down. */
+    private static final List<String> FIRST_CLASSES = List.of("daisy", "dandelion", "roses");
+
+    private static Path repo;
+    private static Path root;
+    private static int extractorPort;
+    private static int trainerPort;
+
+    @BeforeAll
+    static void workspace() throws IOException {
+        SharedData.models();
+        SharedData.flowers();
+        repo = Path.of(System.getProperty("retrainstream.root.dir", "..")).toAbsolutePath().normalize();
+        root = repo.resolve("e2e-tests/target/cli-supervision");
+        deleteTree(root);
+        Path lib = repo.resolve("cli/target/lib");
+        if (!Files.isRegularFile(repo.resolve("cli/target/cli.jar")) || !Files.isDirectory(lib)) {
+            throw new IllegalStateException("cli/target/cli.jar or cli/target/lib is missing: package the CLI first");
+        }
+        Files.createDirectories(root.resolve("cli/target"));
+        Files.createSymbolicLink(root.resolve("cli/target/lib"), lib);
+        for (String module : List.of("extractor-service", "trainer-service", "classifier-service")) {
+            Path app = repo.resolve(module).resolve("target/quarkus-app");
+            if (!Files.isRegularFile(app.resolve("quarkus-run.jar"))) {
+                throw new IllegalStateException(app + " is missing: package the services first (./mvnw package)");
+            }
+            Files.createDirectories(root.resolve(module).resolve("target"));
+            Files.createSymbolicLink(root.resolve(module).resolve("target/quarkus-app"), app);
+        }
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (root != null && Files.exists(root.resolve(".retrain"))) {
+            Result down = cli("down");
+            System.out.print(down.output());
+        }
+    }
+
+    @Test
+    void anExtractorKilledWhilePhotosStreamInLosesNone() throws Exception {
+        int kafkaPort = freePortPair();
+        extractorPort = freePort();
+        trainerPort = freePort();
+        Result up = cli("up", "--kafka-port", Integer.toString(kafkaPort), "--classifier-port",
+                Integer.toString(freePort()), "--extractor-port", Integer.toString(extractorPort), "--trainer-port",
+                Integer.toString(trainerPort), "--model-dir", SharedData.models().toString(), "--architecture",
+                "mobilenet_0.25_128", "--no-continuous", "--quiet-period", "3600", "--timeout", "180");
+        assertThat(up.status()).as(up.output()).isZero();
+        JsonNode pids = state().get("pids");
+        assertThat(pids.size()).as(pids.toString()).isEqualTo(5);
+        assertListensOnLoopbackOnly(pids);
+
+        Path first = splitPhotos("first", true);
+        Path rest = splitPhotos("rest", false);
+        int total = countPhotos(first) + countPhotos(rest);
+        Result published = cli("publish", "--image-dir", first.toString());
+        assertThat(published.status()).as(published.output()).isZero();
+        long extractorPid = pids.get("extractor").asLong();
+        long atKill = awaitImages(1, Duration.ofMinutes(2));
+        long killed = System.nanoTime();
+        assertThat(ProcessHandle.of(extractorPid).orElseThrow().destroyForcibly()).isTrue();
+        System.out.printf("Killed the extractor (SIGKILL) with %d of %d photos' bottlenecks at the trainer%n", atKill,
+                countPhotos(first));
+        published = cli("publish", "--image-dir", rest.toString());
+        assertThat(published.status()).as(published.output()).isZero();
+
+        long back = awaitRestarted(extractorPid, Duration.ofSeconds(60));
+        System.out.printf("Extractor back and live %.1f s after the kill%n", (back - killed) / 1e9);
+        assertThat((back - killed) / 1e9).isLessThan(30);
+        awaitImages(total, Duration.ofMinutes(2));
+        JsonNode dataset = get(trainerPort, "/dataset");
+        System.out.printf("All %d photos became bottlenecks %.1f s after the kill: %s%n", total,
+                (System.nanoTime() - killed) / 1e9, dataset.get("classes"));
+        assertThat(dataset.get("images").asInt()).isEqualTo(total);
+        assertThat(dataset.get("classes").size()).isEqualTo(5);
+
+        Result status = cli("status");
+        assertThat(status.status()).as(status.output()).isZero();
+        assertThat(status.output()).containsPattern("extractor\\s+\\d+\\s+yes\\s+" + extractorPort
+                + "\\s+UP\\s+1\\s+exit 137 \\(SIGKILL\\) at ").containsPattern("kafka\\s+\\d+\\s+yes\\s+"
+                        + kafkaPort + "\\s+UP\\s+0");
+        // An admin call with the token ./retrain up gave the trainer (required once retrain.admin-token is enforced)
+        Result unpin = cli("unpin");
+        assertThat(unpin.status()).as(unpin.output()).isZero();
+    }
+
+    /** A folder of links to some of the class folders of flowers-small. */
+    private static Path splitPhotos(String name, boolean firstClasses) throws IOException {
+        Path dir = Files.createDirectories(root.resolve("photos").resolve(name));
+        try (Stream<Path> classes = Files.list(SharedData.flowers())) {
+            for (Path folder : classes.filter(Files::isDirectory).toList()) {
+                if (FIRST_CLASSES.contains(folder.getFileName().toString()) == firstClasses) {
+                    Files.createSymbolicLink(dir.resolve(folder.getFileName()), folder);
+                }
+            }
+        }
+        return dir;
+    }
+
+    private static int countPhotos(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir, 2, FileVisitOption.FOLLOW_LINKS)) {
+            return (int) files.filter(p -> p.toString().toLowerCase(Locale.ROOT).endsWith(".jpg")).count();
+        }
+    }
+
+    /** Waits until the trainer has at least {@code count} images' bottlenecks; returns how many it has. */
+    private static long awaitImages(int count, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long images = -1;
+        while (System.nanoTime() < deadline) {
+            try {
+                images = get(trainerPort, "/dataset").get("images").asLong();
+                if (images >= count) {
+                    return images;
+                }
+            } catch (IOException e) {
+                // not answering right now
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("The trainer has " + images + " images' bottlenecks, not " + count + ", after "
+                + timeout.toSeconds() + " s; see " + root.resolve(".retrain/logs"));
+    }
+
+    /** Waits until the supervisor's new extractor answers its liveness check; returns then, as nanoTime. */
+    private static long awaitRestarted(long oldPid, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long pid = state().get("pids").get("extractor").asLong();
+            if (pid != oldPid && statusOf(extractorPort, "/q/health/live") == 200) {
+                return System.nanoTime();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("No new extractor within " + timeout.toSeconds() + " s; see "
+                + root.resolve(".retrain/logs/supervisor.log"));
+    }
+
+    private static void assertListensOnLoopbackOnly(JsonNode pids) {
+        if (!Listeners.supported()) {
+            System.out.println("No /proc/net/tcp here: the listening addresses are not checked");
+            return;
+        }
+        pids.fields().forEachRemaining(entry -> {
+            List<Listeners.Listener> listeners = Listeners.of(entry.getValue().asLong());
+            System.out.printf("%-10s pid %d listens on %s%n", entry.getKey(), entry.getValue().asLong(), listeners);
+            assertThat(listeners).as(entry.getKey() + " listens on " + listeners)
+                    .allMatch(Listeners.Listener::loopback);
+        });
+    }
+
+    private static JsonNode state() throws IOException {
+        return JSON.readTree(root.resolve(".retrain/state.json").toFile());
+    }
+
+    private static JsonNode get(int port, String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + path)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(response.body());
+    }
+
+    private static int statusOf(int port, String path) throws InterruptedException {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The exit status and the output (stdout and stderr) of one CLI command. */
+    private record Result(int status, String output) {
+    }
+
+    /** Runs {@code ./retrain ARGS} as the script does: the CLI's jar and libraries, from the workspace's root. */
+    private static Result cli(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", repo.resolve("cli/target/cli.jar") + File.pathSeparator
+                        + repo.resolve("cli/target/lib").resolve("*"), "io.retrainstream.cli.Main"));
+        command.addAll(List.of(args));
+        Path output = Files.createTempFile(root, "cli-", ".out");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        Map<String, String> env = builder.environment();
+        env.remove("RETRAIN_ADMIN_TOKEN");
+        env.put("RETRAIN_CALLER_DIR", root.toString());
+        env.put("RETRAIN_DOWNLOAD", "false");
+        env.put("RETRAIN_EXTRACTOR_IMAGE_STORE", root.resolve("image-store").toString());
+        Process process = builder.start();
+        if (!process.waitFor(CLI_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("./retrain " + String.join(" ", args) + " took over " + CLI_TIMEOUT);
+        }
+        String text = Files.readString(output, StandardCharsets.UTF_8);
+        Files.delete(output);
+        return new Result(process.exitValue(), text);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** A free port whose successor (the broker's controller port) is free too. */
+    private static int freePortPair() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            int port = freePort();
+            try (ServerSocket next = new ServerSocket(port + 1)) {
+                return port;
+            } catch (IOException e) {
+                // taken: try another
+            }
+        }
+        throw new IllegalStateException("No two free consecutive ports");
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}
