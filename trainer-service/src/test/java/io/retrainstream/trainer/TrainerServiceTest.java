@@ -138,7 +138,8 @@ class TrainerServiceTest {
         given().contentType("application/json").body(Map.of("how_many_steps", 5)).post("/train").then()
                 .statusCode(400).body("message", containsString("Unknown training option 'how_many_steps'"));
         given().contentType("application/json").body(Map.of("how_many_training_steps", -5)).post("/train").then()
-                .statusCode(400).body("message", containsString("how_many_training_steps must be positive, got -5"));
+                .statusCode(400).body("message", containsString("how_many_training_steps must be from 1 to 1000000, "
+                        + "got -5"));
         given().contentType("application/json").body(Map.of("testing_percentage", 70, "validation_percentage", 40))
                 .post("/train").then().statusCode(400).body("message", containsString("add up to at most 100"));
         given().contentType("application/json").body("[1,2").post("/train").then().statusCode(400)
