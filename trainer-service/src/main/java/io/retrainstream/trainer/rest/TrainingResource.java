@@ -3,6 +3,7 @@ package io.retrainstream.trainer.rest;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
@@ -18,12 +19,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.retrainstream.common.quarkus.AdminToken;
 import io.retrainstream.trainer.service.RunInProgressException;
 import io.retrainstream.trainer.service.TrainingRefusedException;
 import io.retrainstream.trainer.service.TrainingRun;
 import io.retrainstream.trainer.service.TrainingService;
 
-/** Starts training runs and reports on them. */
+/** Starts training runs and reports on them; starting one needs the admin token when one is set. */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 public class TrainingResource {
@@ -44,6 +46,7 @@ public class TrainingResource {
     @POST
     @Path("train")
     @Consumes(MediaType.WILDCARD)
+    @RolesAllowed(AdminToken.ROLE)
     public Response train(String body) {
         Map<String, Object> options;
         try {
