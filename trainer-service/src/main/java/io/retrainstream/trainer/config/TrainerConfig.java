@@ -82,7 +82,8 @@ public interface TrainerConfig {
 
     /**
      * Published versions whose {@code saved_model_dir} folder and {@code output_graph} / {@code output_labels} copies
-     * are kept; older ones are deleted when a new version is written. 0 keeps every version.
+     * are kept, and runs whose {@code summaries_dir} / {@code intermediate_output_graphs_dir} folders are kept; older
+     * ones are deleted when a new one is written. 0 keeps them all.
      */
     @WithDefault("10")
     int outputVersionsKept();

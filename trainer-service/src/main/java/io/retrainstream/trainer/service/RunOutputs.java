@@ -48,7 +48,9 @@ import io.retrainstream.trainer.model.TrainingParams;
  * {@code output_graph} and {@code output_labels}, each also kept as {@code <name>.<version><ext>}. They are
  * {@linkplain Writer#stage staged} under hidden temporary names beside their destinations before the promotion gate,
  * and {@linkplain Writer#commit moved into place} by atomic renames once the version is published; a run that is not
- * published leaves none of them. Only the newest {@code trainer.output-versions-kept} versions are kept.</li>
+ * published leaves none of them.</li>
+ * <li>Only the newest {@code trainer.output-versions-kept} versions, and as many run folders of diagnostics, are
+ * kept.</li>
  * </ul>
  * Paths a request gives ({@link #confined}) must lie under {@code trainer.output-root}; configured ones may be anywhere.
  * The graphs need the CNN's frozen graph, found in {@code retrain.model-dir} as the extractor finds it.
@@ -63,6 +65,8 @@ public class RunOutputs {
             .withZone(ZoneOffset.UTC);
     private static final String STAGING = ".staging-";
     private static final Pattern NUMBER = Pattern.compile("[0-9]+");
+    /** A run's diagnostics folder: {@code <UTC start>-run<id>}. */
+    private static final Pattern RUN_FOLDER = Pattern.compile("([0-9]{8}T[0-9]{6}Z)-run([0-9]{1,18})");
 
     private final Optional<Path> modelDir;
     private final Path outputRoot;
@@ -365,11 +369,42 @@ public class RunOutputs {
             stagedSavedModel = null;
         }
 
+        /** Closes the summary files, deletes what was staged and not committed, and old runs' diagnostics. */
         @Override
         public void close() {
             summaries.values().forEach(ScalarSummaryWriter::close);
             summaries.clear();
             discard();
+            if (versionsKept > 0) {
+                pruneRuns(params.summariesDir());
+                pruneRuns(params.intermediateOutputGraphsDir());
+            }
+        }
+
+        /** Deletes the run folders in {@code dir} beyond the newest {@code trainer.output-versions-kept}. */
+        private void pruneRuns(String dir) {
+            if (dir.isBlank() || !Files.isDirectory(Path.of(dir))) {
+                return;
+            }
+            try {
+                List<Map.Entry<String, Path>> runs = new ArrayList<>();
+                try (Stream<Path> entries = Files.list(Path.of(dir))) {
+                    for (Path entry : (Iterable<Path>) entries::iterator) {
+                        Matcher matcher = RUN_FOLDER.matcher(entry.getFileName().toString());
+                        if (matcher.matches() && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                            // Oldest first: by start time, then by run id.
+                            runs.add(Map.entry(matcher.group(1) + String.format("%019d",
+                                    Long.parseLong(matcher.group(2))), entry));
+                        }
+                    }
+                }
+                runs.sort(Map.Entry.<String, Path>comparingByKey().reversed());
+                for (Map.Entry<String, Path> old : runs.subList(Math.min(versionsKept, runs.size()), runs.size())) {
+                    deleteRecursively(old.getValue());
+                }
+            } catch (IOException | RuntimeException e) {
+                Log.warnf("Cannot delete old run folders in %s: %s", dir, e.getMessage());
+            }
         }
 
         private static void createDirectories(Path dir) {

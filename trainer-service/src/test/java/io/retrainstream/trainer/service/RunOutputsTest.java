@@ -203,6 +203,23 @@ class RunOutputsTest {
     }
 
     @Test
+    void keepsTheNewestRunFoldersOfSummaries() throws Exception {
+        TrainingParams params = TrainingParams.retrainPy(5).withOverrides(Map.of("summaries_dir",
+                dir.resolve("logs").toString()));
+        Files.createDirectories(dir.resolve("logs/mine"));
+        List<String> runs = new ArrayList<>();
+        for (long runId : new long[] {8, 9, 10}) {
+            try (RunOutputs.Writer files = outputs(2).open(params, runId, ARCHITECTURE, FeatureLayer.BOTTLENECK,
+                    LABELS, line -> { })) {
+                files.evaluated("", new TrainedHead.Evaluation(0, 0.5, 1.0, 0.5, 1.0, 3));
+                runs.add(files.runName());
+            }
+        }
+        assertThat(names(dir.resolve("logs"))).as("the newest 2 runs, and what is not a run folder")
+                .containsExactlyInAnyOrder(runs.get(1), runs.get(2), "mine");
+    }
+
+    @Test
     void requestedPathsStayUnderTheOutputRoot(@TempDir Path outside) throws Exception {
         Path root = dir.resolve("root");
         RunOutputs outputs = new RunOutputs(Optional.empty(), root, 10);
