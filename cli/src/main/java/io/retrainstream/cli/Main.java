@@ -8,7 +8,7 @@ import java.util.List;
 public final class Main {
 
     static final List<Command> COMMANDS = List.of(new UpCommand(), new DownCommand(), new StatusCommand(),
-            new PublishCommand(), new TrainCommand(), new ClassifyCommand(), new DemoCommand(),
+            new PublishCommand(), new TrainCommand(), new CancelCommand(), new ClassifyCommand(), new DemoCommand(),
             new ArchitecturesCommand(), new ModelsCommand(), new ModelsCommand.Rollback(), new ModelsCommand.Unpin());
 
     private Main() {

@@ -52,7 +52,8 @@ final class TrainCommand implements Command {
                   --print_misclassified_test_images                     --final_tensor_name NAME
                   --output_labels FILE  --output_graph FILE  --saved_model_dir DIR  --summaries_dir DIR
                   --intermediate_store_frequency N  --intermediate_output_graphs_dir DIR
-                                (files written by the trainer, on its machine)
+                                (written by the trainer on its machine, relative to its output root
+                                 trainer.output-root; one set per published version)
                   --mode improved|retrain (improved: pooled features, Adam + L2, chosen on validation;
                                            retrain: retrain.py's method exactly)
                   --random_seed N
@@ -245,7 +246,7 @@ final class TrainCommand implements Command {
             }
             printed = Math.max(printed, log.size());
             String status = run.path("status").asText("");
-            if (Set.of("SUCCEEDED", "REJECTED", "FAILED", "REFUSED").contains(status)) {
+            if (Set.of("SUCCEEDED", "REJECTED", "FAILED", "REFUSED", "CANCELLED").contains(status)) {
                 Outcome outcome = new Outcome(runId, status, run.path("message").asText(null),
                         run.hasNonNull("modelVersion") ? run.get("modelVersion").asLong() : null,
                         run.hasNonNull("testAccuracy") ? run.get("testAccuracy").asDouble() : null,
@@ -265,6 +266,10 @@ final class TrainCommand implements Command {
         if (outcome.status().equals("REJECTED")) {
             context.out().printf("Training run %d was not published (the serving model stays): %s%n"
                     + "Add --force_publish to publish it anyway.%n", outcome.runId(), outcome.message());
+            return;
+        }
+        if (outcome.status().equals("CANCELLED")) {
+            context.err().printf("Training run %d was cancelled: nothing was published.%n", outcome.runId());
             return;
         }
         if (!outcome.succeeded()) {

@@ -41,7 +41,8 @@ class TrainerServiceTest {
         KafkaBroker broker = KafkaBrokerResource.broker();
         send(broker, "alpha", 0, 40, new Random(1));
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/dataset").then().body("images", equalTo(40)));
-        given().post("/train").then().statusCode(422).body("message", containsString("at least 2 classes"));
+        given().contentType("application/json").post("/train").then().statusCode(422)
+                .body("message", containsString("at least 2 classes"));
     }
 
     @Test
@@ -66,8 +67,9 @@ class TrainerServiceTest {
                         .filter(i -> SplitRule.DEFAULT.assign("beta_" + i + ".jpg").id().equals("testing"))
                         .mapToObj(i -> "beta/" + i).toArray());
 
-        int runId = given().post("/train").then().statusCode(202).extract().path("runId");
-        given().post("/train").then().statusCode(409).body("runId", equalTo(runId));
+        int runId = given().contentType("application/json").post("/train").then().statusCode(202).extract()
+                .path("runId");
+        given().contentType("application/json").post("/train").then().statusCode(409).body("runId", equalTo(runId));
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + runId).then()
                 .body("status", equalTo("SUCCEEDED")));
         JsonPath run = given().get("/runs/" + runId).then().extract().jsonPath();
@@ -110,11 +112,12 @@ class TrainerServiceTest {
 
     @Test
     @Order(3)
-    void retrainModeAndOptionsPerRunInTheBody(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws Exception {
-        java.nio.file.Path labels = dir.resolve("out/output_labels.txt");
+    void retrainModeAndOptionsPerRunInTheBody() throws Exception {
+        // A request names files under trainer.output-root
+        java.nio.file.Path labels = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("trainer.output-root", java.nio.file.Path.class).resolve("out/output_labels.txt");
         int runId = given().contentType("application/json").body(Map.of("mode", "retrain",
-                "how_many_training_steps", 50, "testing_percentage", 30, "output_labels", labels.toString()))
+                "how_many_training_steps", 50, "testing_percentage", 30, "output_labels", "out/output_labels.txt"))
                 .post("/train").then().statusCode(202).extract().path("runId");
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + runId).then()
                 .body("status", equalTo("SUCCEEDED")).body("modelVersion", equalTo(2)));
@@ -138,7 +141,8 @@ class TrainerServiceTest {
         given().contentType("application/json").body(Map.of("how_many_steps", 5)).post("/train").then()
                 .statusCode(400).body("message", containsString("Unknown training option 'how_many_steps'"));
         given().contentType("application/json").body(Map.of("how_many_training_steps", -5)).post("/train").then()
-                .statusCode(400).body("message", containsString("how_many_training_steps must be positive, got -5"));
+                .statusCode(400).body("message", containsString("how_many_training_steps must be from 1 to 1000000, "
+                        + "got -5"));
         given().contentType("application/json").body(Map.of("testing_percentage", 70, "validation_percentage", 40))
                 .post("/train").then().statusCode(400).body("message", containsString("add up to at most 100"));
         given().contentType("application/json").body("[1,2").post("/train").then().statusCode(400)

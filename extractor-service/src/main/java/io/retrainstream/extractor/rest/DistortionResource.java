@@ -2,12 +2,17 @@ package io.retrainstream.extractor.rest;
 
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import io.retrainstream.common.RequestLimits;
+import io.retrainstream.common.quarkus.AdminToken;
 import io.retrainstream.common.tf.DistortionRequest;
 import io.retrainstream.common.tf.FeatureRows;
 import io.retrainstream.common.tf.ImageDecodeException;
@@ -16,7 +21,9 @@ import io.smallrye.common.annotation.Blocking;
 
 /**
  * {@code POST /distorted-bottlenecks}: the bottlenecks of freshly distorted copies of stored images, as
- * {@link FeatureRows} binary; 400 for bad values, 404 naming images the store does not hold.
+ * {@link FeatureRows} binary. It runs the CNN on request, so it needs the admin token when one is set (the trainer
+ * sends it); takes {@code application/json} only (415 otherwise); 400 for a bad value or one beyond
+ * {@link RequestLimits}, 404 naming images the store does not hold.
  */
 @Path("/distorted-bottlenecks")
 public class DistortionResource {
@@ -30,9 +37,18 @@ public class DistortionResource {
     @POST
     @Blocking
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response distort(DistortionRequest request) {
+    @RolesAllowed(AdminToken.ROLE)
+    public Response distort(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, DistortionRequest request) {
+        if (contentType == null) {
+            // JAX-RS lets a body without a content type through to an @Consumes(JSON) method.
+            return error(Response.Status.UNSUPPORTED_MEDIA_TYPE, "The body must be application/json");
+        }
         if (request == null) {
             return error(Response.Status.BAD_REQUEST, "The body must be a JSON distortion request");
+        }
+        String beyond = beyondLimits(request);
+        if (beyond != null) {
+            return error(Response.Status.BAD_REQUEST, beyond);
         }
         try {
             float[][] rows = distortions.distort(request);
@@ -45,6 +61,23 @@ public class DistortionResource {
         } catch (ImageDecodeException | IllegalArgumentException e) {
             return error(Response.Status.BAD_REQUEST, e.getMessage());
         }
+    }
+
+    /** What in the request is beyond the bounds of one request's work, or null. */
+    private static String beyondLimits(DistortionRequest request) {
+        if (request.images() != null && request.images().size() > RequestLimits.MAX_DISTORTED_IMAGES) {
+            return "images must list at most " + RequestLimits.MAX_DISTORTED_IMAGES + " images, got "
+                    + request.images().size();
+        }
+        if (request.randomCrop() > RequestLimits.MAX_DISTORTION_PERCENT) {
+            return "random_crop must be from 0 to " + RequestLimits.MAX_DISTORTION_PERCENT + ", got "
+                    + request.randomCrop();
+        }
+        if (request.randomScale() > RequestLimits.MAX_DISTORTION_PERCENT) {
+            return "random_scale must be from 0 to " + RequestLimits.MAX_DISTORTION_PERCENT + ", got "
+                    + request.randomScale();
+        }
+        return null;
     }
 
     private static Response error(Response.Status status, String message) {

@@ -1,5 +1,6 @@
 package io.retrainstream.trainer.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -51,17 +52,41 @@ public interface TrainerConfig {
     @WithDefault("final_result")
     String finalTensorName();
 
-    /** {@code retrain.py --output_labels}: file the labels are written to, one per line; none when absent. */
+    /**
+     * {@code retrain.py --output_labels}: file the labels of every published version are written to, one per line
+     * (also to {@code <name>.<version><ext>} beside it); none when absent.
+     */
     Optional<String> outputLabels();
 
-    /** {@code retrain.py --output_graph}: file the frozen graph (CNN + head) is written to; none when absent. */
+    /**
+     * {@code retrain.py --output_graph}: file the frozen graph (CNN + head) of every published version is written to
+     * (also to {@code <name>.<version><ext>} beside it); none when absent.
+     */
     Optional<String> outputGraph();
 
-    /** {@code retrain.py --saved_model_dir}: folder a SavedModel is written to (must not exist); none when absent. */
+    /**
+     * {@code retrain.py --saved_model_dir}: folder that gets a SavedModel in {@code <dir>/<version>/} for every
+     * published version, as TensorFlow Serving reads a model's base path; none when absent.
+     */
     Optional<String> savedModelDir();
 
-    /** {@code retrain.py --summaries_dir}: folder of TensorBoard event files ({@code train/}, {@code validation/}). */
+    /** {@code retrain.py --summaries_dir}: folder of TensorBoard event files, one sub-folder per run. */
     Optional<String> summariesDir();
+
+    /**
+     * The folder under which the file outputs a request names ({@code output_graph}, {@code saved_model_dir}, …) are
+     * written: a request gives paths relative to it and cannot leave it. Paths configured here may be anywhere.
+     */
+    @WithDefault("${user.home}/.cache/retrain-stream/outputs")
+    Path outputRoot();
+
+    /**
+     * Published versions whose {@code saved_model_dir} folder and {@code output_graph} / {@code output_labels} copies
+     * are kept, and runs whose {@code summaries_dir} / {@code intermediate_output_graphs_dir} folders are kept; older
+     * ones are deleted when a new one is written. 0 keeps them all.
+     */
+    @WithDefault("10")
+    int outputVersionsKept();
 
     /** {@code retrain.py --intermediate_store_frequency}: steps between intermediate frozen graphs, 0 for none. */
     @WithDefault("0")

@@ -5,13 +5,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.retrainstream.common.Concurrency;
 
 /**
  * Fetches the next step's distorted batch on a background thread while the current step trains, and measures the
  * throughput. Batches are sampled on the caller's thread ({@code retrain.py}'s class-balanced sampling), so a seed
- * gives the same batches.
+ * gives the same batches. While it waits for a batch it asks the {@link Cancellation} every
+ * {@value #CANCELLATION_CHECK_MILLIS} ms, and a cancelled run interrupts the fetch in flight.
  */
 final class DistortedPrefetch implements AutoCloseable {
 
@@ -19,10 +22,14 @@ final class DistortedPrefetch implements AutoCloseable {
     record Batch(int[] rows, float[] vectors) {
     }
 
+    /** How often a wait for the next batch asks whether the run was cancelled. */
+    static final long CANCELLATION_CHECK_MILLIS = 100;
+
     private final DistortedBatches source;
     private final HeadTrainer.BalancedSampler sampler;
     private final int batchSize;
     private final Random seeds;
+    private final Cancellation cancellation;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(
             Concurrency.daemonThreads("distorted-prefetch"));
     private final long started = System.nanoTime();
@@ -30,20 +37,31 @@ final class DistortedPrefetch implements AutoCloseable {
     private long images;
     private long waitedNanos;
 
-    DistortedPrefetch(DistortedBatches source, HeadTrainer.BalancedSampler sampler, int batchSize, long seed) {
+    DistortedPrefetch(DistortedBatches source, HeadTrainer.BalancedSampler sampler, int batchSize, long seed,
+            Cancellation cancellation) {
         this.source = source;
         this.sampler = sampler;
         this.batchSize = batchSize;
         this.seeds = new Random(seed);
+        this.cancellation = cancellation;
         this.pending = submit();
     }
 
     /** This step's batch; starts fetching the next one when {@code more} steps follow. */
     Batch next(boolean more) {
         long start = System.nanoTime();
-        Batch batch;
+        Batch batch = null;
         try {
-            batch = pending.get();
+            while (batch == null) {
+                try {
+                    batch = pending.get(CANCELLATION_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    if (cancellation.requested()) {
+                        pending.cancel(true);
+                        throw new RunCancelledException();
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while waiting for distorted bottlenecks", e);

@@ -72,6 +72,8 @@ public final class HeadTrainer {
     private final DistortedBatches distorted;
     /** Training steps per {@code Session.run} at most; distorted batches always take one step per run. */
     private final int unroll;
+    /** Asked before every {@code Session.run} of training whether to stop. */
+    private final Cancellation cancellation;
 
     public HeadTrainer(TrainingParams params, Consumer<String> progress) {
         this(params, progress, TrainingListener.NONE);
@@ -87,15 +89,15 @@ public final class HeadTrainer {
      */
     public HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener,
             DistortedBatches distorted) {
-        this(params, progress, listener, null, distorted, DEFAULT_UNROLL);
+        this(params, progress, listener, null, distorted, DEFAULT_UNROLL, Cancellation.NEVER);
     }
 
     HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener, float[] initialWeights) {
-        this(params, progress, listener, initialWeights, null, DEFAULT_UNROLL);
+        this(params, progress, listener, initialWeights, null, DEFAULT_UNROLL, Cancellation.NEVER);
     }
 
     private HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener,
-            float[] initialWeights, DistortedBatches distorted, int unroll) {
+            float[] initialWeights, DistortedBatches distorted, int unroll, Cancellation cancellation) {
         if (unroll < 1) {
             throw new IllegalArgumentException("unroll must be positive, got " + unroll);
         }
@@ -110,11 +112,21 @@ public final class HeadTrainer {
         this.initialWeights = initialWeights;
         this.distorted = params.distortions().any() ? distorted : null;
         this.unroll = unroll;
+        this.cancellation = cancellation;
     }
 
     /** This trainer chaining at most {@code steps} training steps per {@code Session.run}. */
     HeadTrainer unrolled(int steps) {
-        return new HeadTrainer(params, progress, listener, initialWeights, distorted, steps);
+        return new HeadTrainer(params, progress, listener, initialWeights, distorted, steps, cancellation);
+    }
+
+    /**
+     * This trainer stopping with a {@link RunCancelledException} once {@code cancellation} says so: it asks before
+     * every {@code Session.run} of training (at most {@link #DEFAULT_UNROLL} steps), in each of the improved mode's
+     * trainings, and while it waits for distorted batches.
+     */
+    public HeadTrainer cancelledBy(Cancellation cancellation) {
+        return new HeadTrainer(params, progress, listener, initialWeights, distorted, unroll, cancellation);
     }
 
     private boolean storeIntermediate(int step) {
@@ -154,6 +166,7 @@ public final class HeadTrainer {
         Random random = new Random(params.seed());
         Candidate kept = params.mode() == TrainingMode.RETRAIN ? trainRetrain(data, random, from)
                 : trainImproved(data, from);
+        cancellation.check();
         return test(data, kept, random);
     }
 
@@ -223,12 +236,14 @@ public final class HeadTrainer {
 
             try (Session session = new Session(graph, ParallelRuns.oneThreadPerOp());
                     DistortedPrefetch prefetch = distorted == null ? null
-                            : new DistortedPrefetch(distorted, trainSampler, params.trainBatchSize(), params.seed())) {
+                            : new DistortedPrefetch(distorted, trainSampler, params.trainBatchSize(), params.seed(),
+                                    cancellation)) {
                 session.initialize();
                 List<TrainedHead.Evaluation> curve = new ArrayList<>();
                 TrainedHead.Evaluation last = null;
                 int step = 0;
                 for (int length : lengths) {
+                    cancellation.check();
                     int end = step + length - 1;
                     int[] rows = new int[length * params.trainBatchSize()];
                     float[] vectors = null;
@@ -477,6 +492,7 @@ public final class HeadTrainer {
                 }
                 int step = 0;
                 for (int length : lengths) {
+                    cancellation.check();
                     int end = step + length - 1;
                     float[] powers1 = new float[length];
                     float[] powers2 = new float[length];

@@ -5,13 +5,15 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
+import io.retrainstream.common.RequestLimits;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.tf.Distortions;
 import io.retrainstream.trainer.config.TrainerConfig;
 
 /**
  * The parameters of one training run, as {@code retrain.py} names them. Built from the trainer's configuration,
- * then overridden per run by name ({@link #withOverrides(Map)}), every value checked.
+ * then overridden per run by name ({@link #withOverrides(Map)}), every value checked against its bounds (the
+ * constants below; the README lists them), so that a request cannot ask for more work or memory than they allow.
  *
  * @param howManyTrainingSteps         steps of training
  * @param learningRate                 optimiser step size
@@ -41,16 +43,33 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
         String intermediateOutputGraphsDir, TrainingMode mode, long seed, Distortions distortions) {
 
     private static final Pattern OP_NAME = Pattern.compile("[A-Za-z0-9.][A-Za-z0-9_.\\-/]*");
+    /** Most training steps of one run ({@code how_many_training_steps}, {@code eval_step_interval}). */
+    public static final int MAX_TRAINING_STEPS = 1_000_000;
+    /** Largest {@code learning_rate}. */
+    public static final double MAX_LEARNING_RATE = 10;
+    /** Largest {@code train_batch_size}, {@code validation_batch_size} and {@code test_batch_size}. */
+    public static final int MAX_BATCH_SIZE = RequestLimits.MAX_DISTORTED_IMAGES;
+    /** Most intermediate frozen graphs one training may store ({@code intermediate_store_frequency}). */
+    public static final int MAX_INTERMEDIATE_GRAPHS = 100;
+    /** Largest {@code testing_percentage} and {@code validation_percentage}. */
+    private static final int MAX_PERCENTAGE = 100;
+    private static final int MAX_TENSOR_NAME_LENGTH = 200;
 
     public TrainingParams {
-        positive(howManyTrainingSteps > 0, "how_many_training_steps", howManyTrainingSteps);
-        positive(learningRate > 0 && Double.isFinite(learningRate), "learning_rate", learningRate);
-        positive(evalStepInterval > 0, "eval_step_interval", evalStepInterval);
-        positive(trainBatchSize > 0, "train_batch_size", trainBatchSize);
-        wholeOrPositive(testBatchSize, "test_batch_size");
-        wholeOrPositive(validationBatchSize, "validation_batch_size");
+        within(howManyTrainingSteps, 1, MAX_TRAINING_STEPS, "how_many_training_steps");
+        if (!(learningRate > 0 && learningRate <= MAX_LEARNING_RATE)) {
+            throw new IllegalArgumentException("learning_rate must be above 0 and at most " + MAX_LEARNING_RATE
+                    + ", got " + learningRate);
+        }
+        within(evalStepInterval, 1, MAX_TRAINING_STEPS, "eval_step_interval");
+        within(trainBatchSize, 1, MAX_BATCH_SIZE, "train_batch_size");
+        wholeOrWithin(testBatchSize, "test_batch_size");
+        wholeOrWithin(validationBatchSize, "validation_batch_size");
+        percentage(testingPercentage, "testing_percentage");
+        percentage(validationPercentage, "validation_percentage");
         new SplitRule(validationPercentage, testingPercentage);
-        if (finalTensorName == null || !OP_NAME.matcher(finalTensorName).matches()) {
+        if (finalTensorName == null || finalTensorName.length() > MAX_TENSOR_NAME_LENGTH
+                || !OP_NAME.matcher(finalTensorName).matches()) {
             throw new IllegalArgumentException("final_tensor_name must be a TensorFlow op name, got '"
                     + finalTensorName + "'");
         }
@@ -59,9 +78,16 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
         savedModelDir = savedModelDir == null ? "" : savedModelDir;
         summariesDir = summariesDir == null ? "" : summariesDir;
         intermediateOutputGraphsDir = intermediateOutputGraphsDir == null ? "" : intermediateOutputGraphsDir;
-        if (intermediateStoreFrequency < 0) {
-            throw new IllegalArgumentException("intermediate_store_frequency must be 0 (none) or positive, got "
-                    + intermediateStoreFrequency);
+        if (intermediateStoreFrequency < 0 || intermediateStoreFrequency > MAX_TRAINING_STEPS) {
+            throw new IllegalArgumentException("intermediate_store_frequency must be 0 (none) or from 1 to "
+                    + MAX_TRAINING_STEPS + ", got " + intermediateStoreFrequency);
+        }
+        if (intermediateStoreFrequency > 0 && howManyTrainingSteps / intermediateStoreFrequency
+                > MAX_INTERMEDIATE_GRAPHS) {
+            throw new IllegalArgumentException("intermediate_store_frequency " + intermediateStoreFrequency
+                    + " would store " + howManyTrainingSteps / intermediateStoreFrequency + " intermediate graphs in "
+                    + howManyTrainingSteps + " steps; at most " + MAX_INTERMEDIATE_GRAPHS + ": use at least "
+                    + (howManyTrainingSteps / (MAX_INTERMEDIATE_GRAPHS + 1) + 1));
         }
         if (intermediateStoreFrequency > 0 && intermediateOutputGraphsDir.isBlank()) {
             throw new IllegalArgumentException("intermediate_store_frequency " + intermediateStoreFrequency
@@ -71,6 +97,8 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
             throw new IllegalArgumentException("mode is required");
         }
         distortions = distortions == null ? Distortions.NONE : distortions;
+        within(distortions.randomCrop(), 0, RequestLimits.MAX_DISTORTION_PERCENT, "random_crop");
+        within(distortions.randomScale(), 0, RequestLimits.MAX_DISTORTION_PERCENT, "random_scale");
         if (distortions.any() && mode != TrainingMode.RETRAIN) {
             throw new IllegalArgumentException("flip_left_right, random_crop, random_scale and random_brightness "
                     + "need mode 'retrain' (retrain.py's head fed distorted bottlenecks each step); mode '" + mode.id()
@@ -90,15 +118,22 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
                 intermediateOutputGraphsDir, mode, seed, Distortions.NONE);
     }
 
-    private static void positive(boolean valid, String name, Object value) {
-        if (!valid) {
-            throw new IllegalArgumentException(name + " must be positive, got " + value);
+    private static void within(long value, long min, long max, String name) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " must be from " + min + " to " + max + ", got " + value);
         }
     }
 
-    private static void wholeOrPositive(int value, String name) {
-        if (value != -1 && value <= 0) {
-            throw new IllegalArgumentException(name + " must be positive or -1 (the whole set), got " + value);
+    private static void wholeOrWithin(int value, String name) {
+        if (value != -1 && (value < 1 || value > MAX_BATCH_SIZE)) {
+            throw new IllegalArgumentException(name + " must be -1 (the whole set) or from 1 to " + MAX_BATCH_SIZE
+                    + ", got " + value);
+        }
+    }
+
+    private static void percentage(double value, String name) {
+        if (!(value >= 0 && value <= MAX_PERCENTAGE)) {
+            throw new IllegalArgumentException(name + " must be from 0 to " + MAX_PERCENTAGE + ", got " + value);
         }
     }
 
@@ -220,8 +255,11 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
 
     private static double whole(Map<String, Object> map, String name, long max) {
         double value = number(map, name);
-        if (value != Math.rint(value) || Math.abs(value) > max) {
+        if (value != Math.rint(value)) {
             throw new IllegalArgumentException(name + " must be a whole number, got '" + map.get(name) + "'");
+        }
+        if (Math.abs(value) > max) {
+            throw new IllegalArgumentException(name + " is out of range, got '" + map.get(name) + "'");
         }
         return value;
     }

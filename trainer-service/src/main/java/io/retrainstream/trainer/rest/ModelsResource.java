@@ -2,6 +2,7 @@ package io.retrainstream.trainer.rest;
 
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -11,9 +12,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import io.retrainstream.common.quarkus.AdminToken;
 import io.retrainstream.trainer.service.ModelCatalog;
 
-/** Published model versions, and pinning one of them (rollback) or following the newest again. */
+/**
+ * Published model versions, and pinning one of them (rollback) or following the newest again; pinning needs the
+ * admin token when one is set.
+ */
 @Path("/models")
 @Produces(MediaType.APPLICATION_JSON)
 public class ModelsResource {
@@ -32,6 +37,7 @@ public class ModelsResource {
     /** Classifiers serve {@code version} until unpinned; 404 for a version that was never published. */
     @POST
     @Path("{version}/pin")
+    @RolesAllowed(AdminToken.ROLE)
     public Response pin(@PathParam("version") long version) {
         try {
             return Response.ok(catalog.pin(version)).build();
@@ -43,6 +49,7 @@ public class ModelsResource {
     /** Classifiers follow the newest version again. */
     @DELETE
     @Path("pin")
+    @RolesAllowed(AdminToken.ROLE)
     public ModelCatalog.Catalog unpin() {
         return catalog.unpin();
     }

@@ -3,14 +3,18 @@ package io.retrainstream.trainer.rest;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -18,12 +22,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.retrainstream.common.quarkus.AdminToken;
 import io.retrainstream.trainer.service.RunInProgressException;
 import io.retrainstream.trainer.service.TrainingRefusedException;
 import io.retrainstream.trainer.service.TrainingRun;
 import io.retrainstream.trainer.service.TrainingService;
 
-/** Starts training runs and reports on them. */
+/** Starts, cancels and reports on training runs. Starting and cancelling need the admin token when one is set. */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 public class TrainingResource {
@@ -37,21 +42,33 @@ public class TrainingResource {
     }
 
     /**
-     * Starts a run: 202 with the run, 400 naming an unknown option or bad value, 409 when one is in progress, 422
-     * when the data cannot make a model. The optional JSON body overrides parameters by {@code retrain.py} name,
-     * e.g. {@code {"how_many_training_steps": 500, "mode": "retrain"}}.
+     * Starts a run: 202 with the run, 400 naming an unknown option or bad value, 409 when one is in progress, 415 for
+     * a body that is not {@code application/json}, 422 when the data cannot make a model. The optional JSON body
+     * overrides parameters by {@code retrain.py} name, e.g. {@code {"how_many_training_steps": 500, "mode":
+     * "retrain"}}; no body at all (and no content type) means the configured defaults. JAX-RS cannot say "JSON, or
+     * nothing", hence the check here rather than {@code @Consumes}.
      */
     @POST
     @Path("train")
     @Consumes(MediaType.WILDCARD)
-    public Response train(String body) {
+    @RolesAllowed(AdminToken.ROLE)
+    public Response train(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, String body) {
+        boolean empty = body == null || body.isEmpty();
+        if (!(empty && contentType == null) && !isJson(contentType)) {
+            return Response.status(Response.Status.UNSUPPORTED_MEDIA_TYPE).entity(Map.of("message",
+                    "POST /train takes a JSON object of training options as application/json, or no body at all; got "
+                            + (contentType == null ? "a body without a content type" : contentType))).build();
+        }
         Map<String, Object> options;
         try {
-            options = body == null || body.isBlank() ? Map.of()
-                    : JSON.readValue(body, new TypeReference<Map<String, Object>>() { });
+            options = empty ? Map.of() : JSON.readValue(body, new TypeReference<Map<String, Object>>() { });
         } catch (JsonProcessingException e) {
             return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("message",
                     "The body must be a JSON object of training options: " + e.getOriginalMessage())).build();
+        }
+        if (options == null) {
+            return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("message",
+                    "The body must be a JSON object of training options, got null")).build();
         }
         try {
             TrainingRun run = training.start(TrainingRun.Trigger.REQUEST, options);
@@ -64,6 +81,50 @@ public class TrainingResource {
         } catch (IllegalArgumentException e) {
             return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("message", e.getMessage())).build();
         }
+    }
+
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        try {
+            MediaType type = MediaType.valueOf(contentType);
+            return !type.isWildcardType() && !type.isWildcardSubtype()
+                    && MediaType.APPLICATION_JSON_TYPE.isCompatible(type);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Cancels a running run: 200 with the run once it has stopped ({@code CANCELLED}; it stops before its next
+     * training step, so within a second), 202 if it is still stopping after {@code TrainingService.CANCEL_WAIT}, 404
+     * for an unknown run, 409 when it has ended already or is publishing its model.
+     */
+    @DELETE
+    @Path("runs/{runId}")
+    @RolesAllowed(AdminToken.ROLE)
+    public Response cancel(@PathParam("runId") long runId) throws InterruptedException {
+        TrainingRun.CancelOutcome outcome = training.cancel(runId)
+                .orElseThrow(() -> new NotFoundException("No run " + runId));
+        TrainingRun.View view = training.run(runId).orElseThrow(() -> new NotFoundException("No run " + runId))
+                .view(Integer.MAX_VALUE);
+        if (outcome == TrainingRun.CancelOutcome.PUBLISHING) {
+            return conflict(runId, "is publishing its model: too late to cancel", view);
+        }
+        if (outcome == TrainingRun.CancelOutcome.FINISHED) {
+            return conflict(runId, "has ended already: " + view.status(), view);
+        }
+        return switch (view.status()) {
+            case CANCELLED -> Response.ok(view).build();
+            case RUNNING -> Response.accepted(view).build();
+            default -> conflict(runId, "has ended already: " + view.status(), view);
+        };
+    }
+
+    private static Response conflict(long runId, String what, TrainingRun.View view) {
+        return Response.status(Response.Status.CONFLICT).entity(Map.of("message", "Run " + runId + " " + what,
+                "runId", runId, "status", view.status())).build();
     }
 
     /** All recent runs, without their log lines. */

@@ -12,11 +12,13 @@ import java.util.List;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.quarkus.AdminToken;
 import io.retrainstream.common.tf.DistortionRequest;
 import io.retrainstream.common.tf.Distortions;
 import io.retrainstream.common.tf.FeatureRows;
@@ -25,7 +27,10 @@ import io.retrainstream.trainer.model.DistortedBatches;
 import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.TrainingData;
 
-/** Asks the extractor ({@code POST /distorted-bottlenecks}) for the bottlenecks of distorted training images. */
+/**
+ * Asks the extractor ({@code POST /distorted-bottlenecks}) for the bottlenecks of distorted training images, with the
+ * admin token ({@code retrain.admin-token}) when one is set: the services share it.
+ */
 @ApplicationScoped
 public class DistortionClient {
 
@@ -33,11 +38,17 @@ public class DistortionClient {
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
     private final URI endpoint;
+    private final AdminToken token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    public DistortionClient(TrainerConfig config) {
-        String base = config.extractorUrl().replaceAll("/+$", "");
-        this.endpoint = URI.create(base + "/distorted-bottlenecks");
+    @Inject
+    public DistortionClient(TrainerConfig config, AdminToken token) {
+        this(config.extractorUrl(), token);
+    }
+
+    DistortionClient(String extractorUrl, AdminToken token) {
+        this.endpoint = URI.create(extractorUrl.replaceAll("/+$", "") + "/distorted-bottlenecks");
+        this.token = token;
     }
 
     /** Distorted batches of {@code data}'s training rows, whose images are among {@code images}. */
@@ -66,10 +77,11 @@ public class DistortionClient {
     private float[] fetch(DistortionRequest request, int size) {
         HttpResponse<byte[]> response;
         try {
-            HttpRequest post = HttpRequest.newBuilder(endpoint).timeout(TIMEOUT)
+            HttpRequest.Builder post = HttpRequest.newBuilder(endpoint).timeout(TIMEOUT)
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(request))).build();
-            response = http.send(post, HttpResponse.BodyHandlers.ofByteArray());
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(request)));
+            token.authorization().ifPresent(value -> post.header("Authorization", value));
+            response = http.send(post.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Cannot encode the distortion request: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
@@ -78,6 +90,10 @@ public class DistortionClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while asking " + endpoint, e);
+        }
+        if (response.statusCode() == 401) {
+            throw new IllegalStateException("The extractor at " + endpoint + " refused the trainer's admin token "
+                    + "(HTTP 401): both services need the same retrain.admin-token");
         }
         if (response.statusCode() != 200) {
             throw new IllegalStateException("The extractor refused distorted bottlenecks (HTTP "

@@ -1,17 +1,37 @@
 package io.retrainstream.trainer.service;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
+import io.retrainstream.trainer.model.Cancellation;
 import io.retrainstream.trainer.model.RunReport;
 
-/** One training run: its progress lines as {@code retrain.py} prints them, and how it ended. */
+/**
+ * One training run: its progress lines as {@code retrain.py} prints them, and how it ended. A run can be cancelled
+ * until it starts publishing ({@link #cancel()}); its training asks {@link #cancellation()} as it goes.
+ */
 public final class TrainingRun {
 
     public enum Status {
-        /** Training; SUCCEEDED: published; REJECTED: trained but kept back by the promotion gate. */
-        RUNNING, SUCCEEDED, REJECTED, FAILED
+        /**
+         * Training; SUCCEEDED: published; REJECTED: trained but kept back by the promotion gate; CANCELLED: stopped on
+         * request, nothing published.
+         */
+        RUNNING, SUCCEEDED, REJECTED, FAILED, CANCELLED
+    }
+
+    /** What {@link #cancel()} did. */
+    public enum CancelOutcome {
+        /** The run will stop (or has stopped) without publishing. */
+        REQUESTED,
+        /** The run had ended already. */
+        FINISHED,
+        /** The run is publishing its model: too late to stop it. */
+        PUBLISHING
     }
 
     public enum Trigger {
@@ -29,6 +49,9 @@ public final class TrainingRun {
     private Integer testCount;
     private Instant finishedAt;
     private RunReport report;
+    private volatile boolean cancelRequested;
+    private boolean publishing;
+    private final CountDownLatch ended = new CountDownLatch(1);
 
     TrainingRun(long runId, Trigger trigger) {
         this.runId = runId;
@@ -43,6 +66,44 @@ public final class TrainingRun {
         log.add(line);
     }
 
+    /** Asks the run to stop; it ends {@link Status#CANCELLED} at its next check unless it is already publishing. */
+    synchronized CancelOutcome cancel() {
+        if (finished()) {
+            return CancelOutcome.FINISHED;
+        }
+        if (publishing) {
+            return CancelOutcome.PUBLISHING;
+        }
+        if (!cancelRequested) {
+            cancelRequested = true;
+            log.add("Cancellation requested");
+        }
+        return CancelOutcome.REQUESTED;
+    }
+
+    /** What the run's training asks before each step. */
+    Cancellation cancellation() {
+        return () -> cancelRequested;
+    }
+
+    /** Marks the run as publishing, after which it cannot be cancelled; false when it was cancelled first. */
+    synchronized boolean startPublishing() {
+        if (cancelRequested) {
+            return false;
+        }
+        publishing = true;
+        return true;
+    }
+
+    /** Waits up to {@code timeout} for the run to end; whether it has. */
+    boolean awaitEnd(Duration timeout) throws InterruptedException {
+        return ended.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    synchronized Status status() {
+        return status;
+    }
+
     synchronized void succeeded(long version, double accuracy, int count, RunReport report) {
         this.report = report;
         status = Status.SUCCEEDED;
@@ -50,7 +111,7 @@ public final class TrainingRun {
         testAccuracy = Double.isNaN(accuracy) ? null : accuracy;
         testCount = count;
         message = "Published model version " + version;
-        finishedAt = Instant.now();
+        end();
         log.add(message);
     }
 
@@ -60,15 +121,27 @@ public final class TrainingRun {
         testAccuracy = Double.isNaN(accuracy) ? null : accuracy;
         testCount = count;
         message = "Not published: " + reason;
-        finishedAt = Instant.now();
+        end();
         log.add(message);
     }
 
     synchronized void failed(String reason) {
         status = Status.FAILED;
         message = reason;
-        finishedAt = Instant.now();
+        end();
         log.add("Run failed: " + reason);
+    }
+
+    synchronized void cancelled() {
+        status = Status.CANCELLED;
+        message = "Cancelled on request: no model version was published";
+        end();
+        log.add(message);
+    }
+
+    private void end() {
+        finishedAt = Instant.now();
+        ended.countDown();
     }
 
     public synchronized boolean finished() {

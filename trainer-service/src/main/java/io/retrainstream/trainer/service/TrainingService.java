@@ -1,5 +1,6 @@
 package io.retrainstream.trainer.service;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,10 +14,12 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.Freshness;
 import io.retrainstream.common.SplitRule;
@@ -29,6 +32,7 @@ import io.retrainstream.trainer.model.DistortedBatches;
 import io.retrainstream.trainer.model.HeadTrainer;
 import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.PromotionGate;
+import io.retrainstream.trainer.model.RunCancelledException;
 import io.retrainstream.trainer.model.RunReport;
 import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingData;
@@ -39,7 +43,8 @@ import io.retrainstream.trainer.model.WarmStart;
 /**
  * Runs training, one run at a time, on request or when {@link RunTrigger} says so. A cold run trains from scratch; a
  * warm run continues from the serving model's head. Each finished run goes through the promotion gate
- * ({@link Promoter}) and becomes a new model version unless it is worse than the serving model.
+ * ({@link Promoter}) and becomes a new model version unless it is worse than the serving model. A run can be cancelled
+ * until it starts publishing: it then ends {@code CANCELLED}, publishing nothing and writing no model files.
  */
 @ApplicationScoped
 public class TrainingService {
@@ -49,6 +54,8 @@ public class TrainingService {
     private static final int FRESHNESS_SAMPLE = 2000;
     static final String WARM_START = "warm_start";
     static final String FORCE_PUBLISH = "force_publish";
+    /** How long {@link #cancel} waits for a cancelled run to stop (it checks before every training step). */
+    static final Duration CANCEL_WAIT = Duration.ofSeconds(5);
 
     private final BottleneckStore store;
     private final TrainerConfig config;
@@ -76,6 +83,12 @@ public class TrainingService {
                 .register(registry);
     }
 
+    /** Refuses to start with a configuration whose runs would all be refused. */
+    void checkConfiguration(@Observes StartupEvent event) {
+        TrainingParams.from(config, 0).withOverrides(Map.of("how_many_training_steps",
+                config.continuous().warmSteps()));
+    }
+
     /** Starts a run now with the configured parameters, or says why it cannot. */
     public TrainingRun start(TrainingRun.Trigger trigger) {
         return start(trigger, Map.of());
@@ -85,12 +98,13 @@ public class TrainingService {
      * Starts a run now, with some parameters overridden by {@code retrain.py} name, or says why it cannot. Two
      * options of the trainer's own: {@code warm_start} (continue from the serving head, with
      * {@code trainer.continuous.warm-steps} steps unless the steps are given) and {@code force_publish} (skip the
-     * promotion gate).
+     * promotion gate). File options among the overrides are paths under {@code trainer.output-root}
+     * ({@link RunOutputs#confined}).
      *
      * @throws IllegalArgumentException naming an unknown option or a bad value
      */
     public synchronized TrainingRun start(TrainingRun.Trigger trigger, Map<String, ?> overrides) {
-        Map<String, Object> options = new LinkedHashMap<>(overrides);
+        Map<String, Object> options = outputs.confined(overrides);
         boolean warm = flag(options.remove(WARM_START), WARM_START);
         boolean force = flag(options.remove(FORCE_PUBLISH), FORCE_PUBLISH);
         if (warm && !options.containsKey("how_many_training_steps")) {
@@ -147,6 +161,25 @@ public class TrainingService {
         handledGeneration = Math.max(handledGeneration, generation);
     }
 
+    /**
+     * Cancels run {@code runId} and waits up to {@link #CANCEL_WAIT} for it to stop.
+     *
+     * @return what the cancellation did; empty for an unknown run
+     */
+    public Optional<TrainingRun.CancelOutcome> cancel(long runId) throws InterruptedException {
+        Optional<TrainingRun> found = run(runId);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        TrainingRun run = found.get();
+        TrainingRun.CancelOutcome outcome = run.cancel();
+        if (outcome == TrainingRun.CancelOutcome.REQUESTED) {
+            Log.infof("Run %d: cancellation requested", runId);
+            run.awaitEnd(CANCEL_WAIT);
+        }
+        return Optional.of(outcome);
+    }
+
     public synchronized Optional<TrainingRun> run(long runId) {
         return Optional.ofNullable(runs.get(runId));
     }
@@ -189,23 +222,31 @@ public class TrainingService {
                     params.howManyTrainingSteps(), params.learningRate(), params.trainBatchSize()));
             long trainStart = System.nanoTime();
             TrainedHead head;
-            try (RunOutputs.Writer files = outputs.open(params, snapshot.architecture(), layer, labels,
+            Promoter.Outcome outcome;
+            try (RunOutputs.Writer files = outputs.open(params, run.runId(), snapshot.architecture(), layer, labels,
                     line -> progress(run, line))) {
                 DistortedBatches distorted = null;
                 if (params.distortions().any()) {
                     progress(run, "Training images are distorted by the extractor each step: " + params.distortions());
                     distorted = distortions.batches(data, snapshot.images(), params.distortions());
                 }
-                head = new HeadTrainer(params, line -> progress(run, line), files, distorted).train(data,
-                        from.map(TrainingService::warmStart).orElse(null));
+                head = new HeadTrainer(params, line -> progress(run, line), files, distorted)
+                        .cancelledBy(run.cancellation())
+                        .train(data, from.map(TrainingService::warmStart).orElse(null));
                 timings.put("train_and_test", millisSince(trainStart));
                 long outputStart = System.nanoTime();
-                files.writeFinal(head);
+                files.stage(head, run.cancellation());
                 timings.put("outputs", millisSince(outputStart));
+                if (!run.startPublishing()) {
+                    throw new RunCancelledException();
+                }
+                long promoteStart = System.nanoTime();
+                outcome = promote(run, snapshot, labels, params, layer, data, head, start, force);
+                if (outcome.model() != null) {
+                    commitOutputs(run, files, outcome.model().version());
+                }
+                timings.put("publish", millisSince(promoteStart));
             }
-            long promoteStart = System.nanoTime();
-            Promoter.Outcome outcome = promote(run, snapshot, labels, params, layer, data, head, start, force);
-            timings.put("publish", millisSince(promoteStart));
             timings.put("total", millisSince(start));
             RunReport report = RunReport.of(params, snapshot.architecture(), data, head, timings).with(
                     from.map(m -> "warm from version " + m.version()).orElse("cold"), outcome.decision(),
@@ -219,12 +260,26 @@ public class TrainingService {
                 run.rejected(outcome.decision().reason(), head.testAccuracy(), head.testCount(), report);
                 registry.counter("trainer.runs", "outcome", "rejected").increment();
             }
+        } catch (RunCancelledException e) {
+            Log.infof("Run %d cancelled", run.runId());
+            run.cancelled();
+            registry.counter("trainer.runs", "outcome", "cancelled").increment();
         } catch (RuntimeException e) {
             Log.errorf(e, "Run %d failed", run.runId());
             run.failed(e.getMessage() == null ? e.toString() : e.getMessage());
             registry.counter("trainer.runs", "outcome", "failed").increment();
         } finally {
             runTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Moves the staged outputs into place; the version is published already, so a failure is logged, not raised. */
+    private static void commitOutputs(TrainingRun run, RunOutputs.Writer files, long version) {
+        try {
+            files.commit(version);
+        } catch (RuntimeException e) {
+            Log.errorf(e, "Run %d: the outputs of version %d were not written", run.runId(), version);
+            progress(run, "The outputs of version " + version + " were not written: " + e.getMessage());
         }
     }
 

@@ -352,6 +352,66 @@ class HeadTrainerTest {
         assertThatThrownBy(() -> params(10, 0, 100, 100, 10, 1)).hasMessageContaining("learning_rate");
     }
 
+    /** Cancels {@code trainer}'s training after {@code afterMillis}; the milliseconds from the request to its end. */
+    private static long cancelledAfter(HeadTrainer trainer, TrainingData data, long afterMillis) throws Exception {
+        java.util.concurrent.atomic.AtomicLong requestedAt = new java.util.concurrent.atomic.AtomicLong();
+        Thread canceller = new Thread(() -> {
+            try {
+                Thread.sleep(afterMillis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            requestedAt.set(System.nanoTime());
+        });
+        canceller.start();
+        assertThatThrownBy(() -> trainer.cancelledBy(() -> requestedAt.get() != 0).train(data))
+                .isInstanceOf(RunCancelledException.class);
+        long ended = System.nanoTime();
+        canceller.join();
+        return (ended - requestedAt.get()) / 1_000_000;
+    }
+
+    @Test
+    void aCancelledRetrainModeRunStopsAtOnce() throws Exception {
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 10));
+        long millis = cancelledAfter(new HeadTrainer(params(TrainingParams.MAX_TRAINING_STEPS, 0.01, 100, 100,
+                1000, 1), l -> { }), data, 300);
+        assertThat(millis).as("ms from the cancellation to the end of training").isLessThan(1000);
+    }
+
+    @Test
+    void aCancelledImprovedModeRunStopsEveryL2TrainingAtOnce() throws Exception {
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 11));
+        TrainingParams improved = params(TrainingParams.MAX_TRAINING_STEPS, 0.01, 100, 100, 1000, 2)
+                .withOverrides(java.util.Map.of("mode", "improved"));
+        long millis = cancelledAfter(new HeadTrainer(improved, l -> { }), data, 300);
+        assertThat(millis).as("ms from the cancellation to the end of training").isLessThan(1000);
+        Thread.sleep(200);
+        assertThat(Thread.getAllStackTraces().keySet()).as("no L2 training goes on")
+                .noneMatch(t -> t.getName().startsWith("training-l2") && t.isAlive()
+                        && t.getState() == Thread.State.RUNNABLE);
+    }
+
+    @Test
+    void aCancelledDistortedRunStopsWaitingForItsBatch() throws Exception {
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 12));
+        java.util.concurrent.CountDownLatch interrupted = new java.util.concurrent.CountDownLatch(1);
+        DistortedBatches stuck = (rows, seed) -> {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+            }
+            throw new IllegalStateException("no batch");
+        };
+        TrainingParams params = params(100, 0.1, 16, 20, 20, 4).withOverrides(java.util.Map.of("flip_left_right",
+                true));
+        long millis = cancelledAfter(new HeadTrainer(params, l -> { }, TrainingListener.NONE, stuck), data, 300);
+        assertThat(millis).as("ms from the cancellation to the end of training").isLessThan(1000);
+        assertThat(interrupted.await(1, java.util.concurrent.TimeUnit.SECONDS)).as("the fetch in flight interrupted")
+                .isTrue();
+    }
+
     @Test
     void samplerDrawsClassesEvenly() {
         int[] classes = new int[100];

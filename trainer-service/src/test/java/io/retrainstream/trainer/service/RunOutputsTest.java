@@ -1,6 +1,7 @@
 package io.retrainstream.trainer.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
 import java.io.DataInputStream;
@@ -37,6 +38,7 @@ import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.ExportedModel;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.testing.SharedData;
+import io.retrainstream.trainer.model.Cancellation;
 import io.retrainstream.trainer.model.HeadTrainer;
 import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.TrainedHead;
@@ -114,19 +116,28 @@ class RunOutputsTest {
                 "how_many_training_steps", 60, "intermediate_store_frequency", 50, "intermediate_output_graphs_dir",
                 dir.resolve("intermediate").toString(), "output_graph", dir.resolve("output_graph.pb").toString(),
                 "output_labels", dir.resolve("output_labels.txt").toString(), "saved_model_dir",
-                dir.resolve("saved/1").toString(), "summaries_dir", dir.resolve("logs").toString()));
+                dir.resolve("saved").toString(), "summaries_dir", dir.resolve("logs").toString()));
         TrainingData data = TrainingData.of(LABELS, images, null, FeatureLayer.POOLED);
         List<String> lines = new ArrayList<>();
         TrainedHead head;
-        try (RunOutputs.Writer files = new RunOutputs(Optional.of(SharedData.models())).open(params, ARCHITECTURE,
-                FeatureLayer.POOLED, LABELS, lines::add)) {
+        String run;
+        try (RunOutputs.Writer files = outputs(10).open(params, 1, ARCHITECTURE, FeatureLayer.POOLED, LABELS,
+                lines::add)) {
+            run = files.runName();
             head = new HeadTrainer(params, lines::add, files).train(data);
-            files.writeFinal(head);
+            files.stage(head, Cancellation.NEVER);
+            assertThat(dir.resolve("output_graph.pb")).as("nothing under a final name before the commit")
+                    .doesNotExist();
+            files.commit(1);
         }
 
+        assertThat(run).matches("[0-9]{8}T[0-9]{6}Z-run1");
         assertThat(Files.readAllLines(dir.resolve("output_labels.txt"))).containsExactlyElementsOf(LABELS);
-        assertThat(dir.resolve("intermediate/l2_1e-03/intermediate_50.pb")).isRegularFile();
+        assertThat(Files.readAllLines(dir.resolve("output_labels.1.txt"))).containsExactlyElementsOf(LABELS);
+        assertThat(dir.resolve("output_graph.1.pb")).hasSameBinaryContentAs(dir.resolve("output_graph.pb"));
+        assertThat(dir.resolve("intermediate").resolve(run).resolve("l2_1e-03/intermediate_50.pb")).isRegularFile();
         assertThat(lines).anyMatch(line -> line.startsWith("Save intermediate result to : "));
+        assertThat(hiddenFiles(dir)).isEmpty();
 
         try (SavedModelBundle bundle = SavedModelBundle.load(dir.resolve("saved/1").toString(), "serve")) {
             for (LabelledBottleneck image : images.stream().filter(i -> i.dataSet() == DataSet.TESTING).toList()) {
@@ -144,13 +155,108 @@ class RunOutputsTest {
             }
         }
 
-        Map<String, Map<Long, Float>> train = scalars(dir.resolve("logs/l2_1e-03/train"));
-        Map<String, Map<Long, Float>> validation = scalars(dir.resolve("logs/l2_1e-03/validation"));
+        Map<String, Map<Long, Float>> train = scalars(dir.resolve("logs").resolve(run).resolve("l2_1e-03/train"));
+        Map<String, Map<Long, Float>> validation = scalars(dir.resolve("logs").resolve(run)
+                .resolve("l2_1e-03/validation"));
         assertThat(train).containsOnlyKeys("accuracy", "cross_entropy");
         assertThat(validation).containsOnlyKeys("accuracy", "cross_entropy");
         assertThat(train.get("accuracy")).containsKeys(0L, 10L, 50L, 59L);
         assertThat(train.get("cross_entropy").get(0L)).isGreaterThan(train.get("cross_entropy").get(59L));
         assertThat(validation.get("accuracy").get(0L)).isBetween(0f, 1f);
+    }
+
+    @Test
+    void eachPublishedVersionGetsItsFilesAndAnUnpublishedRunLeavesNone() throws Exception {
+        TrainingParams params = TrainingParams.retrainPy(4).withOverrides(Map.of("how_many_training_steps", 20,
+                "output_graph", dir.resolve("out/graph.pb").toString(), "output_labels",
+                dir.resolve("out/labels.txt").toString(), "saved_model_dir", dir.resolve("serving").toString()));
+        TrainingData data = TrainingData.of(LABELS, images, null, FeatureLayer.BOTTLENECK);
+        TrainedHead head = new HeadTrainer(params, line -> { }).train(data);
+        RunOutputs outputs = outputs(2);
+        for (long version : new long[] {1, 2}) {
+            try (RunOutputs.Writer files = outputs.open(params, version, ARCHITECTURE, FeatureLayer.BOTTLENECK,
+                    LABELS, line -> { })) {
+                files.stage(head, Cancellation.NEVER);
+                files.commit(version);
+            }
+        }
+        // Rejected by the gate, or cancelled: staged, never committed.
+        try (RunOutputs.Writer files = outputs.open(params, 3, ARCHITECTURE, FeatureLayer.BOTTLENECK, LABELS,
+                line -> { })) {
+            files.stage(head, Cancellation.NEVER);
+        }
+        assertThat(names(dir.resolve("serving"))).containsExactly("1", "2");
+        assertThat(names(dir.resolve("out"))).containsExactly("graph.1.pb", "graph.2.pb", "graph.pb", "labels.1.txt",
+                "labels.2.txt", "labels.txt");
+        assertThat(dir.resolve("serving/2/saved_model.pb")).isRegularFile();
+        assertThat(dir.resolve("out/graph.pb")).hasSameBinaryContentAs(dir.resolve("out/graph.2.pb"));
+
+        try (RunOutputs.Writer files = outputs.open(params, 4, ARCHITECTURE, FeatureLayer.BOTTLENECK, LABELS,
+                line -> { })) {
+            files.stage(head, Cancellation.NEVER);
+            files.commit(3);
+        }
+        assertThat(names(dir.resolve("serving"))).as("the newest 2 versions are kept").containsExactly("2", "3");
+        assertThat(names(dir.resolve("out"))).containsExactly("graph.2.pb", "graph.3.pb", "graph.pb", "labels.2.txt",
+                "labels.3.txt", "labels.txt");
+        assertThat(hiddenFiles(dir)).isEmpty();
+    }
+
+    @Test
+    void keepsTheNewestRunFoldersOfSummaries() throws Exception {
+        TrainingParams params = TrainingParams.retrainPy(5).withOverrides(Map.of("summaries_dir",
+                dir.resolve("logs").toString()));
+        Files.createDirectories(dir.resolve("logs/mine"));
+        List<String> runs = new ArrayList<>();
+        for (long runId : new long[] {8, 9, 10}) {
+            try (RunOutputs.Writer files = outputs(2).open(params, runId, ARCHITECTURE, FeatureLayer.BOTTLENECK,
+                    LABELS, line -> { })) {
+                files.evaluated("", new TrainedHead.Evaluation(0, 0.5, 1.0, 0.5, 1.0, 3));
+                runs.add(files.runName());
+            }
+        }
+        assertThat(names(dir.resolve("logs"))).as("the newest 2 runs, and what is not a run folder")
+                .containsExactlyInAnyOrder(runs.get(1), runs.get(2), "mine");
+    }
+
+    @Test
+    void requestedPathsStayUnderTheOutputRoot(@TempDir Path outside) throws Exception {
+        Path root = dir.resolve("root");
+        RunOutputs outputs = new RunOutputs(Optional.empty(), root, 10);
+        assertThat(outputs.confined(Map.of("output_graph", "models/graph.pb", "mode", "retrain", "saved_model_dir",
+                ""))).containsEntry("output_graph", root.toRealPath().resolve("models/graph.pb").toString())
+                .containsEntry("saved_model_dir", "").containsEntry("mode", "retrain");
+        assertThatThrownBy(() -> outputs.confined(Map.of("output_graph", outside.resolve("graph.pb").toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("output_graph must be a path relative to the trainer's output root");
+        assertThatThrownBy(() -> outputs.confined(Map.of("summaries_dir", "logs/../../etc")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("summaries_dir must stay under the trainer's output root: '..' is not allowed");
+        Files.createSymbolicLink(root.resolve("escape"), outside);
+        Files.createDirectories(root.resolve("inside"));
+        Files.createSymbolicLink(root.resolve("alias"), root.resolve("inside"));
+        assertThatThrownBy(() -> outputs.confined(Map.of("saved_model_dir", "escape/models")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("saved_model_dir must stay under the trainer's output root: 'escape' is a symbolic link "
+                        + "that leads out of it, got 'escape/models'");
+        assertThat(outputs.confined(Map.of("output_labels", "alias/labels.txt"))).as("a link that stays inside")
+                .containsEntry("output_labels", root.toRealPath().resolve("alias/labels.txt").toString());
+    }
+
+    private RunOutputs outputs(int versionsKept) {
+        return new RunOutputs(Optional.of(SharedData.models()), dir.resolve("root"), versionsKept);
+    }
+
+    private static List<String> names(Path folder) throws IOException {
+        try (Stream<Path> list = Files.list(folder)) {
+            return list.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static List<Path> hiddenFiles(Path folder) throws IOException {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            return walk.filter(p -> p.getFileName().toString().startsWith(".")).toList();
+        }
     }
 
     /** Every scalar in the event files of one folder, by tag and step, read as TensorBoard reads them. */
