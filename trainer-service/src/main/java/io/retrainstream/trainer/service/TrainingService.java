@@ -264,7 +264,8 @@ public class TrainingService {
             Log.infof("Run %d cancelled", run.runId());
             run.cancelled();
             registry.counter("trainer.runs", "outcome", "cancelled").increment();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (native or heap memory exhausted): the run ends FAILED instead of RUNNING for ever
             Log.errorf(e, "Run %d failed", run.runId());
             run.failed(e.getMessage() == null ? e.toString() : e.getMessage());
             registry.counter("trainer.runs", "outcome", "failed").increment();
