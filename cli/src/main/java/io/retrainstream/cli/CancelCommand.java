@@ -48,7 +48,7 @@ final class CancelCommand implements Command {
             throw new UsageException("cancel takes at most one run id, e.g. ./retrain cancel 3");
         }
         String trainer = ModelsCommand.trainer(args, context);
-        ServiceHttp http = new ServiceHttp();
+        ServiceHttp http = new ServiceHttp(context.workspace());
         OptionalLong runId = args.positionals().isEmpty() ? running(http, trainer)
                 : OptionalLong.of(Long.parseLong(args.positionals().get(0)));
         if (runId.isEmpty()) {
