@@ -32,7 +32,8 @@ import io.retrainstream.trainer.model.TrainingParams;
  * splits them by {@code retrain.py}'s rule, trains in both modes with the default parameters and prints a table.
  * Run it with
  * {@code ./mvnw -B -o -pl trainer-service -am verify -Dtest=TrainingBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
- * (optionally {@code -Dbenchmark.architectures=mobilenet_0.25_128,...}, {@code -Dbenchmark.seed=N} and
+ * (optionally {@code -Dbenchmark.architectures=mobilenet_0.25_128,...}, {@code -Dbenchmark.seed=N} or
+ * {@code -Dbenchmark.seeds=1,2,3} (every training once per seed on the same features, without the warm starts) and
  * {@code -Dbenchmark.repeats=N}: each training is run N times and the fastest time printed, with all times after it).
  * It then times an incremental retrain: a warm start from a head trained on all classes but the last, on all classes,
  * with {@code -Dbenchmark.warmSteps} steps (default 400).
@@ -50,7 +51,8 @@ class TrainingBenchmark {
     void benchmark() throws IOException {
         // As in the service: the first session sets TensorFlow's process-wide op threads, one per op.
         TrainingDevices.probe();
-        long seed = Long.getLong("benchmark.seed", 1);
+        List<Long> seeds = java.util.Arrays.stream(System.getProperty("benchmark.seeds",
+                Long.toString(Long.getLong("benchmark.seed", 1))).split(",")).map(Long::parseLong).toList();
         int repeats = Integer.getInteger("benchmark.repeats", 1);
         List<String> lines = new ArrayList<>();
         lines.add(String.format("%-32s %-9s %-10s %-14s %-14s %10s %12s", "architecture", "mode", "feature",
@@ -64,34 +66,40 @@ class TrainingBenchmark {
                 List<LabelledBottleneck> images = variants.get(variant);
                 List<String> labels = images.stream().map(LabelledBottleneck::label).distinct().sorted().toList();
                 dump(name, images);
-                for (TrainingMode mode : TrainingMode.values()) {
-                    FeatureLayer layer = mode == TrainingMode.IMPROVED ? FeatureLayer.POOLED : FeatureLayer.BOTTLENECK;
-                    TrainingData data = TrainingData.of(labels, images, SplitRule.DEFAULT, layer);
-                    TrainingParams params = TrainingParams.retrainPy(seed)
-                            .withOverrides(java.util.Map.of("mode", mode.id()));
-                    TrainedHead head = null;
-                    List<String> times = new ArrayList<>();
-                    double seconds = Double.MAX_VALUE;
-                    for (int i = 0; i < repeats; i++) {
-                        long start = System.nanoTime();
-                        head = new HeadTrainer(params, line -> { }).train(data);
-                        double took = (System.nanoTime() - start) / 1e9;
-                        seconds = Math.min(seconds, took);
-                        times.add(String.format(Locale.ROOT, "%.2f", took));
+                for (long seed : seeds) {
+                    for (TrainingMode mode : TrainingMode.values()) {
+                        FeatureLayer layer = mode == TrainingMode.IMPROVED ? FeatureLayer.POOLED
+                                : FeatureLayer.BOTTLENECK;
+                        TrainingData data = TrainingData.of(labels, images, SplitRule.DEFAULT, layer);
+                        TrainingParams params = TrainingParams.retrainPy(seed)
+                                .withOverrides(java.util.Map.of("mode", mode.id()));
+                        TrainedHead head = null;
+                        List<String> times = new ArrayList<>();
+                        double seconds = Double.MAX_VALUE;
+                        for (int i = 0; i < repeats; i++) {
+                            long start = System.nanoTime();
+                            head = new HeadTrainer(params, line -> { }).train(data);
+                            double took = (System.nanoTime() - start) / 1e9;
+                            seconds = Math.min(seconds, took);
+                            times.add(String.format(Locale.ROOT, "%.2f", took));
+                        }
+                        lines.add(String.format(Locale.ROOT, "%-32s %-9s %-10s %-14s %-14s %10.2f %12.1f  %s",
+                                (variant.equals("original") ? name : name + " " + variant)
+                                        + (seeds.size() > 1 ? " seed " + seed : ""),
+                                mode.id(), layer.id(), accuracy(head.validationAccuracy(), head.validationCount()),
+                                accuracy(head.testAccuracy(), head.testCount()), seconds, extractSeconds,
+                                repeats > 1 ? "all: " + String.join(" ", times) : ""));
+                        System.out.println(lines.get(lines.size() - 1) + "  chosen: " + head.chosen());
+                        if (seeds.size() == 1) {
+                            lines.add(warmStart(name, data, params, repeats, head));
+                            System.out.println(lines.get(lines.size() - 1));
+                        }
                     }
-                    lines.add(String.format(Locale.ROOT, "%-32s %-9s %-10s %-14s %-14s %10.2f %12.1f  %s",
-                            variant.equals("original") ? name : name + " " + variant,
-                            mode.id(), layer.id(), accuracy(head.validationAccuracy(), head.validationCount()),
-                            accuracy(head.testAccuracy(), head.testCount()), seconds, extractSeconds,
-                            repeats > 1 ? "all: " + String.join(" ", times) : ""));
-                    System.out.println(lines.get(lines.size() - 1) + "  chosen: " + head.chosen());
-                    lines.add(warmStart(name, data, params, repeats, head));
-                    System.out.println(lines.get(lines.size() - 1));
                 }
             }
         }
         System.out.println();
-        System.out.println("Training benchmark on ../shared/datasets/flowers-small (seed " + seed + "):");
+        System.out.println("Training benchmark on ../shared/datasets/flowers-small (seeds " + seeds + "):");
         lines.forEach(System.out::println);
     }
 
