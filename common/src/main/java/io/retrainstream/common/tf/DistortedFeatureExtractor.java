@@ -33,7 +33,12 @@ public final class DistortedFeatureExtractor implements AutoCloseable {
 
     /** Images over {@code limits} are refused before any decode. */
     public DistortedFeatureExtractor(Architecture architecture, Path graphFile, int maxBatch, ImageLimits limits) {
-        budget = new DecodeBudget(limits, architecture.inputSize());
+        this(architecture, graphFile, maxBatch, new DecodeBudget(limits, architecture.inputSize()));
+    }
+
+    /** Decoding within {@code budget}, shared with the process's other extractor of the same CNN. */
+    public DistortedFeatureExtractor(Architecture architecture, Path graphFile, int maxBatch, DecodeBudget budget) {
+        this.budget = budget;
         graph = new Graph();
         try {
             features = FeatureGraph.build(graph, architecture, graphFile, maxBatch, true);

@@ -55,8 +55,17 @@ public final class FeatureExtractor implements ImageFeatures {
     /** {@code parallel} runs at once; images over {@code limits} are refused before any decode. */
     public FeatureExtractor(Architecture architecture, Path graphFile, int maxBatch, ParallelRuns parallel,
             ImageLimits limits) {
+        this(architecture, graphFile, maxBatch, parallel, new DecodeBudget(limits, architecture.inputSize()));
+    }
+
+    /**
+     * {@code parallel} runs at once, decoding within {@code budget}, which other extractors of the process may share
+     * (so that together they hold at most one budget of decode memory).
+     */
+    public FeatureExtractor(Architecture architecture, Path graphFile, int maxBatch, ParallelRuns parallel,
+            DecodeBudget budget) {
         this.parallel = parallel;
-        this.budget = new DecodeBudget(limits, architecture.inputSize());
+        this.budget = budget;
         graph = new Graph();
         try {
             features = FeatureGraph.build(graph, architecture, graphFile, maxBatch);
@@ -68,6 +77,11 @@ public final class FeatureExtractor implements ImageFeatures {
         runners = parallel.runs() == 1 ? null
                 : Executors.newFixedThreadPool(parallel.runs(), Concurrency.daemonThreads("tensorflow-run",
                         (thread, failure) -> lostRunner.compareAndSet(null, thread.getName() + " died: " + failure)));
+    }
+
+    /** The decode budget its runs hold memory from, to share with another extractor of the same CNN. */
+    public DecodeBudget decodeBudget() {
+        return budget;
     }
 
     @Override

@@ -77,6 +77,15 @@ public class BottleneckModel {
         return limits;
     }
 
+    /**
+     * The decode memory budget of the CNN's runs, which the distorting copy shares, so the extractor holds at most
+     * one budget of decode memory at a time; a SavedModel module has its own.
+     */
+    public java.util.Optional<io.retrainstream.common.tf.DecodeBudget> decodeBudget() {
+        return extractor instanceof FeatureExtractor frozen ? java.util.Optional.of(frozen.decodeBudget())
+                : java.util.Optional.empty();
+    }
+
     /** Why the CNN can no longer run (a runner thread lost), for liveness; empty while it can. */
     public java.util.Optional<String> broken() {
         return extractor.broken();

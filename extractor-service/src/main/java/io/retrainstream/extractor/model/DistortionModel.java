@@ -53,7 +53,7 @@ public class DistortionModel {
                     }
                     long start = System.nanoTime();
                     DistortedFeatureExtractor built = new DistortedFeatureExtractor(model.architecture(),
-                            model.graphFile(), maxBatch, model.limits());
+                            model.graphFile(), maxBatch, model.decodeBudget().orElseThrow());
                     try {
                         built.warmUp();
                     } catch (RuntimeException e) {
