@@ -1,52 +1,38 @@
 package io.retrainstream.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code ./retrain architectures}: the pretrained models, and whether their graph is at hand. */
-final class ArchitecturesCommand implements Command {
+@Command(name = "architectures", header = "list the architectures and whether their graph is downloaded",
+        synopsisHeading = "", customSynopsis = "Usage: ./retrain architectures [--model-dir DIR]",
+        description = {"", "Lists the names --architecture accepts, with graph file size, input size, bottleneck "
+                + "size, whether the graph is in the model cache, and where it was found: in DIR when given, else "
+                + "in the cache."},
+        optionListHeading = "%nOptions:%n")
+final class ArchitecturesCommand extends CliCommand {
 
-    @Override
-    public String name() {
-        return "architectures";
+    @Option(names = "--model-dir", paramLabel = "DIR",
+            description = "also look in this folder (retrain.py's download layout)")
+    private String modelDirArg;
+
+    ArchitecturesCommand(Context context) {
+        super(context);
     }
 
     @Override
-    public String summary() {
-        return "list the architectures and whether their graph is downloaded";
-    }
-
-    @Override
-    public String usage() {
-        return """
-                Usage: ./retrain architectures [--model-dir DIR]
-
-                Lists the names --architecture accepts, with graph file size, input size, bottleneck size,
-                whether the graph is in the model cache, and where it was found: in DIR when given, else in
-                the cache.
-
-                Options:
-                  --model-dir DIR  also look in this folder (retrain.py's download layout)
-                """;
-    }
-
-    @Override
-    public Set<String> valueOptions() {
-        return Set.of("model-dir");
-    }
-
-    @Override
-    public int run(Args args, Context context) throws Exception {
-        args.noPositionals();
-        Optional<Path> modelDir = args.value("model-dir").map(context.workspace()::userPath);
+    public Integer call() throws IOException {
+        Optional<Path> modelDir = Optional.ofNullable(modelDirArg).map(context.workspace()::userPath);
         Path cache = ModelFiles.defaultCacheDir();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"ARCHITECTURE", "GRAPH SIZE", "INPUT", "BOTTLENECK", "CACHED", "GRAPH"});

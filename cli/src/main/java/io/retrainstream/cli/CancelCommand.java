@@ -1,56 +1,44 @@
 package io.retrainstream.cli;
 
 import java.util.OptionalLong;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./retrain cancel [RUN_ID]}: stops a training run ({@code DELETE /runs/{id}}); without an id, the one in
  * progress. A cancelled run publishes nothing and writes no model files; continuous mode goes on with new data.
  */
-final class CancelCommand implements Command {
+@Command(name = "cancel", header = "stop a training run (by default the one in progress); it publishes nothing",
+        synopsisHeading = "", customSynopsis = "Usage: ./retrain cancel [RUN_ID] [--trainer URL]",
+        description = {"", "Stops training run RUN_ID, or the run in progress when no id is given (see ./retrain "
+                + "status). The run stops before its next training step, ends CANCELLED and publishes no model "
+                + "version; continuous mode starts its next run when new images arrive. A run that has ended, or is "
+                + "already publishing its model, cannot be cancelled."},
+        optionListHeading = "%nOptions:%n")
+final class CancelCommand extends CliCommand {
 
-    @Override
-    public String name() {
-        return "cancel";
+    @Parameters(paramLabel = "RUN_ID", arity = "0..1", description = "the run to stop (default: the one in progress)")
+    private String runIdArg;
+
+    @Mixin
+    private TrainerOption trainerOption;
+
+    CancelCommand(Context context) {
+        super(context);
     }
 
     @Override
-    public String summary() {
-        return "stop a training run (by default the one in progress); it publishes nothing";
-    }
-
-    @Override
-    public String usage() {
-        return """
-                Usage: ./retrain cancel [RUN_ID] [--trainer URL]
-
-                Stops training run RUN_ID, or the run in progress when no id is given (see ./retrain status).
-                The run stops before its next training step, ends CANCELLED and publishes no model version;
-                continuous mode starts its next run when new images arrive. A run that has ended, or is
-                already publishing its model, cannot be cancelled.
-
-                Options:
-                  --trainer URL  the trainer (default: the one ./retrain up started, else http://localhost:8082)
-                """;
-    }
-
-    @Override
-    public Set<String> valueOptions() {
-        return Set.of("trainer");
-    }
-
-    @Override
-    public int run(Args args, Context context) throws UsageException {
-        if (args.positionals().size() > 1
-                || (args.positionals().size() == 1 && !args.positionals().get(0).matches("[0-9]+"))) {
+    public Integer call() throws UsageException {
+        if (runIdArg != null && !runIdArg.matches("[0-9]+")) {
             throw new UsageException("cancel takes at most one run id, e.g. ./retrain cancel 3");
         }
-        String trainer = ModelsCommand.trainer(args, context);
+        String trainer = trainerOption.url(context);
         ServiceHttp http = new ServiceHttp(context.workspace());
-        OptionalLong runId = args.positionals().isEmpty() ? running(http, trainer)
-                : OptionalLong.of(Long.parseLong(args.positionals().get(0)));
+        OptionalLong runId = runIdArg == null ? running(http, trainer) : OptionalLong.of(Long.parseLong(runIdArg));
         if (runId.isEmpty()) {
             context.out().println("No training run is in progress: nothing to cancel.");
             return 0;

@@ -3,56 +3,47 @@ package io.retrainstream.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 /** {@code ./retrain classify}: labels photos with the classifier's current model. */
-final class ClassifyCommand implements Command {
+@Command(name = "classify", header = "label photos with the latest model, like label_image",
+        synopsisHeading = "", customSynopsis = "Usage: ./retrain classify IMAGE... [--top-k K] [--classifier URL]",
+        description = {"", "Sends each photo to the classifier and prints its best labels, like TensorFlow's "
+                + "label_image."},
+        optionListHeading = "%nOptions:%n",
+        footer = {"", "Example:", "  ./retrain classify ~/flower_photos/daisy/21652746_cc379e0eea_m.jpg"})
+final class ClassifyCommand extends CliCommand {
 
-    @Override
-    public String name() {
-        return "classify";
+    @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "the photos to label")
+    private List<String> images;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5",
+            description = "how many labels to print per photo (default ${DEFAULT-VALUE})")
+    private int topK;
+
+    @Option(names = "--classifier", paramLabel = "URL",
+            description = "the classifier (default: the one ./retrain up started, else http://127.0.0.1:8080)")
+    private String classifier;
+
+    ClassifyCommand(Context context) {
+        super(context);
     }
 
     @Override
-    public String summary() {
-        return "label photos with the latest model, like label_image";
-    }
-
-    @Override
-    public String usage() {
-        return """
-                Usage: ./retrain classify IMAGE... [--top-k K] [--classifier URL]
-
-                Sends each photo to the classifier and prints its best labels, like TensorFlow's label_image.
-
-                Options:
-                  --top-k K         how many labels to print per photo (default 5)
-                  --classifier URL  the classifier (default: the one ./retrain up started, else http://127.0.0.1:8080)
-
-                Example:
-                  ./retrain classify ~/flower_photos/daisy/21652746_cc379e0eea_m.jpg
-                """;
-    }
-
-    @Override
-    public Set<String> valueOptions() {
-        return Set.of("top-k", "classifier");
-    }
-
-    @Override
-    public int run(Args args, Context context) throws Exception {
-        if (args.positionals().isEmpty()) {
-            throw new UsageException("Name at least one image to classify");
-        }
-        int topK = args.intValue("top-k", 5, 1, 1000);
-        String classifier = args.value("classifier")
-                .orElseGet(() -> State.defaultUrl(context.workspace(), Service.CLASSIFIER));
+    public Integer call() throws UsageException {
+        int topK = inRange("--top-k", this.topK, 1, 1000);
+        String classifier = this.classifier != null ? this.classifier
+                : State.defaultUrl(context.workspace(), Service.CLASSIFIER);
         ServiceHttp http = new ServiceHttp(context.workspace());
         int failures = 0;
         boolean first = true;
-        for (String arg : args.positionals()) {
+        for (String arg : images) {
             if (!first) {
                 context.out().println();
             }

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -23,57 +22,50 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.model.Architecture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./retrain demo}: the whole of retrain.py in one go, on the running system: up, publish, wait for the
  * bottlenecks, train, wait for the classifier to serve the new model, and classify a few test photos.
  */
-final class DemoCommand implements Command {
+@Command(name = "demo", header = "up, publish, train and classify in one go",
+        synopsisHeading = "",
+        customSynopsis = "Usage: ./retrain demo --image-dir DIR --model-dir DIR [--architecture A]",
+        description = {"", "Runs the whole pipeline: starts everything (unless it already runs with the same "
+                + "architecture), publishes the photos of the image dir, waits until the trainer has their "
+                + "bottlenecks, trains, waits until the classifier serves the new model and classifies a test photo "
+                + "of three classes."},
+        optionListHeading = "%nOptions:%n",
+        footer = {"", "Example:",
+            "  ./retrain demo --image-dir ../shared/datasets/flowers-small --model-dir ../shared/models"})
+final class DemoCommand extends CliCommand {
 
     static final Duration BOTTLENECK_TIMEOUT = Duration.ofMinutes(10);
     static final Duration MODEL_TIMEOUT = Duration.ofMinutes(2);
 
-    @Override
-    public String name() {
-        return "demo";
+    @Option(names = "--image-dir", paramLabel = "DIR", required = true,
+            description = "folder of class folders, e.g. flower_photos (daisy/, roses/, ...)")
+    private String imageDirArg;
+
+    @Option(names = "--model-dir", paramLabel = "DIR", required = true,
+            description = "folder in retrain.py's download layout holding the model's graph")
+    private String modelDirArg;
+
+    @Option(names = "--architecture", paramLabel = "A", defaultValue = Architecture.DEFAULT,
+            description = "default ${DEFAULT-VALUE} (see ./retrain architectures)")
+    private String architectureName;
+
+    DemoCommand(Context context) {
+        super(context);
     }
 
     @Override
-    public String summary() {
-        return "up, publish, train and classify in one go";
-    }
-
-    @Override
-    public String usage() {
-        return """
-                Usage: ./retrain demo --image-dir DIR --model-dir DIR [--architecture A]
-
-                Runs the whole pipeline: starts everything (unless it already runs with the same architecture),
-                publishes the photos of the image dir, waits until the trainer has their bottlenecks, trains,
-                waits until the classifier serves the new model and classifies a test photo of three classes.
-
-                Options:
-                  --image-dir DIR     folder of class folders, e.g. flower_photos (daisy/, roses/, ...)
-                  --model-dir DIR     folder in retrain.py's download layout holding the model's graph
-                  --architecture A    default mobilenet_0.25_128 (see ./retrain architectures)
-
-                Example:
-                  ./retrain demo --image-dir ../shared/datasets/flowers-small --model-dir ../shared/models
-                """;
-    }
-
-    @Override
-    public Set<String> valueOptions() {
-        return Set.of("image-dir", "model-dir", "architecture");
-    }
-
-    @Override
-    public int run(Args args, Context context) throws Exception {
-        args.noPositionals();
+    public Integer call() throws InterruptedException {
         Workspace workspace = context.workspace();
-        Path imageDir = workspace.userPath(args.required("image-dir"));
-        Path modelDir = workspace.userPath(args.required("model-dir"));
-        Architecture architecture = UpCommand.architecture(args.value("architecture", Architecture.DEFAULT));
+        Path imageDir = workspace.userPath(imageDirArg);
+        Path modelDir = workspace.userPath(modelDirArg);
+        Architecture architecture = UpCommand.architecture(architectureName);
         List<ImageScanner.ClassFolder> classes = PublishCommand.scanImageDir(imageDir);
         UpCommand.checkModel(context, architecture, Optional.of(modelDir));
         PrintStream out = context.out();

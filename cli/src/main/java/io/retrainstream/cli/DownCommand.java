@@ -10,54 +10,35 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./retrain down}: stops the supervisor (so that it restarts nothing), then the services, then the broker.
  * Kafka's data stays unless {@code --purge}.
  */
-final class DownCommand implements Command {
+@Command(name = "down", header = "stop the services and Kafka (--purge also deletes Kafka's data)",
+        synopsisHeading = "", customSynopsis = "Usage: ./retrain down [--purge]",
+        description = {"", "Stops the supervisor first, so that it restarts nothing, then the classifier, trainer and "
+                + "extractor, then Kafka (each gets 20 s to stop cleanly).",
+            "Kafka's data in .retrain/kafka is kept, so the next ./retrain up finds the bottlenecks and models again."},
+        optionListHeading = "%nOptions:%n")
+final class DownCommand extends CliCommand {
 
     static final Duration GRACE = Duration.ofSeconds(20);
 
-    @Override
-    public String name() {
-        return "down";
+    @Option(names = "--purge",
+            description = "also delete Kafka's data (.retrain/kafka): the next start is from scratch")
+    private boolean purge;
+
+    DownCommand(Context context) {
+        super(context);
     }
 
     @Override
-    public String summary() {
-        return "stop the services and Kafka (--purge also deletes Kafka's data)";
-    }
-
-    @Override
-    public String usage() {
-        return """
-                Usage: ./retrain down [--purge]
-
-                Stops the supervisor first, so that it restarts nothing, then the classifier, trainer and extractor,
-                then Kafka (each gets 20 s to stop cleanly).
-                Kafka's data in .retrain/kafka is kept, so the next ./retrain up finds the bottlenecks and models again.
-
-                Options:
-                  --purge   also delete Kafka's data (.retrain/kafka): the next start is from scratch
-                """;
-    }
-
-    @Override
-    public Set<String> valueOptions() {
-        return Set.of();
-    }
-
-    @Override
-    public Set<String> flagOptions() {
-        return Set.of("purge");
-    }
-
-    @Override
-    public int run(Args args, Context context) throws Exception {
-        args.noPositionals();
+    public Integer call() throws InterruptedException {
         Workspace workspace = context.workspace();
         Map<String, Long> pids = recordedPids(workspace);
         boolean anyAlive = pids.entrySet().stream()
@@ -68,7 +49,7 @@ final class DownCommand implements Command {
             context.out().println("Nothing is running.");
         }
         forget(workspace);
-        if (args.flag("purge")) {
+        if (purge) {
             deleteTree(workspace.kafkaDir());
             context.out().println("Deleted Kafka's data (" + workspace.display(workspace.kafkaDir()) + ")");
         }

@@ -1,58 +1,39 @@
 package io.retrainstream.cli;
 
-import java.util.Set;
-
 import com.fasterxml.jackson.databind.JsonNode;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./retrain models}: the published model versions and which one classifiers serve; with
  * {@link Rollback} and {@link Unpin}, pins an older version or follows the newest again.
  */
-final class ModelsCommand implements Command {
+@Command(name = "models", header = "list the published model versions and the one being served",
+        synopsisHeading = "", customSynopsis = "Usage: ./retrain models [--trainer URL]",
+        description = {"", "Lists every published model version, newest first, with its architecture, classes and "
+                + "test accuracy, and marks the version classifiers serve (pinned, or the newest)."},
+        optionListHeading = "%nOptions:%n")
+final class ModelsCommand extends CliCommand {
 
-    @Override
-    public String name() {
-        return "models";
+    @Mixin
+    private TrainerOption trainer;
+
+    ModelsCommand(Context context) {
+        super(context);
     }
 
     @Override
-    public String summary() {
-        return "list the published model versions and the one being served";
-    }
-
-    @Override
-    public String usage() {
-        return """
-                Usage: ./retrain models [--trainer URL]
-
-                Lists every published model version, newest first, with its architecture, classes and test
-                accuracy, and marks the version classifiers serve (pinned, or the newest).
-
-                Options:
-                  --trainer URL  the trainer (default: the one ./retrain up started, else http://127.0.0.1:8082)
-                """;
-    }
-
-    @Override
-    public Set<String> valueOptions() {
-        return Set.of("trainer");
-    }
-
-    @Override
-    public int run(Args args, Context context) throws UsageException {
-        args.noPositionals();
+    public Integer call() {
         ServiceHttp.Reply reply = new ServiceHttp(context.workspace())
-                .get(ServiceHttp.join(trainer(args, context), "/models"));
+                .get(ServiceHttp.join(trainer.url(context), "/models"));
         if (!reply.ok()) {
             throw new CliException("The trainer replied HTTP " + reply.status() + " to GET /models: "
                     + reply.message());
         }
         print(context, reply.json());
         return 0;
-    }
-
-    static String trainer(Args args, Context context) {
-        return args.value("trainer").orElseGet(() -> State.defaultUrl(context.workspace(), Service.TRAINER));
     }
 
     static void print(Context context, JsonNode catalog) {
@@ -80,40 +61,30 @@ final class ModelsCommand implements Command {
     }
 
     /** {@code ./retrain rollback VERSION}: classifiers serve that version until unpinned. */
-    static final class Rollback implements Command {
-        @Override
-        public String name() {
-            return "rollback";
+    @Command(name = "rollback", header = "pin classifiers to a published model version",
+            synopsisHeading = "", customSynopsis = "Usage: ./retrain rollback VERSION [--trainer URL]",
+            description = {"", "Pins classifiers to VERSION (see ./retrain models) until ./retrain unpin. The pin "
+                    + "survives restarts: it is kept on the compacted topic models.current."},
+            optionListHeading = "%nOptions:%n")
+    static final class Rollback extends CliCommand {
+
+        @Parameters(paramLabel = "VERSION", description = "a published model version (see ./retrain models)")
+        private String version;
+
+        @Mixin
+        private TrainerOption trainer;
+
+        Rollback(Context context) {
+            super(context);
         }
 
         @Override
-        public String summary() {
-            return "pin classifiers to a published model version";
-        }
-
-        @Override
-        public String usage() {
-            return """
-                    Usage: ./retrain rollback VERSION [--trainer URL]
-
-                    Pins classifiers to VERSION (see ./retrain models) until ./retrain unpin. The pin survives
-                    restarts: it is kept on the compacted topic models.current.
-                    """;
-        }
-
-        @Override
-        public Set<String> valueOptions() {
-            return Set.of("trainer");
-        }
-
-        @Override
-        public int run(Args args, Context context) throws UsageException {
-            if (args.positionals().size() != 1 || !args.positionals().get(0).matches("[0-9]+")) {
+        public Integer call() throws UsageException {
+            if (!version.matches("[0-9]+")) {
                 throw new UsageException("rollback takes one model version, e.g. ./retrain rollback 3");
             }
-            String version = args.positionals().get(0);
             ServiceHttp.Reply reply = new ServiceHttp(context.workspace()).post(
-                    ServiceHttp.join(trainer(args, context), "/models/" + version + "/pin"), new byte[0], null);
+                    ServiceHttp.join(trainer.url(context), "/models/" + version + "/pin"), new byte[0], null);
             if (!reply.ok()) {
                 throw new CliException("Cannot pin version " + version + ": " + reply.message());
             }
@@ -123,36 +94,23 @@ final class ModelsCommand implements Command {
     }
 
     /** {@code ./retrain unpin}: classifiers follow the newest version again. */
-    static final class Unpin implements Command {
-        @Override
-        public String name() {
-            return "unpin";
+    @Command(name = "unpin", header = "let classifiers follow the newest model version again",
+            synopsisHeading = "", customSynopsis = "Usage: ./retrain unpin [--trainer URL]",
+            description = {"", "Undoes ./retrain rollback: classifiers serve the newest published version again."},
+            optionListHeading = "%nOptions:%n")
+    static final class Unpin extends CliCommand {
+
+        @Mixin
+        private TrainerOption trainer;
+
+        Unpin(Context context) {
+            super(context);
         }
 
         @Override
-        public String summary() {
-            return "let classifiers follow the newest model version again";
-        }
-
-        @Override
-        public String usage() {
-            return """
-                    Usage: ./retrain unpin [--trainer URL]
-
-                    Undoes ./retrain rollback: classifiers serve the newest published version again.
-                    """;
-        }
-
-        @Override
-        public Set<String> valueOptions() {
-            return Set.of("trainer");
-        }
-
-        @Override
-        public int run(Args args, Context context) throws UsageException {
-            args.noPositionals();
+        public Integer call() {
             ServiceHttp.Reply reply = new ServiceHttp(context.workspace())
-                    .delete(ServiceHttp.join(trainer(args, context), "/models/pin"));
+                    .delete(ServiceHttp.join(trainer.url(context), "/models/pin"));
             if (!reply.ok()) {
                 throw new CliException("Cannot unpin: " + reply.message());
             }

@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,60 +26,44 @@ import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.common.tf.ImageLimits;
 import io.retrainstream.common.tf.ImageTooLargeException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code ./retrain publish}: every image of an image dir becomes one record on topic {@code images}. */
-final class PublishCommand implements Command {
+@Command(name = "publish", header = "publish the photos of an image dir (one sub-folder per class) to Kafka",
+        synopsisHeading = "",
+        customSynopsis = "Usage: ./retrain publish --image-dir DIR [--bootstrap HOST:PORT] [--max-image-pixels N]",
+        description = {"", "Publishes every photo of DIR to the Kafka topic 'images', like retrain.py --image_dir: "
+                + "each sub-folder of DIR is a class, named after the folder, and every .jpg .jpeg .png .gif .bmp file "
+                + "directly in it is one of its photos. The extractor turns them into bottlenecks for the trainer."},
+        optionListHeading = "%nOptions:%n",
+        footer = {"", "Example:", "  ./retrain publish --image-dir ~/flower_photos"})
+final class PublishCommand extends CliCommand {
 
     /** Room left in a record for the key, the headers and the batch overhead. */
     static final int MAX_IMAGE_BYTES = TopicSetup.MAX_MESSAGE_BYTES - 64 * 1024;
 
-    @Override
-    public String name() {
-        return "publish";
+    @Option(names = "--image-dir", paramLabel = "DIR", required = true,
+            description = "folder of class folders, e.g. flower_photos (daisy/, roses/, ...)")
+    private String imageDir;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+            description = "Kafka to publish to (default: the one ./retrain up started, else 127.0.0.1:9092)")
+    private String bootstrap;
+
+    @Option(names = "--max-image-pixels", paramLabel = "N", defaultValue = "" + ImageLimits.DEFAULT_MAX_PIXELS,
+            description = "skip, with a warning, photos whose header says they have more pixels (default "
+                    + "${DEFAULT-VALUE}, as the services' retrain.max-image-pixels)")
+    private long maxPixels;
+
+    PublishCommand(Context context) {
+        super(context);
     }
 
     @Override
-    public String summary() {
-        return "publish the photos of an image dir (one sub-folder per class) to Kafka";
-    }
-
-    @Override
-    public String usage() {
-        return """
-                Usage: ./retrain publish --image-dir DIR [--bootstrap HOST:PORT] [--max-image-pixels N]
-
-                Publishes every photo of DIR to the Kafka topic 'images', like retrain.py --image_dir: each
-                sub-folder of DIR is a class, named after the folder, and every .jpg .jpeg .png .gif .bmp file
-                directly in it is one of its photos. The extractor turns them into bottlenecks for the trainer.
-
-                Options:
-                  --image-dir DIR        folder of class folders, e.g. flower_photos (daisy/, roses/, ...)
-                  --bootstrap HOST:PORT  Kafka to publish to (default: the one ./retrain up started, else 127.0.0.1:9092)
-                  --max-image-pixels N   skip, with a warning, photos whose header says they have more pixels
-                                         (default 64000000, as the services' retrain.max-image-pixels)
-
-                Example:
-                  ./retrain publish --image-dir ~/flower_photos
-                """;
-    }
-
-    @Override
-    public Set<String> valueOptions() {
-        return Set.of("image-dir", "bootstrap", "max-image-pixels");
-    }
-
-    @Override
-    public int run(Args args, Context context) throws Exception {
-        args.noPositionals();
-        Path dir = context.workspace().userPath(args.required("image-dir"));
-        String bootstrap = args.value("bootstrap").orElseGet(() -> State.defaultBootstrap(context.workspace()));
-        long maxPixels;
-        try {
-            maxPixels = Long.parseLong(args.value("max-image-pixels").orElse(
-                    Long.toString(ImageLimits.DEFAULT_MAX_PIXELS)));
-        } catch (NumberFormatException e) {
-            throw new UsageException("--max-image-pixels takes a number of pixels, e.g. 64000000");
-        }
+    public Integer call() throws UsageException, InterruptedException {
+        Path dir = context.workspace().userPath(imageDir);
+        String bootstrap = this.bootstrap != null ? this.bootstrap : State.defaultBootstrap(context.workspace());
         if (maxPixels < 1) {
             throw new UsageException("--max-image-pixels must be at least 1");
         }

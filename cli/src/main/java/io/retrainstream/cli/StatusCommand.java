@@ -6,40 +6,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+
+import picocli.CommandLine.Command;
 
 /** {@code ./retrain status}: a table of the broker and the services. */
-final class StatusCommand implements Command {
+@Command(name = "status", header = "show whether Kafka and the services run and are healthy",
+        synopsisHeading = "", customSynopsis = "Usage: ./retrain status",
+        description = {"", "Shows the process id, port and health of Kafka and of each service started by ./retrain "
+                + "up, how often the supervisor restarted each and why it did last, and whether the supervisor runs.",
+            "Exits 0 when all of them run and answer, 1 otherwise."},
+        optionListHeading = "%nOptions:%n")
+final class StatusCommand extends CliCommand {
 
-    @Override
-    public String name() {
-        return "status";
+    StatusCommand(Context context) {
+        super(context);
     }
 
     @Override
-    public String summary() {
-        return "show whether Kafka and the services run and are healthy";
-    }
-
-    @Override
-    public String usage() {
-        return """
-                Usage: ./retrain status
-
-                Shows the process id, port and health of Kafka and of each service started by ./retrain up, how
-                often the supervisor restarted each and why it did last, and whether the supervisor runs.
-                Exits 0 when all of them run and answer, 1 otherwise.
-                """;
-    }
-
-    @Override
-    public Set<String> valueOptions() {
-        return Set.of();
-    }
-
-    @Override
-    public int run(Args args, Context context) throws Exception {
-        args.noPositionals();
+    public Integer call() {
         Workspace workspace = context.workspace();
         PrintStream out = context.out();
         Optional<State> loaded = State.load(workspace);

@@ -13,103 +13,115 @@ import java.util.Set;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgGroupSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
 /** {@code ./retrain train}: asks the trainer for a training run and, with {@code --wait}, follows it to its end. */
-final class TrainCommand implements Command {
+@Command(name = "train", header = "train a new model on the bottlenecks the trainer has received",
+        synopsisHeading = "", customSynopsis = "Usage: ./retrain train [--wait] [--trainer URL] [retrain.py options]",
+        description = {"", "Asks the trainer to train a new final layer on every bottleneck it has received (like a "
+                + "run of retrain.py). When a run is already in progress, follows that one instead."},
+        optionListHeading = "%nOptions:%n",
+        footer = {"", "Example:", "  ./retrain train --wait --how_many_training_steps 500 --mode retrain"})
+final class TrainCommand extends CliCommand {
 
     private static final long POLL_MILLIS = 500;
     /** How long the trainer may be unreachable while a run is followed before giving up. */
     private static final Duration UNREACHABLE_LIMIT = Duration.ofSeconds(30);
+    private static final String OUTPUT_NOTE = " (written by the trainer on its machine, relative to its output root "
+            + "trainer.output-root; one set per published version)";
+    private static final String DISTORTION_NOTE = " (retrain.py's distortions, mode retrain only: each step's images "
+            + "are distorted afresh by the extractor)";
 
-    @Override
-    public String name() {
-        return "train";
+    /**
+     * One option of a run, sent to the trainer in the body of {@code POST /train} under its own name (retrain.py's,
+     * or the trainer's own for {@code warm_start} and {@code force_publish}).
+     *
+     * @param label the value's placeholder; null for a flag, sent as {@code true} when given
+     */
+    record RunOption(String name, String label, String description) {
     }
 
-    @Override
-    public String summary() {
-        return "train a new model on the bottlenecks the trainer has received";
+    /** The run's options, in the order the help lists them. */
+    static final List<RunOption> RUN_OPTIONS = List.of(
+            new RunOption("how_many_training_steps", "N", "how many training steps to run"),
+            new RunOption("learning_rate", "X", "how large a learning rate to use when training"),
+            new RunOption("testing_percentage", "P", "what percentage of images to use as a test set"),
+            new RunOption("validation_percentage", "P", "what percentage of images to use as a validation set"),
+            new RunOption("eval_step_interval", "N", "how often to evaluate the training results"),
+            new RunOption("train_batch_size", "N", "how many images to train on at a time"),
+            new RunOption("test_batch_size", "N", "how many images to test on (-1: all of the test set)"),
+            new RunOption("validation_batch_size", "N",
+                    "how many images to use in an evaluation batch (-1: all of the validation set)"),
+            new RunOption("print_misclassified_test_images", null, "print the test images that were misclassified"),
+            new RunOption("final_tensor_name", "NAME", "the name of the output classification layer"),
+            new RunOption("output_labels", "FILE", "where to save the trained graph's labels" + OUTPUT_NOTE),
+            new RunOption("output_graph", "FILE", "where to save the trained graph" + OUTPUT_NOTE),
+            new RunOption("saved_model_dir", "DIR", "where to save the exported graph as a SavedModel" + OUTPUT_NOTE),
+            new RunOption("summaries_dir", "DIR", "where to save summary logs for TensorBoard" + OUTPUT_NOTE),
+            new RunOption("intermediate_store_frequency", "N",
+                    "how many steps to store intermediate graphs after (0: none)" + OUTPUT_NOTE),
+            new RunOption("intermediate_output_graphs_dir", "DIR", "where to save the intermediate graphs"
+                    + OUTPUT_NOTE),
+            new RunOption("mode", "improved|retrain", "improved: pooled features, Adam + L2, chosen on validation; "
+                    + "retrain: retrain.py's method exactly"),
+            new RunOption("random_seed", "N", "the seed of the run's random choices"),
+            new RunOption("warm_start", null, "continue from the serving model's head (fewer steps; see "
+                    + "trainer.continuous.*) instead of a cold run from scratch"),
+            new RunOption("force_publish", null, "publish even when the promotion gate finds the new model worse "
+                    + "than the serving one on the test split"),
+            new RunOption("flip_left_right", null, "randomly mirror half of the images horizontally"
+                    + DISTORTION_NOTE),
+            new RunOption("random_crop", "P", "a percentage of margin to crop at random" + DISTORTION_NOTE),
+            new RunOption("random_scale", "P", "a percentage to scale the size up by at random" + DISTORTION_NOTE),
+            new RunOption("random_brightness", "P", "a percentage to multiply the pixels by at random"
+                    + DISTORTION_NOTE));
+
+    @Option(names = "--wait", description = {"print the run's progress as it goes, then its report (test accuracy, "
+            + "confusion matrix, precision and recall per class, misclassified images, timings); exit 1 when it "
+            + "fails or the promotion gate keeps it back"})
+    private boolean wait;
+
+    @Mixin
+    private TrainerOption trainerOption;
+
+    @Spec
+    private CommandSpec spec;
+
+    TrainCommand(Context context) {
+        super(context);
     }
 
+    /** Adds the run's options, under a heading of their own, to this command's options. */
     @Override
-    public String usage() {
-        return """
-                Usage: ./retrain train [--wait] [--trainer URL] [retrain.py options]
-
-                Asks the trainer to train a new final layer on every bottleneck it has received (like a run of
-                retrain.py). When a run is already in progress, follows that one instead.
-
-                Options:
-                  --wait         print the run's progress as it goes, then its report (test accuracy, confusion
-                                 matrix, precision and recall per class, misclassified images, timings); exit 1
-                                 when it fails or the promotion gate keeps it back
-                  --trainer URL  the trainer (default: the one ./retrain up started, else http://127.0.0.1:8082)
-
-                retrain.py's options for this run (the trainer's configuration gives the defaults; it checks
-                every value and refuses a bad one naming it):
-                  --how_many_training_steps N   --learning_rate X       --testing_percentage P
-                  --validation_percentage P     --eval_step_interval N  --train_batch_size N
-                  --test_batch_size N (-1 all)  --validation_batch_size N (-1 all)
-                  --print_misclassified_test_images                     --final_tensor_name NAME
-                  --output_labels FILE  --output_graph FILE  --saved_model_dir DIR  --summaries_dir DIR
-                  --intermediate_store_frequency N  --intermediate_output_graphs_dir DIR
-                                (written by the trainer on its machine, relative to its output root
-                                 trainer.output-root; one set per published version)
-                  --mode improved|retrain (improved: pooled features, Adam + L2, chosen on validation;
-                                           retrain: retrain.py's method exactly)
-                  --random_seed N
-                  --warm_start     continue from the serving model's head (fewer steps; see trainer.continuous.*)
-                                   instead of a cold run from scratch
-                  --force_publish  publish even when the promotion gate finds the new model worse than the
-                                   serving one on the test split
-                  --flip_left_right  --random_crop P  --random_scale P  --random_brightness P
-                                (retrain.py's distortions, mode retrain only: each step's images are
-                                 distorted afresh by the extractor)
-
-                Example:
-                  ./retrain train --wait --how_many_training_steps 500 --mode retrain
-                """;
-    }
-
-    /** retrain.py's options that take a value, passed to the trainer as they are. */
-    static final List<String> TRAINING_OPTIONS = List.of("how_many_training_steps", "learning_rate",
-            "testing_percentage", "validation_percentage", "eval_step_interval", "train_batch_size",
-            "test_batch_size", "validation_batch_size", "final_tensor_name", "output_labels", "output_graph",
-            "saved_model_dir", "summaries_dir", "intermediate_store_frequency", "intermediate_output_graphs_dir",
-            "mode", "random_seed", "random_crop", "random_scale", "random_brightness");
-    static final String PRINT_MISCLASSIFIED = "print_misclassified_test_images";
-    static final String FLIP_LEFT_RIGHT = "flip_left_right";
-    /** Run options of the trainer's own (not retrain.py's) that are flags. */
-    static final List<String> RUN_FLAGS = List.of("warm_start", "force_publish");
-
-    @Override
-    public Set<String> valueOptions() {
-        Set<String> options = new HashSet<>(TRAINING_OPTIONS);
-        options.add("trainer");
-        return options;
-    }
-
-    @Override
-    public Set<String> flagOptions() {
-        Set<String> flags = new HashSet<>(RUN_FLAGS);
-        flags.addAll(List.of("wait", PRINT_MISCLASSIFIED, FLIP_LEFT_RIGHT));
-        return flags;
+    void customize(CommandSpec command) {
+        ArgGroupSpec.Builder group = ArgGroupSpec.builder().exclusive(false).multiplicity("0..1")
+                .heading("%nretrain.py's options for this run (the trainer's configuration gives the defaults; it "
+                        + "checks every value and refuses a bad one naming it):%n");
+        for (RunOption option : RUN_OPTIONS) {
+            OptionSpec.Builder spec = OptionSpec.builder("--" + option.name()).description(option.description());
+            if (option.label() == null) {
+                spec.type(boolean.class).arity("0");
+            } else {
+                spec.type(String.class).paramLabel(option.label());
+            }
+            group.addArg(spec.build());
+        }
+        command.addArgGroup(group.build());
     }
 
     /** The run's options as the JSON body of {@code POST /train}. */
-    static byte[] body(Args args) {
+    static byte[] body(CommandSpec command) {
         Map<String, Object> options = new LinkedHashMap<>();
-        for (String name : TRAINING_OPTIONS) {
-            args.value(name).ifPresent(value -> options.put(name, value));
-        }
-        if (args.flag(PRINT_MISCLASSIFIED)) {
-            options.put(PRINT_MISCLASSIFIED, true);
-        }
-        if (args.flag(FLIP_LEFT_RIGHT)) {
-            options.put(FLIP_LEFT_RIGHT, true);
-        }
-        for (String flag : RUN_FLAGS) {
-            if (args.flag(flag)) {
-                options.put(flag, true);
+        for (RunOption option : RUN_OPTIONS) {
+            Object value = command.findOption("--" + option.name()).getValue();
+            if (option.label() == null ? Boolean.TRUE.equals(value) : value != null) {
+                options.put(option.name(), value);
             }
         }
         try {
@@ -120,16 +132,14 @@ final class TrainCommand implements Command {
     }
 
     @Override
-    public int run(Args args, Context context) throws Exception {
-        args.noPositionals();
-        String trainer = args.value("trainer")
-                .orElseGet(() -> State.defaultUrl(context.workspace(), Service.TRAINER));
+    public Integer call() throws InterruptedException {
+        String trainer = trainerOption.url(context);
         ServiceHttp http = new ServiceHttp(context.workspace());
-        OptionalLong runId = start(context, http, trainer, body(args));
+        OptionalLong runId = start(context, http, trainer, body(spec));
         if (runId.isEmpty()) {
             return 1;
         }
-        if (!args.flag("wait")) {
+        if (!wait) {
             context.out().println("Follow it with ./retrain train --wait");
             return 0;
         }

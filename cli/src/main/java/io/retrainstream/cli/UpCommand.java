@@ -25,90 +25,118 @@ import io.retrainstream.common.launch.ServiceLaunch;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelDownloader;
 import io.retrainstream.common.model.ModelFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./retrain up}: starts the {@link Supervisor}, which starts a local Kafka broker and the extractor, the trainer
  * and the classifier, each as a background process with its log in {@code .retrain/logs/}, and restarts them when
  * they stop; creates the topics and waits until everything answers.
  */
-final class UpCommand implements Command {
+@Command(name = "up", header = "start Kafka and the three services in the background, kept running by a supervisor",
+        synopsisHeading = "",
+        customSynopsis = {
+            "Usage: ./retrain up [--architecture A] [--model-dir DIR] [--kafka-port 9092] [--classifier-port 8080]",
+            "                    [--extractor-port 8081] [--trainer-port 8082] [--no-continuous]",
+            "                    [--quiet-period SECONDS] [--timeout SECONDS] [--listen ADDRESS]"},
+        description = {"", "Starts a local Kafka broker (KRaft, data kept in .retrain/kafka) and the extractor, "
+                + "trainer and classifier services in the background, and waits until they answer. Logs go to "
+                + ".retrain/logs/. The broker listens on 127.0.0.1 only, and so do the services unless --listen says "
+                + "otherwise. A supervisor process keeps them running: it restarts any that exits or fails its "
+                + "liveness check 3 times in a row, waiting 1 s, 2 s, 4 s ... up to 30 s between restarts of the "
+                + "same one (.retrain/logs/supervisor.log; ./retrain status shows the restarts)."},
+        optionListHeading = "%nOptions:%n",
+        footer = {"", "Environment: RETRAIN_JAVA_OPTS adds JVM options to the services, after the defaults (e.g. "
+                + "-Xmx1g). The trainer's and the extractor's admin endpoints require a bearer token: the first up "
+                + "writes a random one to .retrain/admin-token (mode 600) and every ./retrain command sends it; "
+                + "RETRAIN_ADMIN_TOKEN, when set, is used instead (for up and for the other commands alike).",
+            "Stop everything with ./retrain down."})
+final class UpCommand extends CliCommand {
 
     static final Duration BROKER_TIMEOUT = Duration.ofSeconds(90);
     static final int LOG_TAIL_LINES = 30;
     /** Extra JVM options for the services, split on spaces. */
     static final String JAVA_OPTS_ENV = "RETRAIN_JAVA_OPTS";
 
-    @Override
-    public String name() {
-        return "up";
+    @Option(names = "--architecture", paramLabel = "A", defaultValue = Architecture.DEFAULT,
+            description = {"the pretrained model, as retrain.py --architecture names it",
+                "(default ${DEFAULT-VALUE}; see ./retrain architectures)"})
+    private String architecture;
+
+    @Option(names = "--model-dir", paramLabel = "DIR",
+            description = {"folder in retrain.py's download layout holding the model's graph, e.g. "
+                    + "DIR/mobilenet_v1_0.25_128/frozen_graph.pb (default: the model cache)"})
+    private String modelDir;
+
+    @Option(names = "--kafka-port", paramLabel = "P", defaultValue = "9092",
+            description = "Kafka's client port (default ${DEFAULT-VALUE}; its controller uses P+1)")
+    private int kafkaPort;
+
+    @Option(names = "--classifier-port", paramLabel = "P", defaultValue = "8080",
+            description = "default ${DEFAULT-VALUE}")
+    private int classifierPort;
+
+    @Option(names = "--extractor-port", paramLabel = "P", defaultValue = "8081",
+            description = "default ${DEFAULT-VALUE}")
+    private int extractorPort;
+
+    @Option(names = "--trainer-port", paramLabel = "P", defaultValue = "8082",
+            description = "default ${DEFAULT-VALUE}")
+    private int trainerPort;
+
+    @Option(names = "--no-continuous", description = {"turn the trainer's continuous mode off (on by default: it "
+            + "retrains, warm-started from the served model, after every 50 new training images or 10 s with new "
+            + "data; TRAINER_CONTINUOUS_* to tune)"})
+    private boolean noContinuous;
+
+    @Option(names = "--quiet-period", paramLabel = "SECONDS", description = {"without continuous mode, the trainer "
+            + "trains by itself once no bottleneck came for this long"})
+    private Integer quietPeriod;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
+            description = "how long to wait for each service to start (default ${DEFAULT-VALUE})")
+    private int timeout;
+
+    @Option(names = "--saved-model", paramLabel = "DIR", description = {"use a SavedModel image feature-vector "
+            + "module (TF2 / TF Hub format) instead of --architecture: its serving signature's output is the "
+            + "bottleneck"})
+    private String savedModel;
+
+    @Option(names = "--listen", paramLabel = "ADDRESS", defaultValue = State.LOOPBACK,
+            description = {"the address the services listen on (default ${DEFAULT-VALUE}: this machine only); "
+                    + "0.0.0.0 for every interface. Then anyone who reaches the machine can classify and read; the "
+                    + "admin token protects training, pins and cancels. Put a TLS proxy in front: the token travels "
+                    + "in clear over plain HTTP. Kafka stays on 127.0.0.1 whatever this says."})
+    private String listen;
+
+    UpCommand(Context context) {
+        super(context);
     }
 
     @Override
-    public String summary() {
-        return "start Kafka and the three services in the background, kept running by a supervisor";
+    public Integer call() throws UsageException, InterruptedException {
+        return up(context, options(context.workspace()));
     }
 
-    @Override
-    public String usage() {
-        return """
-                Usage: ./retrain up [--architecture A] [--model-dir DIR] [--kafka-port 9092] [--classifier-port 8080]
-                                    [--extractor-port 8081] [--trainer-port 8082] [--no-continuous]
-                                    [--quiet-period SECONDS] [--timeout SECONDS] [--listen ADDRESS]
-
-                Starts a local Kafka broker (KRaft, data kept in .retrain/kafka) and the extractor, trainer and
-                classifier services in the background, and waits until they answer. Logs go to .retrain/logs/.
-                The broker listens on 127.0.0.1 only, and so do the services unless --listen says otherwise.
-                A supervisor process keeps them running: it restarts any that exits or fails its liveness check
-                3 times in a row, waiting 1 s, 2 s, 4 s ... up to 30 s between restarts of the same one
-                (.retrain/logs/supervisor.log; ./retrain status shows the restarts).
-
-                Options:
-                  --architecture A        the pretrained model, as retrain.py --architecture names it
-                                          (default mobilenet_0.25_128; see ./retrain architectures)
-                  --model-dir DIR         folder in retrain.py's download layout holding the model's graph,
-                                          e.g. DIR/mobilenet_v1_0.25_128/frozen_graph.pb (default: the model cache)
-                  --kafka-port P          Kafka's client port (default 9092; its controller uses P+1)
-                  --classifier-port P     default 8080
-                  --extractor-port P      default 8081
-                  --trainer-port P        default 8082
-                  --no-continuous         turn the trainer's continuous mode off (on by default: it retrains,
-                                          warm-started from the served model, after every 50 new training
-                                          images or 10 s with new data; TRAINER_CONTINUOUS_* to tune)
-                  --quiet-period SECONDS  without continuous mode, the trainer trains by itself once no
-                                          bottleneck came for this long
-                  --timeout SECONDS       how long to wait for each service to start (default 120)
-                  --saved-model DIR       use a SavedModel image feature-vector module (TF2 / TF Hub format)
-                                          instead of --architecture: its serving signature's output is the
-                                          bottleneck
-                  --listen ADDRESS        the address the services listen on (default 127.0.0.1: this machine
-                                          only); 0.0.0.0 for every interface. Then anyone who reaches the
-                                          machine can classify and read; the admin token protects training,
-                                          pins and cancels. Put a TLS proxy in front: the token travels in
-                                          clear over plain HTTP. Kafka stays on 127.0.0.1 whatever this says.
-
-                Environment: RETRAIN_JAVA_OPTS adds JVM options to the services, after the defaults (e.g. -Xmx1g).
-                The trainer's and the extractor's admin endpoints require a bearer token: the first up writes a
-                random one to .retrain/admin-token (mode 600) and every ./retrain command sends it;
-                RETRAIN_ADMIN_TOKEN, when set, is used instead (for up and for the other commands alike).
-                Stop everything with ./retrain down.
-                """;
-    }
-
-    @Override
-    public Set<String> valueOptions() {
-        return Set.of("architecture", "model-dir", "kafka-port", "classifier-port", "extractor-port", "trainer-port",
-                "quiet-period", "timeout", "saved-model", "listen");
-    }
-
-    @Override
-    public Set<String> flagOptions() {
-        return Set.of("no-continuous");
-    }
-
-    @Override
-    public int run(Args args, Context context) throws Exception {
-        args.noPositionals();
-        return up(context, Options.parse(args, context.workspace()));
+    /** The options as given, checked together. */
+    Options options(Workspace workspace) throws UsageException {
+        Map<Service, Integer> ports = new LinkedHashMap<>();
+        ports.put(Service.EXTRACTOR, inRange("--extractor-port", extractorPort, 1, 65535));
+        ports.put(Service.TRAINER, inRange("--trainer-port", trainerPort, 1, 65535));
+        ports.put(Service.CLASSIFIER, inRange("--classifier-port", classifierPort, 1, 65535));
+        inRange("--kafka-port", kafkaPort, 1, 65534);
+        Set<Integer> distinct = new HashSet<>(ports.values());
+        distinct.add(kafkaPort);
+        distinct.add(kafkaPort + 1);
+        if (distinct.size() != ports.size() + 2) {
+            throw new UsageException("The ports must all differ (Kafka uses --kafka-port and the port after it)");
+        }
+        Optional<Integer> quiet = quietPeriod == null ? Optional.empty()
+                : Optional.of(inRange("--quiet-period", quietPeriod, 0, 86_400));
+        return new Options(architecture, Optional.ofNullable(modelDir).map(workspace::userPath), kafkaPort, ports,
+                quiet, Duration.ofSeconds(inRange("--timeout", timeout, 5, 3600)),
+                Optional.ofNullable(savedModel).map(workspace::userPath), !noContinuous,
+                Options.listenAddress(listen));
     }
 
     /**
@@ -120,28 +148,6 @@ final class UpCommand implements Command {
     record Options(String architecture, Optional<Path> modelDir, int kafkaPort, Map<Service, Integer> ports,
             Optional<Integer> quietPeriodSeconds, Duration serviceTimeout, Optional<Path> savedModel,
             boolean continuous, String listen) {
-
-        static Options parse(Args args, Workspace workspace) throws UsageException {
-            Map<Service, Integer> ports = new LinkedHashMap<>();
-            for (Service service : Service.values()) {
-                ports.put(service, args.intValue(service.id() + "-port", service.defaultPort(), 1, 65535));
-            }
-            int kafkaPort = args.intValue("kafka-port", 9092, 1, 65534);
-            Set<Integer> distinct = new HashSet<>(ports.values());
-            distinct.add(kafkaPort);
-            distinct.add(kafkaPort + 1);
-            if (distinct.size() != ports.size() + 2) {
-                throw new UsageException("The ports must all differ (Kafka uses --kafka-port and the port after it)");
-            }
-            Optional<Integer> quiet = args.value("quiet-period").isPresent()
-                    ? Optional.of(args.intValue("quiet-period", 0, 0, 86_400))
-                    : Optional.empty();
-            return new Options(args.value("architecture", Architecture.DEFAULT),
-                    args.value("model-dir").map(workspace::userPath), kafkaPort, ports, quiet,
-                    Duration.ofSeconds(args.intValue("timeout", 120, 5, 3600)),
-                    args.value("saved-model").map(workspace::userPath), !args.flag("no-continuous"),
-                    listenAddress(args.value("listen", State.LOOPBACK)));
-        }
 
         /** An IP address literal of this machine, or a wildcard (0.0.0.0, ::); never a host name to look up. */
         static String listenAddress(String value) throws UsageException {
