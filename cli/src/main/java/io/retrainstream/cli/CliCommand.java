@@ -10,23 +10,23 @@ import picocli.CommandLine.Option;
  * it against the {@link Context} and returns the exit status. Throws {@link CliException} for failures the user can
  * act on and {@link UsageException} for arguments picocli cannot judge alone.
  */
-abstract class CliCommand implements Callable<Integer> {
+public abstract class CliCommand implements Callable<Integer> {
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
     private boolean help;
 
-    final Context context;
+    protected final Context context;
 
-    CliCommand(Context context) {
+    protected CliCommand(Context context) {
         this.context = context;
     }
 
     /** Adds to the command's options what annotations cannot declare; nothing by default. */
-    void customize(CommandSpec command) {
+    protected void customize(CommandSpec command) {
     }
 
     /** {@code value} when it lies within {@code [min, max]}; the option's name goes into the message otherwise. */
-    static int inRange(String option, int value, int min, int max) throws UsageException {
+    protected static int inRange(String option, int value, int min, int max) throws UsageException {
         if (value < min || value > max) {
             throw new UsageException("Option " + option + " must be between " + min + " and " + max + ", not "
                     + value);

@@ -14,6 +14,17 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
+import io.retrainstream.cli.command.ArchitecturesCommand;
+import io.retrainstream.cli.command.CancelCommand;
+import io.retrainstream.cli.command.ClassifyCommand;
+import io.retrainstream.cli.command.DemoCommand;
+import io.retrainstream.cli.stack.DownCommand;
+import io.retrainstream.cli.command.ModelsCommand;
+import io.retrainstream.cli.command.PublishCommand;
+import io.retrainstream.cli.stack.StatusCommand;
+import io.retrainstream.cli.command.TrainCommand;
+import io.retrainstream.cli.stack.UpCommand;
+
 /** {@code ./retrain}: runs retrain-stream on this machine and drives it like retrain.py and label_image. */
 @Command(name = "./retrain", synopsisHeading = "",
         customSynopsis = "Usage: ./retrain COMMAND [OPTIONS]",
@@ -65,7 +76,7 @@ public final class Main implements Runnable {
     }
 
     /** Runs one command line; returns the exit status (0 ok, 1 failure, 2 bad arguments, 130 interrupted). */
-    static int run(String[] argv, Context context) {
+    public static int run(String[] argv, Context context) {
         CommandLine cli = commandLine(context);
         PrintWriter out = new PrintWriter(context.out(), true);
         PrintWriter err = new PrintWriter(context.err(), true);

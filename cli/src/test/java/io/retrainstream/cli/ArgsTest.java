@@ -11,6 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
+import io.retrainstream.cli.command.TrainCommand;
+
 /** How picocli reads ./retrain's command lines: the parsing rules the commands rely on. */
 class ArgsTest {
 

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.retrainstream.cli.stack.Workspace;
+
 class MainTest {
 
     @TempDir
