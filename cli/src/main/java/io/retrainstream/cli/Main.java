@@ -165,8 +165,8 @@ public final class Main implements Runnable {
             description = {"", "Prints a bash (and zsh, after autoload -U +X bashcompinit && bashcompinit) "
                     + "script that completes ./retrain's commands and options. Load it into this shell with",
                 "  source <(./retrain completion)",
-                "or install it for every shell, e.g. ./retrain completion > ~/.local/share/bash-completion/"
-                    + "completions/retrain"})
+                "or for every new shell: ./retrain completion > ~/.retrain-completion.bash, and source that file "
+                    + "from ~/.bashrc."})
     static final class CompletionCommand implements Runnable {
 
         @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
