@@ -41,6 +41,8 @@ class ArgsTest {
     void defaultsApplyWhenOptionsAreAbsent() {
         ParseResult up = parse("up");
         assertThat(value(up, "--kafka-port")).isEqualTo(9092);
+        assertThat(value(up, "--trainer-port")).isEqualTo(8082);
+        assertThat(value(up, "--classifier-port")).isEqualTo(8080);
         assertThat(value(up, "--architecture")).isEqualTo("mobilenet_0.25_128");
         assertThat(value(up, "--model-dir")).isNull();
         assertThat(value(up, "--no-continuous")).isEqualTo(false);

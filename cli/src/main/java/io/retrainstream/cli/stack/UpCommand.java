@@ -26,7 +26,10 @@ import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelDownloader;
 import io.retrainstream.common.model.ModelFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import io.retrainstream.cli.CliCommand;
 import io.retrainstream.cli.CliException;
@@ -79,18 +82,6 @@ public final class UpCommand extends CliCommand {
             description = "Kafka's client port (default ${DEFAULT-VALUE}; its controller uses P+1)")
     private int kafkaPort;
 
-    @Option(names = "--classifier-port", paramLabel = "P", defaultValue = "8080",
-            description = "default ${DEFAULT-VALUE}")
-    private int classifierPort;
-
-    @Option(names = "--extractor-port", paramLabel = "P", defaultValue = "8081",
-            description = "default ${DEFAULT-VALUE}")
-    private int extractorPort;
-
-    @Option(names = "--trainer-port", paramLabel = "P", defaultValue = "8082",
-            description = "default ${DEFAULT-VALUE}")
-    private int trainerPort;
-
     @Option(names = "--no-continuous", description = {"turn the trainer's continuous mode off (on by default: it "
             + "retrains, warm-started from the served model, after every 50 new training images or 10 s with new "
             + "data; TRAINER_CONTINUOUS_* to tune)"})
@@ -116,8 +107,25 @@ public final class UpCommand extends CliCommand {
                     + "in clear over plain HTTP. Kafka stays on 127.0.0.1 whatever this says."})
     private String listen;
 
+    @Spec
+    private CommandSpec spec;
+
     public UpCommand(Context context) {
         super(context);
+    }
+
+    /** {@code --classifier-port}, {@code --extractor-port}, {@code --trainer-port}: one per service. */
+    @Override
+    protected void customize(CommandSpec command) {
+        for (Service service : Service.values()) {
+            command.addOption(OptionSpec.builder(portOption(service)).paramLabel("P").type(int.class)
+                    .defaultValue(Integer.toString(service.defaultPort())).description("default ${DEFAULT-VALUE}")
+                    .build());
+        }
+    }
+
+    private static String portOption(Service service) {
+        return "--" + service.id() + "-port";
     }
 
     @Override
@@ -128,9 +136,10 @@ public final class UpCommand extends CliCommand {
     /** The options as given, checked together. */
     Options options(Workspace workspace) throws UsageException {
         Map<Service, Integer> ports = new LinkedHashMap<>();
-        ports.put(Service.EXTRACTOR, inRange("--extractor-port", extractorPort, 1, 65535));
-        ports.put(Service.TRAINER, inRange("--trainer-port", trainerPort, 1, 65535));
-        ports.put(Service.CLASSIFIER, inRange("--classifier-port", classifierPort, 1, 65535));
+        for (Service service : Service.values()) {
+            int port = spec.findOption(portOption(service)).getValue();
+            ports.put(service, inRange(portOption(service), port, 1, 65535));
+        }
         inRange("--kafka-port", kafkaPort, 1, 65534);
         Set<Integer> distinct = new HashSet<>(ports.values());
         distinct.add(kafkaPort);
