@@ -103,7 +103,9 @@ public final class Main implements Runnable {
             cli.addSubcommand(sub);
         }
         cli.addSubcommand(new CompletionCommand());
-        cli.addSubcommand(new HelpCommand());
+        CommandLine help = new CommandLine(new HelpCommand());
+        help.getCommandSpec().usageMessage().header("show a command's help: ./retrain help COMMAND");
+        cli.addSubcommand(help);
         cli.setUsageHelpWidth(USAGE_WIDTH);
         cli.registerConverter(Integer.class, Main::wholeNumber);
         cli.registerConverter(int.class, Main::wholeNumber);

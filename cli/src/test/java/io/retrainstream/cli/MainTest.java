@@ -43,7 +43,8 @@ class MainTest {
                 .contains("--flip_left_right").contains("--trainer=URL").contains("--wait");
         TestConsole overall = new TestConsole(root);
         assertThat(Main.run(new String[] {"help"}, overall.context)).isZero();
-        assertThat(overall.out()).contains("Usage: ./retrain COMMAND").contains("completion");
+        assertThat(overall.out()).contains("Usage: ./retrain COMMAND").contains("completion")
+                .contains("show a command's help: ./retrain help COMMAND");
         TestConsole unknown = new TestConsole(root);
         assertThat(Main.run(new String[] {"help", "bogus"}, unknown.context)).isEqualTo(2);
         assertThat(unknown.err()).contains("bogus");
