@@ -1,15 +1,61 @@
 package io.retrainstream.cli;
 
 import java.io.PrintStream;
-import java.util.Arrays;
+import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 
-/** {@code ./retrain}: runs retrain-stream on this machine and drives it like retrain.py and label_image. */
-public final class Main {
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-    static final List<Command> COMMANDS = List.of(new UpCommand(), new DownCommand(), new StatusCommand(),
-            new PublishCommand(), new TrainCommand(), new CancelCommand(), new ClassifyCommand(), new DemoCommand(),
-            new ArchitecturesCommand(), new ModelsCommand(), new ModelsCommand.Rollback(), new ModelsCommand.Unpin());
+import io.retrainstream.cli.command.ArchitecturesCommand;
+import io.retrainstream.cli.command.CancelCommand;
+import io.retrainstream.cli.command.ClassifyCommand;
+import io.retrainstream.cli.command.DemoCommand;
+import io.retrainstream.cli.stack.DownCommand;
+import io.retrainstream.cli.command.ModelsCommand;
+import io.retrainstream.cli.command.PublishCommand;
+import io.retrainstream.cli.stack.StatusCommand;
+import io.retrainstream.cli.command.TrainCommand;
+import io.retrainstream.cli.stack.UpCommand;
+
+/** {@code ./retrain}: runs retrain-stream on this machine and drives it like retrain.py and label_image. */
+@Command(name = "./retrain", synopsisHeading = "",
+        customSynopsis = "Usage: ./retrain COMMAND [OPTIONS]",
+        description = {"", "TensorFlow's image retraining as Kafka microservices, run on this machine."},
+        optionListHeading = "%nOptions:%n", commandListHeading = "%nCommands:%n",
+        footer = {"",
+            "Run by the ./retrain script itself:",
+            "  benchmark            measure throughput, latency and memory against same-run ceilings",
+            "  benchmark streaming  freshness of continuous retraining and classify latency during model swaps",
+            "",
+            "Run ./retrain COMMAND --help (or ./retrain help COMMAND) for a command's options. A first session:",
+            "  ./retrain up --model-dir ../shared/models",
+            "  ./retrain publish --image-dir ~/flower_photos",
+            "  ./retrain train --wait",
+            "  ./retrain classify ~/flower_photos/daisy/21652746_cc379e0eea_m.jpg",
+            "  ./retrain down",
+            "Or all at once: ./retrain demo --image-dir DIR --model-dir DIR",
+            "Tab completion in bash: source <(./retrain completion)"})
+public final class Main implements Runnable {
+
+    /** The name the completion script completes (bash also finds it for ./retrain and for a path to it). */
+    static final String SCRIPT_NAME = "retrain";
+
+    /** Columns of the help texts. */
+    static final int USAGE_WIDTH = 110;
+
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
+    private boolean help;
+
+    @Spec
+    private CommandSpec spec;
 
     private Main() {
     }
@@ -23,82 +69,119 @@ public final class Main {
         System.exit(status);
     }
 
-    /** Runs one command line; returns the exit status (0 ok, 1 failure, 2 bad arguments). */
-    static int run(String[] argv, Context context) {
-        PrintStream err = context.err();
-        if (argv.length == 0 || argv[0].equals("-h") || argv[0].equals("--help") || argv[0].equals("help")) {
-            if (argv.length > 1 && argv[0].equals("help")) {
-                Command command = find(argv[1]);
-                if (command != null) {
-                    context.out().print(command.usage());
-                    return 0;
-                }
-            }
-            (argv.length == 0 ? err : context.out()).print(usage());
-            return argv.length == 0 ? 2 : 0;
+    /** No command: the overall usage on stderr, as a usage error. */
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "");
+    }
+
+    /** Runs one command line; returns the exit status (0 ok, 1 failure, 2 bad arguments, 130 interrupted). */
+    public static int run(String[] argv, Context context) {
+        CommandLine cli = commandLine(context);
+        PrintWriter out = new PrintWriter(context.out(), true);
+        PrintWriter err = new PrintWriter(context.err(), true);
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine(), e, context.err()));
+        cli.setExecutionExceptionHandler((e, command, parsed) -> failure(e, command, context.err()));
+        int status = cli.execute(argv);
+        out.flush();
+        err.flush();
+        return status;
+    }
+
+    /** The whole command tree, each command running against {@code context}. */
+    static CommandLine commandLine(Context context) {
+        CommandLine cli = new CommandLine(new Main());
+        for (CliCommand command : List.of(new UpCommand(context), new DownCommand(context),
+                new StatusCommand(context), new PublishCommand(context), new TrainCommand(context),
+                new CancelCommand(context), new ClassifyCommand(context), new DemoCommand(context),
+                new ArchitecturesCommand(context), new ModelsCommand(context), new ModelsCommand.Rollback(context),
+                new ModelsCommand.Unpin(context))) {
+            CommandLine sub = new CommandLine(command);
+            command.customize(sub.getCommandSpec());
+            cli.addSubcommand(sub);
         }
-        Command command = find(argv[0]);
-        if (command == null) {
-            err.println("Unknown command '" + argv[0] + "'.");
-            err.print(usage());
-            return 2;
+        cli.addSubcommand(new CompletionCommand());
+        CommandLine help = new CommandLine(new HelpCommand());
+        help.getCommandSpec().usageMessage().header("show a command's help: ./retrain help COMMAND");
+        cli.addSubcommand(help);
+        cli.setUsageHelpWidth(USAGE_WIDTH);
+        cli.registerConverter(Integer.class, Main::wholeNumber);
+        cli.registerConverter(int.class, Main::wholeNumber);
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            // A command's help starts with its usage line; its one-line header is for the list of commands
+            List<String> sections = new ArrayList<>(sub.getHelpSectionKeys());
+            sections.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER_HEADING);
+            sections.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER);
+            sub.setHelpSectionKeys(sections);
+            // Options in the order the commands declare them, as the help always listed them
+            sub.getCommandSpec().usageMessage().sortOptions(false).parameterListHeading("%nArguments:%n");
         }
+        return cli;
+    }
+
+    private static Integer wholeNumber(String value) {
         try {
-            Args args = Args.parse(Arrays.asList(argv).subList(1, argv.length), command.valueOptions(),
-                    command.flagOptions());
-            if (args.help()) {
-                context.out().print(command.usage());
-                return 0;
-            }
-            return command.run(args, context);
-        } catch (UsageException e) {
-            err.println("retrain " + command.name() + ": " + e.getMessage());
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a whole number");
+        }
+    }
+
+    /** Bad arguments: what is wrong, then the command's usage, on stderr; status 2. */
+    private static int usageError(CommandLine command, Exception e, PrintStream err) {
+        boolean root = command.getParent() == null;
+        if (root && e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            err.println("Unknown command '" + unmatched.getUnmatched().get(0) + "'.");
+            UnmatchedArgumentException.printSuggestions(unmatched, err);
+        } else if (e.getMessage() != null && !e.getMessage().isEmpty()) {
+            err.println((root ? "retrain: " : "retrain " + command.getCommandName() + ": ") + e.getMessage());
             err.println();
-            err.print(command.usage());
-            return 2;
-        } catch (CliException e) {
+        }
+        err.print(command.getUsageMessage(CommandLine.Help.Ansi.OFF));
+        return 2;
+    }
+
+    private static int failure(Exception e, CommandLine command, PrintStream err) {
+        if (e instanceof UsageException) {
+            return usageError(command, e, err);
+        }
+        if (e instanceof CliException) {
             err.println("Error: " + e.getMessage());
             return 1;
-        } catch (InterruptedException e) {
+        }
+        if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
             err.println("Interrupted.");
             return 130;
-        } catch (Exception e) {
-            err.println("Error: " + e);
-            e.printStackTrace(err);
-            return 1;
         }
+        err.println("Error: " + e);
+        e.printStackTrace(err);
+        return 1;
     }
 
-    static Command find(String name) {
-        return COMMANDS.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
-    }
+    /** {@code ./retrain completion}: prints the bash completion script picocli generates for the command tree. */
+    @Command(name = "completion", header = "print a bash completion script: source <(./retrain completion)",
+            synopsisHeading = "", customSynopsis = "Usage: ./retrain completion",
+            description = {"", "Prints a bash (and zsh, after autoload -U +X bashcompinit && bashcompinit) "
+                    + "script that completes ./retrain's commands and options. Load it into this shell with",
+                "  source <(./retrain completion)",
+                "or for every new shell: ./retrain completion > ~/.retrain-completion.bash, and source that file "
+                    + "from ~/.bashrc."})
+    static final class CompletionCommand implements Runnable {
 
-    static String usage() {
-        StringBuilder usage = new StringBuilder("""
-                Usage: ./retrain COMMAND [OPTIONS]
+        @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
+        private boolean help;
 
-                TensorFlow's image retraining as Kafka microservices, run on this machine.
+        @Spec
+        private CommandSpec spec;
 
-                Commands:
-                """);
-        for (Command command : COMMANDS) {
-            usage.append(String.format("  %-14s %s%n", command.name(), command.summary()));
+        @Override
+        public void run() {
+            CommandLine root = spec.commandLine().getParent();
+            spec.commandLine().getOut().print(AutoComplete.bash(SCRIPT_NAME, root));
+            spec.commandLine().getOut().flush();
         }
-        usage.append(String.format("  %-14s %s%n", "benchmark", "measure throughput, latency and memory against "
-                + "same-run ceilings (run by the ./retrain script itself)"));
-        usage.append(String.format("  %-14s %s%n", "benchmark streaming", "freshness of continuous retraining and "
-                + "classify latency during model swaps"));
-        usage.append("""
-
-                Run ./retrain COMMAND --help for a command's options. A first session:
-                  ./retrain up --model-dir ../shared/models
-                  ./retrain publish --image-dir ~/flower_photos
-                  ./retrain train --wait
-                  ./retrain classify ~/flower_photos/daisy/21652746_cc379e0eea_m.jpg
-                  ./retrain down
-                Or all at once: ./retrain demo --image-dir DIR --model-dir DIR
-                """);
-        return usage.toString();
     }
 }

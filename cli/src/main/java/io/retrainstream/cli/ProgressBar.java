@@ -3,7 +3,7 @@ package io.retrainstream.cli;
 import java.util.Locale;
 
 /** Renders {@code [#####.....] 420/750 images  56%  123 img/s}. */
-final class ProgressBar {
+public final class ProgressBar {
 
     static final int WIDTH = 30;
 
@@ -15,7 +15,7 @@ final class ProgressBar {
      * @param rate     items per second, or a negative number to leave the rate out
      * @param rateUnit e.g. {@code img/s}
      */
-    static String render(long done, long total, String noun, double rate, String rateUnit) {
+    public static String render(long done, long total, String noun, double rate, String rateUnit) {
         double fraction = total <= 0 ? 1.0 : Math.min(1.0, Math.max(0.0, (double) done / total));
         int filled = (int) Math.floor(fraction * WIDTH);
         StringBuilder line = new StringBuilder("[")
@@ -29,7 +29,7 @@ final class ProgressBar {
     }
 
     /** Items per second since {@code startNanos}. */
-    static double rate(long done, long startNanos) {
+    public static double rate(long done, long startNanos) {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         return seconds <= 0.05 ? 0 : done / seconds;
     }

@@ -6,7 +6,7 @@ import java.io.PrintStream;
  * One line of progress on stderr. On a terminal it is rewritten in place; otherwise only every
  * {@code quietIntervalMillis} a line is printed, so that logs of non-interactive runs stay short.
  */
-final class StatusLine {
+public final class StatusLine {
 
     private static final String SPINNER = "|/-\\";
     private static final long QUIET_INTERVAL_MILLIS = 10_000;
@@ -17,17 +17,17 @@ final class StatusLine {
     private int tick;
     private long lastPrinted;
 
-    StatusLine(PrintStream err, boolean interactive) {
+    public StatusLine(PrintStream err, boolean interactive) {
         this.err = err;
         this.interactive = interactive;
     }
 
     /** The next spinner character. */
-    char spin() {
+    public char spin() {
         return SPINNER.charAt(tick++ % SPINNER.length());
     }
 
-    void update(String text) {
+    public void update(String text) {
         if (interactive) {
             rewrite(text);
             err.flush();
@@ -41,7 +41,7 @@ final class StatusLine {
     }
 
     /** Replaces the line with {@code text} for good and moves to the next line. */
-    void done(String text) {
+    public void done(String text) {
         if (interactive) {
             rewrite(text);
             err.println();
@@ -53,7 +53,7 @@ final class StatusLine {
     }
 
     /** Clears the line (on a terminal), e.g. before printing something else. */
-    void clear() {
+    public void clear() {
         if (interactive && lastLength > 0) {
             err.print("\r" + " ".repeat(lastLength) + "\r");
             err.flush();

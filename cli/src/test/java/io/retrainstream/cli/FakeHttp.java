@@ -11,30 +11,30 @@ import java.util.function.Function;
 import com.sun.net.httpserver.HttpServer;
 
 /** A tiny HTTP server in the test JVM standing in for a service: each path answers with a function of the request. */
-final class FakeHttp implements AutoCloseable {
+public final class FakeHttp implements AutoCloseable {
 
     /** A request as received. */
-    record Request(String method, String pathAndQuery, String contentType, String authorization, byte[] body) {
+    public record Request(String method, String pathAndQuery, String contentType, String authorization, byte[] body) {
     }
 
     /** A reply: status and JSON body. */
-    record Reply(int status, String json) {
+    public record Reply(int status, String json) {
     }
 
     private final HttpServer server;
-    final List<Request> requests = new CopyOnWriteArrayList<>();
+    public final List<Request> requests = new CopyOnWriteArrayList<>();
 
-    FakeHttp() throws IOException {
+    public FakeHttp() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     /** Answers requests whose path starts with {@code path}. */
-    FakeHttp route(String path, Function<Request, Reply> handler) {
+    public FakeHttp route(String path, Function<Request, Reply> handler) {
         server.createContext(path, exchange -> {
             Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
                     exchange.getRequestHeaders().getFirst("Content-Type"),

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.retrainstream.cli.stack.Workspace;
+
 class MainTest {
 
     @TempDir
@@ -26,7 +28,35 @@ class MainTest {
         assertThat(console.out()).contains("architectures");
         TestConsole command = new TestConsole(root);
         assertThat(Main.run(new String[] {"publish", "--help"}, command.context)).isZero();
-        assertThat(command.out()).contains("Usage: ./retrain publish --image-dir DIR");
+        assertThat(command.out()).contains("Usage: ./retrain publish --image-dir DIR")
+                .contains("--max-image-pixels=N").contains("64000000").contains("Example:");
+    }
+
+    @Test
+    void helpCommandShowsACommandsHelp() {
+        TestConsole help = new TestConsole(root);
+        assertThat(Main.run(new String[] {"help", "train"}, help.context)).isZero();
+        TestConsole option = new TestConsole(root);
+        assertThat(Main.run(new String[] {"train", "--help"}, option.context)).isZero();
+        assertThat(help.out()).isEqualTo(option.out()).startsWith("Usage: ./retrain train [--wait]")
+                .contains("retrain.py's options for this run").contains("--how_many_training_steps=N")
+                .contains("--flip_left_right").contains("--trainer=URL").contains("--wait");
+        TestConsole overall = new TestConsole(root);
+        assertThat(Main.run(new String[] {"help"}, overall.context)).isZero();
+        assertThat(overall.out()).contains("Usage: ./retrain COMMAND").contains("completion")
+                .contains("show a command's help: ./retrain help COMMAND");
+        TestConsole unknown = new TestConsole(root);
+        assertThat(Main.run(new String[] {"help", "bogus"}, unknown.context)).isEqualTo(2);
+        assertThat(unknown.err()).contains("bogus");
+    }
+
+    @Test
+    void completionPrintsABashScriptForEveryCommandAndOption() {
+        TestConsole console = new TestConsole(root);
+        assertThat(Main.run(new String[] {"completion"}, console.context)).isZero();
+        assertThat(console.out()).startsWith("#!/usr/bin/env bash").contains("complete -F _complete_retrain")
+                .contains("publish").contains("architectures").contains("rollback").contains("--image-dir")
+                .contains("--how_many_training_steps").contains("--kafka-port").contains("--no-continuous");
     }
 
     @Test
@@ -52,14 +82,16 @@ class MainTest {
         assertThat(console.err()).contains("Unknown command 'retrain'");
         TestConsole option = new TestConsole(root);
         assertThat(Main.run(new String[] {"train", "--fast"}, option.context)).isEqualTo(2);
-        assertThat(option.err()).contains("retrain train: Unknown option '--fast'").contains("Usage: ./retrain train");
+        assertThat(option.err()).contains("retrain train: Unknown option: '--fast'")
+                .contains("Usage: ./retrain train");
     }
 
     @Test
     void missingRequiredOptionIsAUsageError() {
         TestConsole console = new TestConsole(root);
         assertThat(Main.run(new String[] {"publish"}, console.context)).isEqualTo(2);
-        assertThat(console.err()).contains("--image-dir is required");
+        assertThat(console.err()).contains("retrain publish: Missing required option: '--image-dir=DIR'")
+                .contains("Usage: ./retrain publish");
         TestConsole classify = new TestConsole(root);
         assertThat(Main.run(new String[] {"classify"}, classify.context)).isEqualTo(2);
     }

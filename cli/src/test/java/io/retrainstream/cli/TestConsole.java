@@ -5,27 +5,29 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
+import io.retrainstream.cli.stack.Workspace;
+
 /** A non-interactive {@link Context} whose output the test reads back. */
-final class TestConsole {
+public final class TestConsole {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    final Context context;
+    public final Context context;
 
-    TestConsole(Path root) {
+    public TestConsole(Path root) {
         this(new Workspace(root, root));
     }
 
-    TestConsole(Workspace workspace) {
+    public TestConsole(Workspace workspace) {
         context = new Context(workspace, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8), false);
     }
 
-    String out() {
+    public String out() {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    String err() {
+    public String err() {
         return err.toString(StandardCharsets.UTF_8);
     }
 }

@@ -1,0 +1,158 @@
+package io.retrainstream.cli.stack;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import io.retrainstream.cli.CliException;
+
+/**
+ * {@code .retrain/state.json}: what {@code ./retrain up} started, so that the other commands find the ports and
+ * {@code down} finds the processes.
+ *
+ * @param architecture the architecture the services run with
+ * @param modelDir     the absolute {@code --model-dir}, or null
+ * @param kafkaPort    the broker's client port
+ * @param ports        HTTP port of each service, by {@link Service#id()}
+ * @param pids         process id of {@code kafka} and of each service, by name
+ * @param listen       the address the services listen on ({@code --listen}; 127.0.0.1 when absent)
+ * @param restarts     what the {@link Supervisor} restarted, by name
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record State(String architecture, String modelDir, int kafkaPort, int controllerPort, Map<String, Integer> ports,
+        Map<String, Long> pids, String listen, Map<String, Restarts> restarts) {
+
+    /**
+     * How often the supervisor restarted a process, and why it did so last.
+     *
+     * @param count      restarts so far (each after the process exited or failed its liveness check)
+     * @param lastReason e.g. {@code exit 137 (SIGKILL)}, {@code liveness check failed 3 times in a row (...)}
+     * @param lastAt     when the process stopped last, ISO-8601
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Restarts(int count, String lastReason, String lastAt) {
+    }
+
+    public static final String KAFKA = "kafka";
+    /** The loopback address the broker always listens on, and the services unless {@code --listen}. */
+    static final String LOOPBACK = "127.0.0.1";
+
+    @JsonCreator
+    public State {
+        ports = ports == null ? new LinkedHashMap<>() : new LinkedHashMap<>(ports);
+        pids = pids == null ? new LinkedHashMap<>() : new LinkedHashMap<>(pids);
+        listen = listen == null || listen.isBlank() ? LOOPBACK : listen;
+        restarts = restarts == null ? new LinkedHashMap<>() : new LinkedHashMap<>(restarts);
+    }
+
+    /** A state before anything started: no pids, no restarts. */
+    State(String architecture, String modelDir, int kafkaPort, int controllerPort, Map<String, Integer> ports,
+            String listen) {
+        this(architecture, modelDir, kafkaPort, controllerPort, ports, Map.of(), listen, Map.of());
+    }
+
+    public static Optional<State> load(Workspace workspace) {
+        Path file = workspace.stateFile();
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ServiceHttp.JSON.readValue(file.toFile(), State.class));
+        } catch (IOException e) {
+            throw new CliException(workspace.display(file) + " is unreadable (" + e.getMessage()
+                    + "). Stop what runs with ./retrain down, or delete the file.");
+        }
+    }
+
+    void save(Workspace workspace) {
+        Path file = workspace.stateFile();
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            ServiceHttp.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), this);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new CliException("Cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    State withPid(String name, long pid) {
+        Map<String, Long> updated = new LinkedHashMap<>(pids);
+        updated.put(name, pid);
+        return new State(architecture, modelDir, kafkaPort, controllerPort, ports, updated, listen, restarts);
+    }
+
+    /** One more restart of {@code name}, for {@code reason}. */
+    State withRestart(String name, String reason, String at) {
+        Map<String, Restarts> updated = new LinkedHashMap<>(restarts);
+        updated.put(name, new Restarts(restarts.containsKey(name) ? restarts.get(name).count() + 1 : 1, reason, at));
+        return new State(architecture, modelDir, kafkaPort, controllerPort, ports, pids, listen, updated);
+    }
+
+    /** How often {@code name} was restarted so far. */
+    int restartCount(String name) {
+        return restarts.containsKey(name) ? restarts.get(name).count() : 0;
+    }
+
+    int port(Service service) {
+        return ports.getOrDefault(service.id(), service.defaultPort());
+    }
+
+    public String bootstrap() {
+        return LOOPBACK + ":" + kafkaPort;
+    }
+
+    public String url(Service service) {
+        return "http://" + clientHost(listen) + ":" + port(service);
+    }
+
+    /** The host a client on this machine reaches a service at that listens on {@code listen}. */
+    static String clientHost(String listen) {
+        if (listen.equals("0.0.0.0")) {
+            return LOOPBACK;
+        }
+        if (listen.equals("::") || listen.equals("[::]")) {
+            return "localhost";
+        }
+        return listen.contains(":") && !listen.startsWith("[") ? "[" + listen + "]" : listen;
+    }
+
+    /** The recorded processes that still run (and are still ours, judged by their command line), by name. */
+    public Map<String, Long> alivePids() {
+        Map<String, Long> alive = new LinkedHashMap<>();
+        pids.forEach((name, pid) -> {
+            if (Processes.isAlive(pid, marker(name))) {
+                alive.put(name, pid);
+            }
+        });
+        return alive;
+    }
+
+    /** Part of the command line of the process recorded under {@code name}. */
+    static String marker(String name) {
+        for (Service service : Service.values()) {
+            if (service.id().equals(name)) {
+                return service.commandMarker();
+            }
+        }
+        return name.equals(Supervisor.NAME) ? Supervisor.MAIN_CLASS : Broker.MAIN_CLASS;
+    }
+
+    /** The broker's address: from {@code state.json} when {@code ./retrain up} wrote one, else 127.0.0.1:9092. */
+    public static String defaultBootstrap(Workspace workspace) {
+        return load(workspace).map(State::bootstrap).orElse(LOOPBACK + ":9092");
+    }
+
+    /** A service's base URL: its port from {@code state.json} when present, else its default port. */
+    public static String defaultUrl(Workspace workspace, Service service) {
+        return load(workspace).map(s -> s.url(service)).orElse("http://" + LOOPBACK + ":" + service.defaultPort());
+    }
+}

@@ -1,0 +1,244 @@
+package io.retrainstream.cli.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.retrainstream.common.testing.Listeners;
+
+import io.retrainstream.cli.FakeService;
+import io.retrainstream.cli.Main;
+import io.retrainstream.cli.TestConsole;
+
+/**
+ * {@code up}, {@code status}, {@code publish} and {@code down} on a temporary workspace: the real Kafka broker process
+ * launched from {@code target/lib} as {@code ./retrain up} does, and {@link FakeService} jars in place of the three
+ * Quarkus services. Runs after {@code package}, when {@code target/lib} exists.
+ */
+class UpDownIT {
+
+    /** Below target/ rather than a @TempDir, which warns about the symbolic link to target/lib. */
+    private final Path root = Path.of("target", "up-down-it").toAbsolutePath();
+
+    private Workspace workspace;
+
+    @BeforeEach
+    void workspace() throws IOException {
+        DownCommand.deleteTree(root);
+        Path lib = Path.of(System.getProperty("retrain.cli.lib", "target/lib")).toAbsolutePath();
+        assertThat(lib.resolve("kafka_2.13-" + org.apache.kafka.common.utils.AppInfoParser.getVersion() + ".jar"))
+                .exists();
+        Files.createDirectories(root.resolve("cli/target"));
+        Files.createSymbolicLink(root.resolve("cli/target/lib"), lib);
+        for (Service service : Service.values()) {
+            writeFakeServiceJar(root.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar"));
+        }
+        workspace = new Workspace(root, root);
+    }
+
+    @AfterEach
+    void stopEverything() {
+        Main.run(new String[] {"down"}, new TestConsole(workspace).context);
+    }
+
+    @Test
+    void upStartsKafkaAndTheServicesAndDownStopsThem() throws Exception {
+        int kafkaPort = freePortPair();
+        int classifierPort = freePort();
+        int extractorPort = freePort();
+        int trainerPort = freePort();
+        TestConsole up = new TestConsole(workspace);
+        int status = Main.run(new String[] {"up", "--kafka-port", Integer.toString(kafkaPort),
+                "--classifier-port", Integer.toString(classifierPort), "--extractor-port",
+                Integer.toString(extractorPort), "--trainer-port", Integer.toString(trainerPort),
+                "--quiet-period", "7", "--timeout", "60", "--model-dir",
+                io.retrainstream.common.testing.SharedData.models().toString()}, up.context);
+
+        assertThat(status).as(up.err()).isZero();
+        assertThat(up.out()).contains("http://127.0.0.1:" + classifierPort + "/classify")
+                .contains("127.0.0.1:" + kafkaPort);
+        String bootstrap = "127.0.0.1:" + kafkaPort;
+        assertThat(Broker.isReachable(bootstrap, Duration.ofSeconds(10))).isTrue();
+        State state = State.load(workspace).orElseThrow();
+        assertThat(state.pids()).containsOnlyKeys("supervisor", "kafka", "extractor", "trainer", "classifier");
+        assertThat(state.alivePids()).hasSize(5);
+        assertThat(up.out()).contains("supervisor  pid " + state.pids().get("supervisor"));
+        assertThat(workspace.pidFile("kafka")).exists();
+        assertThat(workspace.logFile("kafka")).content().contains("Kafka Server started");
+
+        String trainerEnv = Files.readString(root.resolve("fake-" + trainerPort + ".env"));
+        assertThat(trainerEnv).contains("KAFKA_BOOTSTRAP_SERVERS=" + bootstrap)
+                .contains("RETRAIN_ARCHITECTURE=mobilenet_0.25_128")
+                .contains("TRAINER_QUIET_PERIOD=7s")
+                .contains("TRAINER_EXTRACTOR_URL=http://127.0.0.1:" + extractorPort)
+                .contains("TF_CPP_MIN_LOG_LEVEL=2")
+                .contains("javacpp.cachedir=" + System.getProperty("user.home") + "/.cache/retrain-stream/javacpp");
+        assertThat(Files.readString(root.resolve("fake-" + extractorPort + ".env")))
+                .contains("TRAINER_QUIET_PERIOD=null");
+
+        // The admin token: created private, given in the environment to the two services with admin endpoints only
+        Path tokenFile = root.resolve(".retrain/admin-token");
+        assertThat(Files.getPosixFilePermissions(tokenFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        String token = Files.readString(tokenFile).strip();
+        assertThat(token).hasSize(43);
+        assertThat(trainerEnv).contains("RETRAIN_ADMIN_TOKEN=" + token).contains("QUARKUS_HTTP_HOST=127.0.0.1");
+        assertThat(Files.readString(root.resolve("fake-" + extractorPort + ".env")))
+                .contains("RETRAIN_ADMIN_TOKEN=" + token);
+        assertThat(Files.readString(root.resolve("fake-" + classifierPort + ".env")))
+                .contains("RETRAIN_ADMIN_TOKEN=null").contains("QUARKUS_HTTP_HOST=127.0.0.1");
+        for (long pid : state.pids().values()) {
+            assertThat(ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse(""))
+                    .as("command line of pid " + pid).doesNotContain(token);
+        }
+        assertListensOnLoopbackOnly(state);
+
+        TestConsole again = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"up"}, again.context)).isEqualTo(1);
+        assertThat(again.err()).contains("already running").contains("./retrain down");
+
+        TestConsole statusConsole = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"status"}, statusConsole.context)).as(statusConsole.out()).isZero();
+        assertThat(statusConsole.out()).containsPattern("kafka\\s+\\d+\\s+yes\\s+" + kafkaPort + "\\s+UP")
+                .containsPattern("classifier\\s+\\d+\\s+yes\\s+" + classifierPort + "\\s+UP");
+
+        assertRestartsWhatStops(state, Map.of(Service.CLASSIFIER, classifierPort, Service.EXTRACTOR, extractorPort,
+                Service.TRAINER, trainerPort));
+
+        Path photo = root.resolve("photos/daisy/1.jpg");
+        Files.createDirectories(photo.getParent());
+        Files.write(photo, new byte[] {1, 2, 3});
+        TestConsole publish = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"publish", "--image-dir", "photos"}, publish.context))
+                .as(publish.err()).isZero();
+        assertThat(publish.err()).contains("on Kafka at " + bootstrap);
+
+        State restarted = State.load(workspace).orElseThrow();
+        TestConsole down = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"down"}, down.context)).isZero();
+        assertThat(down.out()).containsSubsequence("Stopped supervisor", "Stopped kafka").contains("Stopped trainer");
+        for (long pid : java.util.stream.Stream.concat(state.pids().values().stream(),
+                restarted.pids().values().stream()).toList()) {
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("pid " + pid).isNotEqualTo(
+                    java.util.Optional.of(true));
+        }
+        assertThat(workspace.stateFile()).doesNotExist();
+        assertThat(workspace.pidFile("kafka")).doesNotExist();
+        assertThat(workspace.kafkaDir().resolve("data/meta.properties")).exists();
+
+        TestConsole purge = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"down", "--purge"}, purge.context)).isZero();
+        assertThat(workspace.kafkaDir()).doesNotExist();
+    }
+
+    /**
+     * SIGKILLs the classifier and the extractor and stops the trainer (SIGSTOP, so it still runs but answers nothing):
+     * the supervisor restarts the killed ones within 15 s, and the hung one once its liveness check has failed three
+     * times in a row; status shows the restarts and why.
+     */
+    private void assertRestartsWhatStops(State state, Map<Service, Integer> ports) throws Exception {
+        long killed = System.nanoTime();
+        for (Service service : List.of(Service.CLASSIFIER, Service.EXTRACTOR)) {
+            assertThat(ProcessHandle.of(state.pids().get(service.id())).orElseThrow().destroyForcibly()).isTrue();
+        }
+        assertThat(new ProcessBuilder("kill", "-STOP", state.pids().get(Service.TRAINER.id()).toString())
+                .inheritIO().start().waitFor()).isZero();
+
+        ServiceHttp http = new ServiceHttp(workspace, Duration.ofSeconds(2));
+        Map<Service, Double> back = new java.util.EnumMap<>(Service.class);
+        while (back.size() < ports.size() && System.nanoTime() - killed < Duration.ofSeconds(60).toNanos()) {
+            State now = State.load(workspace).orElseThrow();
+            for (Service service : ports.keySet()) {
+                long pid = now.pids().get(service.id());
+                if (!back.containsKey(service) && pid != state.pids().get(service.id())
+                        && http.probe("http://127.0.0.1:" + ports.get(service) + "/q/health/live").equals(
+                                java.util.Optional.of(200))) {
+                    back.put(service, (System.nanoTime() - killed) / 1e9);
+                }
+            }
+            Thread.sleep(100);
+        }
+        System.out.printf("Back and live after kill -9: classifier %.1f s, extractor %.1f s; hung trainer %.1f s%n",
+                back.get(Service.CLASSIFIER), back.get(Service.EXTRACTOR), back.get(Service.TRAINER));
+        assertThat(back.get(Service.CLASSIFIER)).isNotNull().isLessThan(15);
+        assertThat(back.get(Service.EXTRACTOR)).isNotNull().isLessThan(15);
+        assertThat(back.get(Service.TRAINER)).as("hung trainer restarted").isNotNull();
+
+        TestConsole status = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"status"}, status.context)).as(status.out()).isZero();
+        assertThat(status.out())
+                .containsPattern("classifier\\s+\\d+\\s+yes\\s+" + ports.get(Service.CLASSIFIER)
+                        + "\\s+UP\\s+1\\s+exit 137 \\(SIGKILL\\) at 20")
+                .containsPattern("extractor\\s+\\d+\\s+yes\\s+\\d+\\s+UP\\s+1\\s+exit 137 \\(SIGKILL\\)")
+                .containsPattern("trainer\\s+\\d+\\s+yes\\s+\\d+\\s+UP\\s+1\\s+liveness check failed 3 times in a "
+                        + "row \\(no answer from http://127.0.0.1:\\d+/q/health/live within 2 s\\); killed it "
+                        + "\\(SIGKILL\\)")
+                .containsPattern("kafka\\s+\\d+\\s+yes\\s+\\d+\\s+UP\\s+0\\s*\\n")
+                .containsPattern("supervisor\\s+" + state.pids().get("supervisor") + "\\s+yes");
+        assertThat(workspace.logFile("supervisor")).content()
+                .contains("classifier stopped: exit 137 (SIGKILL); restart 1 in 1 s")
+                .contains("trainer (pid " + state.pids().get("trainer") + ") failed its liveness check, 3 of 3");
+    }
+
+    /** Every socket the stack's processes listen on is on 127.0.0.1 (what {@code ss -ltnp} would show). */
+    private static void assertListensOnLoopbackOnly(State state) {
+        assumeTrue(Listeners.supported(), "no /proc/net/tcp to read the listening sockets from");
+        for (Map.Entry<String, Long> process : state.pids().entrySet()) {
+            List<Listeners.Listener> listeners = Listeners.of(process.getValue());
+            assertThat(listeners).as(process.getKey() + " listens on " + listeners)
+                    .allMatch(Listeners.Listener::loopback);
+            if (!process.getKey().equals("supervisor")) {
+                assertThat(listeners).as(process.getKey()).isNotEmpty();
+            }
+        }
+    }
+
+    private static void writeFakeServiceJar(Path jar) throws IOException {
+        Files.createDirectories(jar.getParent());
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, FakeService.class.getName());
+        String entry = FakeService.class.getName().replace('.', '/') + ".class";
+        try (OutputStream file = Files.newOutputStream(jar);
+                JarOutputStream out = new JarOutputStream(file, manifest);
+                InputStream in = FakeService.class.getClassLoader().getResourceAsStream(entry)) {
+            out.putNextEntry(new JarEntry(entry));
+            in.transferTo(out);
+            out.closeEntry();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** A free port whose successor (the controller's port) is free too. */
+    private static int freePortPair() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            int port = freePort();
+            if (port < 65535 && Processes.isPortFree(port + 1)) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("No two free consecutive ports");
+    }
+}
