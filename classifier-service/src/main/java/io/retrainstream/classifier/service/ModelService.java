@@ -26,6 +26,7 @@ import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.model.ServingRule;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.ImageFeatures;
 import io.retrainstream.common.tf.ImageLimits;
@@ -98,30 +99,22 @@ public class ModelService {
     }
 
     /**
-     * Serves the pinned version when one is pinned and published, else the newest that loads. A version that fails
-     * to load is not tried again; the model being served stays.
+     * Serves what {@link ServingRule} names: the pinned version when it was published, else the newest that loads. A
+     * version that fails to load is not tried again; the model being served stays.
      */
     private void reconcile() {
         long serving = holder.current().map(m -> m.model().version()).orElse(0L);
-        List<ModelPublished> candidates;
-        if (pinned != null) {
-            ModelPublished target = known.get(pinned);
-            if (target == null) {
-                Log.warnf("Pinned version %d has not been published (yet); still serving %d", pinned, serving);
-                return;
-            }
-            candidates = List.of(target);
-        } else {
-            candidates = known.descendingMap().values().stream().toList();
+        if (ServingRule.dangling(known.keySet(), pinned)) {
+            Log.warnf("Pinned version %d has not been published; serving the newest", pinned);
         }
-        for (ModelPublished model : candidates) {
-            if (model.version() == serving) {
+        for (Long version : ServingRule.candidates(known.keySet(), pinned)) {
+            if (version == serving) {
                 return;
             }
-            if (!refused.contains(model.version()) && load(model)) {
+            if (!refused.contains(version) && load(known.get(version))) {
                 return;
             }
-            refused.add(model.version());
+            refused.add(version);
         }
     }
 
