@@ -203,6 +203,14 @@ public final class ServingModel {
         }
     }
 
+    /**
+     * Lets go of the reference this model was created with, for a model never handed to the {@link ModelHolder}
+     * (e.g. one that failed its warm-up): it closes now, or after its last call.
+     */
+    public void retire() {
+        release();
+    }
+
     /** Counts a call in; false when the model is already being retired. */
     boolean acquire() {
         while (true) {
