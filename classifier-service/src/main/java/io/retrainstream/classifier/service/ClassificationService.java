@@ -2,7 +2,6 @@ package io.retrainstream.classifier.service;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +24,7 @@ import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.Concurrency;
+import io.retrainstream.common.model.Head;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.common.tf.ImageLimits;
 import io.retrainstream.common.tf.ImageRunException;
@@ -246,14 +246,12 @@ public class ClassificationService {
     }
 
     private static void complete(Pending pending, ServingModel model, float[] scores) {
-        List<Prediction> predictions = new ArrayList<>(scores.length);
-        for (int i = 0; i < scores.length; i++) {
+        List<Prediction> predictions = new ArrayList<>();
+        for (int i : Head.topK(scores, pending.topK())) {
             predictions.add(new Prediction(model.labels().get(i), scores[i]));
         }
-        predictions.sort(Comparator.comparingDouble(Prediction::score).reversed());
         pending.result().complete(Optional.of(new Classification(model.model().version(),
-                model.model().architecture(),
-                List.copyOf(predictions.subList(0, Math.min(pending.topK(), predictions.size()))))));
+                model.model().architecture(), List.copyOf(predictions))));
     }
 
     @PreDestroy
