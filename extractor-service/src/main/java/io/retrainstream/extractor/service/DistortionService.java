@@ -117,10 +117,7 @@ public class DistortionService {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while distorting", e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
+            throw Concurrency.unchecked(e);
         }
     }
 
