@@ -23,7 +23,7 @@ import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.Labels;
 import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.tf.BatchIsolation;
-import io.retrainstream.common.tf.FeatureExtractor.Features;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.extractor.model.BottleneckModel;
 import io.retrainstream.extractor.model.ImageEvent;

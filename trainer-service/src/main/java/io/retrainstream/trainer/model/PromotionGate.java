@@ -95,7 +95,7 @@ public final class PromotionGate {
         int correct = 0;
         double[] logits = new double[head.classes()];
         for (LabelledBottleneck image : images) {
-            float[] x = head.layer() == FeatureLayer.POOLED ? image.pooled() : image.vector();
+            float[] x = image.features().of(head.layer());
             if (x == null || x.length != head.size()) {
                 return null;
             }
