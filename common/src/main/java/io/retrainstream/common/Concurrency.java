@@ -1,6 +1,7 @@
 package io.retrainstream.common;
 
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,8 +31,15 @@ public final class Concurrency {
         };
     }
 
-    /** The failure inside a {@link CompletionException}, else {@code failure} itself. */
+    /** The failure inside a {@link CompletionException} or {@link ExecutionException}, else {@code failure} itself. */
     public static Throwable cause(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return (failure instanceof CompletionException || failure instanceof ExecutionException)
+                && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    /** A task's failure to rethrow: its {@link RuntimeException} as it is, anything else wrapped. */
+    public static RuntimeException unchecked(ExecutionException failure) {
+        Throwable cause = cause(failure);
+        return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
     }
 }

@@ -161,6 +161,11 @@ class TrainerServiceTest {
         assertThat(pointer.pinnedVersion()).isEqualTo(1L);
         given().delete("/models/pin").then().statusCode(200).body("pinned", org.hamcrest.Matchers.nullValue())
                 .body("serving", equalTo(2));
+        // a pin written by another tool on a version never published is dangling: the newest is served
+        KafkaBrokerResource.broker().produce(Topics.MODEL_POINTER, Topics.POINTER_KEY,
+                new io.retrainstream.common.event.ModelPinned(99L, 0).encode(), Map.of());
+        given().get("/models").then().statusCode(200).body("pinned", equalTo(99)).body("serving", equalTo(2));
+        given().delete("/models/pin").then().statusCode(200).body("pinned", org.hamcrest.Matchers.nullValue());
     }
 
     @Test

@@ -10,10 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Head;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.common.tf.ImageFeatures;
-import io.retrainstream.common.tf.SoftmaxHead;
 import io.retrainstream.common.tf.WarmUpImage;
 
 /**
@@ -115,24 +115,18 @@ public final class ServingModel {
     }
 
     /**
-     * The CNN's or module's features (their own runs), then the head: {@code softmax(x W + b)}, the same arithmetic as
-     * {@link SoftmaxHead}, computed in place (a few thousand multiply-adds per image: a second {@code Session.run}
-     * and its tensors cost more than the arithmetic).
+     * The CNN's or module's features (their own runs), then the {@link Head}: {@code softmax(x W + b)} computed in
+     * place (a few thousand multiply-adds per image: a second {@code Session.run} and its tensors cost more than the
+     * arithmetic).
      */
     private static final class HeadOnFeatures implements Scorer {
         private final ImageFeatures features;
-        private final FeatureLayer layer;
-        private final float[] weights;
-        private final float[] biases;
-        private final int classes;
+        private final Head head;
 
         HeadOnFeatures(ModelPublished model, ImageFeatures features) {
             requireSize(model, features.architecture());
             this.features = features;
-            this.layer = model.featureLayer();
-            this.weights = model.weights();
-            this.biases = model.biases();
-            this.classes = model.labels().size();
+            this.head = model.head();
         }
 
         @Override
@@ -142,48 +136,20 @@ public final class ServingModel {
 
         @Override
         public List<float[]> score(List<byte[]> images) {
-            return softmax(features.extract(images, layer));
+            return softmax(features.extract(images, head.layer()));
         }
 
         @Override
         public CompletableFuture<List<float[]>> scoreAsync(List<byte[]> images) {
-            return features.extractAsync(images, layer).thenApply(this::softmax);
+            return features.extractAsync(images, head.layer()).thenApply(this::softmax);
         }
 
         private List<float[]> softmax(List<float[]> rows) {
             List<float[]> out = new ArrayList<>(rows.size());
             for (float[] x : rows) {
-                out.add(softmax(x));
+                out.add(head.softmax(x));
             }
             return out;
-        }
-
-        private float[] softmax(float[] x) {
-            double[] logits = new double[classes];
-            for (int c = 0; c < classes; c++) {
-                logits[c] = biases[c];
-            }
-            for (int d = 0; d < x.length; d++) {
-                float value = x[d];
-                int row = d * classes;
-                for (int c = 0; c < classes; c++) {
-                    logits[c] += value * weights[row + c];
-                }
-            }
-            double max = Double.NEGATIVE_INFINITY;
-            for (double logit : logits) {
-                max = Math.max(max, logit);
-            }
-            double sum = 0;
-            for (int c = 0; c < classes; c++) {
-                logits[c] = Math.exp(logits[c] - max);
-                sum += logits[c];
-            }
-            float[] scores = new float[classes];
-            for (int c = 0; c < classes; c++) {
-                scores[c] = (float) (logits[c] / sum);
-            }
-            return scores;
         }
 
         @Override
@@ -201,6 +167,14 @@ public final class ServingModel {
         public void close() {
             features.close();
         }
+    }
+
+    /**
+     * Lets go of the reference this model was created with, for a model never handed to the {@link ModelHolder}
+     * (e.g. one that failed its warm-up): it closes now, or after its last call.
+     */
+    public void retire() {
+        release();
     }
 
     /** Counts a call in; false when the model is already being retired. */

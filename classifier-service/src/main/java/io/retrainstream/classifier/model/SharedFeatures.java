@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
-import io.retrainstream.common.tf.FeatureExtractor.Features;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.tf.ImageFeatures;
 
 /**

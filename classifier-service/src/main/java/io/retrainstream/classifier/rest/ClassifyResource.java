@@ -43,19 +43,20 @@ public class ClassifyResource {
     private static final String NO_MODEL = "No model has been published yet: publish labelled images to topic "
             + "'images' and train one (./retrain train --wait), then try again";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ClassificationService classification;
     private final ModelHolder holder;
     private final ModelService models;
     private final ClassifierConfig config;
+    private final ObjectMapper json;
 
     public ClassifyResource(ClassificationService classification, ModelHolder holder, ModelService models,
-            ClassifierConfig config) {
+            ClassifierConfig config, ObjectMapper json) {
         this.classification = classification;
         this.holder = holder;
         this.models = models;
         this.config = config;
+        this.json = json;
     }
 
     /** The raw image file as the body, {@code Content-Type: image/*}. Runs on the I/O thread; nothing waits. */
@@ -91,7 +92,7 @@ public class ClassifyResource {
             body.put("labels", serving.model().labels());
             body.put("pinned", models.pinned().orElse(null));
             Map<String, Object> metrics = serving.model().metrics() == null ? null
-                    : JSON.convertValue(serving.model().metrics(), new TypeReference<Map<String, Object>>() { });
+                    : json.convertValue(serving.model().metrics(), new TypeReference<Map<String, Object>>() { });
             if (metrics != null) {
                 metrics.remove("newImageTimes");
             }

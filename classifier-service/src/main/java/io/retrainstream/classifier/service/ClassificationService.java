@@ -2,7 +2,6 @@ package io.retrainstream.classifier.service;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +24,8 @@ import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.Concurrency;
+import io.retrainstream.common.model.Head;
+import io.retrainstream.common.tf.BatchIsolation;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.common.tf.ImageLimits;
 import io.retrainstream.common.tf.ImageRunException;
@@ -200,28 +201,32 @@ public class ClassificationService {
 
     /**
      * Starts a batch on the current model; when an image in it cannot be decoded, runs each alone so that only its
-     * request fails. Completes once every request of the batch has its result.
+     * request fails ({@link BatchIsolation}). Completes once every request of the batch has its result.
      */
     private CompletableFuture<Void> run(List<Pending> batch) {
         batchSizes.record(batch.size());
         Timer.Sample sample = Timer.start();
         List<byte[]> images = batch.stream().map(Pending::image).toList();
-        Optional<CompletableFuture<Void>> served = holder.withModelAsync(model -> model.classifyAsync(images)
-                .handle((scores, failure) -> {
-                    if (failure == null) {
+        Optional<CompletableFuture<Void>> served = holder.withModelAsync(model -> BatchIsolation
+                .runOrIsolate(images, model::classifyAsync).handle((results, failure) -> {
+                    if (failure != null) {
+                        Log.errorf(Concurrency.cause(failure), "Classifying a batch of %d failed", batch.size());
+                        batch.forEach(pending -> pending.result().completeExceptionally(Concurrency.cause(failure)));
+                        return null;
+                    }
+                    if (results.batchFailure() == null) {
                         sample.stop(inference);
-                        for (int i = 0; i < batch.size(); i++) {
-                            complete(batch.get(i), model, scores.get(i));
+                    }
+                    for (int i = 0; i < batch.size(); i++) {
+                        BatchIsolation.Each<float[]> each = results.each().get(i);
+                        if (each.failed()) {
+                            batch.get(i).result().completeExceptionally(each.failure());
+                        } else {
+                            complete(batch.get(i), model, each.value());
                         }
-                        return CompletableFuture.<Void>completedFuture(null);
                     }
-                    if (Concurrency.cause(failure) instanceof ImageDecodeException) {
-                        return isolate(batch, model);
-                    }
-                    Log.errorf(Concurrency.cause(failure), "Classifying a batch of %d failed", batch.size());
-                    batch.forEach(pending -> pending.result().completeExceptionally(Concurrency.cause(failure)));
-                    return CompletableFuture.<Void>completedFuture(null);
-                }).thenCompose(done -> done));
+                    return null;
+                }));
         if (served.isEmpty()) {
             batch.forEach(pending -> pending.result().complete(Optional.empty()));
             return CompletableFuture.completedFuture(null);
@@ -229,31 +234,13 @@ public class ClassificationService {
         return served.get();
     }
 
-    /** Each request of a failed batch on its own. */
-    private CompletableFuture<Void> isolate(List<Pending> batch, ServingModel model) {
-        List<CompletableFuture<Void>> singles = new ArrayList<>(batch.size());
-        for (Pending pending : batch) {
-            singles.add(model.classifyAsync(List.of(pending.image())).handle((scores, failure) -> {
-                if (failure == null) {
-                    complete(pending, model, scores.get(0));
-                } else {
-                    pending.result().completeExceptionally(Concurrency.cause(failure));
-                }
-                return null;
-            }));
-        }
-        return CompletableFuture.allOf(singles.toArray(CompletableFuture[]::new));
-    }
-
     private static void complete(Pending pending, ServingModel model, float[] scores) {
-        List<Prediction> predictions = new ArrayList<>(scores.length);
-        for (int i = 0; i < scores.length; i++) {
+        List<Prediction> predictions = new ArrayList<>();
+        for (int i : Head.topK(scores, pending.topK())) {
             predictions.add(new Prediction(model.labels().get(i), scores[i]));
         }
-        predictions.sort(Comparator.comparingDouble(Prediction::score).reversed());
         pending.result().complete(Optional.of(new Classification(model.model().version(),
-                model.model().architecture(),
-                List.copyOf(predictions.subList(0, Math.min(pending.topK(), predictions.size()))))));
+                model.model().architecture(), List.copyOf(predictions))));
     }
 
     @PreDestroy

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.testing.SharedData;
@@ -39,7 +40,7 @@ class PreprocessingParityTest {
             Path graph = ModelFiles.locateGraph(architecture, Optional.of(models));
             List<float[]> extracted;
             try (FeatureExtractor extractor = new FeatureExtractor(architecture, graph, 2)) {
-                extracted = extractor.extract(images).stream().map(FeatureExtractor.Features::bottleneck).toList();
+                extracted = extractor.extract(images).stream().map(Features::bottleneck).toList();
             }
             ServingModel serving = new ServingModel(identityModel(architecture), graph, 1);
             try {

@@ -3,6 +3,7 @@ package io.retrainstream.common.event;
 import java.util.Objects;
 
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
 
 /**
  * Published on {@code bottlenecks} by the extractor, one per image event, keyed by image id.
@@ -31,9 +32,14 @@ public record BottleneckComputed(String imageId, String label, String fileName, 
         pooled = pooled == null ? new float[0] : pooled;
     }
 
+    /** Both vectors: {@code vector} is the bottleneck; pooled is empty when the event does not carry it. */
+    public Features features() {
+        return new Features(vector, pooled);
+    }
+
     /** The vector of one feature layer; empty when the event does not carry it. */
     public float[] features(FeatureLayer layer) {
-        return layer == FeatureLayer.POOLED ? pooled : vector;
+        return features().of(layer);
     }
 
     public byte[] encode() {

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Head;
 
 /**
  * Published on {@code models} by the trainer after each finished run, keyed by version.
@@ -79,6 +80,11 @@ public record ModelPublished(long version, String architecture, String feature, 
     /** The CNN layer the head takes as input. */
     public FeatureLayer featureLayer() {
         return FeatureLayer.of(feature);
+    }
+
+    /** The trained head this event carries. */
+    public Head head() {
+        return new Head(labels, featureLayer(), weights, biases);
     }
 
     record Metadata(long version, String architecture, String feature, List<String> labels, int bottleneckSize,

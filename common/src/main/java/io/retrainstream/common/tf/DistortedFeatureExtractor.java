@@ -13,7 +13,7 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.tf.FeatureExtractor.Features;
+import io.retrainstream.common.model.Features;
 
 /**
  * Owns a distorted {@link FeatureGraph} and its session: encoded images and one {@link Distortions.Draw} each in,

@@ -18,6 +18,7 @@ import org.tensorflow.types.TString;
 
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Head;
 
 /**
  * A trained model as files any TensorFlow tool opens: the preprocessing, the pretrained CNN and the trained head in
@@ -44,10 +45,7 @@ public final class ExportedModel {
 
     private final Architecture architecture;
     private final Path cnnGraphFile;
-    private final FeatureLayer layer;
-    private final List<String> labels;
-    private final float[] weights;
-    private final float[] biases;
+    private final Head head;
     private final String finalTensorName;
 
     /**
@@ -56,19 +54,21 @@ public final class ExportedModel {
      */
     public ExportedModel(Architecture architecture, Path cnnGraphFile, FeatureLayer layer, List<String> labels,
             float[] weights, float[] biases, String finalTensorName) {
+        this(architecture, cnnGraphFile, new Head(labels, layer, weights, biases), finalTensorName);
+    }
+
+    /** @param cnnGraphFile the architecture's frozen graph ({@code retrain.py}'s download layout) */
+    public ExportedModel(Architecture architecture, Path cnnGraphFile, Head head, String finalTensorName) {
         this.architecture = architecture;
         this.cnnGraphFile = cnnGraphFile;
-        this.layer = layer;
-        this.labels = List.copyOf(labels);
-        this.weights = weights;
-        this.biases = biases;
+        this.head = head;
         this.finalTensorName = finalTensorName;
     }
 
     /** Builds the whole model into {@code graph}; returns the softmax. */
     private Operand<TFloat32> build(Graph graph) {
         FeatureGraph features = FeatureGraph.build(graph, architecture, cnnGraphFile, 1);
-        return SoftmaxHead.addInference(Ops.create(graph), features.features(layer, 1), weights, biases,
+        return SoftmaxHead.addInference(Ops.create(graph), features.features(head.layer(), 1), head,
                 finalTensorName);
     }
 
@@ -87,7 +87,7 @@ public final class ExportedModel {
     public void writeLabels(Path file) {
         try {
             createParent(file);
-            Files.write(file, labels);
+            Files.write(file, head.labels());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the labels " + file + ": " + e.getMessage(), e);
         }
@@ -103,7 +103,7 @@ public final class ExportedModel {
             Operand<TFloat32> scores = build(graph);
             Ops tf = Ops.create(graph);
             Operand<TString> labelNames = tf.withName("labels").constant(NdArrays.vectorOfObjects(
-                    labels.toArray(String[]::new)));
+                    head.labels().toArray(String[]::new)));
             Signature signature = Signature.builder().key(Signature.DEFAULT_KEY)
                     .input(SIGNATURE_IMAGE, graph.<TString>outputOrThrow(ENCODED_INPUT))
                     .output(SIGNATURE_SCORES, scores).output(SIGNATURE_LABELS, labelNames).build();

@@ -24,6 +24,7 @@ import org.tensorflow.types.TFloat32;
 import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
 
 /**
  * Owns the {@link FeatureGraph} and its session: encoded images in, bottleneck vectors out, in batches of up to
@@ -118,14 +119,6 @@ public final class FeatureExtractor implements ImageFeatures {
     @Override
     public int maxBatch() {
         return features.maxBatch();
-    }
-
-    /** Both feature layers of one image: {@code retrain.py}'s bottleneck and the pooled features. */
-    public record Features(float[] bottleneck, float[] pooled) {
-        /** The vector of one layer. */
-        public float[] of(FeatureLayer layer) {
-            return layer == FeatureLayer.POOLED ? pooled : bottleneck;
-        }
     }
 
     /**

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.tf.FeatureExtractor.Features;
+import io.retrainstream.common.model.Features;
 
 /**
  * A pretrained feature extractor run by TensorFlow: a frozen {@code retrain.py} graph ({@link FeatureExtractor}) or a

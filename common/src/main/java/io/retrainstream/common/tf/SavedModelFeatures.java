@@ -20,6 +20,7 @@ import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TFloat32;
 
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.Features;
 
 /**
  * A TensorFlow SavedModel image feature-vector module (the TF2 format of TF Hub / Kaggle
@@ -127,8 +128,8 @@ public final class SavedModelFeatures implements ImageFeatures {
     }
 
     @Override
-    public List<FeatureExtractor.Features> extract(List<byte[]> images) {
-        List<FeatureExtractor.Features> out = new ArrayList<>(images.size());
+    public List<Features> extract(List<byte[]> images) {
+        List<Features> out = new ArrayList<>(images.size());
         for (int start = 0; start < images.size(); start += maxBatch()) {
             out.addAll(runBatch(images.subList(start, Math.min(images.size(), start + maxBatch()))));
         }
@@ -136,7 +137,7 @@ public final class SavedModelFeatures implements ImageFeatures {
     }
 
     @Override
-    public FeatureExtractor.Features extract(byte[] image) {
+    public Features extract(byte[] image) {
         return runBatch(List.of(image)).get(0);
     }
 
@@ -148,7 +149,7 @@ public final class SavedModelFeatures implements ImageFeatures {
     }
 
     /** Two runs of the module's session: the shared preprocessing to pixels, then the serving signature on them. */
-    private List<FeatureExtractor.Features> runBatch(List<byte[]> images) {
+    private List<Features> runBatch(List<byte[]> images) {
         long bytes = java.util.Arrays.stream(budget.check(images)).sum();
         try {
             return budget.run(bytes, () -> runChecked(images));
@@ -159,7 +160,7 @@ public final class SavedModelFeatures implements ImageFeatures {
         }
     }
 
-    private List<FeatureExtractor.Features> runChecked(List<byte[]> images) {
+    private List<Features> runChecked(List<byte[]> images) {
         int batch = batches.ceilingKey(images.size());
         try (ImageFeed feed = new ImageFeed(images, batch);
                 Result pixels = feed.feed(bundle.session().runner()).fetch(batches.get(batch)).run();
@@ -169,10 +170,10 @@ public final class SavedModelFeatures implements ImageFeatures {
             float[] flat = new float[(int) values.size()];
             values.copyTo(DataBuffers.of(flat, false, false));
             int size = architecture.bottleneckSize();
-            List<FeatureExtractor.Features> out = new ArrayList<>(images.size());
+            List<Features> out = new ArrayList<>(images.size());
             for (int i = 0; i < images.size(); i++) {
                 float[] row = java.util.Arrays.copyOfRange(flat, i * size, (i + 1) * size);
-                out.add(new FeatureExtractor.Features(row, row));
+                out.add(new Features(row, row));
             }
             return out;
         } catch (TFInvalidArgumentException e) {

@@ -6,9 +6,11 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
+import io.retrainstream.common.model.Head;
+
 /**
- * {@code retrain.py}'s final layer: one fully connected layer from the bottleneck to the classes, then softmax.
- * The trainer trains it; the classifier and exported graphs run it with the same ops.
+ * {@code retrain.py}'s final layer as graph ops: one fully connected layer from the bottleneck to the classes, then
+ * softmax. The trainer trains it and exported graphs run it; the same arithmetic on Java values is {@link Head}.
  */
 public final class SoftmaxHead {
 
@@ -22,6 +24,12 @@ public final class SoftmaxHead {
     public static Operand<TFloat32> logits(Ops tf, Operand<TFloat32> bottleneck, Operand<TFloat32> weights,
             Operand<TFloat32> biases) {
         return tf.withName("logits").math.add(tf.linalg.matMul(bottleneck, weights), biases);
+    }
+
+    /** {@code head} as constants on top of {@code features}, ending in the softmax named {@code finalTensorName}. */
+    public static Operand<TFloat32> addInference(Ops tf, Operand<TFloat32> features, Head head,
+            String finalTensorName) {
+        return addInference(tf, features, head.weights(), head.biases(), finalTensorName);
     }
 
     /** The trained head as constants on top of {@code bottleneck}, ending in the softmax {@link #FINAL_TENSOR_NAME}. */

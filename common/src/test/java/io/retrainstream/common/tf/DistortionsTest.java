@@ -12,6 +12,7 @@ import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.testing.SharedData;
 
@@ -83,12 +84,12 @@ class DistortionsTest {
         List<byte[]> images = SharedData.flowerPhotos("daisy", 3).stream().map(SharedData::read).toList();
         try (FeatureExtractor plain = new FeatureExtractor(ARCHITECTURE, graph(), 4);
                 DistortedFeatureExtractor distorted = new DistortedFeatureExtractor(ARCHITECTURE, graph(), 4)) {
-            List<FeatureExtractor.Features> expected = plain.extract(images);
+            List<Features> expected = plain.extract(images);
             List<Distortions.Draw> identity = java.util.Collections.nCopies(3, Distortions.Draw.identity(S));
-            List<FeatureExtractor.Features> same = distorted.extract(images, identity);
+            List<Features> same = distorted.extract(images, identity);
             Random random = new Random(11);
             Distortions distortions = new Distortions(true, 10, 10, 10);
-            List<FeatureExtractor.Features> changed = distorted.extract(images,
+            List<Features> changed = distorted.extract(images,
                     List.of(distortions.sample(random, S), distortions.sample(random, S),
                             distortions.sample(random, S)));
             for (int i = 0; i < images.size(); i++) {

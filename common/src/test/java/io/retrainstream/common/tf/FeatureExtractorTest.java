@@ -10,6 +10,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.testing.SharedData;
 
@@ -25,10 +26,10 @@ class FeatureExtractorTest {
     void batchGivesTheSameBottlenecksAsOneByOne() {
         List<byte[]> images = SharedData.flowerPhotos("daisy", 3).stream().map(SharedData::read).toList();
         try (FeatureExtractor extractor = extractor("mobilenet_0.25_128", 4)) {
-            List<FeatureExtractor.Features> batch = extractor.extract(images);
+            List<Features> batch = extractor.extract(images);
             assertThat(batch).hasSize(3);
             for (int i = 0; i < images.size(); i++) {
-                FeatureExtractor.Features single = extractor.extract(images.get(i));
+                Features single = extractor.extract(images.get(i));
                 assertThat(batch.get(i).bottleneck()).hasSize(1001)
                         .containsExactly(single.bottleneck(), org.assertj.core.data.Offset.offset(1e-3f));
                 assertThat(batch.get(i).pooled()).hasSize(256)
@@ -45,14 +46,14 @@ class FeatureExtractorTest {
         Path graph = ModelFiles.locateGraph(architecture, Optional.of(SharedData.models()));
         try (FeatureExtractor one = extractor("mobilenet_0.25_128", 4);
                 FeatureExtractor parallel = new FeatureExtractor(architecture, graph, 4, new ParallelRuns(2))) {
-            List<FeatureExtractor.Features> expected = one.extract(images);
+            List<Features> expected = one.extract(images);
             // Two calls queued at once, the first with a broken image: only it fails, the second is whole.
             byte[] truncated = java.util.Arrays.copyOf(images.get(0), 200);
             var broken = parallel.extractAsync(List.of(images.get(1), truncated, images.get(2), images.get(3),
                     images.get(4), images.get(5)));
             var whole = parallel.extractAsync(images);
             assertThatThrownBy(broken::join).hasCauseInstanceOf(ImageDecodeException.class);
-            List<FeatureExtractor.Features> actual = whole.get();
+            List<Features> actual = whole.get();
             assertThat(actual).hasSize(images.size());
             for (int i = 0; i < images.size(); i++) {
                 assertThat(actual.get(i).bottleneck()).containsExactly(expected.get(i).bottleneck(),

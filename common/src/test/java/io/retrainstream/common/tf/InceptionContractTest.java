@@ -28,6 +28,7 @@ import org.tensorflow.types.TUint8;
 import org.assertj.core.data.Offset;
 
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.Features;
 
 /**
  * inception_v3's graph decodes JPEGs itself and takes the scaled pixels at {@code Mul}; the real graph is not
@@ -47,7 +48,7 @@ class InceptionContractTest {
         Files.write(graphFile, inceptionShapedGraph());
 
         try (FeatureExtractor extractor = new FeatureExtractor(tiny, graphFile, 2)) {
-            List<FeatureExtractor.Features> features = extractor.extract(
+            List<Features> features = extractor.extract(
                     List.of(png(new Color(200, 100, 50)), png(new Color(0, 128, 255))));
             assertThat(features.get(0).bottleneck())
                     .containsExactly(new float[] {72 / 128f, -28 / 128f, -78 / 128f}, Offset.offset(1e-5f));

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Signature;
 
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.testing.SharedData;
 import io.retrainstream.common.testing.TestModules;
 
@@ -31,7 +32,7 @@ class SavedModelFeaturesTest {
             assertThat(features.architecture().inputSize()).isEqualTo(6);
             assertThat(features.architecture().bottleneckSize()).isEqualTo(2);
             features.warmUp();
-            List<FeatureExtractor.Features> out = features.extract(
+            List<Features> out = features.extract(
                     List.of(TestModules.png(new Color(255, 51, 7)), TestModules.png(new Color(0, 102, 200)), TestModules.png(new Color(51, 0, 0))));
             assertThat(out.get(0).bottleneck()).containsExactly(new float[] {1f, 0.4f}, Offset.offset(1e-5f));
             assertThat(out.get(1).bottleneck()).containsExactly(new float[] {0f, 0.8f}, Offset.offset(1e-5f));

@@ -19,7 +19,7 @@ import io.retrainstream.common.tf.ImageFeatures;
 import io.retrainstream.common.tf.ImageLimits;
 import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SavedModelFeatures;
-import io.retrainstream.common.tf.FeatureExtractor.Features;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.extractor.config.ExtractorConfig;
 
 /** Owns the pretrained CNN: encoded images in, bottleneck vectors out. Built once at start, then only run. */

@@ -8,7 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.logging.Log;
 import io.retrainstream.common.tf.DistortedFeatureExtractor;
 import io.retrainstream.common.tf.Distortions;
-import io.retrainstream.common.tf.FeatureExtractor.Features;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.extractor.config.ExtractorConfig;
 
 /**

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.retrainstream.common.tf.FeatureExtractor.Features;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.extractor.config.ExtractorConfig;
 
 /** Bottlenecks by image content hash (one architecture per service), least recently used evicted first. */

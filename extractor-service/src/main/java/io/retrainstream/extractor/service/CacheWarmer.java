@@ -14,7 +14,7 @@ import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
-import io.retrainstream.common.tf.FeatureExtractor.Features;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.extractor.model.BottleneckModel;
 
 /**
@@ -40,7 +40,7 @@ public class CacheWarmer {
                             && bottleneck.contentHash() != null
                             && bottleneck.vector().length == model.architecture().bottleneckSize()
                             && bottleneck.pooled().length == model.architecture().pooledSize()) {
-                        cache.put(bottleneck.contentHash(), new Features(bottleneck.vector(), bottleneck.pooled()));
+                        cache.put(bottleneck.contentHash(), bottleneck.features());
                         loaded++;
                     }
                 } catch (MalformedEventException e) {

@@ -19,7 +19,7 @@ import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.tf.DistortionRequest;
 import io.retrainstream.common.tf.Distortions;
-import io.retrainstream.common.tf.FeatureExtractor.Features;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.extractor.config.ExtractorConfig;
 import io.retrainstream.extractor.model.DistortionModel;
 
@@ -99,7 +99,7 @@ public class DistortionService {
         int row = 0;
         for (Future<List<Features>> batch : batches) {
             for (Features features : join(batch)) {
-                rows[row++] = layer == FeatureLayer.POOLED ? features.pooled() : features.bottleneck();
+                rows[row++] = features.of(layer);
             }
         }
         long nanos = System.nanoTime() - start;
@@ -117,10 +117,7 @@ public class DistortionService {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while distorting", e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
+            throw Concurrency.unchecked(e);
         }
     }
 

@@ -22,7 +22,8 @@ import io.quarkus.logging.Log;
 import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.Labels;
 import io.retrainstream.common.event.BottleneckComputed;
-import io.retrainstream.common.tf.FeatureExtractor.Features;
+import io.retrainstream.common.tf.BatchIsolation;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.extractor.model.BottleneckModel;
 import io.retrainstream.extractor.model.ImageEvent;
@@ -132,33 +133,28 @@ public class ExtractionService {
 
     /**
      * Runs the whole batch at once; when an image in it cannot be decoded, runs each image alone so that only the
-     * bad ones are lost.
+     * bad ones are lost ({@link BatchIsolation}).
      */
     private CompletableFuture<List<Extraction>> runOrIsolate(List<byte[]> images) {
         Timer.Sample batch = Timer.start();
-        return model.extractAsync(images).thenApply(vectors -> {
-            batch.stop(cnnTimer);
-            return vectors.stream().map(vector -> new Extraction(vector, null)).toList();
-        }).exceptionallyCompose(failure -> {
-            if (!(Concurrency.cause(failure) instanceof ImageDecodeException batchFailure)) {
-                return CompletableFuture.failedFuture(Concurrency.cause(failure));
+        return BatchIsolation.runOrIsolate(images, model::extractAsync).thenApply(results -> {
+            if (results.batchFailure() == null) {
+                batch.stop(cnnTimer);
+            } else {
+                Log.debugf("A batch of %d failed (%s); running its images one by one", images.size(),
+                        results.batchFailure().getMessage());
             }
-            Log.debugf("A batch of %d failed (%s); running its images one by one", images.size(),
-                    batchFailure.getMessage());
-            List<CompletableFuture<Extraction>> singles = new ArrayList<>(images.size());
-            for (byte[] image : images) {
-                singles.add(model.extractAsync(List.of(image)).handle((vectors, e) -> {
-                    if (e == null) {
-                        return new Extraction(vectors.get(0), null);
-                    }
-                    if (Concurrency.cause(e) instanceof ImageDecodeException decode) {
-                        return new Extraction(null, decode.getMessage());
-                    }
-                    throw new CompletionException(Concurrency.cause(e));
-                }));
+            List<Extraction> extractions = new ArrayList<>(images.size());
+            for (BatchIsolation.Each<Features> each : results.each()) {
+                if (!each.failed()) {
+                    extractions.add(new Extraction(each.value(), null));
+                } else if (each.failure() instanceof ImageDecodeException decode) {
+                    extractions.add(new Extraction(null, decode.getMessage()));
+                } else {
+                    throw new CompletionException(each.failure());
+                }
             }
-            return CompletableFuture.allOf(singles.toArray(CompletableFuture[]::new))
-                    .thenApply(done -> singles.stream().map(CompletableFuture::join).toList());
+            return extractions;
         });
     }
 

@@ -1,6 +1,7 @@
 package io.retrainstream.trainer.model;
 
 import io.retrainstream.common.DataSet;
+import io.retrainstream.common.model.Features;
 
 /**
  * One image's bottleneck as the trainer keeps it.
@@ -16,4 +17,9 @@ import io.retrainstream.common.DataSet;
  */
 public record LabelledBottleneck(String imageId, String label, String fileName, String contentHash, DataSet dataSet,
         float[] vector, float[] pooled, long imageTime) {
+
+    /** Both vectors, as every service passes them. */
+    public Features features() {
+        return new Features(vector, pooled);
+    }
 }

@@ -27,13 +27,18 @@ public final class PromotionGate {
         this.tolerance = tolerance;
     }
 
-    /** A head to score: its classes, input layer and weights (row-major {@code [size][classes]}). */
+    /** A candidate to score: the architecture it was trained on and its head (row-major {@code [size][classes]}). */
     public record Head(String architecture, FeatureLayer layer, List<String> labels, float[] weights,
             float[] biases) {
 
         static Head of(ModelPublished model) {
             return new Head(model.architecture(), model.featureLayer(), model.labels(), model.weights(),
                     model.biases());
+        }
+
+        /** The head's values and arithmetic. */
+        io.retrainstream.common.model.Head head() {
+            return new io.retrainstream.common.model.Head(labels, layer, weights, biases);
         }
     }
 
@@ -81,38 +86,20 @@ public final class PromotionGate {
                 current.version(), servingAccuracy, test.size(), tolerance);
     }
 
-    /** Top-1 accuracy of {@code head} on {@code images}; null when there are none or a feature vector is missing. */
-    static Double accuracy(Head head, List<LabelledBottleneck> images) {
+    /** Top-1 accuracy of {@code candidate} on {@code images}; null when there are none or a vector is missing. */
+    static Double accuracy(Head candidate, List<LabelledBottleneck> images) {
         if (images.isEmpty()) {
             return null;
         }
-        int classes = head.labels().size();
-        int size = head.weights().length / classes;
+        io.retrainstream.common.model.Head head = candidate.head();
         int correct = 0;
-        double[] logits = new double[classes];
+        double[] logits = new double[head.classes()];
         for (LabelledBottleneck image : images) {
-            float[] x = head.layer() == FeatureLayer.POOLED ? image.pooled() : image.vector();
-            if (x == null || x.length != size) {
+            float[] x = image.features().of(head.layer());
+            if (x == null || x.length != head.size()) {
                 return null;
             }
-            for (int c = 0; c < classes; c++) {
-                logits[c] = head.biases()[c];
-            }
-            for (int d = 0; d < size; d++) {
-                float value = x[d];
-                if (value != 0) {
-                    for (int c = 0; c < classes; c++) {
-                        logits[c] += value * head.weights()[d * classes + c];
-                    }
-                }
-            }
-            int best = 0;
-            for (int c = 1; c < classes; c++) {
-                if (logits[c] > logits[best]) {
-                    best = c;
-                }
-            }
-            if (head.labels().get(best).equals(image.label())) {
+            if (head.labels().get(head.top1(x, logits)).equals(image.label())) {
                 correct++;
             }
         }

@@ -4,26 +4,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 import io.quarkus.logging.Log;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.ModelMetrics;
-import io.retrainstream.common.event.ModelPinned;
 import io.retrainstream.common.event.ModelPublished;
-import io.retrainstream.common.kafka.Channels;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.retrainstream.common.model.ServingRule;
+import io.retrainstream.trainer.messaging.ModelPointer;
 
 /**
  * The published model versions and the pointer classifiers follow: read from the compacted {@code models} and
@@ -40,19 +34,21 @@ public class ModelCatalog {
     }
 
     /**
-     * @param serving  the version classifiers serve now: the pinned one, else the newest
-     * @param pinned   the pinned version, or null when classifiers follow the newest
+     * @param serving  the version classifiers serve now ({@link ServingRule}): the pinned one when it was published,
+     *                 else the newest
+     * @param pinned   the pinned version, or null when classifiers follow the newest; a pin on a version never
+     *                 published (dangling) is listed here while {@code serving} names the newest
      * @param versions every published version, newest first
      */
     public record Catalog(Long serving, Long pinned, List<VersionSummary> versions) {
     }
 
     private final String bootstrapServers;
-    private final MutinyEmitter<byte[]> pointer;
+    private final ModelPointer pointer;
     private final ModelVersions versions;
 
     public ModelCatalog(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-            @Channel(Channels.MODEL_POINTER_OUT) MutinyEmitter<byte[]> pointer, ModelVersions versions) {
+            ModelPointer pointer, ModelVersions versions) {
         this.bootstrapServers = bootstrapServers;
         this.pointer = pointer;
         this.versions = versions;
@@ -71,23 +67,12 @@ public class ModelCatalog {
             }
         }
         versions.sort(Comparator.comparingLong(VersionSummary::version).reversed());
-        Long pinned = readPinned(bootstrapServers).orElse(null);
-        Long serving = pinned != null ? pinned : versions.isEmpty() ? null : versions.get(0).version();
-        return new Catalog(serving, pinned, versions);
-    }
-
-    /** The pinned version on {@code models.current}, read to its end; empty when classifiers follow the newest. */
-    static Optional<Long> readPinned(String bootstrapServers) {
-        Long pinned = null;
-        for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(bootstrapServers, Topics.MODEL_POINTER,
-                TIMEOUT)) {
-            try {
-                pinned = ModelPinned.decode(record.value()).pinnedVersion();
-            } catch (MalformedEventException e) {
-                Log.warnf("Ignoring malformed model pointer event: %s", e.getMessage());
-            }
+        Long pinned = pointer.read().orElse(null);
+        List<Long> published = versions.stream().map(VersionSummary::version).toList();
+        if (ServingRule.dangling(published, pinned)) {
+            Log.warnf("Pinned version %d has not been published; classifiers serve the newest", pinned);
         }
-        return Optional.ofNullable(pinned);
+        return new Catalog(ServingRule.serving(published, pinned).orElse(null), pinned, versions);
     }
 
     /** Pins a published version (a rollback); refuses a version that was never published. */
@@ -95,7 +80,7 @@ public class ModelCatalog {
         if (catalog().versions().stream().noneMatch(v -> v.version() == version)) {
             throw new IllegalArgumentException("No model version " + version + " was published; see GET /models");
         }
-        send(new ModelPinned(version, System.currentTimeMillis()));
+        pointer.send(version);
         versions.pinned(version);
         Log.infof("Pinned model version %d: classifiers serve it until unpinned", version);
         return catalog();
@@ -103,15 +88,9 @@ public class ModelCatalog {
 
     /** Classifiers follow the newest version again. */
     public Catalog unpin() {
-        send(new ModelPinned(null, System.currentTimeMillis()));
+        pointer.send(null);
         versions.pinned(null);
         Log.info("Unpinned: classifiers follow the newest model version");
         return catalog();
-    }
-
-    private void send(ModelPinned event) {
-        pointer.sendMessage(Message.of(event.encode(), Metadata.of(
-                OutgoingKafkaRecordMetadata.<String>builder().withKey(Topics.POINTER_KEY).build())))
-                .await().atMost(TIMEOUT);
     }
 }

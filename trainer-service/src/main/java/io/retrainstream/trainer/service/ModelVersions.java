@@ -14,6 +14,8 @@ import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.model.ServingRule;
+import io.retrainstream.trainer.messaging.ModelPointer;
 
 /**
  * The published models as this trainer knows them: read once from {@code models} and {@code models.current} before
@@ -27,13 +29,16 @@ public class ModelVersions {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
     private final String bootstrapServers;
+    private final ModelPointer pointer;
     private final TreeMap<Long, ModelPublished> models = new TreeMap<>();
     private boolean loaded;
     private long latest;
     private Long pinned;
 
-    public ModelVersions(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    public ModelVersions(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            ModelPointer pointer) {
         this.bootstrapServers = bootstrapServers;
+        this.pointer = pointer;
     }
 
     /** The next version; every call returns a larger one. */
@@ -61,13 +66,10 @@ public class ModelVersions {
         return models.isEmpty() ? Optional.empty() : Optional.of(models.lastEntry().getValue());
     }
 
-    /** The model classifiers serve: the pinned version when one is pinned, else the newest. */
+    /** The model classifiers serve ({@link ServingRule}): the pinned version when it was published, else the newest. */
     public synchronized Optional<ModelPublished> serving() {
         load();
-        if (pinned != null && models.containsKey(pinned)) {
-            return Optional.of(models.get(pinned));
-        }
-        return newest();
+        return ServingRule.serving(models.keySet(), pinned).map(models::get);
     }
 
     /** The dataset fingerprint of the newest model, or null when there is none. */
@@ -96,7 +98,7 @@ public class ModelVersions {
                 Log.warnf("Ignoring malformed model event %s: %s", record.key(), e.getMessage());
             }
         }
-        pinned = ModelCatalog.readPinned(bootstrapServers).orElse(null);
+        pinned = pointer.read().orElse(null);
         loaded = true;
         Log.infof("Newest published model version: %d%s", latest, pinned == null ? "" : ", pinned: " + pinned);
     }

@@ -15,6 +15,7 @@ import io.retrainstream.common.Labels;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.testing.SharedData;
@@ -218,7 +219,7 @@ class TrainingBenchmark {
                     inputs.put("original", batch.stream().map(SharedData::read).toList());
                 }
                 for (var input : inputs.entrySet()) {
-                    List<FeatureExtractor.Features> features = extractor.extract(input.getValue());
+                    List<Features> features = extractor.extract(input.getValue());
                     List<LabelledBottleneck> images = variants.computeIfAbsent(input.getKey(),
                             key -> new ArrayList<>());
                     for (int i = 0; i < batch.size(); i++) {

@@ -34,6 +34,7 @@ import org.tensorflow.types.TString;
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.ExportedModel;
 import io.retrainstream.common.tf.FeatureExtractor;
@@ -66,7 +67,7 @@ class RunOutputsTest {
         for (String label : LABELS) {
             List<Path> files = SharedData.flowerPhotos(label, PER_CLASS);
             List<byte[]> bytes = files.stream().map(SharedData::read).toList();
-            List<FeatureExtractor.Features> features = extractor.extract(bytes);
+            List<Features> features = extractor.extract(bytes);
             for (int i = 0; i < files.size(); i++) {
                 String id = label + "/" + files.get(i).getFileName();
                 photos.put(id, bytes.get(i));

@@ -1,0 +1,64 @@
+package io.retrainstream.common.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
+
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+import io.retrainstream.common.tf.SoftmaxHead;
+
+/** The head's Java arithmetic is the graph's ({@link SoftmaxHead}). */
+class HeadTest {
+
+    private static final List<String> LABELS = List.of("a", "b", "c");
+
+    @Test
+    void softmaxIsTheGraphsSoftmax() {
+        Random random = new Random(7);
+        int size = 5;
+        float[] weights = new float[size * LABELS.size()];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) random.nextGaussian();
+        }
+        Head head = new Head(LABELS, FeatureLayer.BOTTLENECK, weights, new float[] {0.1f, -0.2f, 0.3f});
+        float[] x = {0.5f, 0f, -1.5f, 2f, 0.25f};
+        float[] scores = head.softmax(x);
+        try (Graph graph = new Graph(); Session session = new Session(graph)) {
+            Ops tf = Ops.create(graph);
+            Operand<TFloat32> softmax = SoftmaxHead.addInference(tf, tf.constant(new float[][] {x}), head,
+                    SoftmaxHead.FINAL_TENSOR_NAME);
+            try (Result result = session.runner().fetch(softmax).run()) {
+                TFloat32 want = (TFloat32) result.get(0);
+                for (int c = 0; c < LABELS.size(); c++) {
+                    assertThat(scores[c]).isCloseTo(want.getFloat(0, c), offset(1e-6f));
+                }
+            }
+        }
+        double[] logits = new double[3];
+        int best = head.top1(x, logits);
+        assertThat(Head.topK(scores, 3)[0]).isEqualTo(best);
+        assertThat(scores[Head.topK(scores, 3)[0]]).isGreaterThanOrEqualTo(scores[Head.topK(scores, 3)[1]]);
+    }
+
+    @Test
+    void topKIsHighestFirstWithEqualScoresInClassOrder() {
+        assertThat(Head.topK(new float[] {0.2f, 0.5f, 0.2f, 0.1f}, 3)).containsExactly(1, 0, 2);
+        assertThat(Head.topK(new float[] {0.2f, 0.8f}, 5)).containsExactly(1, 0);
+    }
+
+    @Test
+    void refusesWeightsThatDoNotFitTheClasses() {
+        assertThatThrownBy(() -> new Head(LABELS, FeatureLayer.BOTTLENECK, new float[7], new float[3]))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
