@@ -13,6 +13,8 @@ import org.tensorflow.Session;
 import org.tensorflow.types.TFloat32;
 
 import io.retrainstream.trainer.model.HeadLayers.Head;
+import io.retrainstream.trainer.data.TrainingMode;
+import io.retrainstream.trainer.data.TrainingParams;
 
 /**
  * One L2 strength's training of {@link TrainingMode#IMPROVED} over an {@link ImprovedGraph}: evaluated on the whole

@@ -3,6 +3,9 @@ package io.retrainstream.trainer.model;
 import java.util.Random;
 import java.util.function.Consumer;
 
+import io.retrainstream.trainer.data.TrainingMode;
+import io.retrainstream.trainer.data.TrainingParams;
+
 /**
  * Trains the final layer as a TensorFlow graph run by a {@code Session}, so TensorFlow's GPU natives run it on a
  * GPU. The data stays in the graph as constants. One {@code Session.run} takes several steps (at most
@@ -125,7 +128,7 @@ public final class HeadTrainer {
     }
 
     /** The index of the highest score (the first of equal ones). */
-    static int argMax(float[] scores) {
+    public static int argMax(float[] scores) {
         int best = 0;
         for (int i = 1; i < scores.length; i++) {
             if (scores[i] > scores[best]) {

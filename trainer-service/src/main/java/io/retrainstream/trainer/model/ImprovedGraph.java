@@ -17,6 +17,7 @@ import org.tensorflow.types.TInt32;
 
 import io.retrainstream.trainer.model.HeadLayers.Head;
 import io.retrainstream.trainer.model.HeadLayers.Loss;
+import io.retrainstream.trainer.data.TrainingMode;
 
 /**
  * {@link TrainingMode#IMPROVED}'s training graph for one L2 strength: the training and validation sets standardised

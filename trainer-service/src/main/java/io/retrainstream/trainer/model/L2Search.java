@@ -9,6 +9,7 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 import io.retrainstream.common.Concurrency;
+import io.retrainstream.trainer.data.TrainingMode;
 
 /**
  * {@link TrainingMode#IMPROVED}'s choice of L2 strength: one {@link FullBatchTraining} per strength of

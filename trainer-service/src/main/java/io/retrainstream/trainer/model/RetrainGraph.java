@@ -18,6 +18,7 @@ import org.tensorflow.types.TInt32;
 
 import io.retrainstream.trainer.model.HeadLayers.Head;
 import io.retrainstream.trainer.model.HeadLayers.Loss;
+import io.retrainstream.trainer.data.TrainingParams;
 
 /**
  * {@code retrain.py}'s training graph: weights from a truncated normal (stddev 0.001) or given ones, zero or given

@@ -16,6 +16,8 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 import io.retrainstream.trainer.model.HeadLayers.Head;
+import io.retrainstream.trainer.data.TrainingMode;
+import io.retrainstream.trainer.data.TrainingParams;
 
 /**
  * {@link TrainingMode#RETRAIN}'s training over a {@link RetrainGraph}: class-balanced random batches (a random class,

@@ -3,6 +3,8 @@ package io.retrainstream.trainer.model;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.retrainstream.trainer.data.TrainingParams;
+
 /**
  * Which steps evaluate, which store an intermediate head, and how many steps each {@code Session.run} chains: at
  * most {@code unroll}, ending at every evaluation step, intermediate-store step and the last step.

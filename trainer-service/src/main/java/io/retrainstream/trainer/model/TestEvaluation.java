@@ -13,6 +13,7 @@ import org.tensorflow.types.TFloat32;
 
 import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SoftmaxHead;
+import io.retrainstream.trainer.data.TrainingParams;
 
 /**
  * Scores the kept head on the test set (or a class-balanced sample of {@code test_batch_size}) in a graph of its own,
