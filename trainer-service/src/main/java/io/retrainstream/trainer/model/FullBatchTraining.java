@@ -1,12 +1,12 @@
 package io.retrainstream.trainer.model;
 
+import static io.retrainstream.trainer.model.TrainingLoop.evaluation;
+import static io.retrainstream.trainer.model.TrainingLoop.fetchLosses;
 import static io.retrainstream.trainer.model.TrainingLoop.floats;
-import static io.retrainstream.trainer.model.TrainingLoop.scalar;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Consumer;
 
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -29,22 +29,17 @@ final class FullBatchTraining {
 
     private final TrainingParams params;
     private final StepSchedule schedule;
-    private final Consumer<String> progress;
-    private final TrainingListener listener;
-    private final Cancellation cancellation;
+    private final TrainingContext context;
     private final float l2;
     /** The training's name in listener calls and summaries, e.g. {@code l2_1e-02}. */
     private final String run;
     private final List<TrainedHead.Evaluation> curve = new ArrayList<>();
     private Candidate best;
 
-    FullBatchTraining(StepSchedule schedule, Consumer<String> progress, TrainingListener listener,
-            Cancellation cancellation, float l2) {
-        this.params = schedule.params();
-        this.schedule = schedule;
-        this.progress = progress;
-        this.listener = listener;
-        this.cancellation = cancellation;
+    FullBatchTraining(TrainingContext context, float l2) {
+        this.params = context.params();
+        this.schedule = context.schedule();
+        this.context = context;
         this.l2 = l2;
         this.run = String.format(Locale.ROOT, "l2_%.0e", l2);
     }
@@ -55,7 +50,7 @@ final class FullBatchTraining {
         int classes = data.labels().size();
         Standardisation scale = Standardisation.of(data.training(), size);
         List<Integer> lengths = schedule.runLengths();
-        try (TrainingLoop loop = new TrainingLoop(cancellation)) {
+        try (TrainingLoop loop = new TrainingLoop(context.cancellation())) {
             ImprovedGraph graph = new ImprovedGraph(loop.tf(), data, scale, (float) params.learningRate(), l2,
                     from == null ? null : scale.unfoldWeights(from.weights(), classes),
                     from == null ? null : scale.unfoldBiases(from.weights(), from.biases()), lengths);
@@ -70,16 +65,11 @@ final class FullBatchTraining {
 
     private void evaluateWarmStart(TrainingLoop loop, ImprovedGraph graph, TrainingData data, WarmStart from) {
         boolean validated = !graph.validationLoss.isEmpty();
-        Session.Runner runner = loop.runner().fetch(graph.trainLoss.get(0).accuracy())
-                .fetch(graph.trainLoss.get(0).crossEntropy());
-        if (validated) {
-            runner.fetch(graph.validationLoss.get(0).accuracy()).fetch(graph.validationLoss.get(0).crossEntropy());
-        }
+        Session.Runner runner = fetchLosses(loop.runner(), graph.trainLoss.get(0), graph.validationLoss.get(0));
         try (Result result = runner.run()) {
-            double validationEntropy = !validated ? Double.NaN : scalar(result, 3);
-            TrainedHead.Evaluation start = new TrainedHead.Evaluation(-1, scalar(result, 0), scalar(result, 1),
-                    !validated ? Double.NaN : scalar(result, 2), validationEntropy, data.validation().count());
-            progress.accept(String.format("L2 %.0e warm start: ", l2) + ProgressLines.step(start));
+            TrainedHead.Evaluation start = evaluation(result, 0, -1, validated, data.validation().count());
+            double validationEntropy = start.validationCrossEntropy();
+            context.progress().accept(String.format("L2 %.0e warm start: ", l2) + ProgressLines.step(start));
             best = new Candidate(from.weights(), from.biases(), start, validationEntropy, curve,
                     String.format("L2 %.0e, the warm start (before step 0)", l2), l2);
         }
@@ -109,11 +99,7 @@ final class FullBatchTraining {
             Session.Runner runner = loop.runner().feed(graph.beta1Powers, b1).feed(graph.beta2Powers, b2)
                     .addTarget(after.weights()).addTarget(after.biases());
             if (evaluate) {
-                runner.fetch(graph.trainLoss.get(length).accuracy()).fetch(graph.trainLoss.get(length).crossEntropy());
-                if (validated) {
-                    runner.fetch(graph.validationLoss.get(length).accuracy())
-                            .fetch(graph.validationLoss.get(length).crossEntropy());
-                }
+                fetchLosses(runner, graph.trainLoss.get(length), graph.validationLoss.get(length));
             }
             if (evaluate || store) {
                 runner.fetch(after.weights()).fetch(after.biases());
@@ -121,27 +107,24 @@ final class FullBatchTraining {
             try (Result result = runner.run()) {
                 int next = 0;
                 if (evaluate) {
-                    double trainAccuracy = scalar(result, next++);
-                    double entropy = scalar(result, next++);
-                    double validation = !validated ? Double.NaN : scalar(result, next++);
-                    validationEntropy = !validated ? Double.NaN : scalar(result, next++);
-                    evaluation = new TrainedHead.Evaluation(end, trainAccuracy, entropy, validation,
-                            validationEntropy, data.validation().count());
+                    evaluation = evaluation(result, 0, end, validated, data.validation().count());
+                    validationEntropy = evaluation.validationCrossEntropy();
+                    next += validated ? 4 : 2;
                 }
                 w = evaluate || store ? floats(result, next, size * classes) : null;
                 b = evaluate || store ? floats(result, next + 1, classes) : null;
             }
         }
         if (store) {
-            listener.intermediate(run, end, scale.foldWeights(w, classes), scale.foldBiases(w, b));
+            context.listener().intermediate(run, end, scale.foldWeights(w, classes), scale.foldBiases(w, b));
         }
         if (!evaluate) {
             return;
         }
         curve.add(evaluation);
-        listener.evaluated(run, evaluation);
+        context.listener().evaluated(run, evaluation);
         if (curve.size() % LOG_EVERY == 1) {
-            progress.accept(String.format("L2 %.0e ", l2) + ProgressLines.step(evaluation));
+            context.progress().accept(String.format("L2 %.0e ", l2) + ProgressLines.step(evaluation));
         }
         Candidate candidate = new Candidate(null, null, evaluation, validationEntropy, curve,
                 String.format("L2 %.0e, step %d", l2, end), l2);

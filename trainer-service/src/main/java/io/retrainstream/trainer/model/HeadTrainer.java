@@ -119,10 +119,11 @@ public final class HeadTrainer {
                             .toList());
         }
         Random random = new Random(params.seed());
+        TrainingContext context = new TrainingContext(schedule, progress, listener, cancellation);
         Candidate kept = params.mode() == TrainingMode.RETRAIN
-                ? new RetrainTraining(schedule, progress, listener, cancellation, distorted).train(data, random,
+                ? new RetrainTraining(context, distorted).train(data, random,
                         from != null ? from.weights() : initialWeights, from != null ? from.biases() : null)
-                : new L2Search(schedule, progress, listener, cancellation).search(data, from);
+                : new L2Search(context).search(data, from);
         cancellation.check();
         return new TestEvaluation(params, progress).test(data, kept, random);
     }

@@ -27,15 +27,12 @@ final class L2Search {
     /** Above this many bytes of training vectors the grid's strengths train one at a time: each holds a copy. */
     private static final long PARALLEL_MAX_BYTES = 64L << 20;
 
-    private final StepSchedule schedule;
-    private final Synchronized output;
-    private final Cancellation cancellation;
+    /** The run's context with one lock around its lines and listener calls: the trainings run at the same time. */
+    private final TrainingContext context;
 
-    L2Search(StepSchedule schedule, Consumer<String> progress, TrainingListener listener, Cancellation cancellation) {
-        this.schedule = schedule;
-        // The trainings run at the same time: their lines and listener calls go through one lock.
-        this.output = new Synchronized(progress, listener);
-        this.cancellation = cancellation;
+    L2Search(TrainingContext context) {
+        Synchronized output = new Synchronized(context.progress(), context.listener());
+        this.context = new TrainingContext(context.schedule(), output, output, context.cancellation());
     }
 
     /** The best head over the grid's strengths, each strength's best reported in grid order. */
@@ -45,14 +42,14 @@ final class L2Search {
         Candidate best = null;
         for (int i = 0; i < grid.length; i++) {
             Candidate candidate = candidates.get(i);
-            output.accept(String.format("L2 %.0e: best validation cross entropy %.4f at step %d, accuracy = %s "
-                    + "(N=%d)", grid[i], candidate.validationEntropy(), candidate.at().step(),
+            context.progress().accept(String.format("L2 %.0e: best validation cross entropy %.4f at step %d, "
+                    + "accuracy = %s (N=%d)", grid[i], candidate.validationEntropy(), candidate.at().step(),
                     ProgressLines.percent(candidate.at().validationAccuracy()), candidate.at().validationCount()));
             if (best == null || candidate.betterThan(best)) {
                 best = candidate;
             }
         }
-        output.accept("Chosen on validation: " + best.chosen());
+        context.progress().accept("Chosen on validation: " + best.chosen());
         return best;
     }
 
@@ -95,7 +92,7 @@ final class L2Search {
     }
 
     private Candidate train(TrainingData data, float l2, WarmStart from) {
-        return new FullBatchTraining(schedule, output, output, cancellation, l2).train(data, from);
+        return new FullBatchTraining(context, l2).train(data, from);
     }
 
     /** The progress lines and listener calls of trainings running at the same time, one at a time. */

@@ -1,12 +1,12 @@
 package io.retrainstream.trainer.model;
 
+import static io.retrainstream.trainer.model.TrainingLoop.evaluation;
+import static io.retrainstream.trainer.model.TrainingLoop.fetchLosses;
 import static io.retrainstream.trainer.model.TrainingLoop.floats;
-import static io.retrainstream.trainer.model.TrainingLoop.scalar;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.function.Consumer;
 
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -29,21 +29,16 @@ final class RetrainTraining {
 
     private final TrainingParams params;
     private final StepSchedule schedule;
-    private final Consumer<String> progress;
-    private final TrainingListener listener;
-    private final Cancellation cancellation;
+    private final TrainingContext context;
     /** Source of distorted training bottlenecks; null to train on the cached ones. */
     private final DistortedBatches distorted;
     private final List<TrainedHead.Evaluation> curve = new ArrayList<>();
     private TrainedHead.Evaluation last;
 
-    RetrainTraining(StepSchedule schedule, Consumer<String> progress, TrainingListener listener,
-            Cancellation cancellation, DistortedBatches distorted) {
-        this.params = schedule.params();
-        this.schedule = schedule;
-        this.progress = progress;
-        this.listener = listener;
-        this.cancellation = cancellation;
+    RetrainTraining(TrainingContext context, DistortedBatches distorted) {
+        this.params = context.params();
+        this.schedule = context.schedule();
+        this.context = context;
         this.distorted = distorted;
     }
 
@@ -56,12 +51,12 @@ final class RetrainTraining {
         BalancedSampler validationSampler = data.validation().count() == 0 ? null
                 : new BalancedSampler(data.validation().classes(), classes, random);
         List<Integer> lengths = distorted != null ? new StepSchedule(params, 1).runLengths() : schedule.runLengths();
-        try (TrainingLoop loop = new TrainingLoop(cancellation)) {
+        try (TrainingLoop loop = new TrainingLoop(context.cancellation())) {
             RetrainGraph graph = new RetrainGraph(loop.tf(), data, params, startWeights, startBiases, lengths,
                     distorted != null);
             try (DistortedPrefetch prefetch = distorted == null ? null
                     : new DistortedPrefetch(distorted, trainSampler, params.trainBatchSize(), params.seed(),
-                            cancellation)) {
+                            context.cancellation())) {
                 loop.start();
                 loop.forEachRun(lengths, (first, length) -> {
                     int[] rows = new int[length * params.trainBatchSize()];
@@ -80,7 +75,7 @@ final class RetrainTraining {
                     run(loop, graph, size, classes, end, length, rows, vectors, validationRows);
                 });
                 if (prefetch != null) {
-                    progress.accept(prefetch.summary());
+                    context.progress().accept(prefetch.summary());
                 }
                 try (Result result = loop.runner().fetch(graph.weights).fetch(graph.biases).run()) {
                     return new Candidate(floats(result, 0, size * classes), floats(result, 1, classes), last,
@@ -107,13 +102,12 @@ final class RetrainTraining {
             if (vectors != null) {
                 runner.feed(graph.distortedX, features);
             }
-            if (evaluate) {
-                runner.fetch(graph.trainLoss.get(length).accuracy()).fetch(graph.trainLoss.get(length).crossEntropy());
-            }
             if (validationRows != null) {
-                runner.feed(graph.validationBatch, validationIndices)
-                        .fetch(graph.validationLoss.get(length).accuracy())
-                        .fetch(graph.validationLoss.get(length).crossEntropy());
+                runner.feed(graph.validationBatch, validationIndices);
+            }
+            if (evaluate) {
+                fetchLosses(runner, graph.trainLoss.get(length),
+                        validationRows == null ? null : graph.validationLoss.get(length));
             }
             if (store) {
                 runner.fetch(after.weights()).fetch(after.biases());
@@ -121,23 +115,20 @@ final class RetrainTraining {
             try (Result result = runner.run()) {
                 int next = 0;
                 if (evaluate) {
-                    double trainAccuracy = scalar(result, next++);
-                    double entropy = scalar(result, next++);
-                    double validation = validationRows == null ? Double.NaN : scalar(result, next++);
-                    double validationEntropy = validationRows == null ? Double.NaN : scalar(result, next++);
-                    last = new TrainedHead.Evaluation(end, trainAccuracy, entropy, validation, validationEntropy,
+                    last = evaluation(result, 0, end, validationRows != null,
                             validationRows == null ? 0 : validationRows.length);
+                    next += validationRows == null ? 2 : 4;
                 }
                 if (store) {
-                    listener.intermediate("", end, floats(result, next, size * classes),
+                    context.listener().intermediate("", end, floats(result, next, size * classes),
                             floats(result, next + 1, classes));
                 }
             }
         }
         if (evaluate) {
             curve.add(last);
-            listener.evaluated("", last);
-            progress.accept(ProgressLines.step(last));
+            context.listener().evaluated("", last);
+            context.progress().accept(ProgressLines.step(last));
         }
     }
 }

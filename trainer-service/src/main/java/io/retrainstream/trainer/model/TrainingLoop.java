@@ -10,6 +10,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 import io.retrainstream.common.tf.ParallelRuns;
+import io.retrainstream.trainer.model.HeadLayers.Loss;
 
 /**
  * Owns one training's {@link Graph} and {@link Session} and closes both on every path. A graph builder adds its ops
@@ -71,6 +72,20 @@ final class TrainingLoop implements AutoCloseable {
         } finally {
             graph.close();
         }
+    }
+
+    /** Fetches the accuracy and cross entropy of {@code train} and, unless null, of {@code validation}. */
+    static Session.Runner fetchLosses(Session.Runner runner, Loss train, Loss validation) {
+        runner.fetch(train.accuracy()).fetch(train.crossEntropy());
+        return validation == null ? runner : runner.fetch(validation.accuracy()).fetch(validation.crossEntropy());
+    }
+
+    /** The evaluation at {@code step} from the outputs {@link #fetchLosses} added at {@code index}. */
+    static TrainedHead.Evaluation evaluation(Result result, int index, int step, boolean validated,
+            int validationCount) {
+        return new TrainedHead.Evaluation(step, scalar(result, index), scalar(result, index + 1),
+                validated ? scalar(result, index + 2) : Double.NaN, validated ? scalar(result, index + 3) : Double.NaN,
+                validationCount);
     }
 
     static float[] floats(Result result, int index, int count) {
