@@ -26,7 +26,7 @@ final class DistortedPrefetch implements AutoCloseable {
     static final long CANCELLATION_CHECK_MILLIS = 100;
 
     private final DistortedBatches source;
-    private final HeadTrainer.BalancedSampler sampler;
+    private final BalancedSampler sampler;
     private final int batchSize;
     private final Random seeds;
     private final Cancellation cancellation;
@@ -37,7 +37,7 @@ final class DistortedPrefetch implements AutoCloseable {
     private long images;
     private long waitedNanos;
 
-    DistortedPrefetch(DistortedBatches source, HeadTrainer.BalancedSampler sampler, int batchSize, long seed,
+    DistortedPrefetch(DistortedBatches source, BalancedSampler sampler, int batchSize, long seed,
             Cancellation cancellation) {
         this.source = source;
         this.sampler = sampler;

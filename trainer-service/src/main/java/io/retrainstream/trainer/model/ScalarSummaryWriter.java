@@ -23,7 +23,7 @@ public final class ScalarSummaryWriter implements AutoCloseable {
     private static final int MAX_QUEUE = 10;
     private static final int FLUSH_MILLIS = 1000;
 
-    private final Graph graph = new Graph();
+    private final Graph graph;
     private final Session session;
     private final Placeholder<TInt64> step;
     private final Placeholder<TFloat32> accuracy;
@@ -33,21 +33,33 @@ public final class ScalarSummaryWriter implements AutoCloseable {
     private final Op flush;
     private final Op closeWriter;
 
+    /** Opens the event file writer in {@code dir}; on any failure it closes its session and graph, then throws. */
     public ScalarSummaryWriter(Path dir) {
-        Ops tf = Ops.create(graph);
-        SummaryWriter writer = tf.summary.summaryWriter(SummaryWriter.sharedName(dir.toAbsolutePath().toString()));
-        Op create = tf.summary.createSummaryFileWriter(writer,
-                tf.constant(dir.toAbsolutePath().toString()), tf.constant(MAX_QUEUE), tf.constant(FLUSH_MILLIS),
-                tf.constant(".v2"));
-        step = tf.placeholder(TInt64.class);
-        accuracy = tf.placeholder(TFloat32.class);
-        crossEntropy = tf.placeholder(TFloat32.class);
-        writeAccuracy = tf.summary.writeScalarSummary(writer, step, tf.constant(ACCURACY), accuracy);
-        writeCrossEntropy = tf.summary.writeScalarSummary(writer, step, tf.constant(CROSS_ENTROPY), crossEntropy);
-        flush = tf.summary.flushSummaryWriter(writer);
-        closeWriter = tf.summary.closeSummaryWriter(writer);
-        session = new Session(graph);
-        session.runner().addTarget(create).run().close();
+        graph = new Graph();
+        Session opened = null;
+        try {
+            Ops tf = Ops.create(graph);
+            String path = dir.toAbsolutePath().toString();
+            SummaryWriter writer = tf.summary.summaryWriter(SummaryWriter.sharedName(path));
+            Op create = tf.summary.createSummaryFileWriter(writer, tf.constant(path), tf.constant(MAX_QUEUE),
+                    tf.constant(FLUSH_MILLIS), tf.constant(".v2"));
+            step = tf.placeholder(TInt64.class);
+            accuracy = tf.placeholder(TFloat32.class);
+            crossEntropy = tf.placeholder(TFloat32.class);
+            writeAccuracy = tf.summary.writeScalarSummary(writer, step, tf.constant(ACCURACY), accuracy);
+            writeCrossEntropy = tf.summary.writeScalarSummary(writer, step, tf.constant(CROSS_ENTROPY), crossEntropy);
+            flush = tf.summary.flushSummaryWriter(writer);
+            closeWriter = tf.summary.closeSummaryWriter(writer);
+            opened = new Session(graph);
+            opened.runner().addTarget(create).run().close();
+        } catch (RuntimeException | Error e) {
+            if (opened != null) {
+                opened.close();
+            }
+            graph.close();
+            throw e;
+        }
+        session = opened;
     }
 
     /** Writes both scalars of one step. */

@@ -33,12 +33,13 @@ import io.retrainstream.trainer.service.TrainingService;
 @Produces(MediaType.APPLICATION_JSON)
 public class TrainingResource {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final TrainingService training;
+    /** Quarkus's configured mapper, for the optional body that JAX-RS cannot bind (see {@link #train}). */
+    private final ObjectMapper json;
 
-    public TrainingResource(TrainingService training) {
+    public TrainingResource(TrainingService training, ObjectMapper json) {
         this.training = training;
+        this.json = json;
     }
 
     /**
@@ -61,7 +62,7 @@ public class TrainingResource {
         }
         Map<String, Object> options;
         try {
-            options = empty ? Map.of() : JSON.readValue(body, new TypeReference<Map<String, Object>>() { });
+            options = empty ? Map.of() : json.readValue(body, new TypeReference<Map<String, Object>>() { });
         } catch (JsonProcessingException e) {
             return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("message",
                     "The body must be a JSON object of training options: " + e.getOriginalMessage())).build();

@@ -1,22 +1,21 @@
 package io.retrainstream.trainer.service;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.quarkus.AdminToken;
 import io.retrainstream.common.tf.DistortionRequest;
@@ -34,12 +33,12 @@ import io.retrainstream.trainer.model.TrainingData;
 @ApplicationScoped
 public class DistortionClient {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
     private final URI endpoint;
     private final AdminToken token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final ExtractorApi extractor;
 
     @Inject
     public DistortionClient(TrainerConfig config, AdminToken token) {
@@ -47,8 +46,12 @@ public class DistortionClient {
     }
 
     DistortionClient(String extractorUrl, AdminToken token) {
-        this.endpoint = URI.create(extractorUrl.replaceAll("/+$", "") + "/distorted-bottlenecks");
+        URI base = URI.create(extractorUrl.replaceAll("/+$", ""));
+        this.endpoint = URI.create(base + "/distorted-bottlenecks");
         this.token = token;
+        this.extractor = QuarkusRestClientBuilder.newBuilder().baseUri(base)
+                .connectTimeout(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).build(ExtractorApi.class);
     }
 
     /** Distorted batches of {@code data}'s training rows, whose images are among {@code images}. */
@@ -74,31 +77,43 @@ public class DistortionClient {
         };
     }
 
+    /** Releases the REST client's connections. */
+    @PreDestroy
+    void close() throws Exception {
+        extractor.close();
+    }
+
     private float[] fetch(DistortionRequest request, int size) {
-        HttpResponse<byte[]> response;
+        try (Response response = post(request)) {
+            if (response.getStatus() == Response.Status.UNAUTHORIZED.getStatusCode()) {
+                throw new IllegalStateException("The extractor at " + endpoint + " refused the trainer's admin token "
+                        + "(HTTP 401): both services need the same retrain.admin-token");
+            }
+            if (response.getStatus() != Response.Status.OK.getStatusCode()) {
+                throw new IllegalStateException("The extractor refused distorted bottlenecks (HTTP "
+                        + response.getStatus() + "): " + new String(body(response), StandardCharsets.UTF_8));
+            }
+            return FeatureRows.decode(body(response), request.images().size(), size);
+        }
+    }
+
+    /** The extractor's answer, whatever its status (the client's default mapper throws for 4xx and 5xx). */
+    private Response post(DistortionRequest request) {
         try {
-            HttpRequest.Builder post = HttpRequest.newBuilder(endpoint).timeout(TIMEOUT)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(request)));
-            token.authorization().ifPresent(value -> post.header("Authorization", value));
-            response = http.send(post.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Cannot encode the distortion request: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
+            return extractor.distortedBottlenecks(token.authorization().orElse(null), request);
+        } catch (WebApplicationException e) {
+            return e.getResponse();
+        } catch (ProcessingException e) {
+            if (Thread.currentThread().isInterrupted() || e.getCause() instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while asking " + endpoint, e);
+            }
             throw new IllegalStateException("The extractor at " + endpoint + " does not answer (" + e.getMessage()
                     + "); distortions need it running (trainer.extractor-url)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while asking " + endpoint, e);
         }
-        if (response.statusCode() == 401) {
-            throw new IllegalStateException("The extractor at " + endpoint + " refused the trainer's admin token "
-                    + "(HTTP 401): both services need the same retrain.admin-token");
-        }
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("The extractor refused distorted bottlenecks (HTTP "
-                    + response.statusCode() + "): " + new String(response.body(), StandardCharsets.UTF_8));
-        }
-        return FeatureRows.decode(response.body(), request.images().size(), size);
+    }
+
+    private static byte[] body(Response response) {
+        return response.hasEntity() ? response.readEntity(byte[].class) : new byte[0];
     }
 }

@@ -37,7 +37,7 @@ import io.retrainstream.trainer.model.Cancellation;
 import io.retrainstream.trainer.model.ScalarSummaryWriter;
 import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingListener;
-import io.retrainstream.trainer.model.TrainingParams;
+import io.retrainstream.trainer.data.TrainingParams;
 
 /**
  * The files a run writes in TensorFlow's own formats, where its parameters ask for them, and where they may go.

@@ -8,7 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.retrainstream.trainer.model.Cancellation;
-import io.retrainstream.trainer.model.RunReport;
+import io.retrainstream.trainer.data.RunReport;
 
 /**
  * One training run: its progress lines as {@code retrain.py} prints them, and how it ended. A run can be cancelled

@@ -33,11 +33,11 @@ import io.retrainstream.trainer.model.HeadTrainer;
 import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.PromotionGate;
 import io.retrainstream.trainer.model.RunCancelledException;
-import io.retrainstream.trainer.model.RunReport;
+import io.retrainstream.trainer.data.RunReport;
 import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingData;
-import io.retrainstream.trainer.model.TrainingMode;
-import io.retrainstream.trainer.model.TrainingParams;
+import io.retrainstream.trainer.data.TrainingMode;
+import io.retrainstream.trainer.data.TrainingParams;
 import io.retrainstream.trainer.model.WarmStart;
 
 /**

@@ -24,8 +24,8 @@ import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingData;
 import io.retrainstream.trainer.model.TrainingDevices;
-import io.retrainstream.trainer.model.TrainingMode;
-import io.retrainstream.trainer.model.TrainingParams;
+import io.retrainstream.trainer.data.TrainingMode;
+import io.retrainstream.trainer.data.TrainingParams;
 
 /**
  * Not a test (Surefire skips it by name): the accuracy benchmark. For every architecture whose graph is in

@@ -11,6 +11,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 import io.retrainstream.common.DataSet;
+import io.retrainstream.trainer.data.TrainingMode;
+import io.retrainstream.trainer.data.TrainingParams;
 
 class HeadTrainerTest {
 
@@ -63,7 +65,7 @@ class HeadTrainerTest {
         TrainingParams params = params(1, rate, 4, 4, 10, 99);
         TrainedHead head = new HeadTrainer(params, line -> { }, TrainingListener.NONE, w0).train(data);
 
-        int[] batch = new HeadTrainer.BalancedSampler(data.training().classes(), 2, new Random(99)).sample(4);
+        int[] batch = new BalancedSampler(data.training().classes(), 2, new Random(99)).sample(4);
         double[] gradW = new double[6];
         double[] gradB = new double[2];
         for (int row : batch) {
@@ -104,7 +106,7 @@ class HeadTrainerTest {
             Recorder chained = new Recorder();
             TrainedHead four = new HeadTrainer(params, line -> { }, chained, (float[]) null).unrolled(4).train(data);
 
-            List<Integer> runs = new HeadTrainer(params, line -> { }).chunkLengths(4);
+            List<Integer> runs = new StepSchedule(params, 4).runLengths();
             assertThat(runs).contains(1, 2, 3, 4).doesNotContain(5);
             assertThat(runs.stream().mapToInt(Integer::intValue).sum()).isEqualTo(57);
             assertThat(four.chosen()).as(mode.id()).isEqualTo(one.chosen());
@@ -180,8 +182,8 @@ class HeadTrainerTest {
             assertThat(oldAfter).as(mode.id() + ": old classes after the warm start").isGreaterThan(oldBefore - 0.03);
             assertThat(newClass).as(mode.id() + ": recall of the new class").isGreaterThan(0.8);
             if (mode == TrainingMode.IMPROVED) {
-                assertThat(first.l2()).isIn(HeadTrainer.L2_GRID[0], HeadTrainer.L2_GRID[1], HeadTrainer.L2_GRID[2],
-                        HeadTrainer.L2_GRID[3], HeadTrainer.L2_GRID[4], HeadTrainer.L2_GRID[5], HeadTrainer.L2_GRID[6]);
+                assertThat(first.l2()).isIn(L2Search.GRID[0], L2Search.GRID[1], L2Search.GRID[2],
+                        L2Search.GRID[3], L2Search.GRID[4], L2Search.GRID[5], L2Search.GRID[6]);
                 assertThat(warm.l2()).as("trained with the head's own L2 only").isEqualTo(first.l2());
                 assertThat(lines).noneMatch(line -> line.startsWith("L2 ") && !line.startsWith(
                         String.format("L2 %.0e", first.l2())));
@@ -226,7 +228,7 @@ class HeadTrainerTest {
     @Test
     void unfoldingAHeadThenFoldingItGivesItBack() {
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(30, 4, 2f));
-        HeadTrainer.Standardisation scale = HeadTrainer.Standardisation.of(data.training(), 32);
+        Standardisation scale = Standardisation.of(data.training(), 32);
         Random random = new Random(3);
         float[] weights = new float[32 * 3];
         for (int i = 0; i < weights.length; i++) {
@@ -416,7 +418,7 @@ class HeadTrainerTest {
     void samplerDrawsClassesEvenly() {
         int[] classes = new int[100];
         classes[0] = 1; // class 1 has one image, class 0 has 99
-        HeadTrainer.BalancedSampler sampler = new HeadTrainer.BalancedSampler(classes, 2, new Random(5));
+        BalancedSampler sampler = new BalancedSampler(classes, 2, new Random(5));
         int[] sample = sampler.sample(10_000);
         long ones = java.util.Arrays.stream(sample).filter(row -> row == 0).count();
         assertThat(ones).isBetween(4_500L, 5_500L);

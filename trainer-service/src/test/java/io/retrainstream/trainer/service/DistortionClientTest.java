@@ -17,15 +17,23 @@ import org.junit.jupiter.api.Test;
 
 import com.sun.net.httpserver.HttpServer;
 
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.quarkus.AdminToken;
 import io.retrainstream.common.tf.Distortions;
 import io.retrainstream.common.tf.FeatureRows;
+import io.retrainstream.common.testing.KafkaBrokerResource;
 import io.retrainstream.trainer.model.DistortedBatches;
 import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.TrainingData;
 
-/** The trainer's calls to the extractor's distortion endpoint carry the shared admin token. */
+/**
+ * The trainer's calls to the extractor's distortion endpoint carry the shared admin token. A Quarkus test: the REST
+ * Client it uses only runs inside a Quarkus application (the same one as {@code TrainerServiceTest}'s).
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
 class DistortionClientTest {
 
     private HttpServer extractor;
@@ -50,7 +58,9 @@ class DistortionClientTest {
 
     @AfterEach
     void stop() {
-        extractor.stop(0);
+        if (extractor != null) {
+            extractor.stop(0);
+        }
     }
 
     private DistortedBatches batches(AdminToken token) {
@@ -77,5 +87,21 @@ class DistortionClientTest {
         status = 401;
         assertThatThrownBy(() -> batches(new AdminToken(Optional.of("other-token"))).fetch(new int[] {0}, 1))
                 .hasMessageContaining("both services need the same retrain.admin-token");
+    }
+
+    @Test
+    void anotherRefusalNamesItsStatusAndBody() {
+        status = 400;
+        assertThatThrownBy(() -> batches(new AdminToken(Optional.empty())).fetch(new int[] {0}, 1))
+                .hasMessage("The extractor refused distorted bottlenecks (HTTP 400): {\"message\":\"no\"}");
+    }
+
+    @Test
+    void anExtractorThatIsNotRunningIsNamedWithItsSetting() {
+        DistortedBatches batches = batches(new AdminToken(Optional.empty()));
+        extractor.stop(0);
+        extractor = null;
+        assertThatThrownBy(() -> batches.fetch(new int[] {0}, 1))
+                .hasMessageContaining("does not answer").hasMessageContaining("trainer.extractor-url");
     }
 }

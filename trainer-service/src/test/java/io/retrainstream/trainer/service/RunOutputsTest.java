@@ -44,7 +44,7 @@ import io.retrainstream.trainer.model.HeadTrainer;
 import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingData;
-import io.retrainstream.trainer.model.TrainingParams;
+import io.retrainstream.trainer.data.TrainingParams;
 
 /** A run's TensorFlow outputs, re-opened by TensorFlow and compared with the head the trainer publishes. */
 class RunOutputsTest {

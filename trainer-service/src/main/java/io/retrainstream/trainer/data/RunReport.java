@@ -1,10 +1,14 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.data;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import io.retrainstream.common.Freshness;
+import io.retrainstream.trainer.model.HeadTrainer;
+import io.retrainstream.trainer.model.PromotionGate;
+import io.retrainstream.trainer.model.TrainedHead;
+import io.retrainstream.trainer.model.TrainingData;
 
 /**
  * What a finished run measured, as the trainer's API returns it.

@@ -1,4 +1,4 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
@@ -9,6 +9,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.retrainstream.common.DataSet;
+import io.retrainstream.trainer.model.LabelledBottleneck;
+import io.retrainstream.trainer.model.TrainedHead;
+import io.retrainstream.trainer.model.TrainingData;
 
 class RunReportTest {
 

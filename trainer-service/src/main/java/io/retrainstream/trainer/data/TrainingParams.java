@@ -1,4 +1,4 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.data;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,0 +1,123 @@
+package io.retrainstream.trainer.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+import io.retrainstream.common.Concurrency;
+import io.retrainstream.trainer.data.TrainingMode;
+
+/**
+ * {@link TrainingMode#IMPROVED}'s choice of L2 strength: one {@link FullBatchTraining} per strength of
+ * {@link #GRID} (a warm start: its own strength, else {@link #WARM_L2}), and the head with the lowest validation cross
+ * entropy over all of them (early stopping and the L2 choice in one). The test set plays no part in any choice.
+ * The strengths train at the same time, one per core (each session runs its ops on one thread, and they share
+ * nothing), unless the training vectors are large; the results are the same either way.
+ */
+final class L2Search {
+
+    /** L2 strengths the improved mode tries, chosen by validation accuracy. */
+    static final float[] GRID = {1e-3f, 3e-3f, 1e-2f, 3e-2f, 1e-1f, 3e-1f, 1f};
+    /** The L2 strength of an improved-mode warm start whose head does not say its own: the middle of the grid. */
+    static final float WARM_L2 = GRID[GRID.length / 2];
+    /** Above this many bytes of training vectors the grid's strengths train one at a time: each holds a copy. */
+    private static final long PARALLEL_MAX_BYTES = 64L << 20;
+
+    /** The run's context with one lock around its lines and listener calls: the trainings run at the same time. */
+    private final TrainingContext context;
+
+    L2Search(TrainingContext context) {
+        Synchronized output = new Synchronized(context.progress(), context.listener());
+        this.context = new TrainingContext(context.schedule(), output, output, context.cancellation());
+    }
+
+    /** The best head over the grid's strengths, each strength's best reported in grid order. */
+    Candidate search(TrainingData data, WarmStart from) {
+        float[] grid = from == null ? GRID : new float[] {from.l2() != null ? from.l2() : WARM_L2};
+        List<Candidate> candidates = trainAll(data, grid, from);
+        Candidate best = null;
+        for (int i = 0; i < grid.length; i++) {
+            Candidate candidate = candidates.get(i);
+            context.progress().accept(String.format("L2 %.0e: best validation cross entropy %.4f at step %d, "
+                    + "accuracy = %s (N=%d)", grid[i], candidate.validationEntropy(), candidate.at().step(),
+                    ProgressLines.percent(candidate.at().validationAccuracy()), candidate.at().validationCount()));
+            if (best == null || candidate.betterThan(best)) {
+                best = candidate;
+            }
+        }
+        context.progress().accept("Chosen on validation: " + best.chosen());
+        return best;
+    }
+
+    /** Each strength's head, in grid order. */
+    private List<Candidate> trainAll(TrainingData data, float[] grid, WarmStart from) {
+        long bytes = 4L * data.training().count() * data.bottleneckSize();
+        int threads = bytes > PARALLEL_MAX_BYTES ? 1
+                : Math.min(grid.length, Runtime.getRuntime().availableProcessors());
+        List<Candidate> candidates = new ArrayList<>(grid.length);
+        if (threads == 1) {
+            for (float l2 : grid) {
+                candidates.add(train(data, l2, from));
+            }
+            return candidates;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads, Concurrency.daemonThreads("training-l2"));
+        try {
+            List<Future<Candidate>> trainings = new ArrayList<>(grid.length);
+            for (float l2 : grid) {
+                trainings.add(pool.submit(() -> train(data, l2, from)));
+            }
+            for (Future<Candidate> training : trainings) {
+                candidates.add(training.get());
+            }
+            return candidates;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while training", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private Candidate train(TrainingData data, float l2, WarmStart from) {
+        return new FullBatchTraining(context, l2).train(data, from);
+    }
+
+    /** The progress lines and listener calls of trainings running at the same time, one at a time. */
+    private static final class Synchronized implements Consumer<String>, TrainingListener {
+        private final Consumer<String> progress;
+        private final TrainingListener listener;
+
+        Synchronized(Consumer<String> progress, TrainingListener listener) {
+            this.progress = progress;
+            this.listener = listener;
+        }
+
+        @Override
+        public synchronized void accept(String line) {
+            progress.accept(line);
+        }
+
+        @Override
+        public synchronized void evaluated(String run, TrainedHead.Evaluation evaluation) {
+            listener.evaluated(run, evaluation);
+        }
+
+        @Override
+        public synchronized void intermediate(String run, int step, float[] weights, float[] biases) {
+            listener.intermediate(run, step, weights, biases);
+        }
+    }
+}
