@@ -6,20 +6,6 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Random;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -28,10 +14,21 @@ import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelFiles;
-import io.retrainstream.common.testing.KafkaBrokerResource;
 import io.retrainstream.common.testing.HostileImages;
+import io.retrainstream.common.testing.KafkaBrokerResource;
 import io.retrainstream.common.testing.SharedData;
 import io.retrainstream.common.tf.FeatureExtractor;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /** The classifier's model consumption, hot swap and HTTP API against a real broker and the real MobileNet. */
 @QuarkusTest
@@ -49,8 +46,8 @@ class ClassifierServiceTest {
     @BeforeAll
     static void loadExtractor() {
         Architecture architecture = Architecture.of(ARCHITECTURE);
-        extractor = new FeatureExtractor(architecture,
-                ModelFiles.locateGraph(architecture, Optional.of(SharedData.models())), 1);
+        extractor = new FeatureExtractor(
+                architecture, ModelFiles.locateGraph(architecture, Optional.of(SharedData.models())), 1);
         daisy = SharedData.read(SharedData.flowerPhotos("daisy", 1).get(0));
     }
 
@@ -62,7 +59,11 @@ class ClassifierServiceTest {
     @Test
     @Order(1)
     void answers503BeforeAnyModel() {
-        given().contentType("image/jpeg").body(daisy).post("/classify").then().statusCode(503)
+        given().contentType("image/jpeg")
+                .body(daisy)
+                .post("/classify")
+                .then()
+                .statusCode(503)
                 .body("message", containsString("No model has been published yet"));
         given().get("/q/health/ready").then().statusCode(503).body(containsString("no model published yet"));
     }
@@ -72,11 +73,17 @@ class ClassifierServiceTest {
     void servesAPublishedModelWithTheExtractorsPreprocessing() {
         ModelPublished model = model(1, new Random(1));
         KafkaBrokerResource.broker().produce(Topics.MODELS, model.key(), model.encode(), Map.of());
-        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/model").then().statusCode(200)
-                .body("version", equalTo(1)));
+        await().atMost(TIMEOUT)
+                .untilAsserted(
+                        () -> given().get("/model").then().statusCode(200).body("version", equalTo(1)));
 
-        JsonPath reply = given().contentType("image/jpeg").body(daisy).post("/classify?top_k=2").then()
-                .statusCode(200).extract().jsonPath();
+        JsonPath reply = given().contentType("image/jpeg")
+                .body(daisy)
+                .post("/classify?top_k=2")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertThat(reply.getLong("modelVersion")).isEqualTo(1);
         assertThat(reply.getString("architecture")).isEqualTo(ARCHITECTURE);
         List<Map<String, Object>> predictions = reply.getList("predictions");
@@ -91,8 +98,12 @@ class ClassifierServiceTest {
         assertThat(((Number) predictions.get(0).get("score")).floatValue())
                 .isGreaterThanOrEqualTo(((Number) predictions.get(1).get("score")).floatValue());
 
-        given().multiPart("image", "daisy.jpg", daisy, "image/jpeg").post("/classify").then().statusCode(200)
-                .body("predictions.size()", equalTo(3)).body("modelVersion", equalTo(1));
+        given().multiPart("image", "daisy.jpg", daisy, "image/jpeg")
+                .post("/classify")
+                .then()
+                .statusCode(200)
+                .body("predictions.size()", equalTo(3))
+                .body("modelVersion", equalTo(1));
         given().get("/q/health/ready").then().statusCode(200);
 
         // Freshness: the two images first learned by this model waited ~5 s and ~1 s from their events to serving.
@@ -107,24 +118,54 @@ class ClassifierServiceTest {
     @Test
     @Order(3)
     void refusesBadRequestsWithAReason() throws Exception {
-        given().contentType("image/jpeg").body("this is no image".getBytes()).post("/classify").then()
-                .statusCode(400).body("message", containsString("Not a decodable image"));
-        given().contentType("image/jpeg").body(java.util.Arrays.copyOf(daisy, 500)).post("/classify").then()
-                .statusCode(400).body("message", containsString("cannot decode"));
+        given().contentType("image/jpeg")
+                .body("this is no image".getBytes())
+                .post("/classify")
+                .then()
+                .statusCode(400)
+                .body("message", containsString("Not a decodable image"));
+        given().contentType("image/jpeg")
+                .body(java.util.Arrays.copyOf(daisy, 500))
+                .post("/classify")
+                .then()
+                .statusCode(400)
+                .body("message", containsString("cannot decode"));
         assertThat(postLarge(new byte[3 * 1024 * 1024])).isEqualTo(413);
-        given().contentType("image/jpeg").body(daisy).post("/classify?top_k=0").then().statusCode(400)
+        given().contentType("image/jpeg")
+                .body(daisy)
+                .post("/classify?top_k=0")
+                .then()
+                .statusCode(400)
                 .body("message", containsString("top_k"));
-        given().multiPart("other", "x.jpg", daisy, "image/jpeg").post("/classify").then().statusCode(400)
+        given().multiPart("other", "x.jpg", daisy, "image/jpeg")
+                .post("/classify")
+                .then()
+                .statusCode(400)
                 .body("message", containsString("no field 'image'"));
-        given().contentType("image/jpeg").body(daisy).post("/classify?top_k=abc").then().statusCode(400)
+        given().contentType("image/jpeg")
+                .body(daisy)
+                .post("/classify?top_k=abc")
+                .then()
+                .statusCode(400)
                 .body("message", containsString("top_k must be a positive integer, got 'abc'"));
-        given().contentType("image/jpeg").body(daisy).post("/classify?top_k=-3").then().statusCode(400)
+        given().contentType("image/jpeg")
+                .body(daisy)
+                .post("/classify?top_k=-3")
+                .then()
+                .statusCode(400)
                 .body("message", containsString("top_k"));
         // A 660 KB JPEG of 13000 x 13000 pixels: refused from its header, and the next photo is served
-        given().contentType("image/jpeg").body(HostileImages.jpegBomb(13000, 13000)).post("/classify").then()
-                .statusCode(413).body("message", containsString("13000 x 13000"))
+        given().contentType("image/jpeg")
+                .body(HostileImages.jpegBomb(13000, 13000))
+                .post("/classify")
+                .then()
+                .statusCode(413)
+                .body("message", containsString("13000 x 13000"))
                 .body("message", containsString("retrain.max-image-pixels"));
-        given().contentType("image/png").body(HostileImages.pngBomb(13000, 13000, 13000)).post("/classify").then()
+        given().contentType("image/png")
+                .body(HostileImages.pngBomb(13000, 13000, 13000))
+                .post("/classify")
+                .then()
                 .statusCode(413);
         given().contentType("image/jpeg").body(daisy).post("/classify").then().statusCode(200);
         given().get("/q/health/live").then().statusCode(200);
@@ -146,7 +187,8 @@ class ClassifierServiceTest {
         try {
             List<java.util.concurrent.Future<io.restassured.response.Response>> replies = new java.util.ArrayList<>();
             for (int i = 0; i < 12; i++) {
-                replies.add(pool.submit(() -> given().contentType("image/png").body(large).post("/classify")));
+                replies.add(pool.submit(
+                        () -> given().contentType("image/png").body(large).post("/classify")));
             }
             int served = 0;
             int refused = 0;
@@ -176,8 +218,16 @@ class ClassifierServiceTest {
         var broker = KafkaBrokerResource.broker();
         broker.produce(Topics.MODELS, "junk", "not a model".getBytes(), Map.of());
         ModelPublished good = model(1, new Random(2));
-        ModelPublished unavailable = new ModelPublished(5, "mobilenet_1.0_224", null, good.labels(), good.bottleneckSize(),
-                good.weights(), good.biases(), good.metrics(), System.currentTimeMillis());
+        ModelPublished unavailable = new ModelPublished(
+                5,
+                "mobilenet_1.0_224",
+                null,
+                good.labels(),
+                good.bottleneckSize(),
+                good.weights(),
+                good.biases(),
+                good.metrics(),
+                System.currentTimeMillis());
         broker.produce(Topics.MODELS, unavailable.key(), unavailable.encode(), Map.of());
         ModelPublished newer = model(6, new Random(3));
         broker.produce(Topics.MODELS, newer.key(), newer.encode(), Map.of());
@@ -185,25 +235,48 @@ class ClassifierServiceTest {
 
         ModelPublished stale = model(3, new Random(4));
         broker.produce(Topics.MODELS, stale.key(), stale.encode(), Map.of());
-        ModelPublished unavailableNewest = new ModelPublished(7, "mobilenet_1.0_224", null, good.labels(),
-                good.bottleneckSize(), good.weights(), good.biases(), good.metrics(), System.currentTimeMillis());
+        ModelPublished unavailableNewest = new ModelPublished(
+                7,
+                "mobilenet_1.0_224",
+                null,
+                good.labels(),
+                good.bottleneckSize(),
+                good.weights(),
+                good.biases(),
+                good.metrics(),
+                System.currentTimeMillis());
         broker.produce(Topics.MODELS, unavailableNewest.key(), unavailableNewest.encode(), Map.of());
-        ModelPublished otherGraph = new ModelPublished(8, ARCHITECTURE + "@sha256:0123456789ab", null, good.labels(),
-                good.bottleneckSize(), good.weights(), good.biases(), good.metrics(), System.currentTimeMillis());
+        ModelPublished otherGraph = new ModelPublished(
+                8,
+                ARCHITECTURE + "@sha256:0123456789ab",
+                null,
+                good.labels(),
+                good.bottleneckSize(),
+                good.weights(),
+                good.biases(),
+                good.metrics(),
+                System.currentTimeMillis());
         broker.produce(Topics.MODELS, otherGraph.key(), otherGraph.encode(), Map.of());
         // Wrong-shaped weights (a float short), labels that do not fit (one repeated), NaN weights.
         byte[] encoded = model(9, new Random(5)).encode();
         broker.produce(Topics.MODELS, "000000000009", java.util.Arrays.copyOf(encoded, encoded.length - 4), Map.of());
         byte[] repeated = new String(model(10, new Random(6)).encode(), java.nio.charset.StandardCharsets.ISO_8859_1)
-                .replace("\"roses\"", "\"daisy\"").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                .replace("\"roses\"", "\"daisy\"")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         broker.produce(Topics.MODELS, "000000000010", repeated, Map.of());
         ModelPublished nan = model(11, new Random(7));
         nan.weights()[17] = Float.NaN;
         broker.produce(Topics.MODELS, nan.key(), nan.encode(), Map.of());
         broker.consume(Topics.MODELS, 10, TIMEOUT);
         await().pollDelay(Duration.ofSeconds(2)).atMost(TIMEOUT).untilAsserted(() -> given().contentType("image/jpeg")
-                .body(daisy).post("/classify").then().statusCode(200).body("modelVersion", equalTo(6)));
-        given().get("/q/metrics").then().body(containsString("classifier_models_total{outcome=\"refused\"}"))
+                .body(daisy)
+                .post("/classify")
+                .then()
+                .statusCode(200)
+                .body("modelVersion", equalTo(6)));
+        given().get("/q/metrics")
+                .then()
+                .body(containsString("classifier_models_total{outcome=\"refused\"}"))
                 .body(containsString("classifier_model_version 6.0"));
     }
 
@@ -218,10 +291,11 @@ class ClassifierServiceTest {
         List<String> alone = new java.util.ArrayList<>();
         for (byte[] image : images) {
             var response = given().contentType("image/jpeg").body(image).post("/classify");
-            alone.add(response.statusCode() + " " + (response.statusCode() == 200
-                    ? response.jsonPath().getString("predictions[0].label") + " "
-                            + Math.round(response.jsonPath().getFloat("predictions[0].score") * 1000)
-                    : ""));
+            alone.add(response.statusCode() + " "
+                    + (response.statusCode() == 200
+                            ? response.jsonPath().getString("predictions[0].label") + " "
+                                    + Math.round(response.jsonPath().getFloat("predictions[0].score") * 1000)
+                            : ""));
         }
         var pool = java.util.concurrent.Executors.newFixedThreadPool(images.size());
         try {
@@ -229,11 +303,14 @@ class ClassifierServiceTest {
                 List<java.util.concurrent.Future<String>> together = new java.util.ArrayList<>();
                 for (byte[] image : images) {
                     together.add(pool.submit(() -> {
-                        var response = given().contentType("image/jpeg").body(image).post("/classify");
-                        return response.statusCode() + " " + (response.statusCode() == 200
-                                ? response.jsonPath().getString("predictions[0].label") + " "
-                                        + Math.round(response.jsonPath().getFloat("predictions[0].score") * 1000)
-                                : "");
+                        var response =
+                                given().contentType("image/jpeg").body(image).post("/classify");
+                        return response.statusCode() + " "
+                                + (response.statusCode() == 200
+                                        ? response.jsonPath().getString("predictions[0].label") + " "
+                                                + Math.round(
+                                                        response.jsonPath().getFloat("predictions[0].score") * 1000)
+                                        : "");
                     }));
                 }
                 for (int i = 0; i < images.size(); i++) {
@@ -245,8 +322,11 @@ class ClassifierServiceTest {
         }
         assertThat(alone.get(alone.size() - 1)).startsWith("400");
         String metrics = given().get("/q/metrics").asString();
-        double maxBatch = Double.parseDouble(metrics.lines().filter(l -> l.startsWith("classifier_batch_size_max"))
-                .findFirst().orElseThrow().replaceAll(".* ", ""));
+        double maxBatch = Double.parseDouble(metrics.lines()
+                .filter(l -> l.startsWith("classifier_batch_size_max"))
+                .findFirst()
+                .orElseThrow()
+                .replaceAll(".* ", ""));
         assertThat(maxBatch).isGreaterThan(1);
     }
 
@@ -254,37 +334,58 @@ class ClassifierServiceTest {
     @Order(6)
     void followsThePointerToAPinnedVersionAndBackToTheNewest() {
         var broker = KafkaBrokerResource.broker();
-        broker.produce(Topics.MODEL_POINTER, Topics.POINTER_KEY,
-                new io.retrainstream.common.event.ModelPinned(1L, 0).encode(), Map.of());
-        await().atMost(TIMEOUT).untilAsserted(() -> given().contentType("image/jpeg").body(daisy).post("/classify")
-                .then().statusCode(200).body("modelVersion", equalTo(1)));
+        broker.produce(
+                Topics.MODEL_POINTER,
+                Topics.POINTER_KEY,
+                new io.retrainstream.common.event.ModelPinned(1L, 0).encode(),
+                Map.of());
+        await().atMost(TIMEOUT).untilAsserted(() -> given().contentType("image/jpeg")
+                .body(daisy)
+                .post("/classify")
+                .then()
+                .statusCode(200)
+                .body("modelVersion", equalTo(1)));
         given().get("/model").then().body("pinned", equalTo(1));
 
-        broker.produce(Topics.MODEL_POINTER, Topics.POINTER_KEY,
-                new io.retrainstream.common.event.ModelPinned(99L, 0).encode(), Map.of());
+        broker.produce(
+                Topics.MODEL_POINTER,
+                Topics.POINTER_KEY,
+                new io.retrainstream.common.event.ModelPinned(99L, 0).encode(),
+                Map.of());
         broker.produce(Topics.MODEL_POINTER, Topics.POINTER_KEY, "{broken".getBytes(), Map.of());
         // a pin on a version never published is dangling: the newest is served (ServingRule)
-        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/model").then()
-                .body("pinned", equalTo(99)).body("version", equalTo(6)));
+        await().atMost(TIMEOUT)
+                .untilAsserted(() ->
+                        given().get("/model").then().body("pinned", equalTo(99)).body("version", equalTo(6)));
 
-        broker.produce(Topics.MODEL_POINTER, Topics.POINTER_KEY,
-                new io.retrainstream.common.event.ModelPinned(1L, 0).encode(), Map.of());
+        broker.produce(
+                Topics.MODEL_POINTER,
+                Topics.POINTER_KEY,
+                new io.retrainstream.common.event.ModelPinned(1L, 0).encode(),
+                Map.of());
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/model").then().body("version", equalTo(1)));
 
-        broker.produce(Topics.MODEL_POINTER, Topics.POINTER_KEY,
-                new io.retrainstream.common.event.ModelPinned(null, 0).encode(), Map.of());
+        broker.produce(
+                Topics.MODEL_POINTER,
+                Topics.POINTER_KEY,
+                new io.retrainstream.common.event.ModelPinned(null, 0).encode(),
+                Map.of());
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/model").then().body("version", equalTo(6)));
     }
 
     /** Posts a body over the limit the way a careful client does, announcing its size and awaiting 100-continue. */
     private static int postLarge(byte[] body) throws Exception {
         java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .build();
         java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port + "/classify"))
-                .header("Content-Type", "image/jpeg").expectContinue(true)
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        return client.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+                        java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port + "/classify"))
+                .header("Content-Type", "image/jpeg")
+                .expectContinue(true)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        return client.send(request, java.net.http.HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     private static ModelPublished model(long version, Random random) {
@@ -295,10 +396,11 @@ class ClassifierServiceTest {
         }
         float[] biases = {0.1f, -0.2f, 0.05f};
         long now = System.currentTimeMillis();
-        ModelMetrics metrics = new ModelMetrics(version, 10, 0.01, 30, 1, 1, 10, 1, 10, 5, "test", null, now - 1000,
-                new long[] {now - 5000, now - 1000});
-        return new ModelPublished(version, ARCHITECTURE, null, LABELS, size, weights, biases, metrics,
-                System.currentTimeMillis());
+        ModelMetrics metrics = new ModelMetrics(
+                version, 10, 0.01, 30, 1, 1, 10, 1, 10, 5, "test", null, now - 1000, new long[] {now - 5000, now - 1000
+                });
+        return new ModelPublished(
+                version, ARCHITECTURE, null, LABELS, size, weights, biases, metrics, System.currentTimeMillis());
     }
 
     private static float[] softmax(float[] bottleneck, ModelPublished model) {

@@ -1,7 +1,6 @@
 package io.retrainstream.cli;
 
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -12,7 +11,10 @@ import picocli.CommandLine.Option;
  */
 public abstract class CliCommand implements Callable<Integer> {
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "show this help")
     private boolean help;
 
     protected final Context context;
@@ -22,14 +24,12 @@ public abstract class CliCommand implements Callable<Integer> {
     }
 
     /** Adds to the command's options what annotations cannot declare; nothing by default. */
-    protected void customize(CommandSpec command) {
-    }
+    protected void customize(CommandSpec command) {}
 
     /** {@code value} when it lies within {@code [min, max]}; the option's name goes into the message otherwise. */
     protected static int inRange(String option, int value, int min, int max) throws UsageException {
         if (value < min || value > max) {
-            throw new UsageException("Option " + option + " must be between " + min + " and " + max + ", not "
-                    + value);
+            throw new UsageException("Option " + option + " must be between " + min + " and " + max + ", not " + value);
         }
         return value;
     }

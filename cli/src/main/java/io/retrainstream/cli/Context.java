@@ -1,8 +1,7 @@
 package io.retrainstream.cli;
 
-import java.io.PrintStream;
-
 import io.retrainstream.cli.stack.Workspace;
+import java.io.PrintStream;
 
 /**
  * What a command runs against: the workspace and the terminal. {@code interactive} is true when the terminal shows

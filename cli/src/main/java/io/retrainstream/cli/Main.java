@@ -1,10 +1,19 @@
 package io.retrainstream.cli;
 
+import io.retrainstream.cli.command.ArchitecturesCommand;
+import io.retrainstream.cli.command.CancelCommand;
+import io.retrainstream.cli.command.ClassifyCommand;
+import io.retrainstream.cli.command.DemoCommand;
+import io.retrainstream.cli.command.ModelsCommand;
+import io.retrainstream.cli.command.PublishCommand;
+import io.retrainstream.cli.command.TrainCommand;
+import io.retrainstream.cli.stack.DownCommand;
+import io.retrainstream.cli.stack.StatusCommand;
+import io.retrainstream.cli.stack.UpCommand;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,23 +23,16 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
-import io.retrainstream.cli.command.ArchitecturesCommand;
-import io.retrainstream.cli.command.CancelCommand;
-import io.retrainstream.cli.command.ClassifyCommand;
-import io.retrainstream.cli.command.DemoCommand;
-import io.retrainstream.cli.stack.DownCommand;
-import io.retrainstream.cli.command.ModelsCommand;
-import io.retrainstream.cli.command.PublishCommand;
-import io.retrainstream.cli.stack.StatusCommand;
-import io.retrainstream.cli.command.TrainCommand;
-import io.retrainstream.cli.stack.UpCommand;
-
 /** {@code ./retrain}: runs retrain-stream on this machine and drives it like retrain.py and label_image. */
-@Command(name = "./retrain", synopsisHeading = "",
+@Command(
+        name = "./retrain",
+        synopsisHeading = "",
         customSynopsis = "Usage: ./retrain COMMAND [OPTIONS]",
         description = {"", "TensorFlow's image retraining as Kafka microservices, run on this machine."},
-        optionListHeading = "%nOptions:%n", commandListHeading = "%nCommands:%n",
-        footer = {"",
+        optionListHeading = "%nOptions:%n",
+        commandListHeading = "%nCommands:%n",
+        footer = {
+            "",
             "Run by the ./retrain script itself:",
             "  benchmark            measure throughput, latency and memory against same-run ceilings",
             "  benchmark streaming  freshness of continuous retraining and classify latency during model swaps",
@@ -42,7 +44,8 @@ import io.retrainstream.cli.stack.UpCommand;
             "  ./retrain classify ~/flower_photos/daisy/21652746_cc379e0eea_m.jpg",
             "  ./retrain down",
             "Or all at once: ./retrain demo --image-dir DIR --model-dir DIR",
-            "Tab completion in bash: source <(./retrain completion)"})
+            "Tab completion in bash: source <(./retrain completion)"
+        })
 public final class Main implements Runnable {
 
     /** The name the completion script completes (bash also finds it for ./retrain and for a path to it). */
@@ -51,14 +54,16 @@ public final class Main implements Runnable {
     /** Columns of the help texts. */
     static final int USAGE_WIDTH = 110;
 
-    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
+    @picocli.CommandLine.Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "show this help")
     private boolean help;
 
     @Spec
     private CommandSpec spec;
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] argv) {
         // TopicSetup logs through JBoss Logging: send it to SLF4J (quiet, see simplelogger.properties)
@@ -93,10 +98,18 @@ public final class Main implements Runnable {
     /** The whole command tree, each command running against {@code context}. */
     static CommandLine commandLine(Context context) {
         CommandLine cli = new CommandLine(new Main());
-        for (CliCommand command : List.of(new UpCommand(context), new DownCommand(context),
-                new StatusCommand(context), new PublishCommand(context), new TrainCommand(context),
-                new CancelCommand(context), new ClassifyCommand(context), new DemoCommand(context),
-                new ArchitecturesCommand(context), new ModelsCommand(context), new ModelsCommand.Rollback(context),
+        for (CliCommand command : List.of(
+                new UpCommand(context),
+                new DownCommand(context),
+                new StatusCommand(context),
+                new PublishCommand(context),
+                new TrainCommand(context),
+                new CancelCommand(context),
+                new ClassifyCommand(context),
+                new DemoCommand(context),
+                new ArchitecturesCommand(context),
+                new ModelsCommand(context),
+                new ModelsCommand.Rollback(context),
                 new ModelsCommand.Unpin(context))) {
             CommandLine sub = new CommandLine(command);
             command.customize(sub.getCommandSpec());
@@ -132,7 +145,9 @@ public final class Main implements Runnable {
     /** Bad arguments: what is wrong, then the command's usage, on stderr; status 2. */
     private static int usageError(CommandLine command, Exception e, PrintStream err) {
         boolean root = command.getParent() == null;
-        if (root && e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+        if (root
+                && e instanceof UnmatchedArgumentException unmatched
+                && !unmatched.getUnmatched().isEmpty()) {
             err.println("Unknown command '" + unmatched.getUnmatched().get(0) + "'.");
             UnmatchedArgumentException.printSuggestions(unmatched, err);
         } else if (e.getMessage() != null && !e.getMessage().isEmpty()) {
@@ -162,16 +177,25 @@ public final class Main implements Runnable {
     }
 
     /** {@code ./retrain completion}: prints the bash completion script picocli generates for the command tree. */
-    @Command(name = "completion", header = "print a bash completion script: source <(./retrain completion)",
-            synopsisHeading = "", customSynopsis = "Usage: ./retrain completion",
-            description = {"", "Prints a bash (and zsh, after autoload -U +X bashcompinit && bashcompinit) "
-                    + "script that completes ./retrain's commands and options. Load it into this shell with",
+    @Command(
+            name = "completion",
+            header = "print a bash completion script: source <(./retrain completion)",
+            synopsisHeading = "",
+            customSynopsis = "Usage: ./retrain completion",
+            description = {
+                "",
+                "Prints a bash (and zsh, after autoload -U +X bashcompinit && bashcompinit) "
+                        + "script that completes ./retrain's commands and options. Load it into this shell with",
                 "  source <(./retrain completion)",
                 "or for every new shell: ./retrain completion > ~/.retrain-completion.bash, and source that file "
-                    + "from ~/.bashrc."})
+                        + "from ~/.bashrc."
+            })
     static final class CompletionCommand implements Runnable {
 
-        @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
+        @picocli.CommandLine.Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                description = "show this help")
         private boolean help;
 
         @Spec

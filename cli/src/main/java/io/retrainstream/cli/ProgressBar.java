@@ -7,8 +7,7 @@ public final class ProgressBar {
 
     static final int WIDTH = 30;
 
-    private ProgressBar() {
-    }
+    private ProgressBar() {}
 
     /**
      * @param noun     what is counted, e.g. {@code images}
@@ -19,8 +18,14 @@ public final class ProgressBar {
         double fraction = total <= 0 ? 1.0 : Math.min(1.0, Math.max(0.0, (double) done / total));
         int filled = (int) Math.floor(fraction * WIDTH);
         StringBuilder line = new StringBuilder("[")
-                .append("#".repeat(filled)).append(".".repeat(WIDTH - filled)).append("] ")
-                .append(done).append('/').append(total).append(' ').append(noun)
+                .append("#".repeat(filled))
+                .append(".".repeat(WIDTH - filled))
+                .append("] ")
+                .append(done)
+                .append('/')
+                .append(total)
+                .append(' ')
+                .append(noun)
                 .append(String.format(Locale.ROOT, "  %3d%%", (int) Math.floor(fraction * 100)));
         if (rate >= 0) {
             line.append(String.format(Locale.ROOT, "  %.0f %s", rate, rateUnit));

@@ -3,15 +3,12 @@ package io.retrainstream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.retrainstream.cli.command.TrainCommand;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
-
-import io.retrainstream.cli.command.TrainCommand;
 
 /** How picocli reads ./retrain's command lines: the parsing rules the commands rely on. */
 class ArgsTest {
@@ -33,7 +30,8 @@ class ArgsTest {
         assertThat(classify.matchedOptionValue("--classifier", "")).isEqualTo("http://c");
         assertThat(classify.matchedOptionValue("--top-k", 5)).isEqualTo(3);
         assertThat(classify.matchedPositionalValue(0, java.util.List.of())).containsExactly("a.jpg", "b.jpg");
-        assertThat(parse("down", "--purge").matchedOptionValue("--purge", false)).isTrue();
+        assertThat(parse("down", "--purge").matchedOptionValue("--purge", false))
+                .isTrue();
         assertThat(parse("classify", "a.jpg").isUsageHelpRequested()).isFalse();
     }
 
@@ -62,16 +60,19 @@ class ArgsTest {
 
     @Test
     void refusesUnknownOptionsAndArguments() {
-        assertThatThrownBy(() -> parse("train", "--bogus")).isInstanceOf(CommandLine.UnmatchedArgumentException.class)
+        assertThatThrownBy(() -> parse("train", "--bogus"))
+                .isInstanceOf(CommandLine.UnmatchedArgumentException.class)
                 .hasMessageContaining("Unknown option: '--bogus'");
         assertThatThrownBy(() -> parse("status", "-x")).isInstanceOf(CommandLine.ParameterException.class);
-        assertThatThrownBy(() -> parse("status", "extra")).isInstanceOf(CommandLine.ParameterException.class)
+        assertThatThrownBy(() -> parse("status", "extra"))
+                .isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageContaining("'extra'");
     }
 
     @Test
     void refusesAMissingValue() {
-        assertThatThrownBy(() -> parse("publish", "--image-dir")).isInstanceOf(CommandLine.ParameterException.class)
+        assertThatThrownBy(() -> parse("publish", "--image-dir"))
+                .isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageContaining("--image-dir");
     }
 
@@ -79,7 +80,8 @@ class ArgsTest {
     void refusesAValueForAFlagAndARepeatedOption() {
         assertThatThrownBy(() -> parse("train", "--wait=yes")).isInstanceOf(CommandLine.ParameterException.class);
         assertThatThrownBy(() -> parse("classify", "a.jpg", "--top-k", "1", "--top-k", "2"))
-                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("only once");
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("only once");
     }
 
     @Test
@@ -88,15 +90,18 @@ class ArgsTest {
                 .isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageContaining("'five' is not a whole number");
         TestConsole console = new TestConsole(root);
-        assertThat(Main.run(new String[] {"classify", "a.jpg", "--top-k", "0"}, console.context)).isEqualTo(2);
+        assertThat(Main.run(new String[] {"classify", "a.jpg", "--top-k", "0"}, console.context))
+                .isEqualTo(2);
         assertThat(console.err()).contains("--top-k must be between 1 and 1000, not 0");
     }
 
     @Test
     void requiredOptionsAndPositionals() {
-        assertThatThrownBy(() -> parse("publish")).isInstanceOf(CommandLine.MissingParameterException.class)
+        assertThatThrownBy(() -> parse("publish"))
+                .isInstanceOf(CommandLine.MissingParameterException.class)
                 .hasMessageContaining("--image-dir");
-        assertThatThrownBy(() -> parse("classify")).isInstanceOf(CommandLine.MissingParameterException.class)
+        assertThatThrownBy(() -> parse("classify"))
+                .isInstanceOf(CommandLine.MissingParameterException.class)
                 .hasMessageContaining("IMAGE");
     }
 
@@ -106,7 +111,9 @@ class ArgsTest {
         assertThat(new String(TrainCommand.body(train.commandSpec()), java.nio.charset.StandardCharsets.UTF_8))
                 .isEqualTo("{\"how_many_training_steps\":\"500\",\"mode\":\"retrain\",\"flip_left_right\":true}");
         for (TrainCommand.RunOption option : TrainCommand.RUN_OPTIONS) {
-            assertThat(train.commandSpec().findOption("--" + option.name())).as(option.name()).isNotNull();
+            assertThat(train.commandSpec().findOption("--" + option.name()))
+                    .as(option.name())
+                    .isNotNull();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.retrainstream.cli;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -8,18 +9,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
-import com.sun.net.httpserver.HttpServer;
-
 /** A tiny HTTP server in the test JVM standing in for a service: each path answers with a function of the request. */
 public final class FakeHttp implements AutoCloseable {
 
     /** A request as received. */
-    public record Request(String method, String pathAndQuery, String contentType, String authorization, byte[] body) {
-    }
+    public record Request(String method, String pathAndQuery, String contentType, String authorization, byte[] body) {}
 
     /** A reply: status and JSON body. */
-    public record Reply(int status, String json) {
-    }
+    public record Reply(int status, String json) {}
 
     private final HttpServer server;
     public final List<Request> requests = new CopyOnWriteArrayList<>();
@@ -36,9 +33,12 @@ public final class FakeHttp implements AutoCloseable {
     /** Answers requests whose path starts with {@code path}. */
     public FakeHttp route(String path, Function<Request, Reply> handler) {
         server.createContext(path, exchange -> {
-            Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
+            Request request = new Request(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().toString(),
                     exchange.getRequestHeaders().getFirst("Content-Type"),
-                    exchange.getRequestHeaders().getFirst("Authorization"), exchange.getRequestBody().readAllBytes());
+                    exchange.getRequestHeaders().getFirst("Authorization"),
+                    exchange.getRequestBody().readAllBytes());
             requests.add(request);
             Reply reply = handler.apply(request);
             byte[] body = reply.json().getBytes(StandardCharsets.UTF_8);

@@ -1,11 +1,10 @@
 package io.retrainstream.cli;
 
+import io.retrainstream.cli.stack.Workspace;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-
-import io.retrainstream.cli.stack.Workspace;
 
 /** A non-interactive {@link Context} whose output the test reads back. */
 public final class TestConsole {
@@ -19,8 +18,11 @@ public final class TestConsole {
     }
 
     public TestConsole(Workspace workspace) {
-        context = new Context(workspace, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false);
+        context = new Context(
+                workspace,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                false);
     }
 
     public String out() {

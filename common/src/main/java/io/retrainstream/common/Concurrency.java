@@ -8,8 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** What the services' concurrent code shares: named daemon threads, and the failure a future's wrapper hides. */
 public final class Concurrency {
 
-    private Concurrency() {
-    }
+    private Concurrency() {}
 
     /** Daemon threads named {@code name-1}, {@code name-2}, …: they never keep a stopping service alive. */
     public static ThreadFactory daemonThreads(String name) {
@@ -34,7 +33,9 @@ public final class Concurrency {
     /** The failure inside a {@link CompletionException} or {@link ExecutionException}, else {@code failure} itself. */
     public static Throwable cause(Throwable failure) {
         return (failure instanceof CompletionException || failure instanceof ExecutionException)
-                && failure.getCause() != null ? failure.getCause() : failure;
+                        && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
     }
 
     /** A task's failure to rethrow: its {@link RuntimeException} as it is, anything else wrapped. */

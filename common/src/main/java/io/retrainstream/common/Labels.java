@@ -8,8 +8,7 @@ public final class Labels {
 
     private static final Pattern NOT_ALNUM = Pattern.compile("[^a-z0-9]+");
 
-    private Labels() {
-    }
+    private Labels() {}
 
     public static String normalize(String name) {
         return NOT_ALNUM.matcher(name.toLowerCase(Locale.ROOT)).replaceAll(" ");

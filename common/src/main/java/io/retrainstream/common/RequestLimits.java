@@ -14,6 +14,5 @@ public final class RequestLimits {
     /** Most images one distortion request may name; also the largest {@code train_batch_size}. */
     public static final int MAX_DISTORTED_IMAGES = 10_000;
 
-    private RequestLimits() {
-    }
+    private RequestLimits() {}
 }

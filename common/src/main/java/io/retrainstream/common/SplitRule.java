@@ -14,6 +14,7 @@ public record SplitRule(double validationPercentage, double testingPercentage) {
 
     /** {@code retrain.py}'s MAX_NUM_IMAGES_PER_CLASS = 2^27 - 1. */
     public static final long MAX_NUM_IMAGES_PER_CLASS = (1L << 27) - 1;
+
     private static final BigInteger MODULUS = BigInteger.valueOf(MAX_NUM_IMAGES_PER_CLASS + 1);
     private static final Pattern NOHASH = Pattern.compile("_nohash_.*$");
 

@@ -2,17 +2,15 @@ package io.retrainstream.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.retrainstream.common.testing.Csv;
+import io.retrainstream.common.testing.SharedData;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import io.retrainstream.common.testing.Csv;
-import io.retrainstream.common.testing.SharedData;
 
 /** Parity with {@code retrain.py}'s {@code re.sub(r'[^a-z0-9]+', ' ', dir_name.lower())}. */
 class LabelsTest {
@@ -33,7 +31,8 @@ class LabelsTest {
 
     @Test
     void theVectorsKeepTheirSpaces() {
-        assertThat(vectors()).hasSizeGreaterThanOrEqualTo(8)
+        assertThat(vectors())
+                .hasSizeGreaterThanOrEqualTo(8)
                 .anySatisfy(row -> assertThat(row.get("folder_name")).isEqualTo("  tulips  "))
                 .anySatisfy(row -> assertThat(row.get("folder_name")).isEqualTo("Crème Brûlée"));
     }

@@ -4,18 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.retrainstream.common.testing.Csv;
+import io.retrainstream.common.testing.SharedData;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import io.retrainstream.common.testing.Csv;
-import io.retrainstream.common.testing.SharedData;
 
 /** Parity with {@code retrain.py}'s {@code which_set}, on vectors computed with its own Python. */
 class SplitRuleTest {
@@ -28,17 +26,26 @@ class SplitRuleTest {
     }
 
     static Stream<Arguments> rows() {
-        return vectors().stream().map(row -> Arguments.of(row.get("file_name"),
-                Double.parseDouble(row.get("percentage_hash")), row.get("split_10_10"), row.get("split_20_5")));
+        return vectors().stream()
+                .map(row -> Arguments.of(
+                        row.get("file_name"),
+                        Double.parseDouble(row.get("percentage_hash")),
+                        row.get("split_10_10"),
+                        row.get("split_20_5")));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("rows")
     void matchesRetrainPy(String fileName, double percentageHash, String split1010, String split205) {
-        assertThat(SplitRule.percentageHash(fileName)).as("percentage hash of %s", fileName)
+        assertThat(SplitRule.percentageHash(fileName))
+                .as("percentage hash of %s", fileName)
                 .isCloseTo(percentageHash, within(1e-6));
-        assertThat(SPLIT_10_10.assign(fileName).id()).as("10/10 set of %s", fileName).isEqualTo(split1010);
-        assertThat(SPLIT_20_5.assign(fileName).id()).as("20/5 set of %s", fileName).isEqualTo(split205);
+        assertThat(SPLIT_10_10.assign(fileName).id())
+                .as("10/10 set of %s", fileName)
+                .isEqualTo(split1010);
+        assertThat(SPLIT_20_5.assign(fileName).id())
+                .as("20/5 set of %s", fileName)
+                .isEqualTo(split205);
     }
 
     @Test
@@ -46,13 +53,21 @@ class SplitRuleTest {
         List<Map<String, String>> vectors = vectors();
         assertThat(vectors).hasSizeGreaterThan(200);
         assertThat(vectors).allSatisfy(row -> assertThat(row.get("file_name")).isNotEmpty());
-        assertThat(vectors).extracting(row -> row.get("file_name"))
-                .contains("photo with spaces.jpeg", "naïve-café.jpg", "日本語.png", "leaf01_nohash_1.jpg",
+        assertThat(vectors)
+                .extracting(row -> row.get("file_name"))
+                .contains(
+                        "photo with spaces.jpeg",
+                        "naïve-café.jpg",
+                        "日本語.png",
+                        "leaf01_nohash_1.jpg",
                         "UPPER_NOHASH_1.jpg");
         // every set shows up in both splits, so the comparison above means something
         for (String column : List.of("split_10_10", "split_20_5")) {
-            assertThat(vectors).extracting(row -> row.get(column)).as(column)
-                    .containsAll(Arrays.stream(DataSet.values()).map(DataSet::id).toList());
+            assertThat(vectors)
+                    .extracting(row -> row.get(column))
+                    .as(column)
+                    .containsAll(
+                            Arrays.stream(DataSet.values()).map(DataSet::id).toList());
         }
     }
 
@@ -68,8 +83,7 @@ class SplitRuleTest {
                 .isEqualTo(SplitRule.percentageHash("leaf01_nohash_1.jpg"))
                 .isEqualTo(SplitRule.percentageHash("leaf01"));
         // the match is case-sensitive, as in retrain.py
-        assertThat(SplitRule.percentageHash("leaf01_NOHASH_0.jpg"))
-                .isNotEqualTo(SplitRule.percentageHash("leaf01"));
+        assertThat(SplitRule.percentageHash("leaf01_NOHASH_0.jpg")).isNotEqualTo(SplitRule.percentageHash("leaf01"));
     }
 
     @Test
@@ -77,7 +91,9 @@ class SplitRuleTest {
         for (String name : List.of("10172567486_2748826a8b.jpg", "leaf01_nohash_2.jpg", "日本語.png")) {
             double bare = SplitRule.percentageHash(name);
             assertThat(SplitRule.percentageHash("daisy/" + name)).as(name).isEqualTo(bare);
-            assertThat(SplitRule.percentageHash("/data/flower_photos/daisy/" + name)).as(name).isEqualTo(bare);
+            assertThat(SplitRule.percentageHash("/data/flower_photos/daisy/" + name))
+                    .as(name)
+                    .isEqualTo(bare);
             assertThat(SPLIT_10_10.assign("roses/" + name)).isEqualTo(SPLIT_10_10.assign(name));
         }
         // the folder must not leak into the hash: a _nohash_ in a folder name changes nothing
@@ -92,12 +108,19 @@ class SplitRuleTest {
 
     @Test
     void invalidPercentagesAreRefusedNamingTheValues() {
-        assertThatThrownBy(() -> new SplitRule(-1, 10)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("-1.0").hasMessageContaining("10.0");
-        assertThatThrownBy(() -> new SplitRule(10, -2.5)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("10.0").hasMessageContaining("-2.5");
-        assertThatThrownBy(() -> new SplitRule(60, 50)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("60.0").hasMessageContaining("50.0").hasMessageContaining("100");
+        assertThatThrownBy(() -> new SplitRule(-1, 10))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-1.0")
+                .hasMessageContaining("10.0");
+        assertThatThrownBy(() -> new SplitRule(10, -2.5))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("10.0")
+                .hasMessageContaining("-2.5");
+        assertThatThrownBy(() -> new SplitRule(60, 50))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("60.0")
+                .hasMessageContaining("50.0")
+                .hasMessageContaining("100");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.retrainstream.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -10,16 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /** What the benchmarks share: command-line options, the photos, JSON replies, percentiles. */
 final class BenchmarkSupport {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private BenchmarkSupport() {
-    }
+    private BenchmarkSupport() {}
 
     /**
      * What every benchmark is run on, from its options: {@code --architecture} (default
@@ -29,11 +27,16 @@ final class BenchmarkSupport {
     record Setup(String architecture, Path root, Path modelDir, Path imageDir) {
 
         static Setup of(Map<String, String> options) {
-            Path root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
-            return new Setup(options.getOrDefault("architecture", "mobilenet_0.50_224_quantized"), root,
-                    path(options.getOrDefault("model-dir", root.resolve("../shared/models").toString())),
-                    path(options.getOrDefault("image-dir", root.resolve("../shared/datasets/flowers-small")
-                            .toString())));
+            Path root =
+                    Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
+            return new Setup(
+                    options.getOrDefault("architecture", "mobilenet_0.50_224_quantized"),
+                    root,
+                    path(options.getOrDefault(
+                            "model-dir", root.resolve("../shared/models").toString())),
+                    path(options.getOrDefault(
+                            "image-dir",
+                            root.resolve("../shared/datasets/flowers-small").toString())));
         }
     }
 
@@ -42,8 +45,8 @@ final class BenchmarkSupport {
         Map<String, String> options = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("Unexpected argument " + args[i]
-                        + "; use --architecture A --model-dir DIR --image-dir DIR");
+                throw new IllegalArgumentException(
+                        "Unexpected argument " + args[i] + "; use --architecture A --model-dir DIR --image-dir DIR");
             }
             options.put(args[i].substring(2), args[i + 1]);
         }
@@ -54,14 +57,17 @@ final class BenchmarkSupport {
     static Path path(String value) {
         String caller = System.getenv("RETRAIN_CALLER_DIR");
         Path path = Path.of(value);
-        return (caller == null || path.isAbsolute() ? path : Path.of(caller).resolve(path)).toAbsolutePath()
+        return (caller == null || path.isAbsolute() ? path : Path.of(caller).resolve(path))
+                .toAbsolutePath()
                 .normalize();
     }
 
     /** The JPEG photos of an image folder (one sub-folder per class), sorted, so class by class. */
     static List<Path> photos(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir, 2)) {
-            return files.filter(p -> p.toString().toLowerCase().endsWith(".jpg")).sorted().toList();
+            return files.filter(p -> p.toString().toLowerCase().endsWith(".jpg"))
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -2,6 +2,10 @@ package io.retrainstream.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.retrainstream.common.testing.Listeners;
+import io.retrainstream.common.testing.SharedData;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -21,16 +25,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.retrainstream.common.testing.Listeners;
-import io.retrainstream.common.testing.SharedData;
 
 /**
  * {@code ./retrain up} as users run it: the CLI as its own process (from {@code cli/target}, as the {@code ./retrain}
@@ -42,7 +39,8 @@ import io.retrainstream.common.testing.SharedData;
 class CliSupervisionIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration CLI_TIMEOUT = Duration.ofMinutes(4);
     /** The photos published before the kill; the others are published while the extractor is down. */
     private static final List<String> FIRST_CLASSES = List.of("daisy", "dandelion", "roses");
@@ -56,7 +54,9 @@ class CliSupervisionIT {
     static void workspace() throws IOException {
         SharedData.models();
         SharedData.flowers();
-        repo = Path.of(System.getProperty("retrainstream.root.dir", "..")).toAbsolutePath().normalize();
+        repo = Path.of(System.getProperty("retrainstream.root.dir", ".."))
+                .toAbsolutePath()
+                .normalize();
         root = repo.resolve("e2e-tests/target/cli-supervision");
         deleteTree(root);
         Path lib = repo.resolve("cli/target/lib");
@@ -88,10 +88,25 @@ class CliSupervisionIT {
         int kafkaPort = freePortPair();
         extractorPort = freePort();
         trainerPort = freePort();
-        Result up = cli("up", "--kafka-port", Integer.toString(kafkaPort), "--classifier-port",
-                Integer.toString(freePort()), "--extractor-port", Integer.toString(extractorPort), "--trainer-port",
-                Integer.toString(trainerPort), "--model-dir", SharedData.models().toString(), "--architecture",
-                "mobilenet_0.25_128", "--no-continuous", "--quiet-period", "3600", "--timeout", "180");
+        Result up = cli(
+                "up",
+                "--kafka-port",
+                Integer.toString(kafkaPort),
+                "--classifier-port",
+                Integer.toString(freePort()),
+                "--extractor-port",
+                Integer.toString(extractorPort),
+                "--trainer-port",
+                Integer.toString(trainerPort),
+                "--model-dir",
+                SharedData.models().toString(),
+                "--architecture",
+                "mobilenet_0.25_128",
+                "--no-continuous",
+                "--quiet-period",
+                "3600",
+                "--timeout",
+                "180");
         assertThat(up.status()).as(up.output()).isZero();
         JsonNode pids = state().get("pids");
         assertThat(pids.size()).as(pids.toString()).isEqualTo(5);
@@ -105,9 +120,11 @@ class CliSupervisionIT {
         long extractorPid = pids.get("extractor").asLong();
         long atKill = awaitImages(1, Duration.ofMinutes(2));
         long killed = System.nanoTime();
-        assertThat(ProcessHandle.of(extractorPid).orElseThrow().destroyForcibly()).isTrue();
-        System.out.printf("Killed the extractor (SIGKILL) with %d of %d photos' bottlenecks at the trainer%n", atKill,
-                countPhotos(first));
+        assertThat(ProcessHandle.of(extractorPid).orElseThrow().destroyForcibly())
+                .isTrue();
+        System.out.printf(
+                "Killed the extractor (SIGKILL) with %d of %d photos' bottlenecks at the trainer%n",
+                atKill, countPhotos(first));
         published = cli("publish", "--image-dir", rest.toString());
         assertThat(published.status()).as(published.output()).isZero();
 
@@ -116,16 +133,18 @@ class CliSupervisionIT {
         assertThat((back - killed) / 1e9).isLessThan(30);
         awaitImages(total, Duration.ofMinutes(2));
         JsonNode dataset = get(trainerPort, "/dataset");
-        System.out.printf("All %d photos became bottlenecks %.1f s after the kill: %s%n", total,
-                (System.nanoTime() - killed) / 1e9, dataset.get("classes"));
+        System.out.printf(
+                "All %d photos became bottlenecks %.1f s after the kill: %s%n",
+                total, (System.nanoTime() - killed) / 1e9, dataset.get("classes"));
         assertThat(dataset.get("images").asInt()).isEqualTo(total);
         assertThat(dataset.get("classes").size()).isEqualTo(5);
 
         Result status = cli("status");
         assertThat(status.status()).as(status.output()).isZero();
-        assertThat(status.output()).containsPattern("extractor\\s+\\d+\\s+yes\\s+" + extractorPort
-                + "\\s+UP\\s+1\\s+exit 137 \\(SIGKILL\\) at ").containsPattern("kafka\\s+\\d+\\s+yes\\s+"
-                        + kafkaPort + "\\s+UP\\s+0");
+        assertThat(status.output())
+                .containsPattern(
+                        "extractor\\s+\\d+\\s+yes\\s+" + extractorPort + "\\s+UP\\s+1\\s+exit 137 \\(SIGKILL\\) at ")
+                .containsPattern("kafka\\s+\\d+\\s+yes\\s+" + kafkaPort + "\\s+UP\\s+0");
         // An admin call with the token ./retrain up gave the trainer (required once retrain.admin-token is enforced)
         Result unpin = cli("unpin");
         assertThat(unpin.status()).as(unpin.output()).isZero();
@@ -146,7 +165,8 @@ class CliSupervisionIT {
 
     private static int countPhotos(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir, 2, FileVisitOption.FOLLOW_LINKS)) {
-            return (int) files.filter(p -> p.toString().toLowerCase(Locale.ROOT).endsWith(".jpg")).count();
+            return (int) files.filter(p -> p.toString().toLowerCase(Locale.ROOT).endsWith(".jpg"))
+                    .count();
         }
     }
 
@@ -190,8 +210,11 @@ class CliSupervisionIT {
         }
         pids.fields().forEachRemaining(entry -> {
             List<Listeners.Listener> listeners = Listeners.of(entry.getValue().asLong());
-            System.out.printf("%-10s pid %d listens on %s%n", entry.getKey(), entry.getValue().asLong(), listeners);
-            assertThat(listeners).as(entry.getKey() + " listens on " + listeners)
+            System.out.printf(
+                    "%-10s pid %d listens on %s%n",
+                    entry.getKey(), entry.getValue().asLong(), listeners);
+            assertThat(listeners)
+                    .as(entry.getKey() + " listens on " + listeners)
                     .allMatch(Listeners.Listener::loopback);
         });
     }
@@ -201,32 +224,44 @@ class CliSupervisionIT {
     }
 
     private static JsonNode get(int port, String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + path)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
     }
 
     private static int statusOf(int port, String path) throws InterruptedException {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            return HTTP.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (IOException e) {
             return -1;
         }
     }
 
     /** The exit status and the output (stdout and stderr) of one CLI command. */
-    private record Result(int status, String output) {
-    }
+    private record Result(int status, String output) {}
 
     /** Runs {@code ./retrain ARGS} as the script does: the CLI's jar and libraries, from the workspace's root. */
     private static Result cli(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", repo.resolve("cli/target/cli.jar") + File.pathSeparator
-                        + repo.resolve("cli/target/lib").resolve("*"), "io.retrainstream.cli.Main"));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                repo.resolve("cli/target/cli.jar")
+                        + File.pathSeparator
+                        + repo.resolve("cli/target/lib").resolve("*"),
+                "io.retrainstream.cli.Main"));
         command.addAll(List.of(args));
         Path output = Files.createTempFile(root, "cli-", ".out");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(root.toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         Map<String, String> env = builder.environment();
         env.remove("RETRAIN_ADMIN_TOKEN");

@@ -2,6 +2,15 @@ package io.retrainstream.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.testing.HostileImages;
+import io.retrainstream.common.testing.HostileImages.Expect;
+import io.retrainstream.common.testing.HostileImages.Input;
+import io.retrainstream.common.testing.KafkaBroker;
+import io.retrainstream.common.testing.SharedData;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,17 +31,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.retrainstream.common.event.BottleneckComputed;
-import io.retrainstream.common.kafka.Topics;
-import io.retrainstream.common.testing.HostileImages;
-import io.retrainstream.common.testing.HostileImages.Expect;
-import io.retrainstream.common.testing.HostileImages.Input;
-import io.retrainstream.common.testing.KafkaBroker;
-import io.retrainstream.common.testing.SharedData;
 
 /**
  * The hostile-input suite against the packaged services as separate processes, with their production JVM options
@@ -71,17 +68,22 @@ class HostileInputIT {
     }
 
     /** One row of the suite's table. */
-    private record Row(String input, int bytes, String http, long millis, double extractorMiB,
-            double classifierMiB) {
-    }
+    private record Row(String input, int bytes, String http, long millis, double extractorMiB, double classifierMiB) {}
 
     @Test
     void noInputStopsAServiceOrEscapesTheDeadLetterTopic() throws Exception {
         int published = 0;
         for (String label : List.of("daisy", "roses", "sunflowers")) {
             for (Path photo : SharedData.flowerPhotos(label, 12)) {
-                broker.produce(Topics.IMAGES, label + "/" + photo.getFileName(), SharedData.read(photo),
-                        Map.of(Topics.LABEL, label, Topics.FILENAME, photo.getFileName().toString()));
+                broker.produce(
+                        Topics.IMAGES,
+                        label + "/" + photo.getFileName(),
+                        SharedData.read(photo),
+                        Map.of(
+                                Topics.LABEL,
+                                label,
+                                Topics.FILENAME,
+                                photo.getFileName().toString()));
                 published++;
             }
         }
@@ -97,18 +99,24 @@ class HostileInputIT {
             Input input = corpus.get(i);
             String key = "hostile/" + i;
             byKey.put(key, input);
-            broker.produce(Topics.IMAGES, key, input.bytes(), Map.of(Topics.LABEL, "daisy", Topics.FILENAME,
-                    i + ".img"));
+            broker.produce(
+                    Topics.IMAGES, key, input.bytes(), Map.of(Topics.LABEL, "daisy", Topics.FILENAME, i + ".img"));
             long start = System.nanoTime();
             HttpResponse<String> reply = classifier.post("/classify", "application/octet-stream", input.bytes());
             long millis = (System.nanoTime() - start) / 1_000_000;
             rows.add(afterEach(input.name(), input.bytes().length, reply, millis, daisy, expectedTop));
             if (input.expect() == Expect.USABLE) {
-                assertThat(reply.statusCode()).as(input.name() + ": " + reply.body()).isEqualTo(200);
+                assertThat(reply.statusCode())
+                        .as(input.name() + ": " + reply.body())
+                        .isEqualTo(200);
             } else if (input.expect() == Expect.REFUSED) {
-                assertThat(reply.statusCode()).as(input.name() + ": " + reply.body()).isBetween(400, 499);
+                assertThat(reply.statusCode())
+                        .as(input.name() + ": " + reply.body())
+                        .isBetween(400, 499);
             } else {
-                assertThat(reply.statusCode()).as(input.name() + ": " + reply.body()).isIn(200, 400, 413);
+                assertThat(reply.statusCode())
+                        .as(input.name() + ": " + reply.body())
+                        .isIn(200, 400, 413);
             }
         }
         // Records only Kafka can carry, and a body over the HTTP limit
@@ -123,12 +131,22 @@ class HostileInputIT {
         long start = System.nanoTime();
         // Expect: 100-continue, as curl sends for large bodies: the server can refuse before the body is sent
         HttpResponse<String> tooLarge = java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(java.net.http.HttpRequest
-                        .newBuilder(classifier.uri("/classify")).header("Content-Type", "image/jpeg")
-                        .expectContinue(true).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(overLimit))
-                        .build(), HttpResponse.BodyHandlers.ofString());
-        rows.add(afterEach("body of 17 MiB (over the 16M limit)", overLimit.length, tooLarge,
-                (System.nanoTime() - start) / 1_000_000, daisy, expectedTop));
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .build()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(classifier.uri("/classify"))
+                                .header("Content-Type", "image/jpeg")
+                                .expectContinue(true)
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(overLimit))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        rows.add(afterEach(
+                "body of 17 MiB (over the 16M limit)",
+                overLimit.length,
+                tooLarge,
+                (System.nanoTime() - start) / 1_000_000,
+                daisy,
+                expectedTop));
         assertThat(tooLarge.statusCode()).isEqualTo(413);
 
         // A normal photo published last is still extracted: nothing halted the pipeline
@@ -138,22 +156,35 @@ class HostileInputIT {
         Map<String, String> outcomes = outcomes(byKey.keySet(), "after/rose.jpg", Duration.ofMinutes(3));
         System.out.println();
         System.out.println("Hostile-input suite (" + ARCHITECTURE + ", services as processes, 2 cores)");
-        System.out.printf("%-58s %9s  %-44s %-34s %6s %8s %8s%n", "input", "bytes", "images -> extractor",
-                "POST /classify", "ms", "ex MiB", "cl MiB");
+        System.out.printf(
+                "%-58s %9s  %-44s %-34s %6s %8s %8s%n",
+                "input", "bytes", "images -> extractor", "POST /classify", "ms", "ex MiB", "cl MiB");
         int k = 0;
         for (Map.Entry<String, Input> entry : byKey.entrySet()) {
             Row row = k < corpus.size() ? rows.get(k) : null;
-            System.out.printf("%-58s %9d  %-44s %-34s %6s %8s %8s%n", entry.getValue().name(),
-                    entry.getValue().bytes().length, abbreviate(outcomes.get(entry.getKey()), 44),
-                    row == null ? "(Kafka only)" : abbreviate(row.http(), 34), row == null ? "" : row.millis(),
+            System.out.printf(
+                    "%-58s %9d  %-44s %-34s %6s %8s %8s%n",
+                    entry.getValue().name(),
+                    entry.getValue().bytes().length,
+                    abbreviate(outcomes.get(entry.getKey()), 44),
+                    row == null ? "(Kafka only)" : abbreviate(row.http(), 34),
+                    row == null ? "" : row.millis(),
                     row == null ? "" : String.format("%.0f", row.extractorMiB()),
                     row == null ? "" : String.format("%.0f", row.classifierMiB()));
             k++;
         }
         Row last = rows.get(rows.size() - 1);
-        System.out.printf("%-58s %9d  %-44s %-34s %6d %8.0f %8.0f%n", last.input(), last.bytes(), "(HTTP only)",
-                abbreviate(last.http(), 34), last.millis(), last.extractorMiB(), last.classifierMiB());
-        System.out.printf("Largest resident memory after an input: extractor %.0f MiB, classifier %.0f MiB%n",
+        System.out.printf(
+                "%-58s %9d  %-44s %-34s %6d %8.0f %8.0f%n",
+                last.input(),
+                last.bytes(),
+                "(HTTP only)",
+                abbreviate(last.http(), 34),
+                last.millis(),
+                last.extractorMiB(),
+                last.classifierMiB());
+        System.out.printf(
+                "Largest resident memory after an input: extractor %.0f MiB, classifier %.0f MiB%n",
                 rows.stream().mapToDouble(Row::extractorMiB).max().orElse(0),
                 rows.stream().mapToDouble(Row::classifierMiB).max().orElse(0));
 
@@ -173,13 +204,19 @@ class HostileInputIT {
     }
 
     /** After one input: both services alive, the classifier's answer to a normal photo unchanged, memory bounded. */
-    private static Row afterEach(String name, int bytes, HttpResponse<String> reply, long millis, byte[] daisy,
-            String expectedTop) throws Exception {
-        assertThat(extractor.get("/q/health/live").statusCode()).as("extractor alive after " + name).isEqualTo(200);
-        assertThat(classifier.get("/q/health/live").statusCode()).as("classifier alive after " + name)
+    private static Row afterEach(
+            String name, int bytes, HttpResponse<String> reply, long millis, byte[] daisy, String expectedTop)
+            throws Exception {
+        assertThat(extractor.get("/q/health/live").statusCode())
+                .as("extractor alive after " + name)
+                .isEqualTo(200);
+        assertThat(classifier.get("/q/health/live").statusCode())
+                .as("classifier alive after " + name)
                 .isEqualTo(200);
         HttpResponse<String> normal = classifier.post("/classify", "image/jpeg", daisy);
-        assertThat(normal.statusCode()).as("a normal photo after " + name + ": " + normal.body()).isEqualTo(200);
+        assertThat(normal.statusCode())
+                .as("a normal photo after " + name + ": " + normal.body())
+                .isEqualTo(200);
         assertThat(topLabel(normal)).as("a normal photo after " + name).isEqualTo(expectedTop);
         double extractorMiB = extractor.residentMiB();
         double classifierMiB = classifier.residentMiB();
@@ -190,7 +227,11 @@ class HostileInputIT {
     }
 
     private static String topLabel(HttpResponse<String> reply) throws Exception {
-        return JSON.readTree(reply.body()).get("predictions").get(0).get("label").asText();
+        return JSON.readTree(reply.body())
+                .get("predictions")
+                .get(0)
+                .get("label")
+                .asText();
     }
 
     private static String message(HttpResponse<String> reply) {
@@ -236,12 +277,19 @@ class HostileInputIT {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     if (record.topic().equals(Topics.BOTTLENECKS)) {
                         BottleneckComputed bottleneck = BottleneckComputed.decode(record.value());
-                        outcomes.merge(record.key(), "bottleneck (" + bottleneck.vector().length + " floats)",
+                        outcomes.merge(
+                                record.key(),
+                                "bottleneck (" + bottleneck.vector().length + " floats)",
                                 (a, b) -> a + "; " + b);
                     } else {
                         Header reason = record.headers().lastHeader(Topics.DLQ_REASON);
-                        outcomes.merge(record.key(), "dead letter: " + (reason == null ? "(no reason)"
-                                : new String(reason.value(), StandardCharsets.UTF_8)), (a, b) -> a + "; " + b);
+                        outcomes.merge(
+                                record.key(),
+                                "dead letter: "
+                                        + (reason == null
+                                                ? "(no reason)"
+                                                : new String(reason.value(), StandardCharsets.UTF_8)),
+                                (a, b) -> a + "; " + b);
                     }
                 }
             }

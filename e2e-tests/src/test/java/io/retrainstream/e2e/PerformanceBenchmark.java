@@ -5,6 +5,12 @@ import static io.retrainstream.e2e.BenchmarkSupport.json;
 import static io.retrainstream.e2e.BenchmarkSupport.options;
 import static io.retrainstream.e2e.BenchmarkSupport.photos;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.testing.KafkaBroker;
+import io.retrainstream.common.tf.FeatureExtractor;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -19,8 +25,6 @@ import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -33,14 +37,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.retrainstream.common.kafka.Topics;
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.ModelFiles;
-import io.retrainstream.common.testing.KafkaBroker;
-import io.retrainstream.common.tf.FeatureExtractor;
-
 /**
  * Measures the system on this machine and prints each figure next to the ceiling or reference measured in the
  * same run: the extractor through Kafka against TensorFlow's fused batched ceiling and one image per run; the
@@ -52,8 +48,7 @@ public final class PerformanceBenchmark {
 
     private static final List<String[]> ROWS = new ArrayList<>();
 
-    private PerformanceBenchmark() {
-    }
+    private PerformanceBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args);
@@ -67,8 +62,9 @@ public final class PerformanceBenchmark {
         for (Path photo : photos) {
             images.add(Files.readAllBytes(photo));
         }
-        System.out.printf("Benchmark: %s, %d photos from %s, %d cores%n%n", architectureName, images.size(), imageDir,
-                Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+                "Benchmark: %s, %d photos from %s, %d cores%n%n",
+                architectureName, images.size(), imageDir, Runtime.getRuntime().availableProcessors());
 
         // Ceilings, in this JVM, before the services start.
         Architecture architecture = Architecture.of(architectureName);
@@ -78,9 +74,15 @@ public final class PerformanceBenchmark {
 
         try (KafkaBroker broker = KafkaBroker.start()) {
             broker.createProjectTopics();
-            Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                    "RETRAIN_ARCHITECTURE", architectureName, "RETRAIN_MODEL_DIR", modelDir.toString(),
-                    "TRAINER_AUTO_TRAIN", "false");
+            Map<String, String> env = Map.of(
+                    "KAFKA_BOOTSTRAP_SERVERS",
+                    broker.bootstrapServers(),
+                    "RETRAIN_ARCHITECTURE",
+                    architectureName,
+                    "RETRAIN_MODEL_DIR",
+                    modelDir.toString(),
+                    "TRAINER_AUTO_TRAIN",
+                    "false");
             Path logs = root.resolve("e2e-tests/target/benchmark-logs");
             long start = System.nanoTime();
             try (ServiceProcess extractor = ServiceProcess.start(root, "extractor-service", env, logs);
@@ -99,8 +101,11 @@ public final class PerformanceBenchmark {
                     while (json(trainer.get("/dataset")).get("images").asInt() < photos.size()) {
                         ServiceProcess.sleep(50);
                     }
-                    row("extractor: images/s through Kafka, median of " + ROUNDS + " rounds", throughKafka[0],
-                            "fused batch-32 ceiling", throughKafka[1]);
+                    row(
+                            "extractor: images/s through Kafka, median of " + ROUNDS + " rounds",
+                            throughKafka[0],
+                            "fused batch-32 ceiling",
+                            throughKafka[1]);
                     row("extractor: fused batch-32 ceiling, in process", fused, "one image per run", oneByOne);
 
                     // retrain.py's default run (4,000 steps of 100), the default improved mode, then an incremental
@@ -108,7 +113,8 @@ public final class PerformanceBenchmark {
                     // run's train_and_test phase (its wall time also holds reading the data, the gate, publishing).
                     // A warm-up run, not counted; the classifier loads its model before anything is timed.
                     long warmUpVersion = train(trainer, "{\"mode\":\"retrain\", \"force_publish\": true}")
-                            .get("modelVersion").asLong();
+                            .get("modelVersion")
+                            .asLong();
                     classifier.awaitOk("/model", Duration.ofMinutes(2));
                     while (json(classifier.get("/model")).get("version").asLong() < warmUpVersion) {
                         ServiceProcess.sleep(100);
@@ -117,20 +123,32 @@ public final class PerformanceBenchmark {
                         // The short runs three times (the median counts), the improved mode's long one once.
                         double[] times = new double[mode.equals("improved") ? 1 : 3];
                         for (int i = 0; i < times.length; i++) {
-                            JsonNode run = train(trainer, mode.equals("incremental") ? "{\"warm_start\":true}"
-                                    : "{\"mode\":\"" + mode + "\", \"force_publish\": true}");
-                            times[i] = run.get("report").get("timingsMillis").get("train_and_test").asDouble() / 1000;
-                            System.out.printf("trainer %s run: %.2f s of training, %.2f s wall%n", mode, times[i],
-                                    seconds(run));
+                            JsonNode run = train(
+                                    trainer,
+                                    mode.equals("incremental")
+                                            ? "{\"warm_start\":true}"
+                                            : "{\"mode\":\"" + mode + "\", \"force_publish\": true}");
+                            times[i] = run.get("report")
+                                            .get("timingsMillis")
+                                            .get("train_and_test")
+                                            .asDouble()
+                                    / 1000;
+                            System.out.printf(
+                                    "trainer %s run: %.2f s of training, %.2f s wall%n", mode, times[i], seconds(run));
                         }
                         double trainSeconds = median(times);
                         String goal = mode.equals("retrain") ? "1.5" : mode.equals("incremental") ? "1.0" : "";
                         String median = times.length > 1 ? ", median of " + times.length : "";
-                        ROWS.add(new String[] {"trainer: " + (mode.equals("incremental")
-                                ? "incremental retrain, 400 warm steps, s" + median
-                                : mode + " mode, default run, s" + median),
-                                String.format("%.2f", trainSeconds), goal.isEmpty() ? "" : "goal", goal,
-                                goal.isEmpty() ? "" : String.format("%.2f", trainSeconds / Double.parseDouble(goal))});
+                        ROWS.add(new String[] {
+                            "trainer: "
+                                    + (mode.equals("incremental")
+                                            ? "incremental retrain, 400 warm steps, s" + median
+                                            : mode + " mode, default run, s" + median),
+                            String.format("%.2f", trainSeconds),
+                            goal.isEmpty() ? "" : "goal",
+                            goal,
+                            goal.isEmpty() ? "" : String.format("%.2f", trainSeconds / Double.parseDouble(goal))
+                        });
                     }
                     classifier.awaitOk("/model", Duration.ofMinutes(2));
 
@@ -142,27 +160,47 @@ public final class PerformanceBenchmark {
                     for (int clients : new int[] {1, 8, 32}) {
                         double[] measured = latency(classifier, images, typical, clients);
                         double next = extractorRate(architecture, graph, 32, images);
-                        System.out.printf("fused batch-32 ceiling before and after %d client(s): %.0f and %.0f "
-                                + "images/s%n", clients, ceiling, next);
-                        ROWS.add(new String[] {String.format("classifier: %d client(s), p50 / p99 ms", clients),
-                                String.format("%.1f / %.1f", measured[0], measured[1]),
-                                clients == 1 ? "goal p50 / p99" : "", clients == 1 ? "10 / 25" : "", ""});
-                        row(String.format("classifier: %d client(s), images/s", clients), measured[2],
-                                "fused batch-32 ceiling", (ceiling + next) / 2);
+                        System.out.printf(
+                                "fused batch-32 ceiling before and after %d client(s): %.0f and %.0f " + "images/s%n",
+                                clients, ceiling, next);
+                        ROWS.add(new String[] {
+                            String.format("classifier: %d client(s), p50 / p99 ms", clients),
+                            String.format("%.1f / %.1f", measured[0], measured[1]),
+                            clients == 1 ? "goal p50 / p99" : "",
+                            clients == 1 ? "10 / 25" : "",
+                            ""
+                        });
+                        row(
+                                String.format("classifier: %d client(s), images/s", clients),
+                                measured[2],
+                                "fused batch-32 ceiling",
+                                (ceiling + next) / 2);
                         ceiling = next;
                     }
                     largePhotos(broker, extractor, classifier, photos, images, throughKafka[0]);
                     for (ServiceProcess service : List.of(extractor, trainer, classifier)) {
-                        System.out.printf("%s: resident %.0f MiB, of which Java heap committed %.0f MiB, other JVM "
-                                + "memory committed %.0f MiB%n", service.name(), service.residentMiB(),
-                                committedMiB(service, "heap"), committedMiB(service, "nonheap"));
-                        ROWS.add(new String[] {service.name() + ": resident memory, MiB",
-                                String.format("%.0f", service.residentMiB()), "goal", "700",
-                                String.format("%.2f", service.residentMiB() / 700)});
+                        System.out.printf(
+                                "%s: resident %.0f MiB, of which Java heap committed %.0f MiB, other JVM "
+                                        + "memory committed %.0f MiB%n",
+                                service.name(),
+                                service.residentMiB(),
+                                committedMiB(service, "heap"),
+                                committedMiB(service, "nonheap"));
+                        ROWS.add(new String[] {
+                            service.name() + ": resident memory, MiB",
+                            String.format("%.0f", service.residentMiB()),
+                            "goal",
+                            "700",
+                            String.format("%.2f", service.residentMiB() / 700)
+                        });
                     }
-                    ROWS.add(new String[] {"stack: start to all healthy (broker already up), s",
-                            String.format("%.1f", startSeconds), "goal", "20",
-                            String.format("%.2f", startSeconds / 20)});
+                    ROWS.add(new String[] {
+                        "stack: start to all healthy (broker already up), s",
+                        String.format("%.1f", startSeconds),
+                        "goal",
+                        "20",
+                        String.format("%.2f", startSeconds / 20)
+                    });
                 }
             }
         }
@@ -188,8 +226,14 @@ public final class PerformanceBenchmark {
      * each round: the same pixels, but content the extractor's cache has not seen. Only the broker and the extractor
      * run meanwhile. Returns the median images/s and the median ceiling.
      */
-    private static double[] throughKafka(KafkaBroker broker, ServiceProcess extractor, List<Path> photos,
-            List<byte[]> images, Architecture architecture, Path graph) throws Exception {
+    private static double[] throughKafka(
+            KafkaBroker broker,
+            ServiceProcess extractor,
+            List<Path> photos,
+            List<byte[]> images,
+            Architecture architecture,
+            Path graph)
+            throws Exception {
         try (KafkaConsumer<String, byte[]> consumer = bottlenecksFromNow(broker);
                 KafkaProducer<String, byte[]> producer = imagesProducer(broker, "benchmark-images")) {
             for (int warmUp = 0; warmUp < WARM_UP_ROUNDS; warmUp++) {
@@ -214,13 +258,25 @@ public final class PerformanceBenchmark {
                 ceilings[round + 1] = extractorRate(architecture, graph, 32, unseen);
                 double reference = (ceilings[round] + ceilings[round + 1]) / 2;
                 rounds[round] = new double[] {rate, reference};
-                System.out.printf("extractor through Kafka, round %d: %d photos in %.2f s after publishing them in "
-                        + "%.2f s: %.0f images/s, fused ceiling before and after %.0f and %.0f images/s, ratio %.2f; "
-                        + "%.0f batches of %.1f images, %.0f ms each from queueing to done; CPU: extractor %.2f s "
-                        + "(with publishing), this JVM (the broker and the bottleneck consumer) %.2f s after the "
-                        + "commit%n", round + 1, photos.size(), timing[1], timing[0], rate, ceilings[round],
-                        ceilings[round + 1], rate / reference, batches, photos.size() / batches,
-                        1000 * batchSeconds / batches, cpu, timing[2]);
+                System.out.printf(
+                        "extractor through Kafka, round %d: %d photos in %.2f s after publishing them in "
+                                + "%.2f s: %.0f images/s, fused ceiling before and after %.0f and %.0f images/s, ratio %.2f; "
+                                + "%.0f batches of %.1f images, %.0f ms each from queueing to done; CPU: extractor %.2f s "
+                                + "(with publishing), this JVM (the broker and the bottleneck consumer) %.2f s after the "
+                                + "commit%n",
+                        round + 1,
+                        photos.size(),
+                        timing[1],
+                        timing[0],
+                        rate,
+                        ceilings[round],
+                        ceilings[round + 1],
+                        rate / reference,
+                        batches,
+                        photos.size() / batches,
+                        1000 * batchSeconds / batches,
+                        cpu,
+                        timing[2]);
             }
             Arrays.sort(rounds, java.util.Comparator.comparingDouble(round -> round[0] / round[1]));
             return rounds[ROUNDS / 2];
@@ -229,6 +285,7 @@ public final class PerformanceBenchmark {
 
     /** Photos of a 12-megapixel phone camera: 4000 x 3000. */
     private static final int LARGE_WIDTH = 4000;
+
     private static final int LARGE_HEIGHT = 3000;
     private static final int LARGE_PHOTOS = 96;
 
@@ -237,28 +294,37 @@ public final class PerformanceBenchmark {
      * through Kafka (one warm-up round, then one measured, new content each) against its rate on the flower photos,
      * and one client's {@code /classify} latency on one of them.
      */
-    private static void largePhotos(KafkaBroker broker, ServiceProcess extractor, ServiceProcess classifier,
-            List<Path> photos, List<byte[]> images, double flowerRate) throws Exception {
+    private static void largePhotos(
+            KafkaBroker broker,
+            ServiceProcess extractor,
+            ServiceProcess classifier,
+            List<Path> photos,
+            List<byte[]> images,
+            double flowerRate)
+            throws Exception {
         List<Path> chosen = new ArrayList<>();
         List<byte[]> large = new ArrayList<>();
         long bytes = 0;
         for (int i = 0; i < LARGE_PHOTOS; i++) {
             int index = (int) ((long) i * photos.size() / LARGE_PHOTOS);
             chosen.add(photos.get(index));
-            large.add(io.retrainstream.common.testing.HostileImages.largePhoto(images.get(index), LARGE_WIDTH,
-                    LARGE_HEIGHT));
+            large.add(io.retrainstream.common.testing.HostileImages.largePhoto(
+                    images.get(index), LARGE_WIDTH, LARGE_HEIGHT));
             bytes += large.get(i).length;
         }
-        System.out.printf("%d photos of %d x %d, %.1f MB each on average%n", LARGE_PHOTOS, LARGE_WIDTH, LARGE_HEIGHT,
-                bytes / 1e6 / LARGE_PHOTOS);
+        System.out.printf(
+                "%d photos of %d x %d, %.1f MB each on average%n",
+                LARGE_PHOTOS, LARGE_WIDTH, LARGE_HEIGHT, bytes / 1e6 / LARGE_PHOTOS);
         double rate;
         try (KafkaConsumer<String, byte[]> consumer = bottlenecksFromNow(broker);
                 KafkaProducer<String, byte[]> producer = imagesProducer(broker, "benchmark-large-images")) {
             publishAndAwait(producer, consumer, chosen, withTail(large, 1001));
             double[] timing = publishAndAwait(producer, consumer, chosen, withTail(large, 1002));
             rate = LARGE_PHOTOS / timing[1];
-            System.out.printf("extractor through Kafka, 12 MP photos: %d in %.2f s after publishing them in %.2f s: "
-                    + "%.1f images/s%n", LARGE_PHOTOS, timing[1], timing[0], rate);
+            System.out.printf(
+                    "extractor through Kafka, 12 MP photos: %d in %.2f s after publishing them in %.2f s: "
+                            + "%.1f images/s%n",
+                    LARGE_PHOTOS, timing[1], timing[0], rate);
         }
         row("extractor: images/s through Kafka, 12 MP JPEGs", rate, "flower photos (goal 0.5)", flowerRate);
 
@@ -266,10 +332,16 @@ public final class PerformanceBenchmark {
         long[] nanos = timedPosts(classifier, "/classify", phone, 200, 20);
         double p50 = nanos[nanos.length / 2] / 1e6;
         double p99 = nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6;
-        System.out.printf("classifier, 1 client, a 12 MP JPEG of %.1f MB: p50 %.1f ms, p99 %.1f ms%n",
+        System.out.printf(
+                "classifier, 1 client, a 12 MP JPEG of %.1f MB: p50 %.1f ms, p99 %.1f ms%n",
                 phone.length / 1e6, p50, p99);
-        ROWS.add(new String[] {"classifier: 1 client, 12 MP JPEG, p50 / p99 ms", String.format("%.1f / %.1f", p50,
-                p99), "goal p50", "15", String.format("%.2f", p50 / 15)});
+        ROWS.add(new String[] {
+            "classifier: 1 client, 12 MP JPEG, p50 / p99 ms",
+            String.format("%.1f / %.1f", p50, p99),
+            "goal p50",
+            "15",
+            String.format("%.2f", p50 / 15)
+        });
     }
 
     /** A consumer of {@code bottlenecks} positioned at its end: it sees the bottlenecks of what is published next. */
@@ -277,10 +349,11 @@ public final class PerformanceBenchmark {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer());
+        KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(Topics.BOTTLENECKS).stream()
-                .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+                .map(info -> new TopicPartition(info.topic(), info.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);
         partitions.forEach(consumer::position);
@@ -295,14 +368,15 @@ public final class PerformanceBenchmark {
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 512L * 1024 * 1024);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
-                new ByteArraySerializer());
+        KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         producer.initTransactions();
         return producer;
     }
 
     /** Rounds of the extractor measurement, after those that warm it up. */
     private static final int ROUNDS = 5;
+
     private static final int WARM_UP_ROUNDS = 2;
 
     private static double median(double[] values) {
@@ -328,18 +402,22 @@ public final class PerformanceBenchmark {
      * returns the seconds publishing took, the seconds from the commit to the last bottleneck and this JVM's CPU
      * seconds meanwhile.
      */
-    private static double[] publishAndAwait(KafkaProducer<String, byte[]> producer,
-            KafkaConsumer<String, byte[]> consumer, List<Path> photos, List<byte[]> images) {
+    private static double[] publishAndAwait(
+            KafkaProducer<String, byte[]> producer,
+            KafkaConsumer<String, byte[]> consumer,
+            List<Path> photos,
+            List<byte[]> images) {
         long start = System.nanoTime();
         producer.beginTransaction();
         java.util.Set<String> keys = new java.util.HashSet<>();
         for (int i = 0; i < photos.size(); i++) {
             Path photo = photos.get(i);
             String label = photo.getParent().getFileName().toString();
-            ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.IMAGES,
-                    label + "/" + photo.getFileName(), images.get(i));
-            record.headers().add(Topics.LABEL, label.getBytes()).add(Topics.FILENAME,
-                    photo.getFileName().toString().getBytes());
+            ProducerRecord<String, byte[]> record =
+                    new ProducerRecord<>(Topics.IMAGES, label + "/" + photo.getFileName(), images.get(i));
+            record.headers()
+                    .add(Topics.LABEL, label.getBytes())
+                    .add(Topics.FILENAME, photo.getFileName().toString().getBytes());
             producer.send(record);
             keys.add(record.key());
         }
@@ -351,14 +429,17 @@ public final class PerformanceBenchmark {
                 keys.remove(record.key());
             }
         }
-        return new double[] {(committed - start) / 1e9, (System.nanoTime() - committed) / 1e9,
-            ownCpuSeconds() - cpuAtCommit};
+        return new double[] {
+            (committed - start) / 1e9, (System.nanoTime() - committed) / 1e9, ownCpuSeconds() - cpuAtCommit
+        };
     }
 
     /** CPU time of this JVM, which hosts the broker. */
     private static double ownCpuSeconds() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+        return ((com.sun.management.OperatingSystemMXBean)
+                                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                        .getProcessCpuTime()
+                / 1e9;
     }
 
     /** Memory the service's JVM has committed in {@code area} (heap or nonheap), in MiB. */
@@ -394,8 +475,11 @@ public final class PerformanceBenchmark {
     }
 
     private static double seconds(JsonNode run) {
-        return Duration.between(java.time.Instant.parse(run.get("startedAt").asText()),
-                java.time.Instant.parse(run.get("finishedAt").asText())).toMillis() / 1000.0;
+        return Duration.between(
+                                java.time.Instant.parse(run.get("startedAt").asText()),
+                                java.time.Instant.parse(run.get("finishedAt").asText()))
+                        .toMillis()
+                / 1000.0;
     }
 
     private static JsonNode train(ServiceProcess trainer, String body) throws IOException {
@@ -434,8 +518,9 @@ public final class PerformanceBenchmark {
      */
     private static void httpAlone(ServiceProcess classifier, byte[] typical) {
         long[] nanos = timedPosts(classifier, "/classify?top_k=0", typical, 300, 100);
-        System.out.printf("classifier, 1 client: the photo posted and answered without classifying (top_k=0): "
-                + "p50 %.1f ms%n", nanos[nanos.length / 2] / 1e6);
+        System.out.printf(
+                "classifier, 1 client: the photo posted and answered without classifying (top_k=0): " + "p50 %.1f ms%n",
+                nanos[nanos.length / 2] / 1e6);
     }
 
     /**
@@ -473,9 +558,11 @@ public final class PerformanceBenchmark {
             double p50 = nanos[nanos.length / 2] / 1e6;
             double p99 = nanos[(int) Math.min(nanos.length - 1, Math.ceil(nanos.length * 0.99) - 1)] / 1e6;
             Map<String, Double> metrics = metrics(classifier);
-            System.out.printf("classifier, %d client(s): batch inference p50 %.1f ms (recent), mean batch %.1f%n",
-                    clients, metrics.getOrDefault("classifier_inference_seconds{quantile=\"0.5\"}", Double.NaN)
-                            * 1000, metrics.getOrDefault("classifier_batch_size_sum", 0.0)
+            System.out.printf(
+                    "classifier, %d client(s): batch inference p50 %.1f ms (recent), mean batch %.1f%n",
+                    clients,
+                    metrics.getOrDefault("classifier_inference_seconds{quantile=\"0.5\"}", Double.NaN) * 1000,
+                    metrics.getOrDefault("classifier_batch_size_sum", 0.0)
                             / metrics.getOrDefault("classifier_batch_size_count", 1.0));
             return new double[] {p50, p99, nanos.length / seconds};
         } finally {
@@ -484,8 +571,14 @@ public final class PerformanceBenchmark {
     }
 
     /** One client sends the typical photo (the single-client latency goal); more clients cycle through all. */
-    private static long[] run(ExecutorService pool, ServiceProcess classifier, List<byte[]> images, byte[] typical,
-            int clients, int perClient) throws Exception {
+    private static long[] run(
+            ExecutorService pool,
+            ServiceProcess classifier,
+            List<byte[]> images,
+            byte[] typical,
+            int clients,
+            int perClient)
+            throws Exception {
         List<Future<long[]>> futures = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             int client = c;
@@ -497,7 +590,8 @@ public final class PerformanceBenchmark {
                     HttpResponse<String> reply = classifier.post("/classify", "image/jpeg", image);
                     nanos[i] = System.nanoTime() - start;
                     if (reply.statusCode() != 200) {
-                        throw new IllegalStateException("classify answered " + reply.statusCode() + ": " + reply.body());
+                        throw new IllegalStateException(
+                                "classify answered " + reply.statusCode() + ": " + reply.body());
                     }
                 }
                 return nanos;
@@ -513,8 +607,13 @@ public final class PerformanceBenchmark {
     }
 
     private static void row(String what, double figure, String reference, double referenceFigure) {
-        ROWS.add(new String[] {what, String.format("%.0f", figure), reference, String.format("%.0f", referenceFigure),
-                String.format("%.2f", figure / referenceFigure)});
+        ROWS.add(new String[] {
+            what,
+            String.format("%.0f", figure),
+            reference,
+            String.format("%.0f", referenceFigure),
+            String.format("%.2f", figure / referenceFigure)
+        });
     }
 
     private static void print() {
@@ -525,5 +624,4 @@ public final class PerformanceBenchmark {
             System.out.printf(format, (Object[]) row);
         }
     }
-
 }

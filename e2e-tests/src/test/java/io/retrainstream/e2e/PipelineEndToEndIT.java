@@ -2,6 +2,11 @@ package io.retrainstream.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.testing.KafkaBroker;
+import io.retrainstream.common.testing.SharedData;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -10,17 +15,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.retrainstream.common.kafka.Topics;
-import io.retrainstream.common.testing.KafkaBroker;
-import io.retrainstream.common.testing.SharedData;
 
 /**
  * The whole pipeline as users run it: a real KRaft broker, the three packaged services as separate processes,
@@ -62,29 +59,39 @@ class PipelineEndToEndIT {
 
     @Test
     void flowerPhotosBecomeAServedModel() throws Exception {
-        assertThat(classifier.post("/classify", "image/jpeg", firstDaisy()).statusCode()).isEqualTo(503);
+        assertThat(classifier.post("/classify", "image/jpeg", firstDaisy()).statusCode())
+                .isEqualTo(503);
 
         List<Path> photos = photos(SharedData.flowers());
         long start = System.nanoTime();
         for (Path photo : photos) {
             String label = photo.getParent().getFileName().toString();
             String id = label + "/" + photo.getFileName();
-            broker.produce(Topics.IMAGES, id, Files.readAllBytes(photo),
-                    Map.of(Topics.LABEL, label, Topics.FILENAME, photo.getFileName().toString()));
+            broker.produce(
+                    Topics.IMAGES,
+                    id,
+                    Files.readAllBytes(photo),
+                    Map.of(
+                            Topics.LABEL,
+                            label,
+                            Topics.FILENAME,
+                            photo.getFileName().toString()));
         }
         System.out.printf("Published %d photos in %.1f s%n", photos.size(), seconds(start));
 
         // Continuous mode: runs start while the photos stream in, class by class; wait until it has caught up.
         awaitJson(classifier, "/model", Duration.ofMinutes(10));
-        JsonNode settledRuns = TrainerRuns.settled(trainer, photos.size(), Duration.ofSeconds(8),
-                Duration.ofMinutes(10));
+        JsonNode settledRuns =
+                TrainerRuns.settled(trainer, photos.size(), Duration.ofSeconds(8), Duration.ofMinutes(10));
         long lastRunId = settledRuns.get(settledRuns.size() - 1).get("runId").asLong();
         JsonNode lastRun = json(trainer.get("/runs/" + lastRunId));
         JsonNode model = json(classifier.get("/model"));
-        System.out.printf("Model version %d served, trainer settled %.1f s after publishing began%n",
+        System.out.printf(
+                "Model version %d served, trainer settled %.1f s after publishing began%n",
                 model.get("version").asLong(), seconds(start));
         JsonNode catalog = json(trainer.get("/models"));
-        assertThat(model.get("version").asLong()).isEqualTo(catalog.get("serving").asLong());
+        assertThat(model.get("version").asLong())
+                .isEqualTo(catalog.get("serving").asLong());
         JsonNode dataset = json(trainer.get("/dataset"));
         assertThat(dataset.get("images").asInt()).isEqualTo(photos.size());
         assertThat(model.get("labels")).hasSize(5);
@@ -93,17 +100,24 @@ class PipelineEndToEndIT {
         System.out.printf("Final test accuracy = %.1f%% (N=%d)%n", testAccuracy * 100, testCount);
         assertThat(testAccuracy).isGreaterThanOrEqualTo(0.65);
         JsonNode freshness = model.get("freshness").get("sinceStart");
-        System.out.printf("Freshness, image event to serving: p50 %.1f s, p95 %.1f s over %d images%n",
-                freshness.get("p50Seconds").asDouble(), freshness.get("p95Seconds").asDouble(),
+        System.out.printf(
+                "Freshness, image event to serving: p50 %.1f s, p95 %.1f s over %d images%n",
+                freshness.get("p50Seconds").asDouble(),
+                freshness.get("p95Seconds").asDouble(),
                 freshness.get("images").asInt());
         assertThat(freshness.get("images").asInt()).isPositive();
 
         JsonNode runs = json(trainer.get("/runs"));
-        System.out.printf("Runs: %d (%s)%n", runs.size(), java.util.stream.StreamSupport.stream(runs.spliterator(),
-                false).map(r -> r.get("status").asText()).toList());
+        System.out.printf(
+                "Runs: %d (%s)%n",
+                runs.size(),
+                java.util.stream.StreamSupport.stream(runs.spliterator(), false)
+                        .map(r -> r.get("status").asText())
+                        .toList());
         assertThat(runs.size()).isBetween(1, 40);
         assertThat(runs.get(0).get("trigger").asText()).isEqualTo("CONTINUOUS");
-        assertThat(runs.get(runs.size() - 1).get("report").get("start").asText()).startsWith("warm from version");
+        assertThat(runs.get(runs.size() - 1).get("report").get("start").asText())
+                .startsWith("warm from version");
         testCount = json(trainer.get("/dataset/testing")).get("images").size();
 
         JsonNode testing = json(trainer.get("/dataset/testing")).get("images");
@@ -112,24 +126,35 @@ class PipelineEndToEndIT {
         int correct = 0;
         long classifyStart = System.nanoTime();
         for (JsonNode image : testing) {
-            byte[] bytes = Files.readAllBytes(SharedData.flowers().resolve(image.get("imageId").asText()));
+            byte[] bytes = Files.readAllBytes(
+                    SharedData.flowers().resolve(image.get("imageId").asText()));
             HttpResponse<String> reply = classifier.post("/classify", "image/jpeg", bytes);
             assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
             JsonNode predictions = JSON.readTree(reply.body()).get("predictions");
             assertThat(predictions).hasSize(5);
-            if (predictions.get(0).get("label").asText().equals(image.get("label").asText())) {
+            if (predictions
+                    .get(0)
+                    .get("label")
+                    .asText()
+                    .equals(image.get("label").asText())) {
                 correct++;
             }
         }
         double top1 = correct / (double) testing.size();
-        System.out.printf("/classify top-1 on the test split: %.1f%% (%d/%d), %.1f ms per request%n", top1 * 100,
-                correct, testing.size(), seconds(classifyStart) * 1000 / testing.size());
+        System.out.printf(
+                "/classify top-1 on the test split: %.1f%% (%d/%d), %.1f ms per request%n",
+                top1 * 100, correct, testing.size(), seconds(classifyStart) * 1000 / testing.size());
         assertThat(top1).isGreaterThanOrEqualTo(0.65);
 
         // A photo that is not a photo ends on the dead-letter topic; the extractor goes on.
-        broker.produce(Topics.IMAGES, "broken/not-a-photo.jpg", "hello".getBytes(),
+        broker.produce(
+                Topics.IMAGES,
+                "broken/not-a-photo.jpg",
+                "hello".getBytes(),
                 Map.of(Topics.LABEL, "daisy", Topics.FILENAME, "not-a-photo.jpg"));
-        assertThat(broker.consume(Topics.IMAGES_DLQ, 1, Duration.ofSeconds(60)).get(0).key())
+        assertThat(broker.consume(Topics.IMAGES_DLQ, 1, Duration.ofSeconds(60))
+                        .get(0)
+                        .key())
                 .isEqualTo("broken/not-a-photo.jpg");
         assertThat(extractor.get("/q/health/ready").statusCode()).isEqualTo(200);
         assertThat(classifier.get("/q/metrics").body()).contains("classifier_inference_seconds_count");
@@ -149,14 +174,21 @@ class PipelineEndToEndIT {
         // No run when the newest model covers every image (all three sets); a run ends REJECTED, or it started
         // before the last validation or test image arrived, leaves one to do.
         JsonNode sets = lastRun.get("report").get("images");
-        boolean covered = lastRun.get("status").asText().equals("SUCCEEDED") && sets.get("training").asInt()
-                + sets.get("validation").asInt() + sets.get("testing").asInt() == photos.size();
+        boolean covered = lastRun.get("status").asText().equals("SUCCEEDED")
+                && sets.get("training").asInt()
+                                + sets.get("validation").asInt()
+                                + sets.get("testing").asInt()
+                        == photos.size();
         if (covered) {
             assertThat(json(trainer.get("/runs"))).isEmpty();
         }
         JsonNode run = TrainerRuns.trainAndWait(trainer, JSON.writeValueAsBytes(Map.of("force_publish", true)));
         assertThat(run.get("status").asText()).as(run.toString()).isEqualTo("SUCCEEDED");
-        long newest = json(trainer.get("/models")).get("versions").get(1).get("version").asLong();
+        long newest = json(trainer.get("/models"))
+                .get("versions")
+                .get(1)
+                .get("version")
+                .asLong();
         assertThat(run.get("modelVersion").asLong()).isEqualTo(newest + 1);
 
         pinnedVersionSurvivesAndALateClassifierServesIt(newest);
@@ -165,19 +197,26 @@ class PipelineEndToEndIT {
 
     /** retrain.py's distortions: each step's batch is computed by the extractor from the stored photos. */
     private static void distortedTrainingRunsThroughTheExtractor() throws IOException {
-        byte[] options = JSON.writeValueAsBytes(Map.ofEntries(Map.entry("mode", "retrain"),
-                Map.entry("how_many_training_steps", 6), Map.entry("eval_step_interval", 5),
-                Map.entry("train_batch_size", 50), Map.entry("flip_left_right", true), Map.entry("random_crop", 10),
-                Map.entry("random_scale", 10), Map.entry("random_brightness", 10), Map.entry("random_seed", 3),
+        byte[] options = JSON.writeValueAsBytes(Map.ofEntries(
+                Map.entry("mode", "retrain"),
+                Map.entry("how_many_training_steps", 6),
+                Map.entry("eval_step_interval", 5),
+                Map.entry("train_batch_size", 50),
+                Map.entry("flip_left_right", true),
+                Map.entry("random_crop", 10),
+                Map.entry("random_scale", 10),
+                Map.entry("random_brightness", 10),
+                Map.entry("random_seed", 3),
                 Map.entry("force_publish", true)));
         JsonNode run = TrainerRuns.trainAndWait(trainer, options);
         assertThat(run.get("status").asText()).as(run.toString()).isEqualTo("SUCCEEDED");
         assertThat(run.get("log").toString()).contains("Distorted 300 training images in");
-        assertThat(run.get("report").get("parameters").get("random_crop").asInt()).isEqualTo(10);
+        assertThat(run.get("report").get("parameters").get("random_crop").asInt())
+                .isEqualTo(10);
         assertThat(run.get("testCount").asInt()).isPositive();
         assertThat(extractor.get("/q/metrics").body()).contains("extractor_distorted_images_total 300.0");
-        HttpResponse<String> improved = trainer.post("/train", "application/json",
-                JSON.writeValueAsBytes(Map.of("mode", "improved", "random_crop", 10)));
+        HttpResponse<String> improved = trainer.post(
+                "/train", "application/json", JSON.writeValueAsBytes(Map.of("mode", "improved", "random_crop", 10)));
         assertThat(improved.statusCode()).isEqualTo(400);
         assertThat(improved.body()).contains("need mode 'retrain'");
     }
@@ -206,7 +245,9 @@ class PipelineEndToEndIT {
     private static void awaitVersion(ServiceProcess service, long version) throws IOException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (json(service.get("/model")).get("version").asLong() != version) {
-            assertThat(System.nanoTime()).as("%s serves version %d", service, version).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("%s serves version %d", service, version)
+                    .isLessThan(deadline);
             ServiceProcess.sleep(200);
         }
     }

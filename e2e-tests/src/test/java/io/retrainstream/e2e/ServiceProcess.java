@@ -1,5 +1,6 @@
 package io.retrainstream.e2e;
 
+import io.retrainstream.common.launch.ServiceLaunch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -14,13 +15,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.retrainstream.common.launch.ServiceLaunch;
-
 /** One packaged Quarkus service started as its own process, as {@code ./retrain up} starts it. */
 final class ServiceProcess implements AutoCloseable {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private final String name;
     private final int port;
@@ -42,8 +43,11 @@ final class ServiceProcess implements AutoCloseable {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("javacpp.cachedir",
-                Path.of(System.getProperty("user.home"), ".cache", "retrain-stream", "javacpp").toString()));
+        command.add("-Dorg.bytedeco.javacpp.cachedir="
+                + System.getProperty(
+                        "javacpp.cachedir",
+                        Path.of(System.getProperty("user.home"), ".cache", "retrain-stream", "javacpp")
+                                .toString()));
         command.add("-Dorg.bytedeco.javacpp.cachedir.nosubdir=true");
         command.addAll(ServiceLaunch.jvmOptions(module));
         // RETRAIN_JAVA_OPTS as ./retrain up takes it: after ours, so that it wins.
@@ -56,8 +60,8 @@ final class ServiceProcess implements AutoCloseable {
         try {
             Files.createDirectories(logDir);
             Path log = logDir.resolve(module + ".log");
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
+            ProcessBuilder builder =
+                    new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().putAll(ServiceLaunch.environment());
             builder.environment().putAll(env);
             builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
@@ -117,8 +121,10 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     HttpResponse<String> post(String path, String contentType, byte[] body) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+        return send(HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build());
     }
 
     HttpResponse<String> delete(String path) {

@@ -1,12 +1,11 @@
 package io.retrainstream.e2e;
 
+import io.retrainstream.common.testing.KafkaBroker;
+import io.retrainstream.common.testing.SharedData;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-
-import io.retrainstream.common.testing.KafkaBroker;
-import io.retrainstream.common.testing.SharedData;
 
 /**
  * A real broker in this JVM and the three packaged services as processes, as {@code ./retrain up} runs them, on
@@ -16,8 +15,15 @@ import io.retrainstream.common.testing.SharedData;
  * @param logs       the services' log folder
  * @param env        the environment the trainer and classifier run with (the extractor's adds its image store)
  */
-record ServiceStack(Path root, Path logs, KafkaBroker broker, Map<String, String> env, ServiceProcess extractor,
-        ServiceProcess trainer, ServiceProcess classifier) implements AutoCloseable {
+record ServiceStack(
+        Path root,
+        Path logs,
+        KafkaBroker broker,
+        Map<String, String> env,
+        ServiceProcess extractor,
+        ServiceProcess trainer,
+        ServiceProcess classifier)
+        implements AutoCloseable {
 
     private static final Duration STARTUP = Duration.ofMinutes(3);
 
@@ -25,16 +31,25 @@ record ServiceStack(Path root, Path logs, KafkaBroker broker, Map<String, String
     static ServiceStack start(String architecture, String name, Map<String, String> extraEnv) {
         Path models = SharedData.models();
         SharedData.flowers();
-        Path root = Path.of(System.getProperty("retrainstream.root.dir", "..")).toAbsolutePath().normalize();
+        Path root = Path.of(System.getProperty("retrainstream.root.dir", ".."))
+                .toAbsolutePath()
+                .normalize();
         Path logs = root.resolve("e2e-tests/target/" + name + "-logs");
         KafkaBroker broker = KafkaBroker.start();
         broker.createProjectTopics();
-        Map<String, String> env = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                "RETRAIN_ARCHITECTURE", architecture, "RETRAIN_MODEL_DIR", models.toString(),
-                "RETRAIN_DOWNLOAD", "false"));
+        Map<String, String> env = new HashMap<>(Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS",
+                broker.bootstrapServers(),
+                "RETRAIN_ARCHITECTURE",
+                architecture,
+                "RETRAIN_MODEL_DIR",
+                models.toString(),
+                "RETRAIN_DOWNLOAD",
+                "false"));
         env.putAll(extraEnv);
         Map<String, String> extractorEnv = new HashMap<>(env);
-        extractorEnv.put("RETRAIN_EXTRACTOR_IMAGE_STORE",
+        extractorEnv.put(
+                "RETRAIN_EXTRACTOR_IMAGE_STORE",
                 root.resolve("e2e-tests/target/" + name + "-image-store").toString());
         ServiceProcess extractor = ServiceProcess.start(root, "extractor-service", extractorEnv, logs);
         env.put("TRAINER_EXTRACTOR_URL", extractor.uri("").toString());

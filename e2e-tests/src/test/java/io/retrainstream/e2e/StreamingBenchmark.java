@@ -4,6 +4,9 @@ import static io.retrainstream.e2e.BenchmarkSupport.JSON;
 import static io.retrainstream.e2e.BenchmarkSupport.json;
 import static io.retrainstream.e2e.BenchmarkSupport.percentileMillis;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.testing.KafkaBroker;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.retrainstream.common.kafka.Topics;
-import io.retrainstream.common.testing.KafkaBroker;
-
 /**
  * Streaming retrains on this machine, with the three services as processes and the trainer in continuous mode (its
  * defaults): the flowers are published class by class at a steady rate, and the benchmark prints how long images
@@ -35,8 +33,7 @@ import io.retrainstream.common.testing.KafkaBroker;
  */
 public final class StreamingBenchmark {
 
-    private StreamingBenchmark() {
-    }
+    private StreamingBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = BenchmarkSupport.options(args);
@@ -49,15 +46,25 @@ public final class StreamingBenchmark {
         int clients = Integer.parseInt(options.getOrDefault("clients", "8"));
         int swaps = Integer.parseInt(options.getOrDefault("swaps", "6"));
         List<Path> photos = BenchmarkSupport.photos(imageDir);
-        System.out.printf("Streaming benchmark: %s, %d photos from %s published class by class at %.0f/s, "
-                + "%d cores%n%n", architecture, photos.size(), imageDir, rate,
+        System.out.printf(
+                "Streaming benchmark: %s, %d photos from %s published class by class at %.0f/s, " + "%d cores%n%n",
+                architecture,
+                photos.size(),
+                imageDir,
+                rate,
                 Runtime.getRuntime().availableProcessors());
 
         try (KafkaBroker broker = KafkaBroker.start()) {
             broker.createProjectTopics();
-            Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                    "RETRAIN_ARCHITECTURE", architecture, "RETRAIN_MODEL_DIR", modelDir.toString(),
-                    "TRAINER_CONTINUOUS_ENABLED", "true");
+            Map<String, String> env = Map.of(
+                    "KAFKA_BOOTSTRAP_SERVERS",
+                    broker.bootstrapServers(),
+                    "RETRAIN_ARCHITECTURE",
+                    architecture,
+                    "RETRAIN_MODEL_DIR",
+                    modelDir.toString(),
+                    "TRAINER_CONTINUOUS_ENABLED",
+                    "true");
             Path logs = root.resolve("e2e-tests/target/streaming-benchmark-logs");
             try (ServiceProcess extractor = ServiceProcess.start(root, "extractor-service", env, logs);
                     ServiceProcess trainer = ServiceProcess.start(root, "trainer-service", env, logs);
@@ -77,14 +84,22 @@ public final class StreamingBenchmark {
     }
 
     /** Streams the photos, waits until the trainer has caught up, and prints freshness and run counts. */
-    private static void freshness(KafkaBroker broker, ServiceProcess trainer, ServiceProcess classifier,
-            List<Path> photos, double rate) throws Exception {
+    private static void freshness(
+            KafkaBroker broker, ServiceProcess trainer, ServiceProcess classifier, List<Path> photos, double rate)
+            throws Exception {
         long start = System.nanoTime();
         for (int i = 0; i < photos.size(); i++) {
             Path photo = photos.get(i);
             String label = photo.getParent().getFileName().toString();
-            broker.produce(Topics.IMAGES, label + "/" + photo.getFileName(), Files.readAllBytes(photo),
-                    Map.of(Topics.LABEL, label, Topics.FILENAME, photo.getFileName().toString()));
+            broker.produce(
+                    Topics.IMAGES,
+                    label + "/" + photo.getFileName(),
+                    Files.readAllBytes(photo),
+                    Map.of(
+                            Topics.LABEL,
+                            label,
+                            Topics.FILENAME,
+                            photo.getFileName().toString()));
             long due = start + (long) ((i + 1) / rate * 1e9);
             long wait = due - System.nanoTime();
             if (wait > 0) {
@@ -101,15 +116,24 @@ public final class StreamingBenchmark {
         JsonNode model = json(classifier.get("/model"));
         JsonNode freshness = model.get("freshness").get("sinceStart");
         System.out.println("== Freshness: image event -> first served model that learned from it");
-        System.out.printf("published %d photos in %.1f s; trainer caught up after %.1f s%n", photos.size(),
-                publishSeconds, settledSeconds);
-        System.out.printf("event to serving: p50 %.1f s, p95 %.1f s, max %.1f s over %d training images%n",
-                freshness.get("p50Seconds").asDouble(), freshness.get("p95Seconds").asDouble(),
-                freshness.get("maxSeconds").asDouble(), freshness.get("images").asInt());
-        System.out.printf("runs: %d (published %d, rejected by the gate %d, failed %d); serving version %d, "
-                + "test accuracy %.1f%% (N=%d)%n%n", runs.size(), outcomes.getOrDefault("SUCCEEDED", 0),
-                outcomes.getOrDefault("REJECTED", 0), outcomes.getOrDefault("FAILED", 0),
-                model.get("version").asLong(), model.get("metrics").get("testAccuracy").asDouble() * 100,
+        System.out.printf(
+                "published %d photos in %.1f s; trainer caught up after %.1f s%n",
+                photos.size(), publishSeconds, settledSeconds);
+        System.out.printf(
+                "event to serving: p50 %.1f s, p95 %.1f s, max %.1f s over %d training images%n",
+                freshness.get("p50Seconds").asDouble(),
+                freshness.get("p95Seconds").asDouble(),
+                freshness.get("maxSeconds").asDouble(),
+                freshness.get("images").asInt());
+        System.out.printf(
+                "runs: %d (published %d, rejected by the gate %d, failed %d); serving version %d, "
+                        + "test accuracy %.1f%% (N=%d)%n%n",
+                runs.size(),
+                outcomes.getOrDefault("SUCCEEDED", 0),
+                outcomes.getOrDefault("REJECTED", 0),
+                outcomes.getOrDefault("FAILED", 0),
+                model.get("version").asLong(),
+                model.get("metrics").get("testAccuracy").asDouble() * 100,
                 model.get("metrics").get("testCount").asInt());
     }
 
@@ -117,8 +141,9 @@ public final class StreamingBenchmark {
      * {@code clients} threads classify without pause: first with no swap, then while {@code swaps} new models are
      * trained (warm, forced past the gate) and swapped in, one after the other.
      */
-    private static void hotSwap(ServiceProcess trainer, ServiceProcess classifier, List<byte[]> images,
-            int clients, int swaps) throws Exception {
+    private static void hotSwap(
+            ServiceProcess trainer, ServiceProcess classifier, List<byte[]> images, int clients, int swaps)
+            throws Exception {
         long firstVersion = json(classifier.get("/model")).get("version").asLong();
         Load warmUp = Load.start(classifier, images, clients);
         Thread.sleep(5_000);
@@ -131,8 +156,8 @@ public final class StreamingBenchmark {
         long swapStart = System.nanoTime();
         long version = firstVersion;
         for (int i = 0; i < swaps; i++) {
-            JsonNode run = TrainerRuns.trainAndWait(trainer,
-                    "{\"warm_start\": true, \"force_publish\": true}".getBytes());
+            JsonNode run =
+                    TrainerRuns.trainAndWait(trainer, "{\"warm_start\": true, \"force_publish\": true}".getBytes());
             long published = run.get("modelVersion").asLong();
             while (json(classifier.get("/model")).get("version").asLong() != published) {
                 Thread.sleep(20);
@@ -148,8 +173,9 @@ public final class StreamingBenchmark {
         long rollbackStart = System.nanoTime();
         for (int i = 0; i < swaps; i++) {
             long target = i % 2 == 0 ? version - 1 : version;
-            HttpResponse<String> reply = i % 2 == 0 ? trainer.post("/models/" + target + "/pin", "application/json",
-                    new byte[0]) : trainer.delete("/models/pin");
+            HttpResponse<String> reply = i % 2 == 0
+                    ? trainer.post("/models/" + target + "/pin", "application/json", new byte[0])
+                    : trainer.delete("/models/pin");
             json(reply);
             while (json(classifier.get("/model")).get("version").asLong() != target) {
                 Thread.sleep(20);
@@ -165,8 +191,9 @@ public final class StreamingBenchmark {
         without.print("without swaps (20 s)");
         withSwaps.print(String.format("during %d retrains + swaps (%.0f s)", swaps, swapSeconds));
         withRollbacks.print(String.format("during %d pin/unpin swaps (%.0f s)", swaps, rollbackSeconds));
-        System.out.printf("versions answered during the retrains: %s (served %d -> %d); during the pin/unpin "
-                + "swaps: %s%n", withSwaps.versions(), firstVersion, version, withRollbacks.versions());
+        System.out.printf(
+                "versions answered during the retrains: %s (served %d -> %d); during the pin/unpin " + "swaps: %s%n",
+                withSwaps.versions(), firstVersion, version, withRollbacks.versions());
     }
 
     /** Clients classifying in a loop, recording each request's latency, status and model version. */
@@ -195,14 +222,15 @@ public final class StreamingBenchmark {
             for (int i = client * 97; running.get(); i++) {
                 long start = System.nanoTime();
                 try {
-                    HttpResponse<String> reply = classifier.post("/classify", "image/jpeg",
-                            images.get(i % images.size()));
+                    HttpResponse<String> reply =
+                            classifier.post("/classify", "image/jpeg", images.get(i % images.size()));
                     nanos.add(System.nanoTime() - start);
                     if (reply.statusCode() != 200) {
                         failures.incrementAndGet();
                         errors.add(reply.statusCode() + ": " + reply.body());
                     } else {
-                        versions.merge(JSON.readTree(reply.body()).get("modelVersion").asLong(), 1, Integer::sum);
+                        versions.merge(
+                                JSON.readTree(reply.body()).get("modelVersion").asLong(), 1, Integer::sum);
                     }
                 } catch (Exception e) {
                     nanos.add(System.nanoTime() - start);
@@ -217,14 +245,20 @@ public final class StreamingBenchmark {
             pool.shutdown();
             pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
             errors.stream().limit(5).forEach(error -> System.out.println("  failed request: " + error));
-            return new Result(nanos.stream().mapToLong(Long::longValue).toArray(), failures.get(),
-                    new TreeMap<>(versions));
+            return new Result(
+                    nanos.stream().mapToLong(Long::longValue).toArray(), failures.get(), new TreeMap<>(versions));
         }
 
         record Result(long[] nanos, int failures, Map<Long, Integer> versions) {
             void print(String what) {
-                System.out.printf("%-38s %9d %9d %9.1f %9.1f %9.1f%n", what, nanos.length, failures,
-                        percentileMillis(nanos, 0.5), percentileMillis(nanos, 0.99), percentileMillis(nanos, 1.0));
+                System.out.printf(
+                        "%-38s %9d %9d %9.1f %9.1f %9.1f%n",
+                        what,
+                        nanos.length,
+                        failures,
+                        percentileMillis(nanos, 0.5),
+                        percentileMillis(nanos, 0.99),
+                        percentileMillis(nanos, 1.0));
             }
         }
     }

@@ -2,16 +2,14 @@ package io.retrainstream.e2e;
 
 import static io.retrainstream.e2e.BenchmarkSupport.json;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.time.Duration;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 /** Watching a trainer process's runs. */
 final class TrainerRuns {
 
-    private TrainerRuns() {
-    }
+    private TrainerRuns() {}
 
     /**
      * Waits until the trainer holds {@code images} images, no run is going and none has started or ended for
@@ -26,12 +24,14 @@ final class TrainerRuns {
         while (System.nanoTime() < deadline) {
             JsonNode runs = json(trainer.get("/runs"));
             JsonNode last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-            String seen = last == null ? "" : last.get("runId") + last.get("status").asText();
+            String seen =
+                    last == null ? "" : last.get("runId") + last.get("status").asText();
             if (!seen.equals(lastSeen)) {
                 lastSeen = seen;
                 quietSince = System.nanoTime();
             }
-            if (last != null && !last.get("status").asText().equals("RUNNING")
+            if (last != null
+                    && !last.get("status").asText().equals("RUNNING")
                     && json(trainer.get("/dataset")).get("images").asInt() >= images
                     && System.nanoTime() - quietSince > quiet.toNanos()) {
                 return runs;
@@ -50,10 +50,10 @@ final class TrainerRuns {
                 continue;
             }
             if (started.statusCode() != 202) {
-                throw new IllegalStateException("POST /train answered " + started.statusCode() + ": "
-                        + started.body());
+                throw new IllegalStateException("POST /train answered " + started.statusCode() + ": " + started.body());
             }
-            long runId = BenchmarkSupport.JSON.readTree(started.body()).get("runId").asLong();
+            long runId =
+                    BenchmarkSupport.JSON.readTree(started.body()).get("runId").asLong();
             while (true) {
                 ServiceProcess.sleep(100);
                 JsonNode run = json(trainer.get("/runs/" + runId));

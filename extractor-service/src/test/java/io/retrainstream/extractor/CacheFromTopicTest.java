@@ -2,16 +2,6 @@ package io.retrainstream.extractor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -21,6 +11,14 @@ import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.testing.KafkaBrokerResource;
 import io.retrainstream.common.testing.SharedData;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** An image whose bottleneck is already on the compacted topic when the extractor starts is not recomputed. */
 @QuarkusTest
@@ -45,8 +43,16 @@ class CacheFromTopicTest {
             float[] pooled = new float[256];
             Arrays.fill(vector, MARKER);
             Arrays.fill(pooled, MARKER);
-            BottleneckComputed earlier = new BottleneckComputed("daisy/earlier.jpg", "daisy", "earlier.jpg",
-                    architectureId(), sha256(SharedData.read(daisy())), 0, 0, vector, pooled);
+            BottleneckComputed earlier = new BottleneckComputed(
+                    "daisy/earlier.jpg",
+                    "daisy",
+                    "earlier.jpg",
+                    architectureId(),
+                    sha256(SharedData.read(daisy())),
+                    0,
+                    0,
+                    vector,
+                    pooled);
             broker().produce(Topics.BOTTLENECKS, earlier.imageId(), earlier.encode(), Map.of());
             return config;
         }
@@ -55,10 +61,14 @@ class CacheFromTopicTest {
     @Test
     void reusesBottlenecksPublishedBeforeTheStart() {
         var broker = KafkaBrokerResource.broker();
-        broker.produce(Topics.IMAGES, "daisy/again.jpg", SharedData.read(daisy()),
+        broker.produce(
+                Topics.IMAGES,
+                "daisy/again.jpg",
+                SharedData.read(daisy()),
                 Map.of(Topics.LABEL, "daisy", Topics.FILENAME, "again.jpg"));
-        List<BottleneckComputed> bottlenecks = broker.consume(Topics.BOTTLENECKS, 2, Duration.ofSeconds(60))
-                .stream().map(record -> BottleneckComputed.decode(record.value())).toList();
+        List<BottleneckComputed> bottlenecks = broker.consume(Topics.BOTTLENECKS, 2, Duration.ofSeconds(60)).stream()
+                .map(record -> BottleneckComputed.decode(record.value()))
+                .toList();
         assertThat(bottlenecks.get(1).imageId()).isEqualTo("daisy/again.jpg");
         assertThat(bottlenecks.get(1).vector()).containsOnly(MARKER);
         assertThat(bottlenecks.get(1).pooled()).containsOnly(MARKER);
@@ -67,8 +77,8 @@ class CacheFromTopicTest {
     /** The id the extractor writes and reads back: the name and the graph file's hash, not the bare name. */
     private static String architectureId() {
         Architecture architecture = Architecture.of("mobilenet_0.25_128");
-        return architecture.id(ModelFiles.sha256(ModelFiles.locateGraph(architecture,
-                java.util.Optional.of(SharedData.models()))));
+        return architecture.id(
+                ModelFiles.sha256(ModelFiles.locateGraph(architecture, java.util.Optional.of(SharedData.models()))));
     }
 
     private static Path daisy() {

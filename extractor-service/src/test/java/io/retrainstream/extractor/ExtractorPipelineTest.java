@@ -4,6 +4,15 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.testing.HostileImages;
+import io.retrainstream.common.testing.KafkaBroker;
+import io.retrainstream.common.testing.KafkaBrokerResource;
+import io.retrainstream.common.testing.SharedData;
+import io.retrainstream.common.tf.FeatureRows;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +21,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -23,16 +31,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.retrainstream.common.event.BottleneckComputed;
-import io.retrainstream.common.kafka.Topics;
-import io.retrainstream.common.testing.KafkaBroker;
-import io.retrainstream.common.testing.KafkaBrokerResource;
-import io.retrainstream.common.testing.HostileImages;
-import io.retrainstream.common.testing.SharedData;
-import io.retrainstream.common.tf.FeatureRows;
 
 /** The extractor's consume/produce path against a real KRaft broker and the real MobileNet graph. */
 @QuarkusTest
@@ -52,27 +50,52 @@ class ExtractorPipelineTest {
         Path daisy = SharedData.flowerPhotos("daisy", 1).get(0);
         Path rose = SharedData.flowerPhotos("roses", 1).get(0);
         byte[] daisyBytes = SharedData.read(daisy);
-        broker.produce(Topics.IMAGES, "daisy/" + daisy.getFileName(), daisyBytes,
-                Map.of(Topics.LABEL, "Daisy", Topics.FILENAME, daisy.getFileName().toString()));
-        broker.produce(Topics.IMAGES, "roses/" + rose.getFileName(), SharedData.read(rose),
-                Map.of(Topics.LABEL, "roses", Topics.FILENAME, rose.getFileName().toString()));
-        broker.produce(Topics.IMAGES, "broken/truncated.jpg", Arrays.copyOf(daisyBytes, 300),
+        broker.produce(
+                Topics.IMAGES,
+                "daisy/" + daisy.getFileName(),
+                daisyBytes,
+                Map.of(
+                        Topics.LABEL,
+                        "Daisy",
+                        Topics.FILENAME,
+                        daisy.getFileName().toString()));
+        broker.produce(
+                Topics.IMAGES,
+                "roses/" + rose.getFileName(),
+                SharedData.read(rose),
+                Map.of(
+                        Topics.LABEL,
+                        "roses",
+                        Topics.FILENAME,
+                        rose.getFileName().toString()));
+        broker.produce(
+                Topics.IMAGES,
+                "broken/truncated.jpg",
+                Arrays.copyOf(daisyBytes, 300),
                 Map.of(Topics.LABEL, "daisy", Topics.FILENAME, "truncated.jpg"));
-        broker.produce(Topics.IMAGES, "broken/text.jpg", "not an image".getBytes(StandardCharsets.UTF_8),
+        broker.produce(
+                Topics.IMAGES,
+                "broken/text.jpg",
+                "not an image".getBytes(StandardCharsets.UTF_8),
                 Map.of(Topics.LABEL, "daisy", Topics.FILENAME, "text.jpg"));
         broker.produce(Topics.IMAGES, "broken/unlabelled.jpg", daisyBytes, Map.of(Topics.FILENAME, "x.jpg"));
         broker.produce(Topics.IMAGES, "broken/empty.jpg", new byte[0], Map.of(Topics.LABEL, "daisy"));
         broker.produce(Topics.IMAGES, "broken/null.jpg", null, Map.of(Topics.LABEL, "daisy"));
-        broker.produce(Topics.IMAGES, "broken/bomb.jpg", HostileImages.jpegBomb(13000, 13000),
-                Map.of(Topics.LABEL, "daisy"));
+        broker.produce(
+                Topics.IMAGES, "broken/bomb.jpg", HostileImages.jpegBomb(13000, 13000), Map.of(Topics.LABEL, "daisy"));
         // The same photo again under another id: served from the content cache, not recomputed.
-        broker.produce(Topics.IMAGES, "daisy/copy.jpg", daisyBytes,
+        broker.produce(
+                Topics.IMAGES,
+                "daisy/copy.jpg",
+                daisyBytes,
                 Map.of(Topics.LABEL, "daisy", Topics.FILENAME, "copy.jpg"));
 
-        List<BottleneckComputed> bottlenecks = broker.consume(Topics.BOTTLENECKS, FIRST_TEST_BOTTLENECKS, TIMEOUT)
-                .stream()
-                .map(record -> BottleneckComputed.decode(record.value())).toList();
-        assertThat(bottlenecks).extracting(BottleneckComputed::imageId)
+        List<BottleneckComputed> bottlenecks =
+                broker.consume(Topics.BOTTLENECKS, FIRST_TEST_BOTTLENECKS, TIMEOUT).stream()
+                        .map(record -> BottleneckComputed.decode(record.value()))
+                        .toList();
+        assertThat(bottlenecks)
+                .extracting(BottleneckComputed::imageId)
                 .containsExactly("daisy/" + daisy.getFileName(), "roses/" + rose.getFileName(), "daisy/copy.jpg");
         assertThat(bottlenecks).extracting(BottleneckComputed::label).containsExactly("daisy", "roses", "daisy");
         assertThat(bottlenecks).allSatisfy(b -> {
@@ -81,12 +104,20 @@ class ExtractorPipelineTest {
             assertThat(b.architecture()).isEqualTo("mobilenet_0.25_128@sha256:76fec915bb13");
             assertThat(b.contentHash()).hasSize(64);
         });
-        assertThat(bottlenecks.get(2).vector()).containsExactly(bottlenecks.get(0).vector());
+        assertThat(bottlenecks.get(2).vector())
+                .containsExactly(bottlenecks.get(0).vector());
         assertThat(bottlenecks.get(0).vector()).isNotEqualTo(bottlenecks.get(1).vector());
 
         List<ConsumerRecord<String, byte[]>> dead = broker.consume(Topics.IMAGES_DLQ, 6, TIMEOUT);
-        assertThat(dead).extracting(ConsumerRecord::key).containsExactly("broken/truncated.jpg", "broken/text.jpg",
-                "broken/unlabelled.jpg", "broken/empty.jpg", "broken/null.jpg", "broken/bomb.jpg");
+        assertThat(dead)
+                .extracting(ConsumerRecord::key)
+                .containsExactly(
+                        "broken/truncated.jpg",
+                        "broken/text.jpg",
+                        "broken/unlabelled.jpg",
+                        "broken/empty.jpg",
+                        "broken/null.jpg",
+                        "broken/bomb.jpg");
         assertThat(reason(dead.get(0))).contains("cannot decode");
         assertThat(reason(dead.get(1))).contains("not a JPEG, PNG, GIF or BMP");
         assertThat(reason(dead.get(2))).contains("no 'label' header");
@@ -95,7 +126,9 @@ class ExtractorPipelineTest {
         assertThat(reason(dead.get(5))).contains("13000 x 13000").contains("retrain.max-image-pixels");
         assertThat(dead.get(1).value()).isEqualTo("not an image".getBytes(StandardCharsets.UTF_8));
 
-        given().get("/q/metrics").then().statusCode(200)
+        given().get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(containsString("extractor_images_total{outcome=\"cached\"} 1.0"))
                 .body(containsString("extractor_images_total{outcome=\"rejected\"} 6.0"));
         given().get("/q/health/ready").then().statusCode(200).body(containsString("mobilenet_0.25_128"));
@@ -116,7 +149,9 @@ class ExtractorPipelineTest {
         byte[] seenBytes = SharedData.read(seen);
         broker.produce(Topics.IMAGES, "order/seen.jpg", seenBytes, Map.of(Topics.LABEL, "dandelion"));
         int before = FIRST_TEST_BOTTLENECKS + 1;
-        assertThat(broker.consume(Topics.BOTTLENECKS, before, TIMEOUT).get(before - 1).key())
+        assertThat(broker.consume(Topics.BOTTLENECKS, before, TIMEOUT)
+                        .get(before - 1)
+                        .key())
                 .isEqualTo("order/seen.jpg");
 
         List<Path> photos = new ArrayList<>(SharedData.flowerPhotos("tulips", 32));
@@ -125,13 +160,16 @@ class ExtractorPipelineTest {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "order-test");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
-                new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             for (Path photo : photos) {
                 String key = "order/" + photo.getParent().getFileName() + "/" + photo.getFileName();
-                producer.send(record(key, SharedData.read(photo), photo.getParent().getFileName().toString()));
+                producer.send(record(
+                        key,
+                        SharedData.read(photo),
+                        photo.getParent().getFileName().toString()));
                 keys.add(key);
             }
             producer.send(record("order/seen.jpg", seenBytes, "relabelled"));
@@ -140,7 +178,9 @@ class ExtractorPipelineTest {
         }
 
         List<BottleneckComputed> order = broker.consume(Topics.BOTTLENECKS, before + keys.size(), TIMEOUT).stream()
-                .skip(before).map(record -> BottleneckComputed.decode(record.value())).toList();
+                .skip(before)
+                .map(record -> BottleneckComputed.decode(record.value()))
+                .toList();
         assertThat(order).extracting(BottleneckComputed::imageId).containsExactlyElementsOf(keys);
         assertThat(order.get(order.size() - 1).label()).isEqualTo("relabelled");
     }
@@ -153,17 +193,47 @@ class ExtractorPipelineTest {
 
     /** The images just extracted are in the image store; distorted copies come back as binary rows. */
     private static void distortedBottlenecksOfStoredImages(BottleneckComputed daisy, BottleneckComputed rose) {
-        Map<String, Object> request = Map.of("images", List.of(daisy.contentHash(), rose.contentHash(),
-                daisy.contentHash()), "flip_left_right", true, "random_crop", 10, "random_scale", 10,
-                "random_brightness", 10, "seed", 5, "layer", "bottleneck");
-        float[] first = FeatureRows.decode(given().contentType("application/json").body(request)
-                .post("/distorted-bottlenecks").then().statusCode(200).extract().asByteArray(), 3, 1001);
-        float[] again = FeatureRows.decode(given().contentType("application/json").body(request)
-                .post("/distorted-bottlenecks").then().statusCode(200).extract().asByteArray(), 3, 1001);
+        Map<String, Object> request = Map.of(
+                "images",
+                List.of(daisy.contentHash(), rose.contentHash(), daisy.contentHash()),
+                "flip_left_right",
+                true,
+                "random_crop",
+                10,
+                "random_scale",
+                10,
+                "random_brightness",
+                10,
+                "seed",
+                5,
+                "layer",
+                "bottleneck");
+        float[] first = FeatureRows.decode(
+                given().contentType("application/json")
+                        .body(request)
+                        .post("/distorted-bottlenecks")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asByteArray(),
+                3,
+                1001);
+        float[] again = FeatureRows.decode(
+                given().contentType("application/json")
+                        .body(request)
+                        .post("/distorted-bottlenecks")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asByteArray(),
+                3,
+                1001);
         assertThat(again).as("same seed, same draws").containsExactly(first);
         float[] daisyRow = Arrays.copyOfRange(first, 0, 1001);
         assertThat(daisyRow).as("distorted, not the cached bottleneck").isNotEqualTo(daisy.vector());
-        assertThat(Arrays.copyOfRange(first, 2002, 3003)).as("two draws of one image").isNotEqualTo(daisyRow);
+        assertThat(Arrays.copyOfRange(first, 2002, 3003))
+                .as("two draws of one image")
+                .isNotEqualTo(daisyRow);
         double distance = 0;
         for (int i = 0; i < 1001; i++) {
             distance += Math.abs(daisyRow[i] - daisy.vector()[i]);
@@ -173,16 +243,32 @@ class ExtractorPipelineTest {
         Map<String, Object> pooled = new java.util.HashMap<>(request);
         pooled.put("layer", "pooled");
         pooled.put("images", List.of(rose.contentHash()));
-        FeatureRows.decode(given().contentType("application/json").body(pooled).post("/distorted-bottlenecks")
-                .then().statusCode(200).extract().asByteArray(), 1, 256);
+        FeatureRows.decode(
+                given().contentType("application/json")
+                        .body(pooled)
+                        .post("/distorted-bottlenecks")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asByteArray(),
+                1,
+                256);
 
         Map<String, Object> unknown = new java.util.HashMap<>(request);
         unknown.put("images", List.of("0".repeat(64)));
-        given().contentType("application/json").body(unknown).post("/distorted-bottlenecks").then().statusCode(404)
+        given().contentType("application/json")
+                .body(unknown)
+                .post("/distorted-bottlenecks")
+                .then()
+                .statusCode(404)
                 .body(containsString("not in the extractor's image store"));
         Map<String, Object> bad = new java.util.HashMap<>(request);
         bad.put("random_brightness", 150);
-        given().contentType("application/json").body(bad).post("/distorted-bottlenecks").then().statusCode(400)
+        given().contentType("application/json")
+                .body(bad)
+                .post("/distorted-bottlenecks")
+                .then()
+                .statusCode(400)
                 .body(containsString("random_brightness"));
     }
 

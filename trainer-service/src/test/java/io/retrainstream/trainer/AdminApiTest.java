@@ -8,6 +8,16 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
 
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.specification.RequestSpecification;
+import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.testing.KafkaBroker;
+import io.retrainstream.common.testing.KafkaBrokerResource;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,24 +35,12 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import io.restassured.specification.RequestSpecification;
-import io.retrainstream.common.event.BottleneckComputed;
-import io.retrainstream.common.kafka.Topics;
-import io.retrainstream.common.testing.KafkaBroker;
-import io.retrainstream.common.testing.KafkaBrokerResource;
 
 /**
  * The trainer as an unattended service facing hostile clients, against a real broker: admin calls need the token,
@@ -70,23 +68,29 @@ class AdminApiTest {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     };
 
     /** The token, an output root, and every model output configured (absolute paths, outside the root). */
     public static class Unattended implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("retrain.admin-token", TOKEN, "trainer.output-root", ROOT.toString(),
-                    "trainer.saved-model-dir", SERVING.toString(),
-                    "trainer.output-graph", EXPORTS.resolve("output_graph.pb").toString(),
-                    "trainer.output-labels", EXPORTS.resolve("output_labels.txt").toString(),
-                    "trainer.how-many-training-steps", "100");
+            return Map.of(
+                    "retrain.admin-token",
+                    TOKEN,
+                    "trainer.output-root",
+                    ROOT.toString(),
+                    "trainer.saved-model-dir",
+                    SERVING.toString(),
+                    "trainer.output-graph",
+                    EXPORTS.resolve("output_graph.pb").toString(),
+                    "trainer.output-labels",
+                    EXPORTS.resolve("output_labels.txt").toString(),
+                    "trainer.how-many-training-steps",
+                    "100");
         }
     }
 
@@ -114,17 +118,31 @@ class AdminApiTest {
         KafkaBroker broker = KafkaBrokerResource.broker();
         Random random = new Random(3);
         List.of("alpha", "beta", "gamma").forEach(label -> send(broker, label, 40, random));
-        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/dataset").then().body("images", equalTo(120)));
+        await().atMost(TIMEOUT)
+                .untilAsserted(() -> given().get("/dataset").then().body("images", equalTo(120)));
 
-        for (RequestSpecification caller : List.of(given(), given().header("Authorization", "Bearer wrong-" + TOKEN),
-                given().header("Authorization", "Basic " + TOKEN), given().header("Authorization", TOKEN))) {
-            caller.contentType("application/json").body(Map.of("how_many_training_steps", 10)).post("/train").then()
-                    .statusCode(401).header("WWW-Authenticate", startsWith("Bearer"));
+        for (RequestSpecification caller : List.of(
+                given(),
+                given().header("Authorization", "Bearer wrong-" + TOKEN),
+                given().header("Authorization", "Basic " + TOKEN),
+                given().header("Authorization", TOKEN))) {
+            caller.contentType("application/json")
+                    .body(Map.of("how_many_training_steps", 10))
+                    .post("/train")
+                    .then()
+                    .statusCode(401)
+                    .header("WWW-Authenticate", startsWith("Bearer"));
         }
         given().delete("/runs/1").then().statusCode(401);
-        given().header("Authorization", "Bearer wrong").post("/models/1/pin").then().statusCode(401);
+        given().header("Authorization", "Bearer wrong")
+                .post("/models/1/pin")
+                .then()
+                .statusCode(401);
         given().delete("/models/pin").then().statusCode(401);
-        given().header("Authorization", "Bearer wrong").get("/runs").then().statusCode(200)
+        given().header("Authorization", "Bearer wrong")
+                .get("/runs")
+                .then()
+                .statusCode(200)
                 .body("size()", equalTo(0));
         given().get("/models").then().statusCode(200);
         given().get("/q/health/live").then().statusCode(200);
@@ -132,11 +150,18 @@ class AdminApiTest {
         synchronized (LOG) {
             logged = LOG.stream().map(AdminApiTest::text).toList();
         }
-        assertThat(logged).anyMatch(m -> m.startsWith("Refused POST /train from "))
-                .anyMatch(m -> m.endsWith(": wrong admin token")).anyMatch(m -> m.endsWith(": no Authorization header"))
-                .anyMatch(m -> m.startsWith("Refused DELETE /runs/1 from ")).noneMatch(m -> m.contains(TOKEN));
+        assertThat(logged)
+                .anyMatch(m -> m.startsWith("Refused POST /train from "))
+                .anyMatch(m -> m.endsWith(": wrong admin token"))
+                .anyMatch(m -> m.endsWith(": no Authorization header"))
+                .anyMatch(m -> m.startsWith("Refused DELETE /runs/1 from "))
+                .noneMatch(m -> m.contains(TOKEN));
 
-        int runId = admin().contentType("application/json").post("/train").then().statusCode(202).extract()
+        int runId = admin().contentType("application/json")
+                .post("/train")
+                .then()
+                .statusCode(202)
+                .extract()
                 .path("runId");
         awaitStatus(runId, "SUCCEEDED");
         admin().get("/runs/" + runId).then().body("modelVersion", equalTo(1));
@@ -145,33 +170,56 @@ class AdminApiTest {
     @Test
     @Order(2)
     void everyConfiguredOutputIsWrittenRunAfterRun() throws IOException {
-        int second = admin().contentType("application/json").body(Map.of("force_publish", true)).post("/train")
-                .then().statusCode(202).extract().path("runId");
+        int second = admin().contentType("application/json")
+                .body(Map.of("force_publish", true))
+                .post("/train")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("runId");
         awaitStatus(second, "SUCCEEDED");
-        admin().get("/runs/" + second).then().body("modelVersion", equalTo(2))
+        admin().get("/runs/" + second)
+                .then()
+                .body("modelVersion", equalTo(2))
                 .body("log", hasItem(startsWith("Wrote the SavedModel of version 2 to ")));
 
         assertThat(SERVING.resolve("1/saved_model.pb")).isRegularFile();
         assertThat(SERVING.resolve("2/saved_model.pb")).isRegularFile();
         assertThat(names(SERVING)).containsExactly("1", "2");
-        assertThat(names(EXPORTS)).containsExactly("output_graph.1.pb", "output_graph.2.pb", "output_graph.pb",
-                "output_labels.1.txt", "output_labels.2.txt", "output_labels.txt");
+        assertThat(names(EXPORTS))
+                .containsExactly(
+                        "output_graph.1.pb",
+                        "output_graph.2.pb",
+                        "output_graph.pb",
+                        "output_labels.1.txt",
+                        "output_labels.2.txt",
+                        "output_labels.txt");
         assertThat(EXPORTS.resolve("output_graph.pb")).hasSameBinaryContentAs(EXPORTS.resolve("output_graph.2.pb"));
-        assertThat(Files.readAllLines(EXPORTS.resolve("output_labels.txt"))).containsExactly("alpha", "beta",
-                "gamma");
+        assertThat(Files.readAllLines(EXPORTS.resolve("output_labels.txt"))).containsExactly("alpha", "beta", "gamma");
     }
 
     @Test
     @Order(3)
     void requestsCanOnlyDoWhatTheySay() throws Exception {
         int runs = given().get("/runs").then().extract().path("size()");
-        admin().contentType("text/plain").body("{}").post("/train").then().statusCode(415)
+        admin().contentType("text/plain")
+                .body("{}")
+                .post("/train")
+                .then()
+                .statusCode(415)
                 .body("message", containsString("application/json"));
-        admin().contentType("application/x-www-form-urlencoded").body("how_many_training_steps=5").post("/train")
-                .then().statusCode(415);
-        HttpResponse<String> noType = HttpClient.newHttpClient().send(HttpRequest.newBuilder(train)
-                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        admin().contentType("application/x-www-form-urlencoded")
+                .body("how_many_training_steps=5")
+                .post("/train")
+                .then()
+                .statusCode(415);
+        HttpResponse<String> noType = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(train)
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(noType.statusCode()).as(noType.body()).isEqualTo(415);
 
         Path outside = Files.createDirectories(HOME.resolve("outside"));
@@ -187,14 +235,22 @@ class AdminApiTest {
                         + "out of it",
                 "{\"how_many_training_steps\": 1000001}",
                 "how_many_training_steps must be from 1 to 1000000, got 1000001",
-                "{\"testing_percentage\": 101}", "testing_percentage must be from 0 to 100, got 101.0",
-                "{\"mode\": \"retrain\", \"random_crop\": 101}", "random_crop must be from 0 to 100, got 101",
-                "{\"mode\": \"retrain\", \"random_scale\": 400}", "random_scale must be from 0 to 100, got 400",
+                "{\"testing_percentage\": 101}",
+                "testing_percentage must be from 0 to 100, got 101.0",
+                "{\"mode\": \"retrain\", \"random_crop\": 101}",
+                "random_crop must be from 0 to 100, got 101",
+                "{\"mode\": \"retrain\", \"random_scale\": 400}",
+                "random_scale must be from 0 to 100, got 400",
                 "{\"mode\": \"retrain\", \"random_brightness\": 101}",
                 "random_brightness must be a percentage from 0 to 100",
-                "{\"learning_rate\": 1e9}", "learning_rate must be above 0 and at most 10.0");
-        refused.forEach((body, message) -> admin().contentType("application/json").body(body).post("/train").then()
-                .statusCode(400).body("message", containsString(message)));
+                "{\"learning_rate\": 1e9}",
+                "learning_rate must be above 0 and at most 10.0");
+        refused.forEach((body, message) -> admin().contentType("application/json")
+                .body(body)
+                .post("/train")
+                .then()
+                .statusCode(400)
+                .body("message", containsString(message)));
         assertThat(names(outside)).isEmpty();
         given().get("/runs").then().body("size()", equalTo(runs));
     }
@@ -202,18 +258,24 @@ class AdminApiTest {
     @Test
     @Order(4)
     void aCancelledRunStopsWithinASecondAndPublishesNothing() throws IOException {
-        int runId = admin().contentType("application/json").body(Map.of("mode", "retrain",
-                "how_many_training_steps", 1_000_000, "eval_step_interval", 10_000)).post("/train").then()
-                .statusCode(202).extract().path("runId");
-        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + runId).then()
-                .body("log", hasItem(startsWith("Step 0: "))));
+        int runId = admin().contentType("application/json")
+                .body(Map.of("mode", "retrain", "how_many_training_steps", 1_000_000, "eval_step_interval", 10_000))
+                .post("/train")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("runId");
+        await().atMost(TIMEOUT)
+                .untilAsserted(() -> given().get("/runs/" + runId).then().body("log", hasItem(startsWith("Step 0: "))));
 
         long start = System.nanoTime();
         admin().delete("/runs/" + runId).then().statusCode(200).body("status", equalTo("CANCELLED"));
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(millis).as("ms from DELETE to the run's end").isLessThan(1000);
 
-        given().get("/runs/" + runId).then().body("status", equalTo("CANCELLED"))
+        given().get("/runs/" + runId)
+                .then()
+                .body("status", equalTo("CANCELLED"))
                 .body("modelVersion", org.hamcrest.Matchers.nullValue())
                 .body("message", containsString("no model version was published"));
         given().get("/models").then().body("versions.version", equalTo(List.of(2, 1)));
@@ -228,24 +290,30 @@ class AdminApiTest {
     @Order(5)
     void trainingGoesOnAfterACancelledRun() throws Exception {
         // No body and no content type, as ./retrain train sends it: the configured defaults.
-        HttpResponse<String> started = HttpClient.newHttpClient().send(HttpRequest.newBuilder(train)
-                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> started = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(train)
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
         int runId = io.restassured.path.json.JsonPath.from(started.body()).getInt("runId");
-        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + runId).then()
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + runId)
+                .then()
                 .body("status", org.hamcrest.Matchers.oneOf("SUCCEEDED", "REJECTED")));
         given().get("/runs/" + runId).then().body("report.parameters.how_many_training_steps", equalTo(100));
     }
 
     private static String text(LogRecord record) {
-        return record instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage()
+        return record instanceof org.jboss.logmanager.ExtLogRecord ext
+                ? ext.getFormattedMessage()
                 : record.getMessage();
     }
 
     private static void awaitStatus(int runId, String status) {
-        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + runId).then()
-                .body("status", equalTo(status)));
+        await().atMost(TIMEOUT)
+                .untilAsserted(() -> given().get("/runs/" + runId).then().body("status", equalTo(status)));
     }
 
     /** Bottlenecks of the real sizes of {@value #ARCHITECTURE}: 1001 values, 256 pooled, with a bump per class. */
@@ -262,8 +330,15 @@ class AdminApiTest {
             }
             vector[classIndex * 7] += 3f;
             pooled[classIndex * 5] += 3f;
-            BottleneckComputed event = new BottleneckComputed(label + "/" + i, label, label + "_" + i + ".jpg",
-                    ARCHITECTURE, "hash-" + label + i, System.currentTimeMillis(), System.currentTimeMillis(), vector,
+            BottleneckComputed event = new BottleneckComputed(
+                    label + "/" + i,
+                    label,
+                    label + "_" + i + ".jpg",
+                    ARCHITECTURE,
+                    "hash-" + label + i,
+                    System.currentTimeMillis(),
+                    System.currentTimeMillis(),
+                    vector,
                     pooled);
             broker.produce(Topics.BOTTLENECKS, event.imageId(), event.encode(), Map.of());
         }

@@ -5,16 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -24,6 +14,14 @@ import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.testing.KafkaBroker;
 import io.retrainstream.common.testing.KafkaBrokerResource;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /** Continuous mode against a real broker: a burst makes a few runs, a new class grows the served head. */
 @QuarkusTest
@@ -39,9 +37,17 @@ class ContinuousTrainingTest {
     public static class Continuous implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("trainer.auto-train", "true", "trainer.continuous.enabled", "true",
-                    "trainer.continuous.every-images", "50", "trainer.continuous.every", "2s",
-                    "trainer.continuous.warm-steps", "100");
+            return Map.of(
+                    "trainer.auto-train",
+                    "true",
+                    "trainer.continuous.enabled",
+                    "true",
+                    "trainer.continuous.every-images",
+                    "50",
+                    "trainer.continuous.every",
+                    "2s",
+                    "trainer.continuous.warm-steps",
+                    "100");
         }
     }
 
@@ -55,13 +61,18 @@ class ContinuousTrainingTest {
             TrainerServiceTest.send(broker, labels.get(c), c, BURST_PER_CLASS, random);
         }
         int all = BURST_PER_CLASS * labels.size();
-        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/dataset").then().body("images", equalTo(all)));
-        int training = (int) labels.stream().flatMap(l -> java.util.stream.IntStream.range(0, BURST_PER_CLASS)
-                .mapToObj(i -> l + "_" + i + ".jpg")).filter(f -> new SplitRule(10, 10).assign(f) == DataSet.TRAINING)
+        await().atMost(TIMEOUT)
+                .untilAsserted(() -> given().get("/dataset").then().body("images", equalTo(all)));
+        int training = (int) labels.stream()
+                .flatMap(l ->
+                        java.util.stream.IntStream.range(0, BURST_PER_CLASS).mapToObj(i -> l + "_" + i + ".jpg"))
+                .filter(f -> new SplitRule(10, 10).assign(f) == DataSet.TRAINING)
                 .count();
         await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> given().get("/models")
-                .then().body("versions[0].metrics.trainingImages", equalTo(training)));
-        List<Map<String, Object>> runs = given().get("/runs").then().extract().jsonPath().getList("$");
+                .then()
+                .body("versions[0].metrics.trainingImages", equalTo(training)));
+        List<Map<String, Object>> runs =
+                given().get("/runs").then().extract().jsonPath().getList("$");
         assertThat(runs).as("runs for a burst of %d images", all).hasSizeBetween(1, 20);
         assertThat(runs).allSatisfy(run -> assertThat(run.get("trigger")).isEqualTo("CONTINUOUS"));
         JsonPath first = given().get("/runs/1").then().extract().jsonPath();
@@ -81,12 +92,17 @@ class ContinuousTrainingTest {
         KafkaBroker broker = KafkaBrokerResource.broker();
         Random random = new Random(2);
         TrainerServiceTest.send(broker, "delta", 3, 100, random);
-        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/models").then()
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/models")
+                .then()
                 .body("versions[0].labels", equalTo(List.of("alpha", "beta", "delta", "gamma"))));
-        List<Map<String, Object>> runs = given().get("/runs").then().extract().jsonPath().getList("$");
-        Map<String, Object> grown = runs.stream().filter(run -> "SUCCEEDED".equals(run.get("status")))
-                .reduce((a, b) -> b).orElseThrow();
-        JsonPath run = given().get("/runs/" + grown.get("runId")).then().extract().jsonPath();
+        List<Map<String, Object>> runs =
+                given().get("/runs").then().extract().jsonPath().getList("$");
+        Map<String, Object> grown = runs.stream()
+                .filter(run -> "SUCCEEDED".equals(run.get("status")))
+                .reduce((a, b) -> b)
+                .orElseThrow();
+        JsonPath run =
+                given().get("/runs/" + grown.get("runId")).then().extract().jsonPath();
         assertThat(run.getString("report.promotion.reason")).startsWith("the classes changed");
         assertThat(run.getString("report.start")).startsWith("warm from version");
         assertThat(run.getDouble("testAccuracy")).isGreaterThan(0.9);
@@ -95,21 +111,40 @@ class ContinuousTrainingTest {
     @Test
     @Order(3)
     void aFewNewImagesAreLearnedOnceTheyHaveWaitedTheConfiguredTime() {
-        int runsBefore = given().get("/runs").then().extract().jsonPath().getList("$").size();
-        int trainingBefore = given().get("/dataset/training").then().extract().jsonPath().getList("images").size();
+        int runsBefore =
+                given().get("/runs").then().extract().jsonPath().getList("$").size();
+        int trainingBefore = given().get("/dataset/training")
+                .then()
+                .extract()
+                .jsonPath()
+                .getList("images")
+                .size();
         long start = System.nanoTime();
         TrainerServiceTest.send(KafkaBrokerResource.broker(), "delta", 3, 100, 10, new Random(3));
-        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(given().get("/runs").then().extract().jsonPath()
-                .getList("$")).hasSizeGreaterThan(runsBefore));
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(
+                        given().get("/runs").then().extract().jsonPath().getList("$"))
+                .hasSizeGreaterThan(runsBefore));
         double waited = (System.nanoTime() - start) / 1e9;
-        assertThat(waited).as("10 images (< every-images 50) wait for 'every' (2 s)").isGreaterThanOrEqualTo(1.5);
+        assertThat(waited)
+                .as("10 images (< every-images 50) wait for 'every' (2 s)")
+                .isGreaterThanOrEqualTo(1.5);
         JsonPath run = given().get("/runs/" + (runsBefore + 1)).then().extract().jsonPath();
         assertThat(run.getString("trigger")).isEqualTo("CONTINUOUS");
-        int training = given().get("/dataset/training").then().extract().jsonPath().getList("images").size();
+        int training = given().get("/dataset/training")
+                .then()
+                .extract()
+                .jsonPath()
+                .getList("images")
+                .size();
         assertThat(training).isGreaterThan(trainingBefore);
-        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + (runsBefore + 1)).then()
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/runs/" + (runsBefore + 1))
+                .then()
                 .body("status", org.hamcrest.Matchers.not("RUNNING")));
-        assertThat(given().get("/runs/" + (runsBefore + 1)).then().extract().jsonPath()
-                .getInt("report.images.training")).isEqualTo(training);
+        assertThat(given().get("/runs/" + (runsBefore + 1))
+                        .then()
+                        .extract()
+                        .jsonPath()
+                        .getInt("report.images.training"))
+                .isEqualTo(training);
     }
 }

@@ -1,11 +1,10 @@
 package io.retrainstream.classifier.config;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
 /** Settings of the classifier. */
 @ConfigMapping(prefix = "retrain")

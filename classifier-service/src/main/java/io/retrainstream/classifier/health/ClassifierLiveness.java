@@ -1,12 +1,10 @@
 package io.retrainstream.classifier.health;
 
+import io.retrainstream.classifier.service.ClassificationService;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
-
-import io.retrainstream.classifier.service.ClassificationService;
 
 /**
  * Down, with the reason, when requests can no longer be served (the dispatcher or a CNN runner thread lost), so a
@@ -24,8 +22,13 @@ public class ClassifierLiveness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return classification.broken().map(reason -> HealthCheckResponse.named("classifier-dispatcher").down()
-                .withData("reason", reason).build())
-                .orElseGet(() -> HealthCheckResponse.named("classifier-dispatcher").up().build());
+        return classification
+                .broken()
+                .map(reason -> HealthCheckResponse.named("classifier-dispatcher")
+                        .down()
+                        .withData("reason", reason)
+                        .build())
+                .orElseGet(() ->
+                        HealthCheckResponse.named("classifier-dispatcher").up().build());
     }
 }

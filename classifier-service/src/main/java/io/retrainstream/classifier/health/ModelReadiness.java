@@ -1,12 +1,10 @@
 package io.retrainstream.classifier.health;
 
+import io.retrainstream.classifier.model.ModelHolder;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
-
-import io.retrainstream.classifier.model.ModelHolder;
 
 /** Ready only once a model is loaded: before that every classify request would get a 503. */
 @Readiness
@@ -22,10 +20,14 @@ public class ModelReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         return holder.current()
-                .map(model -> HealthCheckResponse.named("model").up()
+                .map(model -> HealthCheckResponse.named("model")
+                        .up()
                         .withData("version", model.model().version())
-                        .withData("architecture", model.model().architecture()).build())
-                .orElseGet(() -> HealthCheckResponse.named("model").down()
-                        .withData("reason", "no model published yet: train one on the trainer").build());
+                        .withData("architecture", model.model().architecture())
+                        .build())
+                .orElseGet(() -> HealthCheckResponse.named("model")
+                        .down()
+                        .withData("reason", "no model published yet: train one on the trainer")
+                        .build());
     }
 }

@@ -1,20 +1,17 @@
 package io.retrainstream.classifier.messaging;
 
-import java.util.ArrayList;
-import java.util.List;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-
 import io.quarkus.logging.Log;
 import io.retrainstream.classifier.service.ModelService;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.kafka.Channels;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
  * Every classifier instance reads all of {@code models} (its own consumer group, from the start, committing
@@ -38,8 +35,9 @@ public class ModelConsumer {
             try {
                 decoded.add(ModelPublished.decode(record.value()));
             } catch (MalformedEventException | IllegalArgumentException e) {
-                Log.warnf("Skipping malformed model event %s (%s-%d@%d): %s", record.key(), record.topic(),
-                        record.partition(), record.offset(), e.getMessage());
+                Log.warnf(
+                        "Skipping malformed model event %s (%s-%d@%d): %s",
+                        record.key(), record.topic(), record.partition(), record.offset(), e.getMessage());
             }
         }
         models.offer(decoded);

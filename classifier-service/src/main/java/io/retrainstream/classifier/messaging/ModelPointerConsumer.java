@@ -1,17 +1,15 @@
 package io.retrainstream.classifier.messaging;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-
 import io.quarkus.logging.Log;
 import io.retrainstream.classifier.service.ModelService;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.ModelPinned;
 import io.retrainstream.common.kafka.Channels;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /** Follows {@code models.current} from its start: the last pointer of each poll decides what is served. */
 @ApplicationScoped
@@ -31,8 +29,9 @@ public class ModelPointerConsumer {
             try {
                 latest = ModelPinned.decode(record.value());
             } catch (MalformedEventException e) {
-                Log.warnf("Skipping malformed model pointer event (%s-%d@%d): %s", record.topic(),
-                        record.partition(), record.offset(), e.getMessage());
+                Log.warnf(
+                        "Skipping malformed model pointer event (%s-%d@%d): %s",
+                        record.topic(), record.partition(), record.offset(), e.getMessage());
             }
         }
         if (latest != null) {

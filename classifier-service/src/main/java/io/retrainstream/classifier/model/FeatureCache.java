@@ -1,11 +1,9 @@
 package io.retrainstream.classifier.model;
 
-import java.util.function.Supplier;
-
+import io.retrainstream.common.tf.ImageFeatures;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-
-import io.retrainstream.common.tf.ImageFeatures;
+import java.util.function.Supplier;
 
 /**
  * Owns the CNN (or module) the newest loaded model runs on, kept for the next version on the same one: builds and

@@ -1,12 +1,5 @@
 package io.retrainstream.classifier.model;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
-
-
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
@@ -15,6 +8,11 @@ import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.common.tf.ImageFeatures;
 import io.retrainstream.common.tf.WarmUpImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One published model ready to serve: encoded image bytes in, softmax scores out: the CNN's (or module's) features,

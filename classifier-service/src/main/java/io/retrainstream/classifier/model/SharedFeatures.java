@@ -1,15 +1,14 @@
 package io.retrainstream.classifier.model;
 
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
+import io.retrainstream.common.tf.ImageFeatures;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.FeatureLayer;
-import io.retrainstream.common.model.Features;
-import io.retrainstream.common.tf.ImageFeatures;
 
 /**
  * One loaded CNN shared by every model version that runs on it, so that swapping in a new head does not load, warm
@@ -22,6 +21,7 @@ public final class SharedFeatures {
     private final ImageFeatures features;
     /** Leases plus one while the cache keeps it. */
     private final AtomicInteger users = new AtomicInteger(1);
+
     private final AtomicBoolean warm = new AtomicBoolean();
 
     /** @param key what the CNN was loaded from; a model needing another key needs another instance */

@@ -1,5 +1,4 @@
 package io.retrainstream.classifier.rest;
 
 /** The JSON body of every error reply: what went wrong and what to do. */
-public record ErrorResponse(int status, String message) {
-}
+public record ErrorResponse(int status, String message) {}

@@ -1,21 +1,5 @@
 package io.retrainstream.classifier.service;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -31,6 +15,20 @@ import io.retrainstream.common.tf.ImageLimits;
 import io.retrainstream.common.tf.ImageRunException;
 import io.retrainstream.common.tf.ImageTooLargeException;
 import io.retrainstream.common.tf.ParallelRuns;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Classifies images with the model being served, batching concurrent requests: a dispatcher takes the requests queued
@@ -43,12 +41,10 @@ import io.retrainstream.common.tf.ParallelRuns;
 public class ClassificationService {
 
     /** One class and its softmax score. */
-    public record Prediction(String label, float score) {
-    }
+    public record Prediction(String label, float score) {}
 
     /** The top predictions and the model version that made them. */
-    public record Classification(long modelVersion, String architecture, List<Prediction> predictions) {
-    }
+    public record Classification(long modelVersion, String architecture, List<Prediction> predictions) {}
 
     /**
      * Thrown at once when the queue is full (by requests or by image bytes), and when a request waited longer than the
@@ -63,8 +59,7 @@ public class ClassificationService {
     /** What the 503 of an overloaded classifier tells clients to wait before trying again. */
     public static final int RETRY_AFTER_SECONDS = 1;
 
-    private record Pending(byte[] image, int topK, CompletableFuture<Optional<Classification>> result) {
-    }
+    private record Pending(byte[] image, int topK, CompletableFuture<Optional<Classification>> result) {}
 
     private final ModelHolder holder;
     private final ClassifierConfig.Classifier config;
@@ -72,9 +67,11 @@ public class ClassificationService {
     private final ImageLimits limits;
     /** Requests and image bytes admitted and not yet answered: waiting in the queue or being classified. */
     private final AtomicInteger admitted = new AtomicInteger();
+
     private final AtomicLong admittedBytes = new AtomicLong();
     /** Why the dispatcher thread ended, if it ever did. */
     private final AtomicReference<String> dispatcherDeath = new AtomicReference<>();
+
     private final Semaphore inFlight;
     private final Thread dispatcher;
     private final Timer inference;
@@ -87,16 +84,19 @@ public class ClassificationService {
         this.limits = new ImageLimits(config.maxImagePixels());
         registry.gauge("classifier.queue.requests", admitted);
         registry.gauge("classifier.queue.bytes", admittedBytes);
-        this.inFlight = new Semaphore(ParallelRuns.orPerCore(this.config.parallelRuns()).runs());
+        this.inFlight =
+                new Semaphore(ParallelRuns.orPerCore(this.config.parallelRuns()).runs());
         this.inference = Timer.builder("classifier.inference")
-                .description("Decode, resize, CNN and head for one batch of requests").publishPercentiles(0.5, 0.99)
+                .description("Decode, resize, CNN and head for one batch of requests")
+                .publishPercentiles(0.5, 0.99)
                 .register(registry);
         this.batchSizes = DistributionSummary.builder("classifier.batch.size")
-                .description("Requests classified together in one run").register(registry);
+                .description("Requests classified together in one run")
+                .register(registry);
         dispatcher = new Thread(this::dispatch, "classify-dispatcher");
         dispatcher.setDaemon(true);
-        dispatcher.setUncaughtExceptionHandler((thread, failure) -> dispatcherDeath.compareAndSet(null,
-                thread.getName() + " died: " + failure));
+        dispatcher.setUncaughtExceptionHandler(
+                (thread, failure) -> dispatcherDeath.compareAndSet(null, thread.getName() + " died: " + failure));
         dispatcher.start();
     }
 
@@ -120,10 +120,12 @@ public class ClassificationService {
         });
         queue.add(pending);
         Duration timeout = config.requestTimeout();
-        return pending.result().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(failure ->
-                CompletableFuture.failedFuture(Concurrency.cause(failure) instanceof TimeoutException
-                        ? new OverloadedException("The classifier is overloaded: no result within " + timeout)
-                        : Concurrency.cause(failure)));
+        return pending.result()
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(failure -> CompletableFuture.failedFuture(
+                        Concurrency.cause(failure) instanceof TimeoutException
+                                ? new OverloadedException("The classifier is overloaded: no result within " + timeout)
+                                : Concurrency.cause(failure)));
     }
 
     /** Counts a request in, or refuses it at once when the requests or bytes admitted would pass their bounds. */
@@ -207,8 +209,9 @@ public class ClassificationService {
         batchSizes.record(batch.size());
         Timer.Sample sample = Timer.start();
         List<byte[]> images = batch.stream().map(Pending::image).toList();
-        Optional<CompletableFuture<Void>> served = holder.withModelAsync(model -> BatchIsolation
-                .runOrIsolate(images, model::classifyAsync).handle((results, failure) -> {
+        Optional<CompletableFuture<Void>> served = holder.withModelAsync(model -> BatchIsolation.runOrIsolate(
+                        images, model::classifyAsync)
+                .handle((results, failure) -> {
                     if (failure != null) {
                         Log.errorf(Concurrency.cause(failure), "Classifying a batch of %d failed", batch.size());
                         batch.forEach(pending -> pending.result().completeExceptionally(Concurrency.cause(failure)));
@@ -239,8 +242,9 @@ public class ClassificationService {
         for (int i : Head.topK(scores, pending.topK())) {
             predictions.add(new Prediction(model.labels().get(i), scores[i]));
         }
-        pending.result().complete(Optional.of(new Classification(model.model().version(),
-                model.model().architecture(), List.copyOf(predictions))));
+        pending.result()
+                .complete(Optional.of(new Classification(
+                        model.model().version(), model.model().architecture(), List.copyOf(predictions))));
     }
 
     @PreDestroy

@@ -1,11 +1,5 @@
 package io.retrainstream.classifier.service;
 
-import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.List;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.FeatureCache;
 import io.retrainstream.classifier.model.ServingModel;
@@ -18,6 +12,10 @@ import io.retrainstream.common.tf.ImageFeatures;
 import io.retrainstream.common.tf.ImageLimits;
 import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SavedModelFeatures;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 
 /**
  * Turns a published model into a warm {@link ServingModel}, off to the side of the one being served: checks it, finds
@@ -43,15 +41,19 @@ public class ModelLoader {
             serving = onSavedModel(model);
         } else {
             Architecture architecture = Architecture.of(model.architecture());
-            Path graph = ModelFiles.obtainGraph(architecture, config.modelDir(),
-                    config.modelCache().orElseGet(ModelFiles::defaultCacheDir), config.download(),
+            Path graph = ModelFiles.obtainGraph(
+                    architecture,
+                    config.modelDir(),
+                    config.modelCache().orElseGet(ModelFiles::defaultCacheDir),
+                    config.download(),
                     new LoggedProgress(architecture.downloadUrl()));
             requireSameGraph(model, graph);
             ParallelRuns parallel = ParallelRuns.orPerCore(config.classifier().parallelRuns());
             int runBatch = (config.classifier().maxBatch() + parallel.runs() - 1) / parallel.runs();
-            ImageFeatures features = cache.lease(model.architecture() + " " + graph,
-                    () -> new FeatureExtractor(architecture, graph, runBatch, parallel,
-                            new ImageLimits(config.maxImagePixels())));
+            ImageFeatures features = cache.lease(
+                    model.architecture() + " " + graph,
+                    () -> new FeatureExtractor(
+                            architecture, graph, runBatch, parallel, new ImageLimits(config.maxImagePixels())));
             serving = new ServingModel(model, features);
         }
         return warmed(serving);
@@ -70,13 +72,15 @@ public class ModelLoader {
 
     /** A model trained on a SavedModel feature-vector module: the same module must be configured here. */
     private ServingModel onSavedModel(ModelPublished model) {
-        Path dir = config.savedModel().map(path -> path.toAbsolutePath().normalize()).orElseThrow(
-                () -> new IllegalArgumentException("it needs the SavedModel module it was trained on; set "
+        Path dir = config.savedModel()
+                .map(path -> path.toAbsolutePath().normalize())
+                .orElseThrow(() -> new IllegalArgumentException("it needs the SavedModel module it was trained on; set "
                         + "retrain.saved-model (RETRAIN_SAVED_MODEL) to that folder."));
         requireSameGraph(model, dir.resolve("saved_model.pb"));
-        ImageFeatures features = cache.lease(model.architecture() + " " + dir,
-                () -> new SavedModelFeatures(dir, config.classifier().maxBatch(),
-                        new ImageLimits(config.maxImagePixels())));
+        ImageFeatures features = cache.lease(
+                model.architecture() + " " + dir,
+                () -> new SavedModelFeatures(
+                        dir, config.classifier().maxBatch(), new ImageLimits(config.maxImagePixels())));
         if (!features.architecture().name().equals(Architecture.nameOf(model.architecture()))) {
             features.close();
             throw new IllegalArgumentException("it was trained on " + Architecture.nameOf(model.architecture())
@@ -94,8 +98,8 @@ public class ModelLoader {
         if (!needed.isEmpty()) {
             String actual = ModelFiles.sha256(graph);
             if (!actual.startsWith(needed)) {
-                throw new IllegalArgumentException("it was trained on a graph with SHA-256 " + needed
-                        + "..., but " + graph + " has SHA-256 " + actual + ".");
+                throw new IllegalArgumentException("it was trained on a graph with SHA-256 " + needed + "..., but "
+                        + graph + " has SHA-256 " + actual + ".");
             }
         }
     }

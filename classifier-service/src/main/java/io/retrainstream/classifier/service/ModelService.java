@@ -1,14 +1,5 @@
 package io.retrainstream.classifier.service;
 
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -17,6 +8,13 @@ import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.Freshness;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.ServingRule;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Follows the model pointer: serves what {@link ServingRule} names, loading it with the {@link ModelLoader} and
@@ -34,6 +32,7 @@ public class ModelService {
     private final TreeMap<Long, ModelPublished> known = new TreeMap<>();
     /** Versions that could not be loaded here. */
     private final Set<Long> refused = new HashSet<>();
+
     private volatile Long pinned;
 
     public ModelService(ModelHolder holder, ModelLoader loader, ServingFreshness freshness, MeterRegistry registry) {
@@ -41,9 +40,11 @@ public class ModelService {
         this.loader = loader;
         this.freshness = freshness;
         this.registry = registry;
-        Gauge.builder("classifier.model.version", holder,
-                h -> h.current().map(m -> (double) m.model().version()).orElse(0.0))
-                .description("Version of the model being served (0: none yet)").register(registry);
+        Gauge.builder("classifier.model.version", holder, h -> h.current()
+                        .map(m -> (double) m.model().version())
+                        .orElse(0.0))
+                .description("Version of the model being served (0: none yet)")
+                .register(registry);
     }
 
     /** See {@link ServingFreshness#freshness()}. */
@@ -95,15 +96,24 @@ public class ModelService {
             serving = loader.load(model);
         } catch (RuntimeException e) {
             registry.counter("classifier.models", "outcome", "refused").increment();
-            Log.errorf("Refusing model version %d (%s): %s Still serving %s.", model.version(), model.architecture(),
-                    e.getMessage(), holder.current().map(m -> "version " + m.model().version()).orElse("nothing"));
+            Log.errorf(
+                    "Refusing model version %d (%s): %s Still serving %s.",
+                    model.version(),
+                    model.architecture(),
+                    e.getMessage(),
+                    holder.current().map(m -> "version " + m.model().version()).orElse("nothing"));
             return false;
         }
         holder.swap(serving);
         freshness.served(model);
         registry.counter("classifier.models", "outcome", "loaded").increment();
-        Log.infof("Serving model version %d (%s, %d classes %s) after %d ms to load and warm up", model.version(),
-                model.architecture(), model.labels().size(), model.labels(), (System.nanoTime() - start) / 1_000_000);
+        Log.infof(
+                "Serving model version %d (%s, %d classes %s) after %d ms to load and warm up",
+                model.version(),
+                model.architecture(),
+                model.labels().size(),
+                model.labels(),
+                (System.nanoTime() - start) / 1_000_000);
         return true;
     }
 }

@@ -1,16 +1,14 @@
 package io.retrainstream.classifier.service;
 
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.retrainstream.common.Freshness;
 import io.retrainstream.common.event.ModelPublished;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * How long training images waited from their event to the first served model that learned from them: for the model
@@ -25,14 +23,17 @@ public class ServingFreshness {
     private final Timer freshnessTimer;
     /** Waits (seconds) of the newly learned images of every model served since start, the latest kept. */
     private final ArrayDeque<Double> waits = new ArrayDeque<>();
+
     private Freshness servingFreshness = Freshness.NONE;
     private long newestServed;
 
     public ServingFreshness(MeterRegistry registry) {
         this.freshnessTimer = Timer.builder("classifier.model.freshness")
                 .description("Time from a training image's event to the first served model that learned from it")
-                .publishPercentiles(0.5, 0.95).distributionStatisticExpiry(Duration.ofHours(1))
-                .distributionStatisticBufferLength(2).register(registry);
+                .publishPercentiles(0.5, 0.95)
+                .distributionStatisticExpiry(Duration.ofHours(1))
+                .distributionStatisticBufferLength(2)
+                .register(registry);
     }
 
     /**
@@ -40,7 +41,10 @@ public class ServingFreshness {
      * over every model served since this classifier started (the latest {@value #WAITS_KEPT} images).
      */
     public synchronized Map<String, Freshness> freshness() {
-        return Map.of("servingModel", servingFreshness, "sinceStart",
+        return Map.of(
+                "servingModel",
+                servingFreshness,
+                "sinceStart",
                 Freshness.of(waits.stream().mapToDouble(Double::doubleValue).toArray()));
     }
 

@@ -1,13 +1,12 @@
 package io.retrainstream.classifier.model;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.Features;
 import io.retrainstream.common.tf.ImageFeatures;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A seam for ownership tests: features of zeros that count their warm-ups and closes, and fail a warm-up or every
@@ -25,8 +24,16 @@ public final class CountingFeatures implements ImageFeatures {
     /** A model of two classes (zero weights) on {@link #ARCHITECTURE}'s bottleneck. */
     public static ModelPublished model(long version) {
         int size = ARCHITECTURE.bottleneckSize();
-        return new ModelPublished(version, ARCHITECTURE.name(), null, List.of("a", "b"), size, new float[size * 2],
-                new float[2], null, 0);
+        return new ModelPublished(
+                version,
+                ARCHITECTURE.name(),
+                null,
+                List.of("a", "b"),
+                size,
+                new float[size * 2],
+                new float[2],
+                null,
+                0);
     }
 
     public CountingFeatures(boolean failWarmUp, boolean failExtract) {

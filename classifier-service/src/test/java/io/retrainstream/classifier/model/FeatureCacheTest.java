@@ -3,9 +3,8 @@ package io.retrainstream.classifier.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.junit.jupiter.api.Test;
-
 import io.retrainstream.common.tf.ImageFeatures;
+import org.junit.jupiter.api.Test;
 
 /** The cache owns the CNN: it closes one that fails to warm up, an old one once replaced, and the last at shutdown. */
 class FeatureCacheTest {
@@ -20,8 +19,9 @@ class FeatureCacheTest {
         assertThat(failing.closes).hasValue(1);
         assertThat(good.closes).hasValue(0);
         cache.lease("a", () -> {
-            throw new AssertionError("the cached CNN is reused");
-        }).close();
+                    throw new AssertionError("the cached CNN is reused");
+                })
+                .close();
         assertThat(good.warmUps).hasValue(1);
     }
 

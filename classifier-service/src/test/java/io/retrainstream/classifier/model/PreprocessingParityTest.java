@@ -2,22 +2,20 @@ package io.retrainstream.classifier.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-
-import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.Test;
-
 import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.ModelFiles;
-import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.testing.SharedData;
+import io.retrainstream.common.tf.FeatureExtractor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
 
 /**
  * The extractor (batched) and the classifier (one image: its CNN, then the head) see the same bottleneck for
@@ -29,7 +27,8 @@ class PreprocessingParityTest {
     @Test
     void extractorAndClassifierAgreeForEverySharedArchitecture() {
         Path models = SharedData.models();
-        List<byte[]> images = List.of(SharedData.read(SharedData.flowerPhotos("roses", 1).get(0)),
+        List<byte[]> images = List.of(
+                SharedData.read(SharedData.flowerPhotos("roses", 1).get(0)),
                 SharedData.read(SharedData.flowerPhotos("tulips", 1).get(0)));
         List<String> checked = new ArrayList<>();
         for (String name : Architecture.names()) {
@@ -40,7 +39,9 @@ class PreprocessingParityTest {
             Path graph = ModelFiles.locateGraph(architecture, Optional.of(models));
             List<float[]> extracted;
             try (FeatureExtractor extractor = new FeatureExtractor(architecture, graph, 2)) {
-                extracted = extractor.extract(images).stream().map(Features::bottleneck).toList();
+                extracted = extractor.extract(images).stream()
+                        .map(Features::bottleneck)
+                        .toList();
             }
             ServingModel serving = new ServingModel(identityModel(architecture), graph, 1);
             try {
@@ -50,7 +51,8 @@ class PreprocessingParityTest {
                     for (int k = 0; k < scores.length; k++) {
                         logScores[k] = (float) Math.log(scores[k]);
                     }
-                    assertThat(centred(logScores)).as("%s image %d", name, i)
+                    assertThat(centred(logScores))
+                            .as("%s image %d", name, i)
                             .containsExactly(centred(extracted.get(i)), Offset.offset(2e-3f));
                 }
             } finally {
@@ -70,7 +72,15 @@ class PreprocessingParityTest {
             labels.add("class " + i);
         }
         ModelMetrics metrics = new ModelMetrics(1, 10, 0.01, 30, 1, 1, 10, 1, 10, 5, "test");
-        return new ModelPublished(1, architecture.name(), null, labels, size, weights, new float[size], metrics,
+        return new ModelPublished(
+                1,
+                architecture.name(),
+                null,
+                labels,
+                size,
+                weights,
+                new float[size],
+                metrics,
                 System.currentTimeMillis());
     }
 

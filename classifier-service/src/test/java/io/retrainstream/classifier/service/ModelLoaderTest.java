@@ -3,10 +3,9 @@ package io.retrainstream.classifier.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.junit.jupiter.api.Test;
-
 import io.retrainstream.classifier.model.CountingFeatures;
 import io.retrainstream.classifier.model.ServingModel;
+import org.junit.jupiter.api.Test;
 
 /** A model that fails its warm-up is never swapped in, and is closed. */
 class ModelLoaderTest {

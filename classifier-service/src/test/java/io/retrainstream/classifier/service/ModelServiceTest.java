@@ -2,18 +2,16 @@ package io.retrainstream.classifier.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.Test;
-
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.retrainstream.classifier.model.CountingFeatures;
 import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.event.ModelPublished;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 /** What {@code GET /model} reads never waits for a model being loaded. */
 class ModelServiceTest {
@@ -37,17 +35,18 @@ class ModelServiceTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ModelHolder holder = new ModelHolder();
         ModelService service = new ModelService(holder, slow, new ServingFreshness(registry), registry);
-        CompletableFuture<Void> offer = CompletableFuture.runAsync(() -> service.offer(
-                List.of(CountingFeatures.model(1))));
+        CompletableFuture<Void> offer =
+                CompletableFuture.runAsync(() -> service.offer(List.of(CountingFeatures.model(1))));
         try {
             assertThat(loading.await(10, TimeUnit.SECONDS)).isTrue();
-            CompletableFuture<List<Object>> reads = CompletableFuture.supplyAsync(() -> List.of(service.pinned(),
-                    service.freshness()));
+            CompletableFuture<List<Object>> reads =
+                    CompletableFuture.supplyAsync(() -> List.of(service.pinned(), service.freshness()));
             assertThat(reads.get(5, TimeUnit.SECONDS)).hasSize(2);
         } finally {
             release.countDown();
         }
         offer.get(10, TimeUnit.SECONDS);
-        assertThat(holder.current()).hasValueSatisfying(m -> assertThat(m.model().version()).isEqualTo(1));
+        assertThat(holder.current())
+                .hasValueSatisfying(m -> assertThat(m.model().version()).isEqualTo(1));
     }
 }

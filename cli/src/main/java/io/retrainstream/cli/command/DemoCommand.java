@@ -1,5 +1,18 @@
 package io.retrainstream.cli.command;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.retrainstream.cli.CliCommand;
+import io.retrainstream.cli.CliException;
+import io.retrainstream.cli.Context;
+import io.retrainstream.cli.ProgressBar;
+import io.retrainstream.cli.StatusLine;
+import io.retrainstream.cli.stack.Service;
+import io.retrainstream.cli.stack.ServiceHttp;
+import io.retrainstream.cli.stack.State;
+import io.retrainstream.cli.stack.UpCommand;
+import io.retrainstream.cli.stack.Workspace;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.model.Architecture;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,58 +25,58 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.retrainstream.common.kafka.Topics;
-import io.retrainstream.common.model.Architecture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-
-import io.retrainstream.cli.CliCommand;
-import io.retrainstream.cli.CliException;
-import io.retrainstream.cli.Context;
-import io.retrainstream.cli.ProgressBar;
-import io.retrainstream.cli.stack.Service;
-import io.retrainstream.cli.stack.ServiceHttp;
-import io.retrainstream.cli.stack.State;
-import io.retrainstream.cli.StatusLine;
-import io.retrainstream.cli.stack.UpCommand;
-import io.retrainstream.cli.stack.Workspace;
 
 /**
  * {@code ./retrain demo}: the whole of retrain.py in one go, on the running system: up, publish, wait for the
  * bottlenecks, train, wait for the classifier to serve the new model, and classify a few test photos.
  */
-@Command(name = "demo", header = "up, publish, train and classify in one go",
+@Command(
+        name = "demo",
+        header = "up, publish, train and classify in one go",
         synopsisHeading = "",
         customSynopsis = "Usage: ./retrain demo --image-dir DIR --model-dir DIR [--architecture A]",
-        description = {"", "Runs the whole pipeline: starts everything (unless it already runs with the same "
-                + "architecture), publishes the photos of the image dir, waits until the trainer has their "
-                + "bottlenecks, trains, waits until the classifier serves the new model and classifies a test photo "
-                + "of three classes."},
+        description = {
+            "",
+            "Runs the whole pipeline: starts everything (unless it already runs with the same "
+                    + "architecture), publishes the photos of the image dir, waits until the trainer has their "
+                    + "bottlenecks, trains, waits until the classifier serves the new model and classifies a test photo "
+                    + "of three classes."
+        },
         optionListHeading = "%nOptions:%n",
-        footer = {"", "Example:",
-            "  ./retrain demo --image-dir ../shared/datasets/flowers-small --model-dir ../shared/models"})
+        footer = {
+            "",
+            "Example:",
+            "  ./retrain demo --image-dir ../shared/datasets/flowers-small --model-dir ../shared/models"
+        })
 public final class DemoCommand extends CliCommand {
 
     static final Duration BOTTLENECK_TIMEOUT = Duration.ofMinutes(10);
     static final Duration MODEL_TIMEOUT = Duration.ofMinutes(2);
 
-    @Option(names = "--image-dir", paramLabel = "DIR", required = true,
+    @Option(
+            names = "--image-dir",
+            paramLabel = "DIR",
+            required = true,
             description = "folder of class folders, e.g. flower_photos (daisy/, roses/, ...)")
     private String imageDirArg;
 
-    @Option(names = "--model-dir", paramLabel = "DIR", required = true,
+    @Option(
+            names = "--model-dir",
+            paramLabel = "DIR",
+            required = true,
             description = "folder in retrain.py's download layout holding the model's graph")
     private String modelDirArg;
 
-    @Option(names = "--architecture", paramLabel = "A", defaultValue = Architecture.DEFAULT,
+    @Option(
+            names = "--architecture",
+            paramLabel = "A",
+            defaultValue = Architecture.DEFAULT,
             description = "default ${DEFAULT-VALUE} (see ./retrain architectures)")
     private String architectureName;
 
@@ -145,8 +158,11 @@ public final class DemoCommand extends CliCommand {
                     + architecture.name() + ". Stop it first with ./retrain down, or run the demo with --architecture "
                     + running + ".");
         }
-        if (!alive.keySet().containsAll(Stream.concat(Stream.of(State.KAFKA), Arrays.stream(Service.values())
-                .map(Service::id)).toList())) {
+        if (!alive.keySet()
+                .containsAll(Stream.concat(
+                                Stream.of(State.KAFKA),
+                                Arrays.stream(Service.values()).map(Service::id))
+                        .toList())) {
             throw new CliException("retrain-stream runs only in part (" + String.join(", ", alive.keySet())
                     + "). See ./retrain status; restart with ./retrain down, then run the demo again.");
         }
@@ -155,8 +171,9 @@ public final class DemoCommand extends CliCommand {
     }
 
     /** Waits until the trainer has a bottleneck (or the extractor a rejection) for every published photo. */
-    private static void awaitBottlenecks(Context context, ServiceHttp http, String trainer, Admin admin,
-            long rejectedBefore, int expected) throws InterruptedException {
+    private static void awaitBottlenecks(
+            Context context, ServiceHttp http, String trainer, Admin admin, long rejectedBefore, int expected)
+            throws InterruptedException {
         StatusLine status = new StatusLine(context.err(), context.interactive());
         long start = System.nanoTime();
         String url = ServiceHttp.join(trainer, "/dataset");
@@ -166,15 +183,14 @@ public final class DemoCommand extends CliCommand {
             ServiceHttp.Reply reply = http.get(url);
             if (!reply.ok()) {
                 status.clear();
-                throw new CliException("The trainer replied HTTP " + reply.status() + " to GET " + url + ": "
-                        + reply.message());
+                throw new CliException(
+                        "The trainer replied HTTP " + reply.status() + " to GET " + url + ": " + reply.message());
             }
             dataset = reply.json();
             long images = dataset.path("images").asLong();
             rejected = Math.max(0, endOffset(admin, Topics.IMAGES_DLQ) - rejectedBefore);
             long done = Math.min(expected, images + rejected);
-            String progress = ProgressBar.render(done, expected, "bottlenecks", ProgressBar.rate(done, start),
-                    "img/s");
+            String progress = ProgressBar.render(done, expected, "bottlenecks", ProgressBar.rate(done, start), "img/s");
             if (images + rejected >= expected) {
                 status.done(progress);
                 break;
@@ -189,15 +205,22 @@ public final class DemoCommand extends CliCommand {
             Thread.sleep(1000);
         }
         if (rejected > 0) {
-            context.err().println("Warning: the extractor rejected " + rejected + " photo(s) (topic "
-                    + Topics.IMAGES_DLQ + "); see .retrain/logs/extractor.log");
+            context.err()
+                    .println("Warning: the extractor rejected " + rejected + " photo(s) (topic " + Topics.IMAGES_DLQ
+                            + "); see .retrain/logs/extractor.log");
         }
         JsonNode classes = dataset.path("classes");
-        context.out().printf("The trainer has %d bottlenecks of %d classes:%n", dataset.path("images").asLong(),
-                classes.size());
-        classes.fields().forEachRemaining(entry -> context.out().printf("  %-20s training %4d  validation %4d  "
-                + "testing %4d%n", entry.getKey(), entry.getValue().path("training").asInt(),
-                entry.getValue().path("validation").asInt(), entry.getValue().path("testing").asInt()));
+        context.out()
+                .printf(
+                        "The trainer has %d bottlenecks of %d classes:%n",
+                        dataset.path("images").asLong(), classes.size());
+        classes.fields().forEachRemaining(entry -> context.out()
+                .printf(
+                        "  %-20s training %4d  validation %4d  " + "testing %4d%n",
+                        entry.getKey(),
+                        entry.getValue().path("training").asInt(),
+                        entry.getValue().path("validation").asInt(),
+                        entry.getValue().path("testing").asInt()));
     }
 
     /** Waits until the classifier serves {@code version} (or a later one). */
@@ -227,29 +250,35 @@ public final class DemoCommand extends CliCommand {
     }
 
     /** One photo of the test split from each of the first three class folders (any photo when it has none). */
-    private static List<Path> samples(Context context, ServiceHttp http, String trainer, Path imageDir,
-            List<ImageScanner.ClassFolder> classes) {
+    private static List<Path> samples(
+            Context context, ServiceHttp http, String trainer, Path imageDir, List<ImageScanner.ClassFolder> classes) {
         ServiceHttp.Reply reply = http.get(ServiceHttp.join(trainer, "/dataset/testing"));
         JsonNode testing = reply.ok() ? reply.json().path("images") : null;
         if (testing == null) {
-            context.err().println("Warning: GET /dataset/testing answered HTTP " + reply.status()
-                    + "; classifying photos that may have been trained on.");
+            context.err()
+                    .println("Warning: GET /dataset/testing answered HTTP " + reply.status()
+                            + "; classifying photos that may have been trained on.");
         }
-        return classes.stream().filter(c -> !c.images().isEmpty()).limit(3).map(folder -> {
-            if (testing != null) {
-                for (JsonNode image : testing) {
-                    String imageId = image.path("imageId").asText("");
-                    if (imageId.startsWith(folder.name() + "/")) {
-                        return imageDir.resolve(imageId);
+        return classes.stream()
+                .filter(c -> !c.images().isEmpty())
+                .limit(3)
+                .map(folder -> {
+                    if (testing != null) {
+                        for (JsonNode image : testing) {
+                            String imageId = image.path("imageId").asText("");
+                            if (imageId.startsWith(folder.name() + "/")) {
+                                return imageDir.resolve(imageId);
+                            }
+                        }
                     }
-                }
-            }
-            return folder.images().get(0);
-        }).collect(Collectors.toList());
+                    return folder.images().get(0);
+                })
+                .collect(Collectors.toList());
     }
 
     private static String display(Workspace workspace, Path file) {
-        return file.startsWith(workspace.callerDir()) ? workspace.callerDir().relativize(file).toString()
+        return file.startsWith(workspace.callerDir())
+                ? workspace.callerDir().relativize(file).toString()
                 : file.toString();
     }
 
@@ -264,12 +293,15 @@ public final class DemoCommand extends CliCommand {
     /** The sum of the end offsets of {@code topic}'s partitions: how many records it ever received. */
     private static long endOffset(Admin admin, String topic) throws InterruptedException {
         try {
-            var description = admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS)
+            var description = admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(15, TimeUnit.SECONDS)
                     .get(topic);
             Map<TopicPartition, OffsetSpec> latest = description.partitions().stream()
                     .collect(Collectors.toMap(p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
             return admin.listOffsets(latest).all().get(15, TimeUnit.SECONDS).values().stream()
-                    .mapToLong(info -> info.offset()).sum();
+                    .mapToLong(info -> info.offset())
+                    .sum();
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {

@@ -18,12 +18,10 @@ public final class ImageScanner {
 
     static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "gif", "bmp");
 
-    private ImageScanner() {
-    }
+    private ImageScanner() {}
 
     /** A class folder: its name as on disk and its images, sorted by file name. */
-    record ClassFolder(String name, List<Path> images) {
-    }
+    record ClassFolder(String name, List<Path> images) {}
 
     /** The class folders of {@code dir} sorted by name (hidden folders left out), including those without images. */
     static List<ClassFolder> scan(Path dir) throws IOException {
@@ -46,7 +44,8 @@ public final class ImageScanner {
 
     private static List<Path> list(Path dir) throws IOException {
         try (Stream<Path> entries = Files.list(dir)) {
-            return entries.sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+            return entries.sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .toList();
         }
     }
 

@@ -1,5 +1,18 @@
 package io.retrainstream.cli.command;
 
+import io.retrainstream.cli.CliCommand;
+import io.retrainstream.cli.CliException;
+import io.retrainstream.cli.Context;
+import io.retrainstream.cli.ProgressBar;
+import io.retrainstream.cli.StatusLine;
+import io.retrainstream.cli.UsageException;
+import io.retrainstream.cli.stack.Broker;
+import io.retrainstream.cli.stack.State;
+import io.retrainstream.common.kafka.TopicSetup;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.tf.ImageDecodeException;
+import io.retrainstream.common.tf.ImageLimits;
+import io.retrainstream.common.tf.ImageTooLargeException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,37 +27,26 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-
-import io.retrainstream.common.kafka.TopicSetup;
-import io.retrainstream.common.kafka.Topics;
-import io.retrainstream.common.tf.ImageDecodeException;
-import io.retrainstream.common.tf.ImageLimits;
-import io.retrainstream.common.tf.ImageTooLargeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import io.retrainstream.cli.stack.Broker;
-import io.retrainstream.cli.CliCommand;
-import io.retrainstream.cli.CliException;
-import io.retrainstream.cli.Context;
-import io.retrainstream.cli.ProgressBar;
-import io.retrainstream.cli.stack.State;
-import io.retrainstream.cli.StatusLine;
-import io.retrainstream.cli.UsageException;
-
 /** {@code ./retrain publish}: every image of an image dir becomes one record on topic {@code images}. */
-@Command(name = "publish", header = "publish the photos of an image dir (one sub-folder per class) to Kafka",
+@Command(
+        name = "publish",
+        header = "publish the photos of an image dir (one sub-folder per class) to Kafka",
         synopsisHeading = "",
         customSynopsis = "Usage: ./retrain publish --image-dir DIR [--bootstrap HOST:PORT] [--max-image-pixels N]",
-        description = {"", "Publishes every photo of DIR to the Kafka topic 'images', like retrain.py --image_dir: "
-                + "each sub-folder of DIR is a class, named after the folder, and every .jpg .jpeg .png .gif .bmp file "
-                + "directly in it is one of its photos. The extractor turns them into bottlenecks for the trainer."},
+        description = {
+            "",
+            "Publishes every photo of DIR to the Kafka topic 'images', like retrain.py --image_dir: "
+                    + "each sub-folder of DIR is a class, named after the folder, and every .jpg .jpeg .png .gif .bmp file "
+                    + "directly in it is one of its photos. The extractor turns them into bottlenecks for the trainer."
+        },
         optionListHeading = "%nOptions:%n",
         footer = {"", "Example:", "  ./retrain publish --image-dir ~/flower_photos"})
 public final class PublishCommand extends CliCommand {
@@ -52,15 +54,23 @@ public final class PublishCommand extends CliCommand {
     /** Room left in a record for the key, the headers and the batch overhead. */
     static final int MAX_IMAGE_BYTES = TopicSetup.MAX_MESSAGE_BYTES - 64 * 1024;
 
-    @Option(names = "--image-dir", paramLabel = "DIR", required = true,
+    @Option(
+            names = "--image-dir",
+            paramLabel = "DIR",
+            required = true,
             description = "folder of class folders, e.g. flower_photos (daisy/, roses/, ...)")
     private String imageDir;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "HOST:PORT",
             description = "Kafka to publish to (default: the one ./retrain up started, else 127.0.0.1:9092)")
     private String bootstrap;
 
-    @Option(names = "--max-image-pixels", paramLabel = "N", defaultValue = "" + ImageLimits.DEFAULT_MAX_PIXELS,
+    @Option(
+            names = "--max-image-pixels",
+            paramLabel = "N",
+            defaultValue = "" + ImageLimits.DEFAULT_MAX_PIXELS,
             description = "skip, with a warning, photos whose header says they have more pixels (default "
                     + "${DEFAULT-VALUE}, as the services' retrain.max-image-pixels)")
     private long maxPixels;
@@ -86,8 +96,7 @@ public final class PublishCommand extends CliCommand {
      * @param failed    records Kafka refused
      * @param perClass  acknowledged records by class folder
      */
-    record Result(int published, int skipped, int failed, Map<String, Integer> perClass) {
-    }
+    record Result(int published, int skipped, int failed, Map<String, Integer> perClass) {}
 
     /** The class folders of {@code dir}, refusing a dir without class folders or without images. */
     static List<ImageScanner.ClassFolder> scanImageDir(Path dir) {
@@ -101,8 +110,9 @@ public final class PublishCommand extends CliCommand {
             throw new CliException("Cannot read image dir " + dir + ": " + e.getMessage(), e);
         }
         if (classes.isEmpty()) {
-            throw new CliException("Image dir " + dir + " has no class folders. Put the photos of each class in a "
-                    + "sub-folder named after the class, as for retrain.py --image_dir (e.g. flower_photos/daisy/*.jpg).");
+            throw new CliException(
+                    "Image dir " + dir + " has no class folders. Put the photos of each class in a "
+                            + "sub-folder named after the class, as for retrain.py --image_dir (e.g. flower_photos/daisy/*.jpg).");
         }
         if (classes.stream().allMatch(c -> c.images().isEmpty())) {
             throw new CliException("The class folders of " + dir + " hold no images: photos must end in "
@@ -117,8 +127,7 @@ public final class PublishCommand extends CliCommand {
     }
 
     /** {@link #publish(Context, Path, String)}, skipping images whose header says they are over {@code limits}. */
-    static Result publish(Context context, Path dir, String bootstrap, ImageLimits limits)
-            throws InterruptedException {
+    static Result publish(Context context, Path dir, String bootstrap, ImageLimits limits) throws InterruptedException {
         PrintStream err = context.err();
         List<ImageScanner.ClassFolder> classes = scanImageDir(dir);
         int total = classes.stream().mapToInt(c -> c.images().size()).sum();
@@ -131,8 +140,9 @@ public final class PublishCommand extends CliCommand {
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage(), e);
         }
-        err.printf("Publishing %d images of %d classes from %s to topic '%s' on Kafka at %s%n", total,
-                classes.size(), dir, Topics.IMAGES, bootstrap);
+        err.printf(
+                "Publishing %d images of %d classes from %s to topic '%s' on Kafka at %s%n",
+                total, classes.size(), dir, Topics.IMAGES, bootstrap);
 
         StatusLine status = new StatusLine(err, context.interactive());
         AtomicInteger acked = new AtomicInteger();
@@ -154,8 +164,8 @@ public final class PublishCommand extends CliCommand {
                     String imageId = ImageScanner.imageId(folder, image);
                     ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.IMAGES, imageId, bytes);
                     record.headers().add(Topics.LABEL, folder.name().getBytes(StandardCharsets.UTF_8));
-                    record.headers().add(Topics.FILENAME,
-                            image.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+                    record.headers()
+                            .add(Topics.FILENAME, image.getFileName().toString().getBytes(StandardCharsets.UTF_8));
                     producer.send(record, (metadata, exception) -> {
                         if (exception == null) {
                             acked.incrementAndGet();
@@ -189,12 +199,16 @@ public final class PublishCommand extends CliCommand {
         int nameWidth = classes.stream().mapToInt(c -> c.name().length()).max().orElse(5);
         for (ImageScanner.ClassFolder folder : classes) {
             int count = perClass.getOrDefault(folder.name(), 0);
-            String note = folder.images().isEmpty() ? "  (no images: not a class for training)"
-                    : count < folder.images().size() ? "  (" + (folder.images().size() - count) + " not published)" : "";
+            String note = folder.images().isEmpty()
+                    ? "  (no images: not a class for training)"
+                    : count < folder.images().size()
+                            ? "  (" + (folder.images().size() - count) + " not published)"
+                            : "";
             out.printf("  %-" + nameWidth + "s  %5d%s%n", folder.name(), count, note);
         }
         if (skipped > 0) {
-            err.println("Skipped " + skipped + " file(s) that could not be read or are too large (see warnings above).");
+            err.println(
+                    "Skipped " + skipped + " file(s) that could not be read or are too large (see warnings above).");
         }
         if (failed.get() > 0) {
             err.println("Kafka refused " + failed.get() + " image(s):");
@@ -214,8 +228,9 @@ public final class PublishCommand extends CliCommand {
             long size = Files.size(image);
             if (size > MAX_IMAGE_BYTES) {
                 status.clear();
-                err.printf("Warning: skipping %s: %d bytes is more than the %d a record can hold%n", image, size,
-                        MAX_IMAGE_BYTES);
+                err.printf(
+                        "Warning: skipping %s: %d bytes is more than the %d a record can hold%n",
+                        image, size, MAX_IMAGE_BYTES);
                 return null;
             }
             byte[] bytes = Files.readAllBytes(image);

@@ -1,18 +1,20 @@
 package io.retrainstream.cli.command;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.retrainstream.cli.CliCommand;
+import io.retrainstream.cli.CliException;
+import io.retrainstream.cli.Context;
+import io.retrainstream.cli.stack.ServiceHttp;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.ArgGroupSpec;
@@ -21,16 +23,17 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import io.retrainstream.cli.CliCommand;
-import io.retrainstream.cli.CliException;
-import io.retrainstream.cli.Context;
-import io.retrainstream.cli.stack.ServiceHttp;
-
 /** {@code ./retrain train}: asks the trainer for a training run and, with {@code --wait}, follows it to its end. */
-@Command(name = "train", header = "train a new model on the bottlenecks the trainer has received",
-        synopsisHeading = "", customSynopsis = "Usage: ./retrain train [--wait] [--trainer URL] [retrain.py options]",
-        description = {"", "Asks the trainer to train a new final layer on every bottleneck it has received (like a "
-                + "run of retrain.py). When a run is already in progress, follows that one instead."},
+@Command(
+        name = "train",
+        header = "train a new model on the bottlenecks the trainer has received",
+        synopsisHeading = "",
+        customSynopsis = "Usage: ./retrain train [--wait] [--trainer URL] [retrain.py options]",
+        description = {
+            "",
+            "Asks the trainer to train a new final layer on every bottleneck it has received (like a "
+                    + "run of retrain.py). When a run is already in progress, follows that one instead."
+        },
         optionListHeading = "%nOptions:%n",
         footer = {"", "Example:", "  ./retrain train --wait --how_many_training_steps 500 --mode retrain"})
 public final class TrainCommand extends CliCommand {
@@ -38,6 +41,7 @@ public final class TrainCommand extends CliCommand {
     private static final long POLL_MILLIS = 500;
     /** How long the trainer may be unreachable while a run is followed before giving up. */
     private static final Duration UNREACHABLE_LIMIT = Duration.ofSeconds(30);
+
     private static final String OUTPUT_NOTE = " (written by the trainer on its machine, relative to its output root "
             + "trainer.output-root; one set per published version)";
     private static final String DISTORTION_NOTE = " (retrain.py's distortions, mode retrain only: each step's images "
@@ -49,8 +53,7 @@ public final class TrainCommand extends CliCommand {
      *
      * @param label the value's placeholder; null for a flag, sent as {@code true} when given
      */
-    public record RunOption(String name, String label, String description) {
-    }
+    public record RunOption(String name, String label, String description) {}
 
     /** The run's options, in the order the help lists them. */
     public static final List<RunOption> RUN_OPTIONS = List.of(
@@ -61,7 +64,9 @@ public final class TrainCommand extends CliCommand {
             new RunOption("eval_step_interval", "N", "how often to evaluate the training results"),
             new RunOption("train_batch_size", "N", "how many images to train on at a time"),
             new RunOption("test_batch_size", "N", "how many images to test on (-1: all of the test set)"),
-            new RunOption("validation_batch_size", "N",
+            new RunOption(
+                    "validation_batch_size",
+                    "N",
                     "how many images to use in an evaluation batch (-1: all of the validation set)"),
             new RunOption("print_misclassified_test_images", null, "print the test images that were misclassified"),
             new RunOption("final_tensor_name", "NAME", "the name of the output classification layer"),
@@ -69,27 +74,41 @@ public final class TrainCommand extends CliCommand {
             new RunOption("output_graph", "FILE", "where to save the trained graph" + OUTPUT_NOTE),
             new RunOption("saved_model_dir", "DIR", "where to save the exported graph as a SavedModel" + OUTPUT_NOTE),
             new RunOption("summaries_dir", "DIR", "where to save summary logs for TensorBoard" + OUTPUT_NOTE),
-            new RunOption("intermediate_store_frequency", "N",
+            new RunOption(
+                    "intermediate_store_frequency",
+                    "N",
                     "how many steps to store intermediate graphs after (0: none)" + OUTPUT_NOTE),
-            new RunOption("intermediate_output_graphs_dir", "DIR", "where to save the intermediate graphs"
-                    + OUTPUT_NOTE),
-            new RunOption("mode", "improved|retrain", "improved: pooled features, Adam + L2, chosen on validation; "
-                    + "retrain: retrain.py's method exactly"),
+            new RunOption(
+                    "intermediate_output_graphs_dir", "DIR", "where to save the intermediate graphs" + OUTPUT_NOTE),
+            new RunOption(
+                    "mode",
+                    "improved|retrain",
+                    "improved: pooled features, Adam + L2, chosen on validation; "
+                            + "retrain: retrain.py's method exactly"),
             new RunOption("random_seed", "N", "the seed of the run's random choices"),
-            new RunOption("warm_start", null, "continue from the serving model's head (fewer steps; see "
-                    + "trainer.continuous.*) instead of a cold run from scratch"),
-            new RunOption("force_publish", null, "publish even when the promotion gate finds the new model worse "
-                    + "than the serving one on the test split"),
-            new RunOption("flip_left_right", null, "randomly mirror half of the images horizontally"
-                    + DISTORTION_NOTE),
+            new RunOption(
+                    "warm_start",
+                    null,
+                    "continue from the serving model's head (fewer steps; see "
+                            + "trainer.continuous.*) instead of a cold run from scratch"),
+            new RunOption(
+                    "force_publish",
+                    null,
+                    "publish even when the promotion gate finds the new model worse "
+                            + "than the serving one on the test split"),
+            new RunOption("flip_left_right", null, "randomly mirror half of the images horizontally" + DISTORTION_NOTE),
             new RunOption("random_crop", "P", "a percentage of margin to crop at random" + DISTORTION_NOTE),
             new RunOption("random_scale", "P", "a percentage to scale the size up by at random" + DISTORTION_NOTE),
-            new RunOption("random_brightness", "P", "a percentage to multiply the pixels by at random"
-                    + DISTORTION_NOTE));
+            new RunOption(
+                    "random_brightness", "P", "a percentage to multiply the pixels by at random" + DISTORTION_NOTE));
 
-    @Option(names = "--wait", description = {"print the run's progress as it goes, then its report (test accuracy, "
-            + "confusion matrix, precision and recall per class, misclassified images, timings); exit 1 when it "
-            + "fails or the promotion gate keeps it back"})
+    @Option(
+            names = "--wait",
+            description = {
+                "print the run's progress as it goes, then its report (test accuracy, "
+                        + "confusion matrix, precision and recall per class, misclassified images, timings); exit 1 when it "
+                        + "fails or the promotion gate keeps it back"
+            })
     private boolean wait;
 
     @Mixin
@@ -105,7 +124,9 @@ public final class TrainCommand extends CliCommand {
     /** Adds the run's options, under a heading of their own, to this command's options. */
     @Override
     protected void customize(CommandSpec command) {
-        ArgGroupSpec.Builder group = ArgGroupSpec.builder().exclusive(false).multiplicity("0..1")
+        ArgGroupSpec.Builder group = ArgGroupSpec.builder()
+                .exclusive(false)
+                .multiplicity("0..1")
                 .heading("%nretrain.py's options for this run (the trainer's configuration gives the defaults; it "
                         + "checks every value and refuses a bad one naming it):%n");
         for (RunOption option : RUN_OPTIONS) {
@@ -187,22 +208,28 @@ public final class TrainCommand extends CliCommand {
 
     /** @param own with a run in progress, return minus its id instead of following it */
     private static OptionalLong start(Context context, ServiceHttp http, String trainer, byte[] body, boolean own) {
-        ServiceHttp.Reply reply = http.post(ServiceHttp.join(trainer, "/train"), body,
-                body.length == 0 ? null : "application/json");
+        ServiceHttp.Reply reply =
+                http.post(ServiceHttp.join(trainer, "/train"), body, body.length == 0 ? null : "application/json");
         JsonNode json = reply.json();
         if (reply.ok() && json.hasNonNull("runId")) {
-            context.out().printf("Started training run %d (%s)%n", json.get("runId").asLong(),
-                    json.path("status").asText("RUNNING"));
+            context.out()
+                    .printf(
+                            "Started training run %d (%s)%n",
+                            json.get("runId").asLong(), json.path("status").asText("RUNNING"));
             return OptionalLong.of(json.get("runId").asLong());
         }
         if (reply.status() == 409 && json.hasNonNull("runId") && own) {
-            context.out().printf("Waiting for training run %d (%s) to finish first%n", json.get("runId").asLong(),
-                    json.path("trigger").asText("in progress"));
+            context.out()
+                    .printf(
+                            "Waiting for training run %d (%s) to finish first%n",
+                            json.get("runId").asLong(), json.path("trigger").asText("in progress"));
             return OptionalLong.of(-json.get("runId").asLong());
         }
         if (reply.status() == 409 && json.hasNonNull("runId")) {
-            context.out().printf("A training run is already in progress: following run %d (%s)%n",
-                    json.get("runId").asLong(), reply.message());
+            context.out()
+                    .printf(
+                            "A training run is already in progress: following run %d (%s)%n",
+                            json.get("runId").asLong(), reply.message());
             return OptionalLong.of(json.get("runId").asLong());
         }
         if (reply.status() == 400) {
@@ -217,8 +244,8 @@ public final class TrainCommand extends CliCommand {
     }
 
     /** How a run ended. */
-    record Outcome(long runId, String status, String message, Long modelVersion, Double testAccuracy,
-            Integer testCount) {
+    record Outcome(
+            long runId, String status, String message, Long modelVersion, Double testAccuracy, Integer testCount) {
 
         boolean succeeded() {
             return "SUCCEEDED".equals(status);
@@ -249,8 +276,8 @@ public final class TrainCommand extends CliCommand {
                         + " (was it restarted?). Start a new one with ./retrain train --wait");
             }
             if (!reply.ok()) {
-                throw new CliException("The trainer replied HTTP " + reply.status() + " to GET " + url + ": "
-                        + reply.message());
+                throw new CliException(
+                        "The trainer replied HTTP " + reply.status() + " to GET " + url + ": " + reply.message());
             }
             JsonNode run = reply.json();
             JsonNode log = run.path("log");
@@ -261,13 +288,18 @@ public final class TrainCommand extends CliCommand {
             }
             printed = Math.max(printed, log.size());
             String status = run.path("status").asText("");
-            if (Set.of("SUCCEEDED", "REJECTED", "FAILED", "REFUSED", "CANCELLED").contains(status)) {
-                Outcome outcome = new Outcome(runId, status, run.path("message").asText(null),
+            if (Set.of("SUCCEEDED", "REJECTED", "FAILED", "REFUSED", "CANCELLED")
+                    .contains(status)) {
+                Outcome outcome = new Outcome(
+                        runId,
+                        status,
+                        run.path("message").asText(null),
                         run.hasNonNull("modelVersion") ? run.get("modelVersion").asLong() : null,
                         run.hasNonNull("testAccuracy") ? run.get("testAccuracy").asDouble() : null,
                         run.hasNonNull("testCount") ? run.get("testCount").asInt() : null);
                 report(context, outcome, printedLines);
-                if ((outcome.succeeded() || status.equals("REJECTED")) && run.path("report").isObject()) {
+                if ((outcome.succeeded() || status.equals("REJECTED"))
+                        && run.path("report").isObject()) {
                     out.print(RunReportText.format(run.path("report")));
                 }
                 return outcome;
@@ -279,8 +311,11 @@ public final class TrainCommand extends CliCommand {
 
     private static void report(Context context, Outcome outcome, Set<String> printedLines) {
         if (outcome.status().equals("REJECTED")) {
-            context.out().printf("Training run %d was not published (the serving model stays): %s%n"
-                    + "Add --force_publish to publish it anyway.%n", outcome.runId(), outcome.message());
+            context.out()
+                    .printf(
+                            "Training run %d was not published (the serving model stays): %s%n"
+                                    + "Add --force_publish to publish it anyway.%n",
+                            outcome.runId(), outcome.message());
             return;
         }
         if (outcome.status().equals("CANCELLED")) {
@@ -288,9 +323,14 @@ public final class TrainCommand extends CliCommand {
             return;
         }
         if (!outcome.succeeded()) {
-            context.err().printf("Training run %d %s: %s%n", outcome.runId(),
-                    outcome.status().equals("REFUSED") ? "was refused" : "failed",
-                    outcome.message() == null ? "(no message; see .retrain/logs/trainer.log)" : outcome.message());
+            context.err()
+                    .printf(
+                            "Training run %d %s: %s%n",
+                            outcome.runId(),
+                            outcome.status().equals("REFUSED") ? "was refused" : "failed",
+                            outcome.message() == null
+                                    ? "(no message; see .retrain/logs/trainer.log)"
+                                    : outcome.message());
             return;
         }
         if (outcome.testAccuracy() != null) {

@@ -1,15 +1,16 @@
 package io.retrainstream.cli.command;
 
-import picocli.CommandLine.Option;
-
 import io.retrainstream.cli.Context;
 import io.retrainstream.cli.stack.Service;
 import io.retrainstream.cli.stack.State;
+import picocli.CommandLine.Option;
 
 /** {@code --trainer URL}, shared by the commands that talk to the trainer. */
 public final class TrainerOption {
 
-    @Option(names = "--trainer", paramLabel = "URL",
+    @Option(
+            names = "--trainer",
+            paramLabel = "URL",
             description = "the trainer (default: the one ./retrain up started, else http://127.0.0.1:8082)")
     private String url;
 

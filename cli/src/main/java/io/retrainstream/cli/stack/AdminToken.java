@@ -1,5 +1,6 @@
 package io.retrainstream.cli.stack;
 
+import io.retrainstream.cli.CliException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -16,8 +17,6 @@ import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-
-import io.retrainstream.cli.CliException;
 
 /**
  * The bearer token that the trainer's and the extractor's admin endpoints require ({@code retrain.admin-token}).
@@ -49,8 +48,7 @@ public final class AdminToken {
         }
     }
 
-    private AdminToken() {
-    }
+    private AdminToken() {}
 
     /** The token to send: {@code $RETRAIN_ADMIN_TOKEN}, else the file, else none. */
     static Optional<Found> find(Workspace workspace) {
@@ -110,7 +108,9 @@ public final class AdminToken {
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         boolean posix = Files.getFileStore(file.getParent()).supportsFileAttributeView("posix");
         try (SeekableByteChannel channel = posix
-                ? Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                ? Files.newByteChannel(
+                        file,
+                        EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                         PosixFilePermissions.asFileAttribute(FILE_PERMISSIONS))
                 : Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
             channel.write(ByteBuffer.wrap((token + "\n").getBytes(StandardCharsets.US_ASCII)));

@@ -1,5 +1,7 @@
 package io.retrainstream.cli.stack;
 
+import io.retrainstream.cli.CliException;
+import io.retrainstream.common.kafka.TopicSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,15 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Uuid;
-
-import io.retrainstream.common.kafka.TopicSetup;
-
-import io.retrainstream.cli.CliException;
 
 /**
  * A local single-node Apache Kafka broker in KRaft mode (broker and controller in one process), run as its own java
@@ -58,7 +55,8 @@ public final class Broker {
      */
     void writeConfig() {
         String host = State.LOOPBACK;
-        String config = String.join("\n",
+        String config = String.join(
+                "\n",
                 "# Written by ./retrain up on every start: change the CLI's Broker class, not this file.",
                 "process.roles=broker,controller",
                 "node.id=1",
@@ -95,8 +93,18 @@ public final class Broker {
         if (isFormatted()) {
             return;
         }
-        List<String> command = List.of(Processes.javaBinary(), "-Xmx256m", "-cp", classpath(), STORAGE_TOOL,
-                "format", "-t", Uuid.randomUuid().toString(), "-c", configFile().toString(), "--ignore-formatted");
+        List<String> command = List.of(
+                Processes.javaBinary(),
+                "-Xmx256m",
+                "-cp",
+                classpath(),
+                STORAGE_TOOL,
+                "format",
+                "-t",
+                Uuid.randomUuid().toString(),
+                "-c",
+                configFile().toString(),
+                "--ignore-formatted");
         Process process = Processes.startDetached(command, Map.of(), kafkaDir, log);
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
@@ -110,12 +118,19 @@ public final class Broker {
 
     /** The broker's java command (the {@link Supervisor} starts it, in {@link #workDir()}). */
     List<String> command() {
-        return List.of(Processes.javaBinary(), "-Xmx512m", "-Xms256m", "-XX:+UseG1GC",
+        return List.of(
+                Processes.javaBinary(),
+                "-Xmx512m",
+                "-Xms256m",
+                "-XX:+UseG1GC",
                 "-Djava.awt.headless=true",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss.SSS",
-                "-cp", classpath(), MAIN_CLASS, configFile().toString());
+                "-cp",
+                classpath(),
+                MAIN_CLASS,
+                configFile().toString());
     }
 
     Path workDir() {
@@ -124,8 +139,8 @@ public final class Broker {
 
     private String classpath() {
         if (!Files.isDirectory(libDir)) {
-            throw new CliException(libDir + " is missing: build with ./mvnw -B -DskipTests install "
-                    + "(./retrain does it for you).");
+            throw new CliException(
+                    libDir + " is missing: build with ./mvnw -B -DskipTests install " + "(./retrain does it for you).");
         }
         return libDir.resolve("*").toString();
     }
@@ -141,8 +156,10 @@ public final class Broker {
         props.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, millis);
         props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
         try (Admin admin = Admin.create(props)) {
-            return !admin.describeCluster(new DescribeClusterOptions().timeoutMs(millis)).nodes()
-                    .get(millis + 500L, TimeUnit.MILLISECONDS).isEmpty();
+            return !admin.describeCluster(new DescribeClusterOptions().timeoutMs(millis))
+                    .nodes()
+                    .get(millis + 500L, TimeUnit.MILLISECONDS)
+                    .isEmpty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

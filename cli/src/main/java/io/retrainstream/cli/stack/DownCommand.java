@@ -1,5 +1,8 @@
 package io.retrainstream.cli.stack;
 
+import io.retrainstream.cli.CliCommand;
+import io.retrainstream.cli.CliException;
+import io.retrainstream.cli.Context;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,29 +14,31 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-
-import io.retrainstream.cli.CliCommand;
-import io.retrainstream.cli.CliException;
-import io.retrainstream.cli.Context;
 
 /**
  * {@code ./retrain down}: stops the supervisor (so that it restarts nothing), then the services, then the broker.
  * Kafka's data stays unless {@code --purge}.
  */
-@Command(name = "down", header = "stop the services and Kafka (--purge also deletes Kafka's data)",
-        synopsisHeading = "", customSynopsis = "Usage: ./retrain down [--purge]",
-        description = {"", "Stops the supervisor first, so that it restarts nothing, then the classifier, trainer and "
-                + "extractor, then Kafka (each gets 20 s to stop cleanly).",
-            "Kafka's data in .retrain/kafka is kept, so the next ./retrain up finds the bottlenecks and models again."},
+@Command(
+        name = "down",
+        header = "stop the services and Kafka (--purge also deletes Kafka's data)",
+        synopsisHeading = "",
+        customSynopsis = "Usage: ./retrain down [--purge]",
+        description = {
+            "",
+            "Stops the supervisor first, so that it restarts nothing, then the classifier, trainer and "
+                    + "extractor, then Kafka (each gets 20 s to stop cleanly).",
+            "Kafka's data in .retrain/kafka is kept, so the next ./retrain up finds the bottlenecks and models again."
+        },
         optionListHeading = "%nOptions:%n")
 public final class DownCommand extends CliCommand {
 
     static final Duration GRACE = Duration.ofSeconds(20);
 
-    @Option(names = "--purge",
+    @Option(
+            names = "--purge",
             description = "also delete Kafka's data (.retrain/kafka): the next start is from scratch")
     private boolean purge;
 
@@ -45,8 +50,8 @@ public final class DownCommand extends CliCommand {
     public Integer call() throws InterruptedException {
         Workspace workspace = context.workspace();
         Map<String, Long> pids = recordedPids(workspace);
-        boolean anyAlive = pids.entrySet().stream()
-                .anyMatch(e -> Processes.isAlive(e.getValue(), State.marker(e.getKey())));
+        boolean anyAlive =
+                pids.entrySet().stream().anyMatch(e -> Processes.isAlive(e.getValue(), State.marker(e.getKey())));
         if (anyAlive) {
             stopAll(context, true);
         } else {
@@ -72,7 +77,8 @@ public final class DownCommand extends CliCommand {
     static Map<String, Long> alivePidFiles(Workspace workspace) {
         Map<String, Long> alive = new LinkedHashMap<>();
         for (Path file : pidFiles(workspace)) {
-            Processes.readPid(file).filter(pid -> Processes.isAlive(pid, State.marker(name(file))))
+            Processes.readPid(file)
+                    .filter(pid -> Processes.isAlive(pid, State.marker(name(file))))
                     .ifPresent(pid -> alive.put(name(file), pid));
         }
         return alive;
@@ -110,8 +116,12 @@ public final class DownCommand extends CliCommand {
         signalled.forEach((name, pid) -> {
             boolean clean = Processes.awaitExit(pid, GRACE);
             if (verbose || !clean) {
-                context.out().printf("Stopped %-10s (pid %d)%s%n", name, pid,
-                        clean ? "" : ": it did not stop within " + GRACE.toSeconds() + " s and was killed");
+                context.out()
+                        .printf(
+                                "Stopped %-10s (pid %d)%s%n",
+                                name,
+                                pid,
+                                clean ? "" : ": it did not stop within " + GRACE.toSeconds() + " s and was killed");
             }
         });
     }
@@ -142,7 +152,9 @@ public final class DownCommand extends CliCommand {
             return List.of();
         }
         try (Stream<Path> files = Files.list(workspace.pidsDir())) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".pid")).sorted().toList();
+            return files.filter(f -> f.getFileName().toString().endsWith(".pid"))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             return new ArrayList<>();
         }

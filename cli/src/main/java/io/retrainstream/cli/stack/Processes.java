@@ -1,5 +1,6 @@
 package io.retrainstream.cli.stack;
 
+import io.retrainstream.cli.CliException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -20,17 +21,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
-import io.retrainstream.cli.CliException;
-
 /** Starting, finding and stopping the background processes, and reading their logs. */
 public final class Processes {
 
-    private Processes() {
-    }
+    private Processes() {}
 
     /** The java launcher this CLI runs on; the broker and the services run on the same one. */
     static String javaBinary() {
-        return ProcessHandle.current().info().command()
+        return ProcessHandle.current()
+                .info()
+                .command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
@@ -44,12 +44,17 @@ public final class Processes {
         full.addAll(command);
         try {
             Files.createDirectories(log.getParent());
-            Files.writeString(log, "==== " + Instant.now() + ": " + String.join(" ", command) + System.lineSeparator(),
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            ProcessBuilder builder = new ProcessBuilder(full).directory(workDir.toFile())
+            Files.writeString(
+                    log,
+                    "==== " + Instant.now() + ": " + String.join(" ", command) + System.lineSeparator(),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+            ProcessBuilder builder = new ProcessBuilder(full)
+                    .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             // The admin token reaches only the processes it is given to, not every child of a shell that exports it.
             builder.environment().remove(AdminToken.ENV);
             builder.environment().putAll(env);
@@ -60,20 +65,28 @@ public final class Processes {
     }
 
     private static Optional<String> setsid() {
-        return Stream.of("/usr/bin/setsid", "/bin/setsid").filter(p -> Files.isExecutable(Path.of(p))).findFirst();
+        return Stream.of("/usr/bin/setsid", "/bin/setsid")
+                .filter(p -> Files.isExecutable(Path.of(p)))
+                .findFirst();
     }
 
     /** True when {@code pid} runs and its command line (when the system tells it) contains {@code marker}. */
     static boolean isAlive(long pid, String marker) {
         return ProcessHandle.of(pid)
                 .filter(ProcessHandle::isAlive)
-                .filter(handle -> handle.info().commandLine().map(line -> line.contains(marker)).orElse(true))
+                .filter(handle -> handle.info()
+                        .commandLine()
+                        .map(line -> line.contains(marker))
+                        .orElse(true))
                 .isPresent();
     }
 
     /** Asks the process to stop (SIGTERM) without waiting; false when it was not running. */
     static boolean requestStop(long pid) {
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::destroy).orElse(false);
+        return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .map(ProcessHandle::destroy)
+                .orElse(false);
     }
 
     /**

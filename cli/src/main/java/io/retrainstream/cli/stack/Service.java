@@ -2,7 +2,6 @@ package io.retrainstream.cli.stack;
 
 /** The three Quarkus services {@code ./retrain up} runs, in start order. */
 public enum Service {
-
     EXTRACTOR("extractor", "extractor-service", 8081, "/q/health/ready", true),
     TRAINER("trainer", "trainer-service", 8082, "/q/health/ready", true),
     /** Ready only once it serves a model: at start-up it is enough that it has started. */

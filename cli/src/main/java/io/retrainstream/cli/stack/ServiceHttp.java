@@ -1,5 +1,11 @@
 package io.retrainstream.cli.stack;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import io.retrainstream.cli.CliException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -10,28 +16,21 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
-
-import io.retrainstream.cli.CliException;
-
 /**
  * HTTP calls to the services, with JSON replies and errors that say what to do. Every call but a health probe carries
  * the admin token ({@link AdminToken}) as {@code Authorization: Bearer} when there is one.
  */
 public final class ServiceHttp {
 
-    public static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    public static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     static final int HTTP_UNAUTHORIZED = 401;
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
     private final Duration requestTimeout;
     private final Optional<AdminToken.Found> token;
     private final String tokenWhere;
@@ -102,8 +101,10 @@ public final class ServiceHttp {
     /** The status of {@code GET url}, or empty when nothing answers within {@code timeout}. Sends no token. */
     Optional<Integer> probe(String url, Duration timeout) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(uri(url)).GET().timeout(timeout).build();
-            return Optional.of(client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
+            HttpRequest request =
+                    HttpRequest.newBuilder(uri(url)).GET().timeout(timeout).build();
+            return Optional.of(
+                    client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
@@ -122,11 +123,15 @@ public final class ServiceHttp {
             }
             return new Reply(response.statusCode(), response.body());
         } catch (ConnectException e) {
-            throw new CliException("Nothing answers at " + url + ". Is retrain-stream running? Check with "
-                    + "./retrain status; start it with ./retrain up.", e);
+            throw new CliException(
+                    "Nothing answers at " + url + ". Is retrain-stream running? Check with "
+                            + "./retrain status; start it with ./retrain up.",
+                    e);
         } catch (HttpTimeoutException e) {
-            throw new CliException("No reply from " + url + " within " + requestTimeout.toSeconds()
-                    + " s. See ./retrain status and the logs in .retrain/logs/.", e);
+            throw new CliException(
+                    "No reply from " + url + " within " + requestTimeout.toSeconds()
+                            + " s. See ./retrain status and the logs in .retrain/logs/.",
+                    e);
         } catch (IOException e) {
             throw new CliException("Request to " + url + " failed: " + e, e);
         } catch (InterruptedException e) {
@@ -137,8 +142,9 @@ public final class ServiceHttp {
 
     private String unauthorized(String method, String url) {
         return method + " " + url + " was refused (HTTP 401): the service requires the admin token and "
-                + token.map(found -> "refused the one from " + found.source()
-                        + ", which is not the one it was started with").orElse("no token was found")
+                + token.map(found ->
+                                "refused the one from " + found.source() + ", which is not the one it was started with")
+                        .orElse("no token was found")
                 + ". ./retrain reads it from " + tokenWhere + "; ./retrain up gives the services the same one.";
     }
 

@@ -1,5 +1,9 @@
 package io.retrainstream.cli.stack;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.retrainstream.cli.CliException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,12 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
-import io.retrainstream.cli.CliException;
 
 /**
  * {@code .retrain/state.json}: what {@code ./retrain up} started, so that the other commands find the ports and
@@ -27,8 +25,15 @@ import io.retrainstream.cli.CliException;
  * @param restarts     what the {@link Supervisor} restarted, by name
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record State(String architecture, String modelDir, int kafkaPort, int controllerPort, Map<String, Integer> ports,
-        Map<String, Long> pids, String listen, Map<String, Restarts> restarts) {
+public record State(
+        String architecture,
+        String modelDir,
+        int kafkaPort,
+        int controllerPort,
+        Map<String, Integer> ports,
+        Map<String, Long> pids,
+        String listen,
+        Map<String, Restarts> restarts) {
 
     /**
      * How often the supervisor restarted a process, and why it did so last.
@@ -38,8 +43,7 @@ public record State(String architecture, String modelDir, int kafkaPort, int con
      * @param lastAt     when the process stopped last, ISO-8601
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record Restarts(int count, String lastReason, String lastAt) {
-    }
+    record Restarts(int count, String lastReason, String lastAt) {}
 
     public static final String KAFKA = "kafka";
     /** The loopback address the broker always listens on, and the services unless {@code --listen}. */
@@ -54,7 +58,12 @@ public record State(String architecture, String modelDir, int kafkaPort, int con
     }
 
     /** A state before anything started: no pids, no restarts. */
-    State(String architecture, String modelDir, int kafkaPort, int controllerPort, Map<String, Integer> ports,
+    State(
+            String architecture,
+            String modelDir,
+            int kafkaPort,
+            int controllerPort,
+            Map<String, Integer> ports,
             String listen) {
         this(architecture, modelDir, kafkaPort, controllerPort, ports, Map.of(), listen, Map.of());
     }
@@ -93,7 +102,9 @@ public record State(String architecture, String modelDir, int kafkaPort, int con
     /** One more restart of {@code name}, for {@code reason}. */
     State withRestart(String name, String reason, String at) {
         Map<String, Restarts> updated = new LinkedHashMap<>(restarts);
-        updated.put(name, new Restarts(restarts.containsKey(name) ? restarts.get(name).count() + 1 : 1, reason, at));
+        updated.put(
+                name,
+                new Restarts(restarts.containsKey(name) ? restarts.get(name).count() + 1 : 1, reason, at));
         return new State(architecture, modelDir, kafkaPort, controllerPort, ports, pids, listen, updated);
     }
 

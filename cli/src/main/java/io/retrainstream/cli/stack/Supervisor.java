@@ -1,5 +1,7 @@
 package io.retrainstream.cli.stack;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.retrainstream.cli.CliException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -19,10 +21,6 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-
-import io.retrainstream.cli.CliException;
-
 /**
  * The process {@code ./retrain up} leaves running: it starts the Kafka broker and the three services and restarts any
  * of them that exits, or whose liveness check ({@code /q/health/live}; for the broker a TCP connect to its port) fails
@@ -40,8 +38,8 @@ public final class Supervisor {
     static final String NAME = "supervisor";
     static final String MAIN_CLASS = Supervisor.class.getName();
     /** Its own JVM: small, it only starts processes and probes them. */
-    static final List<String> JVM_OPTIONS = List.of("-Xms16m", "-Xmx48m", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1", "-Xss512k");
+    static final List<String> JVM_OPTIONS =
+            List.of("-Xms16m", "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
 
     /** Between liveness checks of a process that has been live. */
     static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
@@ -51,6 +49,7 @@ public final class Supervisor {
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     /** Failed checks in a row, once live, that get a process stopped and restarted. */
     static final int FAILURES_IN_A_ROW = 3;
+
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /** Healthy this long, the back-off starts again from {@link #FIRST_BACKOFF}. */
@@ -59,6 +58,7 @@ public final class Supervisor {
     static final Duration STOP_GRACE = Duration.ofSeconds(10);
     /** How soon an exit is noticed. */
     static final Duration EXIT_POLL = Duration.ofMillis(200);
+
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
 
     /**
@@ -94,9 +94,17 @@ public final class Supervisor {
      * @param afterBroker whether its first start waits until the broker accepts connections
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record Child(String name, List<String> command, Map<String, String> env, String workDir, String log,
-            String liveUrl, int tcpPort, long startTimeoutSeconds, boolean adminToken, boolean afterBroker) {
-    }
+    record Child(
+            String name,
+            List<String> command,
+            Map<String, String> env,
+            String workDir,
+            String log,
+            String liveUrl,
+            int tcpPort,
+            long startTimeoutSeconds,
+            boolean adminToken,
+            boolean afterBroker) {}
 
     private final Workspace workspace;
     private final Plan plan;
@@ -144,9 +152,14 @@ public final class Supervisor {
             state = state.withPid(NAME, ProcessHandle.current().pid());
             state.save(workspace);
         }
-        log("Supervising %s (pid %d): restart after an exit or %d failed liveness checks in a row, back-off %d s "
-                + "doubling up to %d s", String.join(", ", plan.children().stream().map(Child::name).toList()),
-                ProcessHandle.current().pid(), FAILURES_IN_A_ROW, FIRST_BACKOFF.toSeconds(), MAX_BACKOFF.toSeconds());
+        log(
+                "Supervising %s (pid %d): restart after an exit or %d failed liveness checks in a row, back-off %d s "
+                        + "doubling up to %d s",
+                String.join(", ", plan.children().stream().map(Child::name).toList()),
+                ProcessHandle.current().pid(),
+                FAILURES_IN_A_ROW,
+                FIRST_BACKOFF.toSeconds(),
+                MAX_BACKOFF.toSeconds());
         List<Thread> watchers = new ArrayList<>();
         for (Child child : plan.children()) {
             Thread thread = new Thread(new Watcher(child), "watch-" + child.name());
@@ -230,8 +243,8 @@ public final class Supervisor {
                 if (child.adminToken() && token != null && !token.isBlank()) {
                     env.put(AdminToken.ENV, token);
                 }
-                Process process = Processes.startDetached(child.command(), env, Path.of(child.workDir()),
-                        Path.of(child.log()));
+                Process process =
+                        Processes.startDetached(child.command(), env, Path.of(child.workDir()), Path.of(child.log()));
                 Processes.writePid(workspace.pidFile(child.name()), process.pid());
                 state = state.withPid(child.name(), process.pid());
                 state.save(workspace);
@@ -262,8 +275,9 @@ public final class Supervisor {
                 if (problem.isEmpty()) {
                     if (!live) {
                         live = true;
-                        log("%s is live (pid %d, %.1f s after its start)", child.name(), process.pid(),
-                                (now - started) / 1e9);
+                        log(
+                                "%s is live (pid %d, %.1f s after its start)",
+                                child.name(), process.pid(), (now - started) / 1e9);
                         if (child.tcpPort() > 0) {
                             brokerLive.countDown();
                         }
@@ -278,15 +292,17 @@ public final class Supervisor {
                     nextProbe = now + PROBE_INTERVAL.toNanos();
                 } else if (live) {
                     failures++;
-                    log("%s (pid %d) failed its liveness check, %d of %d in a row: %s", child.name(), process.pid(),
-                            failures, FAILURES_IN_A_ROW, problem.get());
+                    log(
+                            "%s (pid %d) failed its liveness check, %d of %d in a row: %s",
+                            child.name(), process.pid(), failures, FAILURES_IN_A_ROW, problem.get());
                     if (failures >= FAILURES_IN_A_ROW) {
                         String how = stopHung(process);
                         return "liveness check failed " + FAILURES_IN_A_ROW + " times in a row (" + problem.get()
                                 + "); " + how;
                     }
                     nextProbe = now + PROBE_INTERVAL.toNanos();
-                } else if (now - started > Duration.ofSeconds(child.startTimeoutSeconds()).toNanos()) {
+                } else if (now - started
+                        > Duration.ofSeconds(child.startTimeoutSeconds()).toNanos()) {
                     String how = stopHung(process);
                     return "not live " + child.startTimeoutSeconds() + " s after its start (" + problem.get() + "); "
                             + how;
@@ -301,18 +317,19 @@ public final class Supervisor {
             if (child.liveUrl() != null) {
                 Optional<Integer> status = http.probe(child.liveUrl(), PROBE_TIMEOUT);
                 if (status.isEmpty()) {
-                    return Optional.of("no answer from " + child.liveUrl() + " within " + PROBE_TIMEOUT.toSeconds()
-                            + " s");
+                    return Optional.of(
+                            "no answer from " + child.liveUrl() + " within " + PROBE_TIMEOUT.toSeconds() + " s");
                 }
-                return status.get() == 200 ? Optional.empty()
+                return status.get() == 200
+                        ? Optional.empty()
                         : Optional.of(child.liveUrl() + " answered HTTP " + status.get());
             }
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress(State.LOOPBACK, child.tcpPort()), (int) PROBE_TIMEOUT.toMillis());
                 return Optional.empty();
             } catch (IOException e) {
-                return Optional.of("cannot connect to " + State.LOOPBACK + ":" + child.tcpPort() + ": "
-                        + e.getMessage());
+                return Optional.of(
+                        "cannot connect to " + State.LOOPBACK + ":" + child.tcpPort() + ": " + e.getMessage());
             }
         }
 
@@ -333,7 +350,8 @@ public final class Supervisor {
             if (stopping) {
                 return;
             }
-            state = state.withRestart(name, reason, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+            state = state.withRestart(
+                    name, reason, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
             state.save(workspace);
             log("%s stopped: %s; restart %d in %d s", name, reason, state.restartCount(name), delay.toSeconds());
         }
@@ -354,16 +372,17 @@ public final class Supervisor {
         if (signal <= 0 || signal > 64) {
             return "exit " + status;
         }
-        String name = switch (signal) {
-            case 1 -> "SIGHUP";
-            case 2 -> "SIGINT";
-            case 3 -> "SIGQUIT";
-            case 6 -> "SIGABRT";
-            case 9 -> "SIGKILL";
-            case 11 -> "SIGSEGV";
-            case 15 -> "SIGTERM";
-            default -> "signal " + signal;
-        };
+        String name =
+                switch (signal) {
+                    case 1 -> "SIGHUP";
+                    case 2 -> "SIGINT";
+                    case 3 -> "SIGQUIT";
+                    case 6 -> "SIGABRT";
+                    case 9 -> "SIGKILL";
+                    case 11 -> "SIGSEGV";
+                    case 15 -> "SIGTERM";
+                    default -> "signal " + signal;
+                };
         return "exit " + status + " (" + name + ")";
     }
 

@@ -1,5 +1,16 @@
 package io.retrainstream.cli.stack;
 
+import io.retrainstream.cli.CliCommand;
+import io.retrainstream.cli.CliException;
+import io.retrainstream.cli.Context;
+import io.retrainstream.cli.ProgressBar;
+import io.retrainstream.cli.StatusLine;
+import io.retrainstream.cli.UsageException;
+import io.retrainstream.common.kafka.TopicSetup;
+import io.retrainstream.common.launch.ServiceLaunch;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.ModelDownloader;
+import io.retrainstream.common.model.ModelFiles;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,48 +30,44 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import io.retrainstream.common.kafka.TopicSetup;
-import io.retrainstream.common.launch.ServiceLaunch;
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.ModelDownloader;
-import io.retrainstream.common.model.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import io.retrainstream.cli.CliCommand;
-import io.retrainstream.cli.CliException;
-import io.retrainstream.cli.Context;
-import io.retrainstream.cli.ProgressBar;
-import io.retrainstream.cli.StatusLine;
-import io.retrainstream.cli.UsageException;
-
 /**
  * {@code ./retrain up}: starts the {@link Supervisor}, which starts a local Kafka broker and the extractor, the trainer
  * and the classifier, each as a background process with its log in {@code .retrain/logs/}, and restarts them when
  * they stop; creates the topics and waits until everything answers.
  */
-@Command(name = "up", header = "start Kafka and the three services in the background, kept running by a supervisor",
+@Command(
+        name = "up",
+        header = "start Kafka and the three services in the background, kept running by a supervisor",
         synopsisHeading = "",
         customSynopsis = {
             "Usage: ./retrain up [--architecture A] [--model-dir DIR] [--kafka-port 9092] [--classifier-port 8080]",
             "                    [--extractor-port 8081] [--trainer-port 8082] [--no-continuous]",
-            "                    [--quiet-period SECONDS] [--timeout SECONDS] [--listen ADDRESS]"},
-        description = {"", "Starts a local Kafka broker (KRaft, data kept in .retrain/kafka) and the extractor, "
-                + "trainer and classifier services in the background, and waits until they answer. Logs go to "
-                + ".retrain/logs/. The broker listens on 127.0.0.1 only, and so do the services unless --listen says "
-                + "otherwise. A supervisor process keeps them running: it restarts any that exits or fails its "
-                + "liveness check 3 times in a row, waiting 1 s, 2 s, 4 s ... up to 30 s between restarts of the "
-                + "same one (.retrain/logs/supervisor.log; ./retrain status shows the restarts)."},
+            "                    [--quiet-period SECONDS] [--timeout SECONDS] [--listen ADDRESS]"
+        },
+        description = {
+            "",
+            "Starts a local Kafka broker (KRaft, data kept in .retrain/kafka) and the extractor, "
+                    + "trainer and classifier services in the background, and waits until they answer. Logs go to "
+                    + ".retrain/logs/. The broker listens on 127.0.0.1 only, and so do the services unless --listen says "
+                    + "otherwise. A supervisor process keeps them running: it restarts any that exits or fails its "
+                    + "liveness check 3 times in a row, waiting 1 s, 2 s, 4 s ... up to 30 s between restarts of the "
+                    + "same one (.retrain/logs/supervisor.log; ./retrain status shows the restarts)."
+        },
         optionListHeading = "%nOptions:%n",
-        footer = {"", "Environment: RETRAIN_JAVA_OPTS adds JVM options to the services, after the defaults (e.g. "
-                + "-Xmx1g). The trainer's and the extractor's admin endpoints require a bearer token: the first up "
-                + "writes a random one to .retrain/admin-token (mode 600) and every ./retrain command sends it; "
-                + "RETRAIN_ADMIN_TOKEN, when set, is used instead (for up and for the other commands alike).",
-            "Stop everything with ./retrain down."})
+        footer = {
+            "",
+            "Environment: RETRAIN_JAVA_OPTS adds JVM options to the services, after the defaults (e.g. "
+                    + "-Xmx1g). The trainer's and the extractor's admin endpoints require a bearer token: the first up "
+                    + "writes a random one to .retrain/admin-token (mode 600) and every ./retrain command sends it; "
+                    + "RETRAIN_ADMIN_TOKEN, when set, is used instead (for up and for the other commands alike).",
+            "Stop everything with ./retrain down."
+        })
 public final class UpCommand extends CliCommand {
 
     static final Duration BROKER_TIMEOUT = Duration.ofSeconds(90);
@@ -68,43 +75,76 @@ public final class UpCommand extends CliCommand {
     /** Extra JVM options for the services, split on spaces. */
     static final String JAVA_OPTS_ENV = "RETRAIN_JAVA_OPTS";
 
-    @Option(names = "--architecture", paramLabel = "A", defaultValue = Architecture.DEFAULT,
-            description = {"the pretrained model, as retrain.py --architecture names it",
-                "(default ${DEFAULT-VALUE}; see ./retrain architectures)"})
+    @Option(
+            names = "--architecture",
+            paramLabel = "A",
+            defaultValue = Architecture.DEFAULT,
+            description = {
+                "the pretrained model, as retrain.py --architecture names it",
+                "(default ${DEFAULT-VALUE}; see ./retrain architectures)"
+            })
     private String architecture;
 
-    @Option(names = "--model-dir", paramLabel = "DIR",
-            description = {"folder in retrain.py's download layout holding the model's graph, e.g. "
-                    + "DIR/mobilenet_v1_0.25_128/frozen_graph.pb (default: the model cache)"})
+    @Option(
+            names = "--model-dir",
+            paramLabel = "DIR",
+            description = {
+                "folder in retrain.py's download layout holding the model's graph, e.g. "
+                        + "DIR/mobilenet_v1_0.25_128/frozen_graph.pb (default: the model cache)"
+            })
     private String modelDir;
 
-    @Option(names = "--kafka-port", paramLabel = "P", defaultValue = "9092",
+    @Option(
+            names = "--kafka-port",
+            paramLabel = "P",
+            defaultValue = "9092",
             description = "Kafka's client port (default ${DEFAULT-VALUE}; its controller uses P+1)")
     private int kafkaPort;
 
-    @Option(names = "--no-continuous", description = {"turn the trainer's continuous mode off (on by default: it "
-            + "retrains, warm-started from the served model, after every 50 new training images or 10 s with new "
-            + "data; TRAINER_CONTINUOUS_* to tune)"})
+    @Option(
+            names = "--no-continuous",
+            description = {
+                "turn the trainer's continuous mode off (on by default: it "
+                        + "retrains, warm-started from the served model, after every 50 new training images or 10 s with new "
+                        + "data; TRAINER_CONTINUOUS_* to tune)"
+            })
     private boolean noContinuous;
 
-    @Option(names = "--quiet-period", paramLabel = "SECONDS", description = {"without continuous mode, the trainer "
-            + "trains by itself once no bottleneck came for this long"})
+    @Option(
+            names = "--quiet-period",
+            paramLabel = "SECONDS",
+            description = {
+                "without continuous mode, the trainer " + "trains by itself once no bottleneck came for this long"
+            })
     private Integer quietPeriod;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "120",
             description = "how long to wait for each service to start (default ${DEFAULT-VALUE})")
     private int timeout;
 
-    @Option(names = "--saved-model", paramLabel = "DIR", description = {"use a SavedModel image feature-vector "
-            + "module (TF2 / TF Hub format) instead of --architecture: its serving signature's output is the "
-            + "bottleneck"})
+    @Option(
+            names = "--saved-model",
+            paramLabel = "DIR",
+            description = {
+                "use a SavedModel image feature-vector "
+                        + "module (TF2 / TF Hub format) instead of --architecture: its serving signature's output is the "
+                        + "bottleneck"
+            })
     private String savedModel;
 
-    @Option(names = "--listen", paramLabel = "ADDRESS", defaultValue = State.LOOPBACK,
-            description = {"the address the services listen on (default ${DEFAULT-VALUE}: this machine only); "
-                    + "0.0.0.0 for every interface. Then anyone who reaches the machine can classify and read; the "
-                    + "admin token protects training, pins and cancels. Put a TLS proxy in front: the token travels "
-                    + "in clear over plain HTTP. Kafka stays on 127.0.0.1 whatever this says."})
+    @Option(
+            names = "--listen",
+            paramLabel = "ADDRESS",
+            defaultValue = State.LOOPBACK,
+            description = {
+                "the address the services listen on (default ${DEFAULT-VALUE}: this machine only); "
+                        + "0.0.0.0 for every interface. Then anyone who reaches the machine can classify and read; the "
+                        + "admin token protects training, pins and cancels. Put a TLS proxy in front: the token travels "
+                        + "in clear over plain HTTP. Kafka stays on 127.0.0.1 whatever this says."
+            })
     private String listen;
 
     @Spec
@@ -118,8 +158,11 @@ public final class UpCommand extends CliCommand {
     @Override
     protected void customize(CommandSpec command) {
         for (Service service : Service.values()) {
-            command.addOption(OptionSpec.builder(portOption(service)).paramLabel("P").type(int.class)
-                    .defaultValue(Integer.toString(service.defaultPort())).description("default ${DEFAULT-VALUE}")
+            command.addOption(OptionSpec.builder(portOption(service))
+                    .paramLabel("P")
+                    .type(int.class)
+                    .defaultValue(Integer.toString(service.defaultPort()))
+                    .description("default ${DEFAULT-VALUE}")
                     .build());
         }
     }
@@ -147,11 +190,17 @@ public final class UpCommand extends CliCommand {
         if (distinct.size() != ports.size() + 2) {
             throw new UsageException("The ports must all differ (Kafka uses --kafka-port and the port after it)");
         }
-        Optional<Integer> quiet = quietPeriod == null ? Optional.empty()
-                : Optional.of(inRange("--quiet-period", quietPeriod, 0, 86_400));
-        return new Options(architecture, Optional.ofNullable(modelDir).map(workspace::userPath), kafkaPort, ports,
-                quiet, Duration.ofSeconds(inRange("--timeout", timeout, 5, 3600)),
-                Optional.ofNullable(savedModel).map(workspace::userPath), !noContinuous,
+        Optional<Integer> quiet =
+                quietPeriod == null ? Optional.empty() : Optional.of(inRange("--quiet-period", quietPeriod, 0, 86_400));
+        return new Options(
+                architecture,
+                Optional.ofNullable(modelDir).map(workspace::userPath),
+                kafkaPort,
+                ports,
+                quiet,
+                Duration.ofSeconds(inRange("--timeout", timeout, 5, 3600)),
+                Optional.ofNullable(savedModel).map(workspace::userPath),
+                !noContinuous,
                 Options.listenAddress(listen));
     }
 
@@ -161,9 +210,16 @@ public final class UpCommand extends CliCommand {
      * @param continuous         whether the trainer retrains continuously
      * @param listen             the address the services listen on (the broker always listens on loopback)
      */
-    public record Options(String architecture, Optional<Path> modelDir, int kafkaPort, Map<Service, Integer> ports,
-            Optional<Integer> quietPeriodSeconds, Duration serviceTimeout, Optional<Path> savedModel,
-            boolean continuous, String listen) {
+    public record Options(
+            String architecture,
+            Optional<Path> modelDir,
+            int kafkaPort,
+            Map<Service, Integer> ports,
+            Optional<Integer> quietPeriodSeconds,
+            Duration serviceTimeout,
+            Optional<Path> savedModel,
+            boolean continuous,
+            String listen) {
 
         /** An IP address literal of this machine, or a wildcard (0.0.0.0, ::); never a host name to look up. */
         static String listenAddress(String value) throws UsageException {
@@ -191,8 +247,16 @@ public final class UpCommand extends CliCommand {
             for (Service service : Service.values()) {
                 ports.put(service, service.defaultPort());
             }
-            return new Options(architecture, modelDir, 9092, ports, Optional.empty(), Duration.ofSeconds(120),
-                    Optional.empty(), true, State.LOOPBACK);
+            return new Options(
+                    architecture,
+                    modelDir,
+                    9092,
+                    ports,
+                    Optional.empty(),
+                    Duration.ofSeconds(120),
+                    Optional.empty(),
+                    true,
+                    State.LOOPBACK);
         }
     }
 
@@ -212,10 +276,14 @@ public final class UpCommand extends CliCommand {
         checkBuilt(workspace);
         checkPorts(options);
 
-        State state = new State(architecture.name(), options.modelDir().map(Path::toString).orElse(null),
-                options.kafkaPort(), options.kafkaPort() + 1,
-                options.ports().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().id(), Map.Entry::getValue,
-                        (a, b) -> a, LinkedHashMap::new)),
+        State state = new State(
+                architecture.name(),
+                options.modelDir().map(Path::toString).orElse(null),
+                options.kafkaPort(),
+                options.kafkaPort() + 1,
+                options.ports().entrySet().stream()
+                        .collect(Collectors.toMap(
+                                e -> e.getKey().id(), Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new)),
                 options.listen());
         createDirs(workspace);
         AdminToken.Found token = AdminToken.ensure(workspace);
@@ -251,11 +319,12 @@ public final class UpCommand extends CliCommand {
         }
         out.println("  admin token " + token.source() + " (./retrain sends it; the trainer's and the extractor's "
                 + "admin endpoints require it)");
-        out.println(options.continuous()
-                ? "Next: ./retrain publish --image-dir DIR; the trainer retrains as the photos arrive (continuous "
-                        + "mode), ./retrain status shows the served version. Stop everything with ./retrain down"
-                : "Next: ./retrain publish --image-dir DIR, then ./retrain train --wait. "
-                        + "Stop everything with ./retrain down");
+        out.println(
+                options.continuous()
+                        ? "Next: ./retrain publish --image-dir DIR; the trainer retrains as the photos arrive (continuous "
+                                + "mode), ./retrain status shows the served version. Stop everything with ./retrain down"
+                        : "Next: ./retrain publish --image-dir DIR, then ./retrain train --wait. "
+                                + "Stop everything with ./retrain down");
         return 0;
     }
 
@@ -291,8 +360,10 @@ public final class UpCommand extends CliCommand {
         StatusLine status = new StatusLine(context.err(), context.interactive());
         long start = System.nanoTime();
         try {
-            Path graph = new ModelDownloader(ModelFiles.defaultCacheDir(), (bytes, total) -> status.update(
-                    ProgressBar.render(bytes, total, "bytes", ProgressBar.rate(bytes, start), "B/s")))
+            Path graph = new ModelDownloader(
+                            ModelFiles.defaultCacheDir(),
+                            (bytes, total) -> status.update(
+                                    ProgressBar.render(bytes, total, "bytes", ProgressBar.rate(bytes, start), "B/s")))
                     .obtain(architecture);
             status.done("Downloaded and checked " + graph);
             return graph;
@@ -308,8 +379,10 @@ public final class UpCommand extends CliCommand {
         State.load(workspace).ifPresent(state -> alive.putAll(state.alivePids()));
         alive.putAll(DownCommand.alivePidFiles(workspace));
         if (!alive.isEmpty()) {
-            throw new CliException("retrain-stream is already running (" + alive.entrySet().stream()
-                    .map(e -> e.getKey() + " pid " + e.getValue()).collect(Collectors.joining(", "))
+            throw new CliException("retrain-stream is already running ("
+                    + alive.entrySet().stream()
+                            .map(e -> e.getKey() + " pid " + e.getValue())
+                            .collect(Collectors.joining(", "))
                     + "). See ./retrain status, or stop it with ./retrain down.");
         }
     }
@@ -325,9 +398,10 @@ public final class UpCommand extends CliCommand {
             }
         }
         if (!missing.isEmpty()) {
-            throw new CliException("Not built yet: " + missing.stream().map(workspace::display)
-                    .collect(Collectors.joining(", ")) + ". Build with ./mvnw -B -DskipTests install "
-                    + "(./retrain does it for you).");
+            throw new CliException(
+                    "Not built yet: " + missing.stream().map(workspace::display).collect(Collectors.joining(", "))
+                            + ". Build with ./mvnw -B -DskipTests install "
+                            + "(./retrain does it for you).");
         }
     }
 
@@ -342,8 +416,9 @@ public final class UpCommand extends CliCommand {
         }
         for (Map.Entry<Service, Integer> entry : options.ports().entrySet()) {
             if (!Processes.isPortFree(entry.getValue())) {
-                throw new CliException("Port " + entry.getValue() + " for the " + entry.getKey().id()
-                        + " is in use. Pick another with --" + entry.getKey().id() + "-port.");
+                throw new CliException("Port " + entry.getValue() + " for the "
+                        + entry.getKey().id() + " is in use. Pick another with --"
+                        + entry.getKey().id() + "-port.");
             }
         }
     }
@@ -375,17 +450,32 @@ public final class UpCommand extends CliCommand {
     }
 
     /** What the supervisor runs: the broker, then the three services once the broker accepts connections. */
-    static Supervisor.Plan plan(Workspace workspace, Options options, Architecture architecture, State state,
-            Broker broker) {
+    static Supervisor.Plan plan(
+            Workspace workspace, Options options, Architecture architecture, State state, Broker broker) {
         List<Supervisor.Child> children = new ArrayList<>();
-        children.add(new Supervisor.Child(State.KAFKA, broker.command(), Map.of(), broker.workDir().toString(),
-                workspace.logFile(State.KAFKA).toString(), null, state.kafkaPort(), BROKER_TIMEOUT.toSeconds(), false,
+        children.add(new Supervisor.Child(
+                State.KAFKA,
+                broker.command(),
+                Map.of(),
+                broker.workDir().toString(),
+                workspace.logFile(State.KAFKA).toString(),
+                null,
+                state.kafkaPort(),
+                BROKER_TIMEOUT.toSeconds(),
+                false,
                 false));
         for (Service service : Service.values()) {
-            children.add(new Supervisor.Child(service.id(), serviceCommand(workspace, service),
-                    serviceEnv(service, options, architecture, state), workspace.root().toString(),
-                    workspace.logFile(service.id()).toString(), state.url(service) + service.livenessPath(), 0,
-                    options.serviceTimeout().toSeconds(), service.hasAdminEndpoints(), true));
+            children.add(new Supervisor.Child(
+                    service.id(),
+                    serviceCommand(workspace, service),
+                    serviceEnv(service, options, architecture, state),
+                    workspace.root().toString(),
+                    workspace.logFile(service.id()).toString(),
+                    state.url(service) + service.livenessPath(),
+                    0,
+                    options.serviceTimeout().toSeconds(),
+                    service.hasAdminEndpoints(),
+                    true));
         }
         return new Supervisor.Plan(children);
     }
@@ -402,8 +492,8 @@ public final class UpCommand extends CliCommand {
         command.add(supervisorClasspath(workspace));
         command.add(Supervisor.MAIN_CLASS);
         command.add(workspace.root().toString());
-        Process process = Processes.startDetached(command, Map.of(AdminToken.ENV, token.token()), workspace.root(),
-                workspace.logFile(Supervisor.NAME));
+        Process process = Processes.startDetached(
+                command, Map.of(AdminToken.ENV, token.token()), workspace.root(), workspace.logFile(Supervisor.NAME));
         Processes.writePid(workspace.pidFile(Supervisor.NAME), process.pid());
         return process;
     }
@@ -411,7 +501,11 @@ public final class UpCommand extends CliCommand {
     /** The CLI's own classes (cli.jar, or the classes folder in tests) and the libraries in cli/target/lib. */
     static String supervisorClasspath(Workspace workspace) {
         try {
-            Path self = Path.of(Supervisor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path self = Path.of(Supervisor.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             return self + File.pathSeparator + workspace.libDir().resolve("*");
         } catch (URISyntaxException | RuntimeException e) {
             throw new CliException("Cannot tell where the CLI's classes are: " + e, e);
@@ -468,7 +562,9 @@ public final class UpCommand extends CliCommand {
                 failIfStopped(context, supervisor, now, service.id());
                 String url = state.url(service) + healthPaths.get(service);
                 Optional<Integer> code = now.pids().containsKey(service.id()) ? http.probe(url) : Optional.empty();
-                if (code.isPresent() && code.get() == 404 && service == Service.CLASSIFIER
+                if (code.isPresent()
+                        && code.get() == 404
+                        && service == Service.CLASSIFIER
                         && healthPaths.get(service).endsWith("/started")) {
                     healthPaths.put(service, service.livenessPath());
                     continue;
@@ -476,8 +572,9 @@ public final class UpCommand extends CliCommand {
                 long elapsed = (System.nanoTime() - started) / 1_000_000_000L;
                 if (code.isPresent() && code.get() == 200) {
                     waiting.remove(service);
-                    status.done(String.format("The %-10s is up at %s (pid %d, %d s)", service.id(),
-                            state.url(service), now.pids().get(service.id()), elapsed));
+                    status.done(String.format(
+                            "The %-10s is up at %s (pid %d, %d s)",
+                            service.id(), state.url(service), now.pids().get(service.id()), elapsed));
                 } else if (elapsed > options.serviceTimeout().toSeconds()) {
                     status.clear();
                     Path log = workspace.logFile(service.id());
@@ -489,8 +586,12 @@ public final class UpCommand extends CliCommand {
             }
             if (!waiting.isEmpty()) {
                 long elapsed = (System.nanoTime() - started) / 1_000_000_000L;
-                status.update(status.spin() + " Starting " + Arrays.stream(Service.values()).filter(waiting::contains)
-                        .map(Service::id).collect(Collectors.joining(", ")) + " (" + elapsed + " s)");
+                status.update(status.spin() + " Starting "
+                        + Arrays.stream(Service.values())
+                                .filter(waiting::contains)
+                                .map(Service::id)
+                                .collect(Collectors.joining(", "))
+                        + " (" + elapsed + " s)");
                 Thread.sleep(500);
             }
         }
@@ -505,20 +606,23 @@ public final class UpCommand extends CliCommand {
         if (!supervisor.isAlive()) {
             Path log = workspace.logFile(Supervisor.NAME);
             printTail(context, log);
-            throw new CliException("The supervisor stopped (exit " + supervisor.exitValue() + "); see "
-                    + workspace.display(log));
+            throw new CliException(
+                    "The supervisor stopped (exit " + supervisor.exitValue() + "); see " + workspace.display(log));
         }
         if (state.restartCount(name) > 0) {
             Path log = workspace.logFile(name);
             printTail(context, log);
             String what = name.equals(State.KAFKA) ? "Kafka" : "The " + name;
-            throw new CliException(what + " stopped during start-up (" + state.restarts().get(name).lastReason()
-                    + "); see " + workspace.display(log));
+            throw new CliException(what + " stopped during start-up ("
+                    + state.restarts().get(name).lastReason() + "); see " + workspace.display(log));
         }
     }
 
     private static String pid(Workspace workspace, String name) {
-        return State.load(workspace).map(s -> s.pids().get(name)).map(String::valueOf).orElse("?");
+        return State.load(workspace)
+                .map(s -> s.pids().get(name))
+                .map(String::valueOf)
+                .orElse("?");
     }
 
     static List<String> serviceCommand(Workspace workspace, Service service) {
@@ -545,8 +649,12 @@ public final class UpCommand extends CliCommand {
         env.put("QUARKUS_HTTP_HOST", options.listen());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(state.port(service)));
         env.put("RETRAIN_ARCHITECTURE", architecture.name());
-        options.modelDir().ifPresent(dir -> env.put("RETRAIN_MODEL_DIR", dir.toAbsolutePath().toString()));
-        options.savedModel().ifPresent(dir -> env.put("RETRAIN_SAVED_MODEL", dir.toAbsolutePath().toString()));
+        options.modelDir()
+                .ifPresent(
+                        dir -> env.put("RETRAIN_MODEL_DIR", dir.toAbsolutePath().toString()));
+        options.savedModel()
+                .ifPresent(dir ->
+                        env.put("RETRAIN_SAVED_MODEL", dir.toAbsolutePath().toString()));
         if (service == Service.TRAINER) {
             options.quietPeriodSeconds().ifPresent(seconds -> env.put("TRAINER_QUIET_PERIOD", seconds + "s"));
             env.put("TRAINER_CONTINUOUS_ENABLED", Boolean.toString(options.continuous()));
@@ -557,7 +665,9 @@ public final class UpCommand extends CliCommand {
 
     static void printTail(Context context, Path log) {
         List<String> lines = Processes.tail(log, LOG_TAIL_LINES);
-        context.err().println("---- last " + lines.size() + " lines of " + context.workspace().display(log) + " ----");
+        context.err()
+                .println("---- last " + lines.size() + " lines of "
+                        + context.workspace().display(log) + " ----");
         lines.forEach(context.err()::println);
         context.err().println("----");
     }

@@ -73,7 +73,10 @@ public record Workspace(Path root, Path callerDir) {
     }
 
     Path serviceJar(Service service) {
-        return root.resolve(service.module()).resolve("target").resolve("quarkus-app").resolve("quarkus-run.jar");
+        return root.resolve(service.module())
+                .resolve("target")
+                .resolve("quarkus-app")
+                .resolve("quarkus-run.jar");
     }
 
     /** Shortens a path below the root for display, e.g. {@code .retrain/logs/kafka.log}. */

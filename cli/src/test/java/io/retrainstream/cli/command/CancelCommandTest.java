@@ -2,14 +2,12 @@ package io.retrainstream.cli.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.retrainstream.cli.FakeHttp;
 import io.retrainstream.cli.Main;
 import io.retrainstream.cli.TestConsole;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./retrain cancel} against a fake trainer answering as the real one does. */
 class CancelCommandTest {
@@ -20,17 +18,23 @@ class CancelCommandTest {
     @Test
     void cancelsTheRunInProgressByDefault() throws Exception {
         try (FakeHttp trainer = new FakeHttp()
-                .route("/runs", r -> r.method().equals("GET")
-                        ? new FakeHttp.Reply(200,
-                                "[{\"runId\":3,\"status\":\"SUCCEEDED\"},{\"runId\":4,\"status\":\"RUNNING\"}]")
-                        : new FakeHttp.Reply(200, "{\"runId\":4,\"status\":\"CANCELLED\"}"))) {
+                .route(
+                        "/runs",
+                        r -> r.method().equals("GET")
+                                ? new FakeHttp.Reply(
+                                        200,
+                                        "[{\"runId\":3,\"status\":\"SUCCEEDED\"},{\"runId\":4,\"status\":\"RUNNING\"}]")
+                                : new FakeHttp.Reply(200, "{\"runId\":4,\"status\":\"CANCELLED\"}"))) {
             TestConsole console = new TestConsole(root);
             assertThat(Main.run(new String[] {"cancel", "--trainer", trainer.url()}, console.context))
-                    .as(console.err()).isZero();
-            assertThat(console.out()).isEqualTo("Cancelled training run 4: nothing was published."
-                    + System.lineSeparator());
-            assertThat(trainer.requests).extracting(FakeHttp.Request::method, FakeHttp.Request::pathAndQuery)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple("GET", "/runs"),
+                    .as(console.err())
+                    .isZero();
+            assertThat(console.out())
+                    .isEqualTo("Cancelled training run 4: nothing was published." + System.lineSeparator());
+            assertThat(trainer.requests)
+                    .extracting(FakeHttp.Request::method, FakeHttp.Request::pathAndQuery)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("GET", "/runs"),
                             org.assertj.core.groups.Tuple.tuple("DELETE", "/runs/4"));
         }
     }
@@ -38,16 +42,21 @@ class CancelCommandTest {
     @Test
     void saysWhenThereIsNothingToCancelOrTheRunHasEnded() throws Exception {
         try (FakeHttp trainer = new FakeHttp()
-                .route("/runs/3", r -> new FakeHttp.Reply(409,
-                        "{\"message\":\"Run 3 has ended already: SUCCEEDED\",\"runId\":3,\"status\":\"SUCCEEDED\"}"))
+                .route(
+                        "/runs/3",
+                        r -> new FakeHttp.Reply(
+                                409,
+                                "{\"message\":\"Run 3 has ended already: SUCCEEDED\",\"runId\":3,\"status\":\"SUCCEEDED\"}"))
                 .route("/runs/9", r -> new FakeHttp.Reply(404, "{\"message\":\"No run 9\"}"))
                 .route("/runs", r -> new FakeHttp.Reply(200, "[{\"runId\":3,\"status\":\"SUCCEEDED\"}]"))) {
             TestConsole idle = new TestConsole(root);
-            assertThat(Main.run(new String[] {"cancel", "--trainer", trainer.url()}, idle.context)).isZero();
+            assertThat(Main.run(new String[] {"cancel", "--trainer", trainer.url()}, idle.context))
+                    .isZero();
             assertThat(idle.out()).contains("No training run is in progress: nothing to cancel.");
 
             TestConsole ended = new TestConsole(root);
-            assertThat(Main.run(new String[] {"cancel", "3", "--trainer", trainer.url()}, ended.context)).isEqualTo(1);
+            assertThat(Main.run(new String[] {"cancel", "3", "--trainer", trainer.url()}, ended.context))
+                    .isEqualTo(1);
             assertThat(ended.err()).contains("Cannot cancel: Run 3 has ended already: SUCCEEDED");
 
             TestConsole unknown = new TestConsole(root);
@@ -64,7 +73,11 @@ class CancelCommandTest {
     void trainWaitEndsWhenTheRunIsCancelled() throws Exception {
         try (FakeHttp trainer = new FakeHttp()
                 .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":5,\"status\":\"RUNNING\"}"))
-                .route("/runs/5", r -> new FakeHttp.Reply(200, """
+                .route(
+                        "/runs/5",
+                        r -> new FakeHttp.Reply(
+                                200,
+                                """
                         {"runId":5,"status":"CANCELLED","log":["Step 0: Train accuracy = 40.0%",
                         "Cancellation requested"],"message":"Cancelled on request: no model version was published"}
                         """))) {

@@ -2,17 +2,15 @@ package io.retrainstream.cli.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.retrainstream.cli.FakeHttp;
+import io.retrainstream.cli.Main;
+import io.retrainstream.cli.TestConsole;
+import io.retrainstream.cli.stack.ServiceHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.retrainstream.cli.FakeHttp;
-import io.retrainstream.cli.Main;
-import io.retrainstream.cli.stack.ServiceHttp;
-import io.retrainstream.cli.TestConsole;
 
 /** {@code train} and {@code classify} against fake services answering as the real ones do. */
 class HttpCommandsTest {
@@ -25,11 +23,17 @@ class HttpCommandsTest {
         AtomicInteger polls = new AtomicInteger();
         try (FakeHttp trainer = new FakeHttp()
                 .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":7,\"status\":\"RUNNING\"}"))
-                .route("/runs/7", r -> polls.incrementAndGet() == 1
-                        ? new FakeHttp.Reply(200, """
+                .route(
+                        "/runs/7",
+                        r -> polls.incrementAndGet() == 1
+                                ? new FakeHttp.Reply(
+                                        200,
+                                        """
                                 {"runId":7,"status":"RUNNING","log":["Looking for images in 'daisy'",
                                 "Step 0: Train accuracy = 40.0%"]}""")
-                        : new FakeHttp.Reply(200, """
+                                : new FakeHttp.Reply(
+                                        200,
+                                        """
                                 {"runId":7,"status":"SUCCEEDED","log":["Looking for images in 'daisy'",
                                 "Step 0: Train accuracy = 40.0%","Step 99: Train accuracy = 90.0%"],
                                 "modelVersion":3,"testAccuracy":0.859,"testCount":78,"message":null}"""))) {
@@ -37,13 +41,16 @@ class HttpCommandsTest {
             int status = Main.run(new String[] {"train", "--wait", "--trainer", trainer.url()}, console.context);
 
             assertThat(status).as(console.err()).isZero();
-            assertThat(console.out()).isEqualTo(String.join(System.lineSeparator(),
-                    "Started training run 7 (RUNNING)",
-                    "Looking for images in 'daisy'",
-                    "Step 0: Train accuracy = 40.0%",
-                    "Step 99: Train accuracy = 90.0%",
-                    "Final test accuracy = 85.9% (N=78)",
-                    "Published model version 3", ""));
+            assertThat(console.out())
+                    .isEqualTo(String.join(
+                            System.lineSeparator(),
+                            "Started training run 7 (RUNNING)",
+                            "Looking for images in 'daisy'",
+                            "Step 0: Train accuracy = 40.0%",
+                            "Step 99: Train accuracy = 90.0%",
+                            "Final test accuracy = 85.9% (N=78)",
+                            "Published model version 3",
+                            ""));
             assertThat(trainer.requests.get(0).method()).isEqualTo("POST");
         }
     }
@@ -52,7 +59,11 @@ class HttpCommandsTest {
     void trainPassesRetrainPyOptionsAndPrintsTheReport() throws Exception {
         try (FakeHttp trainer = new FakeHttp()
                 .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":2,\"status\":\"RUNNING\"}"))
-                .route("/runs/2", r -> new FakeHttp.Reply(200, """
+                .route(
+                        "/runs/2",
+                        r -> new FakeHttp.Reply(
+                                200,
+                                """
                         {"runId":2,"status":"SUCCEEDED","log":["Final test accuracy = 75.0% (N=4)"],
                         "modelVersion":1,"testAccuracy":0.75,"testCount":4,"report":{
                         "parameters":{"how_many_training_steps":500,"mode":"retrain"},"feature":"bottleneck",
@@ -64,33 +75,54 @@ class HttpCommandsTest {
                         "misclassified":[{"imageId":"daisy/1.jpg","label":"daisy","predicted":"roses","score":0.6}],
                         "timingsMillis":{"total":1234}}}"""))) {
             TestConsole console = new TestConsole(root);
-            int status = Main.run(new String[] {"train", "--wait", "--trainer", trainer.url(),
-                "--how_many_training_steps", "500", "--mode", "retrain", "--print_misclassified_test_images",
-                "--flip_left_right", "--random_crop", "10", "--random_brightness", "5"},
+            int status = Main.run(
+                    new String[] {
+                        "train",
+                        "--wait",
+                        "--trainer",
+                        trainer.url(),
+                        "--how_many_training_steps",
+                        "500",
+                        "--mode",
+                        "retrain",
+                        "--print_misclassified_test_images",
+                        "--flip_left_right",
+                        "--random_crop",
+                        "10",
+                        "--random_brightness",
+                        "5"
+                    },
                     console.context);
 
             assertThat(status).as(console.err()).isZero();
             FakeHttp.Request request = trainer.requests.get(0);
             assertThat(request.contentType()).startsWith("application/json");
-            assertThat(ServiceHttp.JSON.readTree(request.body())).isEqualTo(ServiceHttp.JSON.readTree(
-                    "{\"how_many_training_steps\":\"500\",\"mode\":\"retrain\","
+            assertThat(ServiceHttp.JSON.readTree(request.body()))
+                    .isEqualTo(ServiceHttp.JSON.readTree("{\"how_many_training_steps\":\"500\",\"mode\":\"retrain\","
                             + "\"print_misclassified_test_images\":true,\"flip_left_right\":true,"
                             + "\"random_crop\":\"10\",\"random_brightness\":\"5\"}"));
-            assertThat(console.out()).contains("Parameters: how_many_training_steps=500, mode=retrain")
-                    .contains("Confusion matrix").containsPattern("daisy\\s+2\\s+1")
+            assertThat(console.out())
+                    .contains("Parameters: how_many_training_steps=500, mode=retrain")
+                    .contains("Confusion matrix")
+                    .containsPattern("daisy\\s+2\\s+1")
                     .containsPattern("roses\\s+50\\.0%\\s+100\\.0%\\s+1")
                     .contains("Hit rate 75.0%, mean score of hits 0.90000, of misses 0.60000")
-                    .contains("daisy/1.jpg  roses (score = 0.60000)").contains("Timings (ms): {\"total\":1234}");
+                    .contains("daisy/1.jpg  roses (score = 0.60000)")
+                    .contains("Timings (ms): {\"total\":1234}");
         }
     }
 
     @Test
     void trainRefusesABadOptionWithTheTrainersMessage() throws Exception {
-        try (FakeHttp trainer = new FakeHttp().route("/train", r -> new FakeHttp.Reply(400,
-                "{\"message\":\"how_many_training_steps must be positive, got -1\"}"))) {
+        try (FakeHttp trainer = new FakeHttp()
+                .route(
+                        "/train",
+                        r -> new FakeHttp.Reply(
+                                400, "{\"message\":\"how_many_training_steps must be positive, got -1\"}"))) {
             TestConsole console = new TestConsole(root);
-            int status = Main.run(new String[] {"train", "--trainer", trainer.url(), "--how_many_training_steps",
-                "-1"}, console.context);
+            int status = Main.run(
+                    new String[] {"train", "--trainer", trainer.url(), "--how_many_training_steps", "-1"},
+                    console.context);
             assertThat(status).isNotZero();
             assertThat(console.err()).contains("how_many_training_steps must be positive, got -1");
         }
@@ -100,8 +132,10 @@ class HttpCommandsTest {
     void trainFollowsTheRunInProgressAndFailsWithItsMessage() throws Exception {
         try (FakeHttp trainer = new FakeHttp()
                 .route("/train", r -> new FakeHttp.Reply(409, "{\"message\":\"Run 4 is in progress\",\"runId\":4}"))
-                .route("/runs/4", r -> new FakeHttp.Reply(200,
-                        "{\"runId\":4,\"status\":\"FAILED\",\"log\":[],\"message\":\"out of memory\"}"))) {
+                .route(
+                        "/runs/4",
+                        r -> new FakeHttp.Reply(
+                                200, "{\"runId\":4,\"status\":\"FAILED\",\"log\":[],\"message\":\"out of memory\"}"))) {
             TestConsole console = new TestConsole(root);
             int status = Main.run(new String[] {"train", "--wait", "--trainer", trainer.url()}, console.context);
 
@@ -113,8 +147,10 @@ class HttpCommandsTest {
 
     @Test
     void trainPrintsWhyTheTrainerRefuses() throws Exception {
-        try (FakeHttp trainer = new FakeHttp().route("/train", r -> new FakeHttp.Reply(422,
-                "{\"message\":\"Only one class (daisy): need at least 2\"}"))) {
+        try (FakeHttp trainer = new FakeHttp()
+                .route(
+                        "/train",
+                        r -> new FakeHttp.Reply(422, "{\"message\":\"Only one class (daisy): need at least 2\"}"))) {
             TestConsole console = new TestConsole(root);
             int status = Main.run(new String[] {"train", "--trainer", trainer.url() + "/"}, console.context);
 
@@ -125,11 +161,14 @@ class HttpCommandsTest {
 
     @Test
     void trainWithoutWaitOnlyStartsTheRun() throws Exception {
-        try (FakeHttp trainer = new FakeHttp()
-                .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":1,\"status\":\"QUEUED\"}"))) {
+        try (FakeHttp trainer =
+                new FakeHttp().route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":1,\"status\":\"QUEUED\"}"))) {
             TestConsole console = new TestConsole(root);
-            assertThat(Main.run(new String[] {"train", "--trainer", trainer.url()}, console.context)).isZero();
-            assertThat(console.out()).contains("Started training run 1 (QUEUED)").contains("train --wait");
+            assertThat(Main.run(new String[] {"train", "--trainer", trainer.url()}, console.context))
+                    .isZero();
+            assertThat(console.out())
+                    .contains("Started training run 1 (QUEUED)")
+                    .contains("train --wait");
         }
     }
 
@@ -137,18 +176,27 @@ class HttpCommandsTest {
     void classifyPostsTheBytesAndPrintsLikeLabelImage() throws Exception {
         Path image = root.resolve("flower.PNG");
         Files.write(image, new byte[] {9, 8, 7});
-        try (FakeHttp classifier = new FakeHttp().route("/classify", r -> new FakeHttp.Reply(200, """
+        try (FakeHttp classifier = new FakeHttp()
+                .route(
+                        "/classify",
+                        r -> new FakeHttp.Reply(
+                                200,
+                                """
                 {"modelVersion":3,"architecture":"mobilenet_0.25_128","predictions":[
                 {"label":"daisy","score":0.99071},{"label":"roses","score":0.00929}]}"""))) {
             TestConsole console = new TestConsole(root);
-            int status = Main.run(new String[] {"classify", "flower.PNG", "--top-k", "2", "--classifier",
-                    classifier.url()}, console.context);
+            int status = Main.run(
+                    new String[] {"classify", "flower.PNG", "--top-k", "2", "--classifier", classifier.url()},
+                    console.context);
 
             assertThat(status).as(console.err()).isZero();
-            assertThat(console.out()).isEqualTo(String.join(System.lineSeparator(),
-                    "flower.PNG (model version 3, mobilenet_0.25_128):",
-                    "daisy (score = 0.99071)",
-                    "roses (score = 0.00929)", ""));
+            assertThat(console.out())
+                    .isEqualTo(String.join(
+                            System.lineSeparator(),
+                            "flower.PNG (model version 3, mobilenet_0.25_128):",
+                            "daisy (score = 0.99071)",
+                            "roses (score = 0.00929)",
+                            ""));
             FakeHttp.Request request = classifier.requests.get(0);
             assertThat(request.method()).isEqualTo("POST");
             assertThat(request.pathAndQuery()).isEqualTo("/classify?top_k=2");
@@ -160,14 +208,18 @@ class HttpCommandsTest {
     @Test
     void classifyExplainsAMissingModel() throws Exception {
         Files.write(root.resolve("a.jpg"), new byte[] {1});
-        try (FakeHttp classifier = new FakeHttp().route("/classify",
-                r -> new FakeHttp.Reply(503, "{\"message\":\"No model has been published yet\"}"))) {
+        try (FakeHttp classifier = new FakeHttp()
+                .route(
+                        "/classify",
+                        r -> new FakeHttp.Reply(503, "{\"message\":\"No model has been published yet\"}"))) {
             TestConsole console = new TestConsole(root);
-            int status = Main.run(new String[] {"classify", "a.jpg", "missing.jpg", "--classifier", classifier.url()},
+            int status = Main.run(
+                    new String[] {"classify", "a.jpg", "missing.jpg", "--classifier", classifier.url()},
                     console.context);
 
             assertThat(status).isEqualTo(1);
-            assertThat(console.err()).contains("a.jpg: the classifier replied HTTP 503: No model has been published yet")
+            assertThat(console.err())
+                    .contains("a.jpg: the classifier replied HTTP 503: No model has been published yet")
                     .contains("./retrain train --wait")
                     .contains("missing.jpg: cannot read it");
         }
@@ -178,7 +230,9 @@ class HttpCommandsTest {
         TestConsole console = new TestConsole(root);
         int status = Main.run(new String[] {"train", "--trainer", "http://127.0.0.1:1"}, console.context);
         assertThat(status).isEqualTo(1);
-        assertThat(console.err()).contains("Nothing answers at http://127.0.0.1:1/train").contains("./retrain up");
+        assertThat(console.err())
+                .contains("Nothing answers at http://127.0.0.1:1/train")
+                .contains("./retrain up");
     }
 
     @Test
@@ -190,43 +244,50 @@ class HttpCommandsTest {
                 .route("/models", r -> new FakeHttp.Reply(200, "{\"versions\":[],\"serving\":null}"))) {
             TestConsole train = new TestConsole(root);
             assertThat(Main.run(new String[] {"train", "--trainer", trainer.url()}, train.context))
-                    .as(train.err()).isZero();
+                    .as(train.err())
+                    .isZero();
             TestConsole unpin = new TestConsole(root);
             assertThat(Main.run(new String[] {"unpin", "--trainer", trainer.url()}, unpin.context))
-                    .as(unpin.err()).isZero();
+                    .as(unpin.err())
+                    .isZero();
 
             assertThat(trainer.requests).extracting(FakeHttp.Request::method).containsExactly("POST", "DELETE");
-            assertThat(trainer.requests).extracting(FakeHttp.Request::authorization)
+            assertThat(trainer.requests)
+                    .extracting(FakeHttp.Request::authorization)
                     .containsOnly("Bearer s3cret-Token_1");
         }
     }
 
     @Test
     void noTokenNoHeader() throws Exception {
-        try (FakeHttp trainer = new FakeHttp()
-                .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":1,\"status\":\"QUEUED\"}"))) {
+        try (FakeHttp trainer =
+                new FakeHttp().route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":1,\"status\":\"QUEUED\"}"))) {
             TestConsole console = new TestConsole(root);
-            assertThat(Main.run(new String[] {"train", "--trainer", trainer.url()}, console.context)).isZero();
+            assertThat(Main.run(new String[] {"train", "--trainer", trainer.url()}, console.context))
+                    .isZero();
             assertThat(trainer.requests.get(0).authorization()).isNull();
         }
     }
 
     @Test
     void aRefusedTokenSaysWhereTheTokenIsReadFrom() throws Exception {
-        try (FakeHttp trainer = new FakeHttp().route("/models",
-                r -> new FakeHttp.Reply(401, "{\"message\":\"Unauthorized\"}"))) {
+        try (FakeHttp trainer =
+                new FakeHttp().route("/models", r -> new FakeHttp.Reply(401, "{\"message\":\"Unauthorized\"}"))) {
             TestConsole without = new TestConsole(root);
             assertThat(Main.run(new String[] {"rollback", "2", "--trainer", trainer.url()}, without.context))
                     .isEqualTo(1);
-            assertThat(without.err()).contains("POST " + trainer.url() + "/models/2/pin was refused (HTTP 401)")
-                    .contains("no token was found").contains("$RETRAIN_ADMIN_TOKEN when set, else .retrain/admin-token");
+            assertThat(without.err())
+                    .contains("POST " + trainer.url() + "/models/2/pin was refused (HTTP 401)")
+                    .contains("no token was found")
+                    .contains("$RETRAIN_ADMIN_TOKEN when set, else .retrain/admin-token");
 
             Files.createDirectories(root.resolve(".retrain"));
             Files.writeString(root.resolve(".retrain/admin-token"), "old-token\n");
             TestConsole wrong = new TestConsole(root);
             assertThat(Main.run(new String[] {"rollback", "2", "--trainer", trainer.url()}, wrong.context))
                     .isEqualTo(1);
-            assertThat(wrong.err()).contains("refused the one from .retrain/admin-token")
+            assertThat(wrong.err())
+                    .contains("refused the one from .retrain/admin-token")
                     .doesNotContain("old-token");
         }
     }

@@ -3,14 +3,12 @@ package io.retrainstream.cli.command;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.retrainstream.cli.CliException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.retrainstream.cli.CliException;
 
 class ImageScannerTest {
 
@@ -40,12 +38,15 @@ class ImageScannerTest {
         List<ImageScanner.ClassFolder> classes = ImageScanner.scan(dir);
 
         assertThat(classes).extracting(ImageScanner.ClassFolder::name).containsExactly("daisy", "empty", "roses");
-        assertThat(classes.get(0).images()).extracting(p -> p.getFileName().toString())
+        assertThat(classes.get(0).images())
+                .extracting(p -> p.getFileName().toString())
                 .containsExactly("1.png", "2.Gif", "3.bmp");
         assertThat(classes.get(1).images()).isEmpty();
-        assertThat(classes.get(2).images()).extracting(p -> p.getFileName().toString())
+        assertThat(classes.get(2).images())
+                .extracting(p -> p.getFileName().toString())
                 .containsExactly("a.jpeg", "b.JPG");
-        assertThat(ImageScanner.imageId(classes.get(2), classes.get(2).images().get(1))).isEqualTo("roses/b.JPG");
+        assertThat(ImageScanner.imageId(classes.get(2), classes.get(2).images().get(1)))
+                .isEqualTo("roses/b.JPG");
     }
 
     @Test
@@ -61,12 +62,15 @@ class ImageScannerTest {
     @Test
     void publishRefusesADirWithoutClassFoldersOrImages() throws Exception {
         assertThatThrownBy(() -> PublishCommand.scanImageDir(dir.resolve("missing")))
-                .isInstanceOf(CliException.class).hasMessageContaining("does not exist");
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("does not exist");
         file("loose.jpg");
         assertThatThrownBy(() -> PublishCommand.scanImageDir(dir))
-                .isInstanceOf(CliException.class).hasMessageContaining("no class folders");
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("no class folders");
         file("daisy/notes.txt");
         assertThatThrownBy(() -> PublishCommand.scanImageDir(dir))
-                .isInstanceOf(CliException.class).hasMessageContaining("hold no images");
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("hold no images");
     }
 }

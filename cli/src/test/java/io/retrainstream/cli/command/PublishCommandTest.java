@@ -2,6 +2,11 @@ package io.retrainstream.cli.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.retrainstream.cli.Main;
+import io.retrainstream.cli.TestConsole;
+import io.retrainstream.cli.stack.Workspace;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.testing.KafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,20 +14,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.retrainstream.common.kafka.Topics;
-import io.retrainstream.common.testing.KafkaBroker;
-
-import io.retrainstream.cli.Main;
-import io.retrainstream.cli.TestConsole;
-import io.retrainstream.cli.stack.Workspace;
 
 /** {@code publish} against a real KRaft broker in the test JVM. */
 class PublishCommandTest {
@@ -53,13 +50,14 @@ class PublishCommandTest {
         write(photos.resolve("daisy/notes.txt"), 44);
 
         TestConsole console = new TestConsole(new Workspace(root, root));
-        int status = Main.run(new String[] {"publish", "--image-dir", "photos", "--bootstrap", kafka.bootstrapServers()},
+        int status = Main.run(
+                new String[] {"publish", "--image-dir", "photos", "--bootstrap", kafka.bootstrapServers()},
                 console.context);
 
         assertThat(status).as(console.err()).isZero();
         List<ConsumerRecord<String, byte[]>> records = kafka.consume(Topics.IMAGES, 3, Duration.ofSeconds(30));
-        Map<String, ConsumerRecord<String, byte[]>> byKey = records.stream()
-                .collect(Collectors.toMap(ConsumerRecord::key, r -> r));
+        Map<String, ConsumerRecord<String, byte[]>> byKey =
+                records.stream().collect(Collectors.toMap(ConsumerRecord::key, r -> r));
         assertThat(byKey).containsOnlyKeys("daisy/1.jpg", "daisy/2.PNG", "Red Roses/a.jpeg");
         assertThat(byKey.get("daisy/1.jpg").value()).isEqualTo(daisy);
         assertThat(byKey.get("daisy/2.PNG").value()).isEqualTo(daisyUpper);
@@ -69,12 +67,14 @@ class PublishCommandTest {
         assertThat(header(byKey.get("daisy/2.PNG"), Topics.LABEL)).isEqualTo("daisy");
         assertThat(header(byKey.get("daisy/2.PNG"), Topics.FILENAME)).isEqualTo("2.PNG");
 
-        assertThat(console.out()).contains("Published 3 images").containsPattern("Red Roses\\s+1")
+        assertThat(console.out())
+                .contains("Published 3 images")
+                .containsPattern("Red Roses\\s+1")
                 .containsPattern("daisy\\s+2");
         try (var admin = kafka.admin()) {
             // publish creates the project's topics as the services would
-            assertThat(admin.listTopics().names().get()).contains(Topics.IMAGES, Topics.IMAGES_DLQ,
-                    Topics.BOTTLENECKS, Topics.MODELS);
+            assertThat(admin.listTopics().names().get())
+                    .contains(Topics.IMAGES, Topics.IMAGES_DLQ, Topics.BOTTLENECKS, Topics.MODELS);
         }
     }
 
@@ -82,27 +82,41 @@ class PublishCommandTest {
     void skipsPhotosWhoseHeaderIsOverThePixelBudget() throws Exception {
         Path photos = root.resolve("budget");
         Files.createDirectories(photos.resolve("daisy"));
-        Files.write(photos.resolve("daisy/huge.jpg"), io.retrainstream.common.testing.HostileImages.jpegBomb(9000,
-                9000));
-        Files.write(photos.resolve("daisy/small.jpg"), io.retrainstream.common.testing.HostileImages.jpegBomb(900,
-                900));
+        Files.write(
+                photos.resolve("daisy/huge.jpg"), io.retrainstream.common.testing.HostileImages.jpegBomb(9000, 9000));
+        Files.write(
+                photos.resolve("daisy/small.jpg"), io.retrainstream.common.testing.HostileImages.jpegBomb(900, 900));
         TestConsole console = new TestConsole(new Workspace(root, root));
-        int status = Main.run(new String[] {"publish", "--image-dir", "budget", "--bootstrap",
-                kafka.bootstrapServers(), "--max-image-pixels", "50000000"}, console.context);
+        int status = Main.run(
+                new String[] {
+                    "publish",
+                    "--image-dir",
+                    "budget",
+                    "--bootstrap",
+                    kafka.bootstrapServers(),
+                    "--max-image-pixels",
+                    "50000000"
+                },
+                console.context);
         assertThat(status).as(console.err()).isZero();
-        assertThat(console.err()).contains("skipping").contains("huge.jpg").contains("9000 x 9000")
+        assertThat(console.err())
+                .contains("skipping")
+                .contains("huge.jpg")
+                .contains("9000 x 9000")
                 .contains("50.0 megapixels");
         assertThat(console.out()).contains("Published 1 images");
-        assertThat(Main.run(new String[] {"publish", "--image-dir", "budget", "--max-image-pixels", "lots"},
-                new TestConsole(new Workspace(root, root)).context)).isNotZero();
+        assertThat(Main.run(
+                        new String[] {"publish", "--image-dir", "budget", "--max-image-pixels", "lots"},
+                        new TestConsole(new Workspace(root, root)).context))
+                .isNotZero();
     }
 
     @Test
     void saysWhatToDoWhenKafkaIsNotThere() throws Exception {
         write(root.resolve("photos/daisy/1.jpg"), 1);
         TestConsole console = new TestConsole(root);
-        int status = Main.run(new String[] {"publish", "--image-dir", "photos", "--bootstrap", "localhost:1"},
-                console.context);
+        int status = Main.run(
+                new String[] {"publish", "--image-dir", "photos", "--bootstrap", "localhost:1"}, console.context);
         assertThat(status).isEqualTo(1);
         assertThat(console.err()).contains("Cannot reach Kafka at localhost:1").contains("./retrain up");
     }

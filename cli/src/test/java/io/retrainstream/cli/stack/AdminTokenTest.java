@@ -3,14 +3,12 @@ package io.retrainstream.cli.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.retrainstream.cli.CliException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.retrainstream.cli.CliException;
 
 class AdminTokenTest {
 
@@ -41,8 +39,8 @@ class AdminTokenTest {
         Workspace workspace = new Workspace(root, root);
         AdminToken.ensure(workspace, null);
 
-        assertThat(AdminToken.find(workspace, " from-env ")).contains(new AdminToken.Found("from-env",
-                "$RETRAIN_ADMIN_TOKEN"));
+        assertThat(AdminToken.find(workspace, " from-env "))
+                .contains(new AdminToken.Found("from-env", "$RETRAIN_ADMIN_TOKEN"));
         assertThat(AdminToken.ensure(workspace, "from-env").token()).isEqualTo("from-env");
         assertThat(AdminToken.find(workspace, "")).map(AdminToken.Found::source).contains(".retrain/admin-token");
     }
@@ -54,9 +52,12 @@ class AdminTokenTest {
         Files.writeString(file, "abc\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
 
-        assertThatThrownBy(() -> AdminToken.ensure(workspace, null)).isInstanceOf(CliException.class)
-                .hasMessageContaining("may be read by others (rw-r--r--)").hasMessageContaining("chmod 600");
-        assertThatThrownBy(() -> AdminToken.find(workspace, "two words")).isInstanceOf(CliException.class)
+        assertThatThrownBy(() -> AdminToken.ensure(workspace, null))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("may be read by others (rw-r--r--)")
+                .hasMessageContaining("chmod 600");
+        assertThatThrownBy(() -> AdminToken.find(workspace, "two words"))
+                .isInstanceOf(CliException.class)
                 .hasMessageContaining("$RETRAIN_ADMIN_TOKEN");
     }
 }

@@ -3,7 +3,6 @@ package io.retrainstream.cli.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
 
 class SupervisorTest {
@@ -36,7 +35,8 @@ class SupervisorTest {
         assertThat(state.restartCount("classifier")).isEqualTo(2);
         assertThat(state.restartCount("kafka")).isZero();
         State read = ServiceHttp.JSON.readValue(ServiceHttp.JSON.writeValueAsBytes(state), State.class);
-        assertThat(read.restarts().get("classifier")).isEqualTo(new State.Restarts(2, "exit 1", "2026-01-01T00:01:00Z"));
+        assertThat(read.restarts().get("classifier"))
+                .isEqualTo(new State.Restarts(2, "exit 1", "2026-01-01T00:01:00Z"));
         assertThat(read.listen()).isEqualTo("127.0.0.1");
     }
 }

@@ -3,6 +3,10 @@ package io.retrainstream.cli.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.retrainstream.cli.FakeService;
+import io.retrainstream.cli.Main;
+import io.retrainstream.cli.TestConsole;
+import io.retrainstream.common.testing.Listeners;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,16 +21,9 @@ import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import io.retrainstream.common.testing.Listeners;
-
-import io.retrainstream.cli.FakeService;
-import io.retrainstream.cli.Main;
-import io.retrainstream.cli.TestConsole;
 
 /**
  * {@code up}, {@code status}, {@code publish} and {@code down} on a temporary workspace: the real Kafka broker process
@@ -66,14 +63,29 @@ class UpDownIT {
         int extractorPort = freePort();
         int trainerPort = freePort();
         TestConsole up = new TestConsole(workspace);
-        int status = Main.run(new String[] {"up", "--kafka-port", Integer.toString(kafkaPort),
-                "--classifier-port", Integer.toString(classifierPort), "--extractor-port",
-                Integer.toString(extractorPort), "--trainer-port", Integer.toString(trainerPort),
-                "--quiet-period", "7", "--timeout", "60", "--model-dir",
-                io.retrainstream.common.testing.SharedData.models().toString()}, up.context);
+        int status = Main.run(
+                new String[] {
+                    "up",
+                    "--kafka-port",
+                    Integer.toString(kafkaPort),
+                    "--classifier-port",
+                    Integer.toString(classifierPort),
+                    "--extractor-port",
+                    Integer.toString(extractorPort),
+                    "--trainer-port",
+                    Integer.toString(trainerPort),
+                    "--quiet-period",
+                    "7",
+                    "--timeout",
+                    "60",
+                    "--model-dir",
+                    io.retrainstream.common.testing.SharedData.models().toString()
+                },
+                up.context);
 
         assertThat(status).as(up.err()).isZero();
-        assertThat(up.out()).contains("http://127.0.0.1:" + classifierPort + "/classify")
+        assertThat(up.out())
+                .contains("http://127.0.0.1:" + classifierPort + "/classify")
                 .contains("127.0.0.1:" + kafkaPort);
         String bootstrap = "127.0.0.1:" + kafkaPort;
         assertThat(Broker.isReachable(bootstrap, Duration.ofSeconds(10))).isTrue();
@@ -85,7 +97,8 @@ class UpDownIT {
         assertThat(workspace.logFile("kafka")).content().contains("Kafka Server started");
 
         String trainerEnv = Files.readString(root.resolve("fake-" + trainerPort + ".env"));
-        assertThat(trainerEnv).contains("KAFKA_BOOTSTRAP_SERVERS=" + bootstrap)
+        assertThat(trainerEnv)
+                .contains("KAFKA_BOOTSTRAP_SERVERS=" + bootstrap)
                 .contains("RETRAIN_ARCHITECTURE=mobilenet_0.25_128")
                 .contains("TRAINER_QUIET_PERIOD=7s")
                 .contains("TRAINER_EXTRACTOR_URL=http://127.0.0.1:" + extractorPort)
@@ -103,10 +116,14 @@ class UpDownIT {
         assertThat(Files.readString(root.resolve("fake-" + extractorPort + ".env")))
                 .contains("RETRAIN_ADMIN_TOKEN=" + token);
         assertThat(Files.readString(root.resolve("fake-" + classifierPort + ".env")))
-                .contains("RETRAIN_ADMIN_TOKEN=null").contains("QUARKUS_HTTP_HOST=127.0.0.1");
+                .contains("RETRAIN_ADMIN_TOKEN=null")
+                .contains("QUARKUS_HTTP_HOST=127.0.0.1");
         for (long pid : state.pids().values()) {
-            assertThat(ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse(""))
-                    .as("command line of pid " + pid).doesNotContain(token);
+            assertThat(ProcessHandle.of(pid)
+                            .flatMap(p -> p.info().commandLine())
+                            .orElse(""))
+                    .as("command line of pid " + pid)
+                    .doesNotContain(token);
         }
         assertListensOnLoopbackOnly(state);
 
@@ -115,29 +132,44 @@ class UpDownIT {
         assertThat(again.err()).contains("already running").contains("./retrain down");
 
         TestConsole statusConsole = new TestConsole(workspace);
-        assertThat(Main.run(new String[] {"status"}, statusConsole.context)).as(statusConsole.out()).isZero();
-        assertThat(statusConsole.out()).containsPattern("kafka\\s+\\d+\\s+yes\\s+" + kafkaPort + "\\s+UP")
+        assertThat(Main.run(new String[] {"status"}, statusConsole.context))
+                .as(statusConsole.out())
+                .isZero();
+        assertThat(statusConsole.out())
+                .containsPattern("kafka\\s+\\d+\\s+yes\\s+" + kafkaPort + "\\s+UP")
                 .containsPattern("classifier\\s+\\d+\\s+yes\\s+" + classifierPort + "\\s+UP");
 
-        assertRestartsWhatStops(state, Map.of(Service.CLASSIFIER, classifierPort, Service.EXTRACTOR, extractorPort,
-                Service.TRAINER, trainerPort));
+        assertRestartsWhatStops(
+                state,
+                Map.of(
+                        Service.CLASSIFIER,
+                        classifierPort,
+                        Service.EXTRACTOR,
+                        extractorPort,
+                        Service.TRAINER,
+                        trainerPort));
 
         Path photo = root.resolve("photos/daisy/1.jpg");
         Files.createDirectories(photo.getParent());
         Files.write(photo, new byte[] {1, 2, 3});
         TestConsole publish = new TestConsole(workspace);
         assertThat(Main.run(new String[] {"publish", "--image-dir", "photos"}, publish.context))
-                .as(publish.err()).isZero();
+                .as(publish.err())
+                .isZero();
         assertThat(publish.err()).contains("on Kafka at " + bootstrap);
 
         State restarted = State.load(workspace).orElseThrow();
         TestConsole down = new TestConsole(workspace);
         assertThat(Main.run(new String[] {"down"}, down.context)).isZero();
-        assertThat(down.out()).containsSubsequence("Stopped supervisor", "Stopped kafka").contains("Stopped trainer");
-        for (long pid : java.util.stream.Stream.concat(state.pids().values().stream(),
-                restarted.pids().values().stream()).toList()) {
-            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("pid " + pid).isNotEqualTo(
-                    java.util.Optional.of(true));
+        assertThat(down.out())
+                .containsSubsequence("Stopped supervisor", "Stopped kafka")
+                .contains("Stopped trainer");
+        for (long pid : java.util.stream.Stream.concat(
+                        state.pids().values().stream(), restarted.pids().values().stream())
+                .toList()) {
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive))
+                    .as("pid " + pid)
+                    .isNotEqualTo(java.util.Optional.of(true));
         }
         assertThat(workspace.stateFile()).doesNotExist();
         assertThat(workspace.pidFile("kafka")).doesNotExist();
@@ -156,33 +188,47 @@ class UpDownIT {
     private void assertRestartsWhatStops(State state, Map<Service, Integer> ports) throws Exception {
         long killed = System.nanoTime();
         for (Service service : List.of(Service.CLASSIFIER, Service.EXTRACTOR)) {
-            assertThat(ProcessHandle.of(state.pids().get(service.id())).orElseThrow().destroyForcibly()).isTrue();
+            assertThat(ProcessHandle.of(state.pids().get(service.id()))
+                            .orElseThrow()
+                            .destroyForcibly())
+                    .isTrue();
         }
-        assertThat(new ProcessBuilder("kill", "-STOP", state.pids().get(Service.TRAINER.id()).toString())
-                .inheritIO().start().waitFor()).isZero();
+        assertThat(new ProcessBuilder(
+                                "kill",
+                                "-STOP",
+                                state.pids().get(Service.TRAINER.id()).toString())
+                        .inheritIO()
+                        .start()
+                        .waitFor())
+                .isZero();
 
         ServiceHttp http = new ServiceHttp(workspace, Duration.ofSeconds(2));
         Map<Service, Double> back = new java.util.EnumMap<>(Service.class);
-        while (back.size() < ports.size() && System.nanoTime() - killed < Duration.ofSeconds(60).toNanos()) {
+        while (back.size() < ports.size()
+                && System.nanoTime() - killed < Duration.ofSeconds(60).toNanos()) {
             State now = State.load(workspace).orElseThrow();
             for (Service service : ports.keySet()) {
                 long pid = now.pids().get(service.id());
-                if (!back.containsKey(service) && pid != state.pids().get(service.id())
-                        && http.probe("http://127.0.0.1:" + ports.get(service) + "/q/health/live").equals(
-                                java.util.Optional.of(200))) {
+                if (!back.containsKey(service)
+                        && pid != state.pids().get(service.id())
+                        && http.probe("http://127.0.0.1:" + ports.get(service) + "/q/health/live")
+                                .equals(java.util.Optional.of(200))) {
                     back.put(service, (System.nanoTime() - killed) / 1e9);
                 }
             }
             Thread.sleep(100);
         }
-        System.out.printf("Back and live after kill -9: classifier %.1f s, extractor %.1f s; hung trainer %.1f s%n",
+        System.out.printf(
+                "Back and live after kill -9: classifier %.1f s, extractor %.1f s; hung trainer %.1f s%n",
                 back.get(Service.CLASSIFIER), back.get(Service.EXTRACTOR), back.get(Service.TRAINER));
         assertThat(back.get(Service.CLASSIFIER)).isNotNull().isLessThan(15);
         assertThat(back.get(Service.EXTRACTOR)).isNotNull().isLessThan(15);
         assertThat(back.get(Service.TRAINER)).as("hung trainer restarted").isNotNull();
 
         TestConsole status = new TestConsole(workspace);
-        assertThat(Main.run(new String[] {"status"}, status.context)).as(status.out()).isZero();
+        assertThat(Main.run(new String[] {"status"}, status.context))
+                .as(status.out())
+                .isZero();
         assertThat(status.out())
                 .containsPattern("classifier\\s+\\d+\\s+yes\\s+" + ports.get(Service.CLASSIFIER)
                         + "\\s+UP\\s+1\\s+exit 137 \\(SIGKILL\\) at 20")
@@ -192,7 +238,8 @@ class UpDownIT {
                         + "\\(SIGKILL\\)")
                 .containsPattern("kafka\\s+\\d+\\s+yes\\s+\\d+\\s+UP\\s+0\\s*\\n")
                 .containsPattern("supervisor\\s+" + state.pids().get("supervisor") + "\\s+yes");
-        assertThat(workspace.logFile("supervisor")).content()
+        assertThat(workspace.logFile("supervisor"))
+                .content()
                 .contains("classifier stopped: exit 137 (SIGKILL); restart 1 in 1 s")
                 .contains("trainer (pid " + state.pids().get("trainer") + ") failed its liveness check, 3 of 3");
     }
@@ -202,7 +249,8 @@ class UpDownIT {
         assumeTrue(Listeners.supported(), "no /proc/net/tcp to read the listening sockets from");
         for (Map.Entry<String, Long> process : state.pids().entrySet()) {
             List<Listeners.Listener> listeners = Listeners.of(process.getValue());
-            assertThat(listeners).as(process.getKey() + " listens on " + listeners)
+            assertThat(listeners)
+                    .as(process.getKey() + " listens on " + listeners)
                     .allMatch(Listeners.Listener::loopback);
             if (!process.getKey().equals("supervisor")) {
                 assertThat(listeners).as(process.getKey()).isNotEmpty();

@@ -1,9 +1,8 @@
 package io.retrainstream.common.event;
 
-import java.util.Objects;
-
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.model.Features;
+import java.util.Objects;
 
 /**
  * Published on {@code bottlenecks} by the extractor, one per image event, keyed by image id.
@@ -18,8 +17,16 @@ import io.retrainstream.common.model.Features;
  * @param vector       {@code retrain.py}'s bottleneck values
  * @param pooled       the pooled features before the CNN's own classifier (empty when not computed)
  */
-public record BottleneckComputed(String imageId, String label, String fileName, String architecture,
-        String contentHash, long imageTime, long computedAt, float[] vector, float[] pooled) {
+public record BottleneckComputed(
+        String imageId,
+        String label,
+        String fileName,
+        String architecture,
+        String contentHash,
+        long imageTime,
+        long computedAt,
+        float[] vector,
+        float[] pooled) {
 
     static final byte TYPE = 'B';
 
@@ -46,8 +53,10 @@ public record BottleneckComputed(String imageId, String label, String fileName, 
         float[] floats = new float[vector.length + pooled.length];
         System.arraycopy(vector, 0, floats, 0, vector.length);
         System.arraycopy(pooled, 0, floats, vector.length, pooled.length);
-        return EventFrame.write(TYPE, new Metadata(imageId, label, fileName, architecture, contentHash, imageTime,
-                computedAt, pooled.length), floats);
+        return EventFrame.write(
+                TYPE,
+                new Metadata(imageId, label, fileName, architecture, contentHash, imageTime, computedAt, pooled.length),
+                floats);
     }
 
     public static BottleneckComputed decode(byte[] bytes) {
@@ -65,12 +74,25 @@ public record BottleneckComputed(String imageId, String label, String fileName, 
                     + " values, too few for a vector and " + m.pooledSize() + " pooled features");
         }
         int vectorSize = floats.length - m.pooledSize();
-        return new BottleneckComputed(m.imageId(), m.label(), m.fileName(), m.architecture(), m.contentHash(),
-                m.imageTime(), m.computedAt(), java.util.Arrays.copyOfRange(floats, 0, vectorSize),
+        return new BottleneckComputed(
+                m.imageId(),
+                m.label(),
+                m.fileName(),
+                m.architecture(),
+                m.contentHash(),
+                m.imageTime(),
+                m.computedAt(),
+                java.util.Arrays.copyOfRange(floats, 0, vectorSize),
                 java.util.Arrays.copyOfRange(floats, vectorSize, floats.length));
     }
 
-    record Metadata(String imageId, String label, String fileName, String architecture, String contentHash,
-            long imageTime, long computedAt, int pooledSize) {
-    }
+    record Metadata(
+            String imageId,
+            String label,
+            String fileName,
+            String architecture,
+            String contentHash,
+            long imageTime,
+            long computedAt,
+            int pooledSize) {}
 }

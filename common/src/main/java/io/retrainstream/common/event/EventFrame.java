@@ -1,12 +1,11 @@
 package io.retrainstream.common.event;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The wire frame of the binary events: a 4-byte magic ({@code R S <type> <format version>}), a length-prefixed JSON
@@ -14,16 +13,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 final class EventFrame {
 
-    static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static final byte MAGIC_0 = 'R';
     private static final byte MAGIC_1 = 'S';
     private static final byte FORMAT_VERSION = 1;
     /** Upper bound on the float count, so a corrupt length cannot make a consumer allocate gigabytes. */
     private static final int MAX_FLOATS = 64 * 1024 * 1024;
 
-    private EventFrame() {
-    }
+    private EventFrame() {}
 
     static byte[] write(byte type, Object metadata, float[] floats) {
         byte[] meta;
@@ -32,8 +30,8 @@ final class EventFrame {
         } catch (IOException e) {
             throw new IllegalStateException("Cannot serialise event metadata", e);
         }
-        ByteBuffer buffer = ByteBuffer.allocate(4 + 4 + meta.length + 4 + 4 * floats.length)
-                .order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer =
+                ByteBuffer.allocate(4 + 4 + meta.length + 4 + 4 * floats.length).order(ByteOrder.LITTLE_ENDIAN);
         buffer.put(MAGIC_0).put(MAGIC_1).put(type).put(FORMAT_VERSION);
         buffer.putInt(meta.length).put(meta);
         buffer.putInt(floats.length);
@@ -52,8 +50,8 @@ final class EventFrame {
             }
             byte actualType = buffer.get();
             if (actualType != type) {
-                throw new MalformedEventException("expected event type '" + (char) type + "', got '"
-                        + (char) actualType + "'");
+                throw new MalformedEventException(
+                        "expected event type '" + (char) type + "', got '" + (char) actualType + "'");
             }
             byte version = buffer.get();
             if (version != FORMAT_VERSION) {
@@ -70,8 +68,8 @@ final class EventFrame {
             buffer.position(buffer.position() + metaLength);
             int count = buffer.getInt();
             if (count < 0 || count > MAX_FLOATS || count * 4L != buffer.remaining()) {
-                throw new MalformedEventException("float count " + count + " does not match the "
-                        + buffer.remaining() + " bytes left");
+                throw new MalformedEventException(
+                        "float count " + count + " does not match the " + buffer.remaining() + " bytes left");
             }
             float[] floats = new float[count];
             buffer.asFloatBuffer().get(floats);
@@ -83,6 +81,5 @@ final class EventFrame {
         }
     }
 
-    record Decoded<M>(M metadata, float[] floats) {
-    }
+    record Decoded<M>(M metadata, float[] floats) {}
 }

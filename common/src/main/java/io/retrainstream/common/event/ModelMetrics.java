@@ -19,19 +19,53 @@ package io.retrainstream.common.event;
  * @param newImageTimes      epoch ms of the events of the training images no earlier published model learned from
  *                           (a sample when there are very many); classifiers measure freshness with them
  */
-public record ModelMetrics(long runId, int steps, double learningRate, int trainingImages, double trainAccuracy,
-        double validationAccuracy, int validationCount, double testAccuracy, int testCount, long trainingMillis,
-        String datasetFingerprint, Double l2, long learnedThrough, long[] newImageTimes) {
+public record ModelMetrics(
+        long runId,
+        int steps,
+        double learningRate,
+        int trainingImages,
+        double trainAccuracy,
+        double validationAccuracy,
+        int validationCount,
+        double testAccuracy,
+        int testCount,
+        long trainingMillis,
+        String datasetFingerprint,
+        Double l2,
+        long learnedThrough,
+        long[] newImageTimes) {
 
     public ModelMetrics {
         newImageTimes = newImageTimes == null ? new long[0] : newImageTimes;
     }
 
     /** Metrics without warm-start and freshness information. */
-    public ModelMetrics(long runId, int steps, double learningRate, int trainingImages, double trainAccuracy,
-            double validationAccuracy, int validationCount, double testAccuracy, int testCount, long trainingMillis,
+    public ModelMetrics(
+            long runId,
+            int steps,
+            double learningRate,
+            int trainingImages,
+            double trainAccuracy,
+            double validationAccuracy,
+            int validationCount,
+            double testAccuracy,
+            int testCount,
+            long trainingMillis,
             String datasetFingerprint) {
-        this(runId, steps, learningRate, trainingImages, trainAccuracy, validationAccuracy, validationCount,
-                testAccuracy, testCount, trainingMillis, datasetFingerprint, null, 0, new long[0]);
+        this(
+                runId,
+                steps,
+                learningRate,
+                trainingImages,
+                trainAccuracy,
+                validationAccuracy,
+                validationCount,
+                testAccuracy,
+                testCount,
+                trainingMillis,
+                datasetFingerprint,
+                null,
+                0,
+                new long[0]);
     }
 }

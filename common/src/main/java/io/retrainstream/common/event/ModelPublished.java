@@ -1,10 +1,9 @@
 package io.retrainstream.common.event;
 
-import java.util.List;
-import java.util.Objects;
-
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.model.Head;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * Published on {@code models} by the trainer after each finished run, keyed by version.
@@ -19,9 +18,16 @@ import io.retrainstream.common.model.Head;
  * @param metrics        how the model was trained and how well it does
  * @param publishedAt    epoch ms
  */
-public record ModelPublished(long version, String architecture, String feature, List<String> labels,
+public record ModelPublished(
+        long version,
+        String architecture,
+        String feature,
+        List<String> labels,
         int bottleneckSize,
-        float[] weights, float[] biases, ModelMetrics metrics, long publishedAt) {
+        float[] weights,
+        float[] biases,
+        ModelMetrics metrics,
+        long publishedAt) {
 
     static final byte TYPE = 'M';
 
@@ -39,8 +45,10 @@ public record ModelPublished(long version, String architecture, String feature, 
         float[] floats = new float[weights.length + biases.length];
         System.arraycopy(weights, 0, floats, 0, weights.length);
         System.arraycopy(biases, 0, floats, weights.length, biases.length);
-        return EventFrame.write(TYPE, new Metadata(version, architecture, feature, labels, bottleneckSize, metrics,
-                publishedAt), floats);
+        return EventFrame.write(
+                TYPE,
+                new Metadata(version, architecture, feature, labels, bottleneckSize, metrics, publishedAt),
+                floats);
     }
 
     public static ModelPublished decode(byte[] bytes) {
@@ -68,8 +76,16 @@ public record ModelPublished(long version, String architecture, String feature, 
         } catch (IllegalArgumentException e) {
             throw new MalformedEventException("model " + m.version() + ": " + e.getMessage());
         }
-        return new ModelPublished(m.version(), m.architecture(), feature.id(), m.labels(), m.bottleneckSize(),
-                weights, biases, m.metrics(), m.publishedAt());
+        return new ModelPublished(
+                m.version(),
+                m.architecture(),
+                feature.id(),
+                m.labels(),
+                m.bottleneckSize(),
+                weights,
+                biases,
+                m.metrics(),
+                m.publishedAt());
     }
 
     /** The record key on {@code models}: the version, zero-padded so keys sort like versions. */
@@ -87,7 +103,12 @@ public record ModelPublished(long version, String architecture, String feature, 
         return new Head(labels, featureLayer(), weights, biases);
     }
 
-    record Metadata(long version, String architecture, String feature, List<String> labels, int bottleneckSize,
-            ModelMetrics metrics, long publishedAt) {
-    }
+    record Metadata(
+            long version,
+            String architecture,
+            String feature,
+            List<String> labels,
+            int bottleneckSize,
+            ModelMetrics metrics,
+            long publishedAt) {}
 }

@@ -21,6 +21,5 @@ public final class Channels {
     /** Classifier: consumes {@link Topics#MODEL_POINTER}. */
     public static final String MODEL_POINTER_IN = "model-pointer";
 
-    private Channels() {
-    }
+    private Channels() {}
 }

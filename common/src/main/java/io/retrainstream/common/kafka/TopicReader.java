@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,11 +16,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /** Reads a whole topic, from its first record to the end it has now, without joining a consumer group. */
 public final class TopicReader {
 
-    private TopicReader() {
-    }
+    private TopicReader() {}
 
-    public static List<ConsumerRecord<String, byte[]>> readAll(String bootstrapServers, String topic,
-            Duration timeout) {
+    public static List<ConsumerRecord<String, byte[]>> readAll(
+            String bootstrapServers, String topic, Duration timeout) {
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrapServers, timeout)) {
             List<TopicPartition> assigned = partitions(consumer, topic, timeout);
@@ -54,8 +52,11 @@ public final class TopicReader {
 
     private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic, Duration timeout) {
         List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
-        return partitions == null ? List.of()
-                : partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        return partitions == null
+                ? List.of()
+                : partitions.stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition()))
+                        .toList();
     }
 
     private static KafkaConsumer<String, byte[]> consumer(String bootstrapServers, Duration timeout) {

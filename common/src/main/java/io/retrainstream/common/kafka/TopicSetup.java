@@ -7,7 +7,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -27,13 +26,14 @@ public final class TopicSetup {
     /** Bottleneck and model events can be larger than Kafka's 1 MB default. */
     public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-    private TopicSetup() {
-    }
+    private TopicSetup() {}
 
     public static List<NewTopic> topics() {
         Map<String, String> compacted = Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                Integer.toString(MAX_MESSAGE_BYTES));
         Map<String, String> plain = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
         return List.of(
                 new NewTopic(Topics.IMAGES, PARTITIONS, REPLICATION).configs(plain),
@@ -73,8 +73,10 @@ public final class TopicSetup {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating topics", e);
         } catch (Exception e) {
-            throw new IllegalStateException("Cannot create the topics on Kafka at " + bootstrapServers
-                    + ": is the broker running? (" + e.getMessage() + ")", e);
+            throw new IllegalStateException(
+                    "Cannot create the topics on Kafka at " + bootstrapServers + ": is the broker running? ("
+                            + e.getMessage() + ")",
+                    e);
         }
     }
 }

@@ -26,6 +26,5 @@ public final class Topics {
     /** Header on {@link #IMAGES_DLQ}: the service that rejected the event. */
     public static final String DLQ_SERVICE = "dlq-service";
 
-    private Topics() {
-    }
+    private Topics() {}
 }

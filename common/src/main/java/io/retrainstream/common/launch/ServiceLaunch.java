@@ -33,8 +33,7 @@ public final class ServiceLaunch {
      */
     static final List<String> TRAINER_HEAP = List.of("-Xms64m", "-Xmx512m");
 
-    private ServiceLaunch() {
-    }
+    private ServiceLaunch() {}
 
     /** JVM options for the service of Maven module {@code module} (e.g. {@code extractor-service}). */
     public static List<String> jvmOptions(String module) {

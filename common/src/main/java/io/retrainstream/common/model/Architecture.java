@@ -24,15 +24,25 @@ import java.util.regex.Pattern;
  * @param inputMean        subtracted from each pixel value
  * @param inputStd         each pixel value is divided by this after the mean is subtracted
  */
-public record Architecture(String name, String folder, String graphFile, String downloadUrl, String inputTensor,
-        String bottleneckTensor, int bottleneckSize, String pooledTensor, int pooledSize, int inputSize,
-        float inputMean, float inputStd) {
+public record Architecture(
+        String name,
+        String folder,
+        String graphFile,
+        String downloadUrl,
+        String inputTensor,
+        String bottleneckTensor,
+        int bottleneckSize,
+        String pooledTensor,
+        int pooledSize,
+        int inputSize,
+        float inputMean,
+        float inputStd) {
 
     public static final String DEFAULT = "mobilenet_0.25_128";
     public static final String INCEPTION_V3 = "inception_v3";
 
-    private static final Pattern MOBILENET = Pattern
-            .compile("mobilenet_(1\\.0|0\\.75|0\\.50|0\\.25)_(224|192|160|128)(_quantized)?");
+    private static final Pattern MOBILENET =
+            Pattern.compile("mobilenet_(1\\.0|0\\.75|0\\.50|0\\.25)_(224|192|160|128)(_quantized)?");
     private static final List<String> WIDTHS = List.of("1.0", "0.75", "0.50", "0.25");
     private static final List<String> SIZES = List.of("224", "192", "160", "128");
 
@@ -42,23 +52,42 @@ public record Architecture(String name, String folder, String graphFile, String 
         if (normalized.equals(INCEPTION_V3)) {
             // retrain.py: the graph decodes JPEGs itself; the decoded, resized, scaled pixels are fed at Mul:0, and
             // pool_3/_reshape is both the bottleneck and the pooled layer. The archive unpacks at the model dir's root.
-            return new Architecture(INCEPTION_V3, "", "classify_image_graph_def.pb",
-                    "http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz", "Mul",
-                    "pool_3/_reshape", 2048, "pool_3/_reshape", 2048, 299, 128f, 128f);
+            return new Architecture(
+                    INCEPTION_V3,
+                    "",
+                    "classify_image_graph_def.pb",
+                    "http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz",
+                    "Mul",
+                    "pool_3/_reshape",
+                    2048,
+                    "pool_3/_reshape",
+                    2048,
+                    299,
+                    128f,
+                    128f);
         }
         Matcher m = MOBILENET.matcher(normalized);
         if (!m.matches()) {
-            throw new IllegalArgumentException("Unknown architecture '" + name + "'. Valid names: "
-                    + String.join(", ", names()));
+            throw new IllegalArgumentException(
+                    "Unknown architecture '" + name + "'. Valid names: " + String.join(", ", names()));
         }
         String width = m.group(1);
         String size = m.group(2);
         boolean quantized = m.group(3) != null;
         String folder = "mobilenet_v1_" + width + "_" + size;
-        return new Architecture(normalized, folder, quantized ? "quantized_graph.pb" : "frozen_graph.pb",
-                "http://download.tensorflow.org/models/" + folder + "_frozen.tgz", "input",
-                "MobilenetV1/Predictions/Reshape", 1001, "MobilenetV1/Logits/AvgPool_1a/AvgPool",
-                Math.round(1024 * Float.parseFloat(width)), Integer.parseInt(size), 127.5f, 127.5f);
+        return new Architecture(
+                normalized,
+                folder,
+                quantized ? "quantized_graph.pb" : "frozen_graph.pb",
+                "http://download.tensorflow.org/models/" + folder + "_frozen.tgz",
+                "input",
+                "MobilenetV1/Predictions/Reshape",
+                1001,
+                "MobilenetV1/Logits/AvgPool_1a/AvgPool",
+                Math.round(1024 * Float.parseFloat(width)),
+                Integer.parseInt(size),
+                127.5f,
+                127.5f);
     }
 
     /** Every name {@link #of} accepts. */

@@ -21,8 +21,10 @@ public enum FeatureLayer {
         try {
             return valueOf(id.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Unknown feature layer '" + id + "': use one of "
-                    + Arrays.stream(values()).map(FeatureLayer::id).toList(), e);
+            throw new IllegalArgumentException(
+                    "Unknown feature layer '" + id + "': use one of "
+                            + Arrays.stream(values()).map(FeatureLayer::id).toList(),
+                    e);
         }
     }
 }

@@ -82,6 +82,9 @@ public record Head(List<String> labels, FeatureLayer layer, float[] weights, flo
         Integer[] order = new Integer[scores.length];
         Arrays.setAll(order, i -> i);
         Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a]));
-        return Arrays.stream(order).limit(Math.max(0, k)).mapToInt(Integer::intValue).toArray();
+        return Arrays.stream(order)
+                .limit(Math.max(0, k))
+                .mapToInt(Integer::intValue)
+                .toArray();
     }
 }

@@ -20,7 +20,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -38,8 +37,7 @@ public final class ModelDownloader {
     public interface Progress {
         void update(long bytes, long total);
 
-        Progress NONE = (bytes, total) -> {
-        };
+        Progress NONE = (bytes, total) -> {};
     }
 
     /**
@@ -48,10 +46,13 @@ public final class ModelDownloader {
      */
     public static final Map<String, String> KNOWN_SHA256 = Map.of(
             "mobilenet_v1_0.25_128/frozen_graph.pb", "76fec915bb13a76014a1863ff0976f848d8506388a76fe571e7b366541cc812f",
-            "mobilenet_v1_0.25_128/quantized_graph.pb", "221cd63ad56dec7eec4e1868f0009ccac6c0ce6c32bba57234c62987a9124ff7",
+            "mobilenet_v1_0.25_128/quantized_graph.pb",
+                    "221cd63ad56dec7eec4e1868f0009ccac6c0ce6c32bba57234c62987a9124ff7",
             "mobilenet_v1_0.25_224/frozen_graph.pb", "bf56de7d43277493cbf251dc97e5ce3332725f2d134cf62418d666278f9b5ff7",
-            "mobilenet_v1_0.25_224/quantized_graph.pb", "afd3860980c05c339d823c575f87b4cc54cc03ab151855809a59186ef719b0d7",
-            "mobilenet_v1_0.50_224/quantized_graph.pb", "42eed25cc25407e8f11dcbbf7a089a9d12747ddd20599aaa9ba194a829e97653");
+            "mobilenet_v1_0.25_224/quantized_graph.pb",
+                    "afd3860980c05c339d823c575f87b4cc54cc03ab151855809a59186ef719b0d7",
+            "mobilenet_v1_0.50_224/quantized_graph.pb",
+                    "42eed25cc25407e8f11dcbbf7a089a9d12747ddd20599aaa9ba194a829e97653");
 
     private static final String LOCK_FILE = ".download.lock";
     /** FileLock guards against other processes only; threads of this JVM queue here. */
@@ -70,8 +71,10 @@ public final class ModelDownloader {
         this.cacheDir = cacheDir.toAbsolutePath().normalize();
         this.progress = progress;
         this.knownSha256 = knownSha256;
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(20)).build();
+        this.http = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(20))
+                .build();
     }
 
     public Path cacheDir() {
@@ -92,8 +95,9 @@ public final class ModelDownloader {
         synchronized (JVM_LOCK) {
             try {
                 Files.createDirectories(cacheDir);
-                try (FileChannel channel = FileChannel.open(cacheDir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
+                try (FileChannel channel = FileChannel.open(
+                                cacheDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                        FileLock lock = channel.lock()) {
                     if (!Files.isRegularFile(graph)) {
                         removeLeftovers();
                         downloadAndUnpack(architecture, url, graph);
@@ -110,7 +114,8 @@ public final class ModelDownloader {
     private void removeLeftovers() throws IOException {
         try (Stream<Path> files = Files.list(cacheDir)) {
             for (Path file : files.filter(f -> f.getFileName().toString().startsWith(".download-")
-                    || f.getFileName().toString().startsWith(".unpack-")).toList()) {
+                            || f.getFileName().toString().startsWith(".unpack-"))
+                    .toList()) {
                 deleteTree(file);
             }
         }
@@ -131,8 +136,12 @@ public final class ModelDownloader {
             if (expected != null) {
                 String actual = ModelFiles.sha256(fresh);
                 if (!actual.equals(expected)) {
-                    throw failure(architecture, url, "checksum mismatch for " + key + ": expected SHA-256 " + expected
-                            + ", got " + actual + " (a damaged or tampered download; nothing was kept)", null);
+                    throw failure(
+                            architecture,
+                            url,
+                            "checksum mismatch for " + key + ": expected SHA-256 " + expected + ", got " + actual
+                                    + " (a damaged or tampered download; nothing was kept)",
+                            null);
                 }
             }
             moveIntoCache(unpacked, fresh);
@@ -145,7 +154,11 @@ public final class ModelDownloader {
     private void download(Architecture architecture, URI url, Path archive) throws IOException {
         HttpResponse<InputStream> response;
         try {
-            response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(30)).GET().build(),
+            response = http.send(
+                    HttpRequest.newBuilder(url)
+                            .timeout(Duration.ofMinutes(30))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -155,20 +168,25 @@ public final class ModelDownloader {
         }
         long total = response.headers().firstValueAsLong("Content-Length").orElse(-1);
         long bytes = 0;
-        try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(archive)) {
+        try (InputStream in = response.body();
+                OutputStream out = Files.newOutputStream(archive)) {
             if (response.statusCode() != 200) {
                 throw failure(architecture, url, "the server answered HTTP " + response.statusCode(), null);
             }
             byte[] buffer = new byte[64 * 1024];
             progress.update(0, total);
-            for (int n; (n = in.read(buffer)) >= 0;) {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
                 out.write(buffer, 0, n);
                 bytes += n;
                 progress.update(bytes, total);
             }
         } catch (IOException e) {
-            throw failure(architecture, url, "the download broke off after " + bytes + " of "
-                    + (total < 0 ? "?" : Long.toString(total)) + " bytes (" + describe(e) + ")", e);
+            throw failure(
+                    architecture,
+                    url,
+                    "the download broke off after " + bytes + " of " + (total < 0 ? "?" : Long.toString(total))
+                            + " bytes (" + describe(e) + ")",
+                    e);
         }
         if (total >= 0 && bytes != total) {
             throw failure(architecture, url, "the download is truncated: " + bytes + " of " + total + " bytes", null);
@@ -177,13 +195,16 @@ public final class ModelDownloader {
 
     /** Unpacks the .tgz into {@code target}, refusing entries that would land outside it. */
     private void unpack(Architecture architecture, URI url, Path archive, Path target) {
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(
-                new BufferedInputStream(Files.newInputStream(archive))))) {
-            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null;) {
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(
+                new GzipCompressorInputStream(new BufferedInputStream(Files.newInputStream(archive))))) {
+            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
                 Path path = target.resolve(entry.getName()).normalize();
                 if (!path.startsWith(target)) {
-                    throw failure(architecture, url, "the archive entry " + entry.getName()
-                            + " would land outside the cache", null);
+                    throw failure(
+                            architecture,
+                            url,
+                            "the archive entry " + entry.getName() + " would land outside the cache",
+                            null);
                 }
                 if (entry.isDirectory()) {
                     Files.createDirectories(path);
@@ -201,7 +222,10 @@ public final class ModelDownloader {
     private void moveIntoCache(Path unpacked, Path graph) throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(unpacked)) {
-            files = walk.filter(Files::isRegularFile).filter(file -> !file.equals(graph)).sorted().toList();
+            files = walk.filter(Files::isRegularFile)
+                    .filter(file -> !file.equals(graph))
+                    .sorted()
+                    .toList();
         }
         for (Path file : Stream.concat(files.stream(), Stream.of(graph)).toList()) {
             Path target = cacheDir.resolve(unpacked.relativize(file));
@@ -214,14 +238,17 @@ public final class ModelDownloader {
 
     private ModelDownloadException failure(Architecture architecture, URI url, String what, Throwable cause) {
         String archiveName = url.getPath().substring(url.getPath().lastIndexOf('/') + 1);
-        return new ModelDownloadException("Cannot get " + architecture.name() + " from " + url + ": " + what
-                + ". To install it by hand, download " + archiveName + " from " + url + " and unpack it into "
-                + cacheDir + " so that " + cacheDir.resolve(architecture.relativeGraphPath())
-                + " exists, or pass --model-dir pointing at a folder in retrain.py's download layout.", cause);
+        return new ModelDownloadException(
+                "Cannot get " + architecture.name() + " from " + url + ": " + what
+                        + ". To install it by hand, download " + archiveName + " from " + url + " and unpack it into "
+                        + cacheDir + " so that " + cacheDir.resolve(architecture.relativeGraphPath())
+                        + " exists, or pass --model-dir pointing at a folder in retrain.py's download layout.",
+                cause);
     }
 
     private static String describe(IOException e) {
-        return e.getMessage() != null ? e.getClass().getSimpleName() + ": " + e.getMessage()
+        return e.getMessage() != null
+                ? e.getClass().getSimpleName() + ": " + e.getMessage()
                 : e.getClass().getSimpleName();
     }
 

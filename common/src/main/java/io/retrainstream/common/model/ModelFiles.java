@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,8 +21,7 @@ public final class ModelFiles {
     /** Environment variable that overrides the cache folder. */
     public static final String CACHE_ENV = "RETRAIN_MODEL_CACHE";
 
-    private ModelFiles() {
-    }
+    private ModelFiles() {}
 
     /** The default cache folder: {@code $RETRAIN_MODEL_CACHE}, else {@code $XDG_CACHE_HOME/retrain-stream/models}, else {@code ~/.cache/retrain-stream/models}. */
     public static Path defaultCacheDir() {
@@ -42,14 +41,16 @@ public final class ModelFiles {
     /** The graph in {@code modelDir} (read-only, never written to) or else in {@code cacheDir}. */
     public static Path locateGraph(Architecture architecture, Optional<Path> modelDir, Path cacheDir) {
         List<Path> candidates = new ArrayList<>();
-        modelDir.ifPresent(dir -> candidates.add(dir.toAbsolutePath().normalize().resolve(architecture.relativeGraphPath())));
+        modelDir.ifPresent(
+                dir -> candidates.add(dir.toAbsolutePath().normalize().resolve(architecture.relativeGraphPath())));
         candidates.add(cacheDir.toAbsolutePath().normalize().resolve(architecture.relativeGraphPath()));
         for (Path candidate : candidates) {
             if (Files.isRegularFile(candidate)) {
                 return candidate;
             }
         }
-        Path target = modelDir.map(dir -> dir.toAbsolutePath().normalize()).orElse(cacheDir.toAbsolutePath().normalize());
+        Path target = modelDir.map(dir -> dir.toAbsolutePath().normalize())
+                .orElse(cacheDir.toAbsolutePath().normalize());
         throw new ModelNotFoundException("No graph for " + architecture.name() + ": looked for "
                 + candidates + ". Download " + architecture.downloadUrl() + ", unpack it into "
                 + target.resolve(architecture.folder()) + " so that "
@@ -61,7 +62,11 @@ public final class ModelFiles {
      * The graph from {@code modelDir} or the cache; when it is in neither and {@code download} is set, downloaded
      * into the cache (see {@link ModelDownloader}).
      */
-    public static Path obtainGraph(Architecture architecture, Optional<Path> modelDir, Path cacheDir, boolean download,
+    public static Path obtainGraph(
+            Architecture architecture,
+            Optional<Path> modelDir,
+            Path cacheDir,
+            boolean download,
             ModelDownloader.Progress progress) {
         try {
             return locateGraph(architecture, modelDir, cacheDir);
@@ -78,7 +83,7 @@ public final class ModelFiles {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = in.read(buffer)) >= 0;) {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
                 digest.update(buffer, 0, n);
             }
             return HexFormat.of().formatHex(digest.digest());

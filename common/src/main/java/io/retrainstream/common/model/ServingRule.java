@@ -12,8 +12,7 @@ import java.util.TreeSet;
  */
 public final class ServingRule {
 
-    private ServingRule() {
-    }
+    private ServingRule() {}
 
     /** The version served given the {@code published} versions and the {@code pinned} one (null: none). */
     public static Optional<Long> serving(Collection<Long> published, Long pinned) {

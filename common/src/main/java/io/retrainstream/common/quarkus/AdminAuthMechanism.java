@@ -1,11 +1,5 @@
 package io.retrainstream.common.quarkus;
 
-import java.util.Set;
-
-import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Instance;
-import jakarta.inject.Singleton;
-
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.security.credential.TokenCredential;
@@ -19,6 +13,10 @@ import io.quarkus.vertx.http.runtime.security.HttpAuthenticator;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Singleton;
+import java.util.Set;
 
 /**
  * Authenticates callers of admin endpoints by {@code Authorization: Bearer <token>} against {@link AdminToken}
@@ -47,11 +45,14 @@ public class AdminAuthMechanism implements HttpAuthenticationMechanism {
             return;
         }
         if (!token.required()) {
-            Log.warnf("%s is not set: admin endpoints (starting and cancelling runs, pinning models, distorted "
-                    + "bottlenecks) are open to every caller that reaches this port", AdminToken.PROPERTY);
+            Log.warnf(
+                    "%s is not set: admin endpoints (starting and cancelling runs, pinning models, distorted "
+                            + "bottlenecks) are open to every caller that reaches this port",
+                    AdminToken.PROPERTY);
         } else if (token.weak()) {
-            Log.warnf("%s is shorter than %d characters: use a long random token", AdminToken.PROPERTY,
-                    AdminToken.RECOMMENDED_LENGTH);
+            Log.warnf(
+                    "%s is shorter than %d characters: use a long random token",
+                    AdminToken.PROPERTY, AdminToken.RECOMMENDED_LENGTH);
         }
     }
 
@@ -66,14 +67,21 @@ public class AdminAuthMechanism implements HttpAuthenticationMechanism {
             // Anonymous: the role check answers 401 with this mechanism's challenge.
             return Uni.createFrom().nullItem();
         }
-        TokenCredential credential = new TokenCredential(header.substring(BEARER.length()).strip(), "bearer");
-        return identities.authenticate(new TokenAuthenticationRequest(credential))
-                .onFailure().invoke(failure -> refused(context, "wrong admin token"));
+        TokenCredential credential =
+                new TokenCredential(header.substring(BEARER.length()).strip(), "bearer");
+        return identities
+                .authenticate(new TokenAuthenticationRequest(credential))
+                .onFailure()
+                .invoke(failure -> refused(context, "wrong admin token"));
     }
 
     private static void refused(RoutingContext context, String reason) {
-        Log.warnf("Refused %s %s from %s: %s", context.request().method(), context.request().path(),
-                context.request().remoteAddress(), reason);
+        Log.warnf(
+                "Refused %s %s from %s: %s",
+                context.request().method(),
+                context.request().path(),
+                context.request().remoteAddress(),
+                reason);
     }
 
     @Override

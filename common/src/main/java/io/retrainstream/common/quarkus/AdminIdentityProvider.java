@@ -1,7 +1,5 @@
 package io.retrainstream.common.quarkus;
 
-import jakarta.inject.Singleton;
-
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.IdentityProvider;
@@ -10,6 +8,7 @@ import io.quarkus.security.identity.request.TokenAuthenticationRequest;
 import io.quarkus.security.runtime.QuarkusPrincipal;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
+import jakarta.inject.Singleton;
 
 /** Turns a bearer token that is the {@link AdminToken} into an identity with the role {@value AdminToken#ROLE}. */
 @Singleton
@@ -27,7 +26,8 @@ public class AdminIdentityProvider implements IdentityProvider<TokenAuthenticati
     }
 
     @Override
-    public Uni<SecurityIdentity> authenticate(TokenAuthenticationRequest request, AuthenticationRequestContext context) {
+    public Uni<SecurityIdentity> authenticate(
+            TokenAuthenticationRequest request, AuthenticationRequestContext context) {
         if (token.matches(request.getToken().getToken())) {
             return Uni.createFrom().item(admin("admin"));
         }
@@ -37,7 +37,9 @@ public class AdminIdentityProvider implements IdentityProvider<TokenAuthenticati
 
     /** An identity in the role {@value AdminToken#ROLE}. */
     static SecurityIdentity admin(String name) {
-        return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRole(AdminToken.ROLE)
+        return QuarkusSecurityIdentity.builder()
+                .setPrincipal(new QuarkusPrincipal(name))
+                .addRole(AdminToken.ROLE)
                 .build();
     }
 }

@@ -1,12 +1,11 @@
 package io.retrainstream.common.quarkus;
 
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
-
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
 
 /**
  * The admin token ({@value #PROPERTY}, env {@code RETRAIN_ADMIN_TOKEN}): when set, admin endpoints

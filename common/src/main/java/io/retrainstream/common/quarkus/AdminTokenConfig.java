@@ -1,9 +1,8 @@
 package io.retrainstream.common.quarkus;
 
-import java.util.Optional;
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithParentName;
+import java.util.Optional;
 
 /**
  * {@code retrain.admin-token} (env {@code RETRAIN_ADMIN_TOKEN}), mapped on its own so that services whose own

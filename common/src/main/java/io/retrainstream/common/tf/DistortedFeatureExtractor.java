@@ -1,9 +1,10 @@
 package io.retrainstream.common.tf;
 
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.Features;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -11,9 +12,6 @@ import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
-
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.Features;
 
 /**
  * Owns a distorted {@link FeatureGraph} and its session: encoded images and one {@link Distortions.Draw} each in,
@@ -53,8 +51,9 @@ public final class DistortedFeatureExtractor implements AutoCloseable {
     public void warmUp() {
         Distortions.Draw draw = Distortions.Draw.identity(architecture().inputSize());
         for (int batch : features.batchSizes()) {
-            runBatch(java.util.Collections.nCopies(batch, WarmUpImage.png()), java.util.Collections.nCopies(batch,
-                    draw));
+            runBatch(
+                    java.util.Collections.nCopies(batch, WarmUpImage.png()),
+                    java.util.Collections.nCopies(batch, draw));
         }
     }
 
@@ -86,8 +85,11 @@ public final class DistortedFeatureExtractor implements AutoCloseable {
     /** The distorted and scaled image {@code [S * S * 3]} the CNN sees, for tests. */
     float[] scaledImage(byte[] image, Distortions.Draw draw) {
         budget.check(List.of(image));
-        try (ImageFeed feed = new ImageFeed(List.of(image), 1); DrawFeed draws = new DrawFeed(List.of(draw), 1);
-                Result result = draws.feed(feed.feed(session.runner())).fetch("preprocess_0/scaled").run()) {
+        try (ImageFeed feed = new ImageFeed(List.of(image), 1);
+                DrawFeed draws = new DrawFeed(List.of(draw), 1);
+                Result result = draws.feed(feed.feed(session.runner()))
+                        .fetch("preprocess_0/scaled")
+                        .run()) {
             TFloat32 values = (TFloat32) result.get(0);
             float[] flat = new float[(int) values.size()];
             values.copyTo(DataBuffers.of(flat, false, false));
@@ -110,19 +112,25 @@ public final class DistortedFeatureExtractor implements AutoCloseable {
     private List<Features> runChecked(List<byte[]> images, List<Distortions.Draw> draws) {
         int size = architecture().inputSize();
         for (Distortions.Draw draw : draws) {
-            if (draw.precropSize() < size || draw.offsetY() < 0 || draw.offsetX() < 0
-                    || draw.offsetY() > draw.precropSize() - size || draw.offsetX() > draw.precropSize() - size) {
+            if (draw.precropSize() < size
+                    || draw.offsetY() < 0
+                    || draw.offsetX() < 0
+                    || draw.offsetY() > draw.precropSize() - size
+                    || draw.offsetX() > draw.precropSize() - size) {
                 throw new IllegalArgumentException("The crop " + draw + " does not fit an input of " + size);
             }
         }
         int batch = features.batchFor(images.size());
-        try (ImageFeed feed = new ImageFeed(images, batch); DrawFeed drawFeed = new DrawFeed(draws, batch);
-                Result result = drawFeed.feed(feed.feed(session.runner())).fetch(features.bottleneck(batch))
-                        .fetch(features.pooled(batch)).run()) {
-            float[][] bottlenecks = FeatureExtractor.rows((TFloat32) result.get(0), images.size(),
-                    architecture().bottleneckSize());
-            float[][] pooled = FeatureExtractor.rows((TFloat32) result.get(1), images.size(),
-                    architecture().pooledSize());
+        try (ImageFeed feed = new ImageFeed(images, batch);
+                DrawFeed drawFeed = new DrawFeed(draws, batch);
+                Result result = drawFeed.feed(feed.feed(session.runner()))
+                        .fetch(features.bottleneck(batch))
+                        .fetch(features.pooled(batch))
+                        .run()) {
+            float[][] bottlenecks = FeatureExtractor.rows(
+                    (TFloat32) result.get(0), images.size(), architecture().bottleneckSize());
+            float[][] pooled = FeatureExtractor.rows(
+                    (TFloat32) result.get(1), images.size(), architecture().pooledSize());
             List<Features> out = new ArrayList<>(images.size());
             for (int i = 0; i < images.size(); i++) {
                 out.add(new Features(bottlenecks[i], pooled[i]));

@@ -1,10 +1,8 @@
 package io.retrainstream.common.tf;
 
-import java.util.List;
-
 import com.fasterxml.jackson.annotation.JsonProperty;
-
 import io.retrainstream.common.model.FeatureLayer;
+import java.util.List;
 
 /**
  * The body of the extractor's {@code POST /distorted-bottlenecks}: the images by SHA-256 of their bytes, the
@@ -19,10 +17,14 @@ import io.retrainstream.common.model.FeatureLayer;
  * @param seed             seed of the draws
  * @param layer            {@code bottleneck} or {@code pooled}
  */
-public record DistortionRequest(@JsonProperty("images") List<String> images,
-        @JsonProperty("flip_left_right") boolean flipLeftRight, @JsonProperty("random_crop") int randomCrop,
-        @JsonProperty("random_scale") int randomScale, @JsonProperty("random_brightness") int randomBrightness,
-        @JsonProperty("seed") long seed, @JsonProperty("layer") String layer) {
+public record DistortionRequest(
+        @JsonProperty("images") List<String> images,
+        @JsonProperty("flip_left_right") boolean flipLeftRight,
+        @JsonProperty("random_crop") int randomCrop,
+        @JsonProperty("random_scale") int randomScale,
+        @JsonProperty("random_brightness") int randomBrightness,
+        @JsonProperty("seed") long seed,
+        @JsonProperty("layer") String layer) {
 
     /** The distortions, checked. */
     public Distortions distortions() {

@@ -33,8 +33,8 @@ public record Distortions(boolean flipLeftRight, int randomCrop, int randomScale
             throw new IllegalArgumentException("random_scale must be 0 or a positive percentage, got " + randomScale);
         }
         if (randomBrightness < 0 || randomBrightness > 100) {
-            throw new IllegalArgumentException("random_brightness must be a percentage from 0 to 100, got "
-                    + randomBrightness);
+            throw new IllegalArgumentException(
+                    "random_brightness must be a percentage from 0 to 100, got " + randomBrightness);
         }
     }
 

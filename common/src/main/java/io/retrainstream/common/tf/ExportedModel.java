@@ -1,11 +1,13 @@
 package io.retrainstream.common.tf;
 
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Head;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
@@ -15,10 +17,6 @@ import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
-
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.FeatureLayer;
-import io.retrainstream.common.model.Head;
 
 /**
  * A trained model as files any TensorFlow tool opens: the preprocessing, the pretrained CNN and the trained head in
@@ -40,6 +38,7 @@ public final class ExportedModel {
     public static final String SERVE_TAG = "serve";
     /** Signature inputs and outputs of the SavedModel. */
     public static final String SIGNATURE_IMAGE = "image";
+
     public static final String SIGNATURE_SCORES = "scores";
     public static final String SIGNATURE_LABELS = "labels";
 
@@ -52,8 +51,14 @@ public final class ExportedModel {
      * @param cnnGraphFile the architecture's frozen graph ({@code retrain.py}'s download layout)
      * @param weights      the head's weights, row-major {@code [features][classes]}
      */
-    public ExportedModel(Architecture architecture, Path cnnGraphFile, FeatureLayer layer, List<String> labels,
-            float[] weights, float[] biases, String finalTensorName) {
+    public ExportedModel(
+            Architecture architecture,
+            Path cnnGraphFile,
+            FeatureLayer layer,
+            List<String> labels,
+            float[] weights,
+            float[] biases,
+            String finalTensorName) {
         this(architecture, cnnGraphFile, new Head(labels, layer, weights, biases), finalTensorName);
     }
 
@@ -68,8 +73,7 @@ public final class ExportedModel {
     /** Builds the whole model into {@code graph}; returns the softmax. */
     private Operand<TFloat32> build(Graph graph) {
         FeatureGraph features = FeatureGraph.build(graph, architecture, cnnGraphFile, 1);
-        return SoftmaxHead.addInference(Ops.create(graph), features.features(head.layer(), 1), head,
-                finalTensorName);
+        return SoftmaxHead.addInference(Ops.create(graph), features.features(head.layer(), 1), head, finalTensorName);
     }
 
     /** Writes the frozen GraphDef ({@code output_graph.pb}). */
@@ -102,11 +106,14 @@ public final class ExportedModel {
         try (Graph graph = new Graph()) {
             Operand<TFloat32> scores = build(graph);
             Ops tf = Ops.create(graph);
-            Operand<TString> labelNames = tf.withName("labels").constant(NdArrays.vectorOfObjects(
-                    head.labels().toArray(String[]::new)));
-            Signature signature = Signature.builder().key(Signature.DEFAULT_KEY)
+            Operand<TString> labelNames = tf.withName("labels")
+                    .constant(NdArrays.vectorOfObjects(head.labels().toArray(String[]::new)));
+            Signature signature = Signature.builder()
+                    .key(Signature.DEFAULT_KEY)
                     .input(SIGNATURE_IMAGE, graph.<TString>outputOrThrow(ENCODED_INPUT))
-                    .output(SIGNATURE_SCORES, scores).output(SIGNATURE_LABELS, labelNames).build();
+                    .output(SIGNATURE_SCORES, scores)
+                    .output(SIGNATURE_LABELS, labelNames)
+                    .build();
             // SavedModelBundle saves variables too; a graph of constants has none, so it holds one scalar.
             tf.withName("export_marker").variable(tf.constant(0f));
             try (Session session = new Session(graph)) {
@@ -114,8 +121,11 @@ public final class ExportedModel {
                 if (Files.exists(dir)) {
                     throw new IOException("the folder exists already");
                 }
-                SavedModelBundle.exporter(dir.toString()).withTags(SERVE_TAG).withSession(session)
-                        .withSignature(signature).export();
+                SavedModelBundle.exporter(dir.toString())
+                        .withTags(SERVE_TAG)
+                        .withSession(session)
+                        .withSignature(signature)
+                        .export();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the SavedModel " + dir + ": " + e.getMessage(), e);
@@ -134,7 +144,9 @@ public final class ExportedModel {
             graph.importGraphDef(GraphDefs.read(frozenGraph));
             try (Session session = new Session(graph);
                     TString input = TString.tensorOfBytes(NdArrays.scalarOfObject(image));
-                    org.tensorflow.Result result = session.runner().feed(ENCODED_INPUT, input).fetch(finalTensorName)
+                    org.tensorflow.Result result = session.runner()
+                            .feed(ENCODED_INPUT, input)
+                            .fetch(finalTensorName)
                             .run()) {
                 TFloat32 scores = (TFloat32) result.get(0);
                 float[] values = new float[(int) scores.shape().size(1)];

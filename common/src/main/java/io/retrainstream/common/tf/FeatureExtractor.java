@@ -1,5 +1,9 @@
 package io.retrainstream.common.tf;
 
+import io.retrainstream.common.Concurrency;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,18 +17,12 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
-
-import io.retrainstream.common.Concurrency;
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.FeatureLayer;
-import io.retrainstream.common.model.Features;
 
 /**
  * Owns the {@link FeatureGraph} and its session: encoded images in, bottleneck vectors out, in batches of up to
@@ -54,8 +52,8 @@ public final class FeatureExtractor implements ImageFeatures {
     }
 
     /** {@code parallel} runs at once; images over {@code limits} are refused before any decode. */
-    public FeatureExtractor(Architecture architecture, Path graphFile, int maxBatch, ParallelRuns parallel,
-            ImageLimits limits) {
+    public FeatureExtractor(
+            Architecture architecture, Path graphFile, int maxBatch, ParallelRuns parallel, ImageLimits limits) {
         this(architecture, graphFile, maxBatch, parallel, new DecodeBudget(limits, architecture.inputSize()));
     }
 
@@ -63,8 +61,8 @@ public final class FeatureExtractor implements ImageFeatures {
      * {@code parallel} runs at once, decoding within {@code budget}, which other extractors of the process may share
      * (so that together they hold at most one budget of decode memory).
      */
-    public FeatureExtractor(Architecture architecture, Path graphFile, int maxBatch, ParallelRuns parallel,
-            DecodeBudget budget) {
+    public FeatureExtractor(
+            Architecture architecture, Path graphFile, int maxBatch, ParallelRuns parallel, DecodeBudget budget) {
         this.parallel = parallel;
         this.budget = budget;
         graph = new Graph();
@@ -75,9 +73,14 @@ public final class FeatureExtractor implements ImageFeatures {
             graph.close();
             throw e;
         }
-        runners = parallel.runs() == 1 ? null
-                : Executors.newFixedThreadPool(parallel.runs(), Concurrency.daemonThreads("tensorflow-run",
-                        (thread, failure) -> lostRunner.compareAndSet(null, thread.getName() + " died: " + failure)));
+        runners = parallel.runs() == 1
+                ? null
+                : Executors.newFixedThreadPool(
+                        parallel.runs(),
+                        Concurrency.daemonThreads(
+                                "tensorflow-run",
+                                (thread, failure) ->
+                                        lostRunner.compareAndSet(null, thread.getName() + " died: " + failure)));
     }
 
     /** The decode budget its runs hold memory from, to share with another extractor of the same CNN. */
@@ -192,8 +195,8 @@ public final class FeatureExtractor implements ImageFeatures {
             }
             offset += part.size();
         }
-        Function<Integer, List<T>> runIndex = index -> budget.run(runBytes.get(index),
-                () -> runOne.apply(runs.get(index)));
+        Function<Integer, List<T>> runIndex =
+                index -> budget.run(runBytes.get(index), () -> runOne.apply(runs.get(index)));
         if (runners == null) {
             List<T> out = new ArrayList<>(images.size());
             for (int i = 0; i < runs.size(); i++) {
@@ -208,8 +211,14 @@ public final class FeatureExtractor implements ImageFeatures {
         return new QueuedCall<>(runs.size(), runIndex).submit(runners);
     }
 
-    private static void addRun(List<List<byte[]>> runs, List<Long> runBytes, List<byte[]> part, long[] bytes,
-            int offset, int from, int to) {
+    private static void addRun(
+            List<List<byte[]>> runs,
+            List<Long> runBytes,
+            List<byte[]> part,
+            long[] bytes,
+            int offset,
+            int from,
+            int to) {
         long sum = 0;
         for (int i = from; i < to; i++) {
             sum += bytes[offset + i];
@@ -300,8 +309,11 @@ public final class FeatureExtractor implements ImageFeatures {
     private List<float[]> runBatch(List<byte[]> images, FeatureLayer layer) {
         int batch = features.batchFor(images.size());
         try (ImageFeed feed = new ImageFeed(images, batch);
-                Result result = feed.feed(session.runner()).fetch(features.features(layer, batch)).run()) {
-            return Arrays.asList(rows((TFloat32) result.get(0), images.size(), architecture().size(layer)));
+                Result result = feed.feed(session.runner())
+                        .fetch(features.features(layer, batch))
+                        .run()) {
+            return Arrays.asList(
+                    rows((TFloat32) result.get(0), images.size(), architecture().size(layer)));
         } catch (TFInvalidArgumentException e) {
             throw ImageDecodeException.fromTensorFlow(e);
         }
@@ -311,10 +323,14 @@ public final class FeatureExtractor implements ImageFeatures {
     private List<Features> runBatch(List<byte[]> images) {
         int batch = features.batchFor(images.size());
         try (ImageFeed feed = new ImageFeed(images, batch);
-                Result result = feed.feed(session.runner()).fetch(features.bottleneck(batch))
-                        .fetch(features.pooled(batch)).run()) {
-            float[][] bottlenecks = rows((TFloat32) result.get(0), images.size(), architecture().bottleneckSize());
-            float[][] pooled = rows((TFloat32) result.get(1), images.size(), architecture().pooledSize());
+                Result result = feed.feed(session.runner())
+                        .fetch(features.bottleneck(batch))
+                        .fetch(features.pooled(batch))
+                        .run()) {
+            float[][] bottlenecks =
+                    rows((TFloat32) result.get(0), images.size(), architecture().bottleneckSize());
+            float[][] pooled =
+                    rows((TFloat32) result.get(1), images.size(), architecture().pooledSize());
             List<Features> out = new ArrayList<>(images.size());
             for (int i = 0; i < images.size(); i++) {
                 out.add(new Features(bottlenecks[i], pooled[i]));

@@ -1,12 +1,13 @@
 package io.retrainstream.common.tf;
 
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -22,9 +23,6 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
-
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.FeatureLayer;
 
 /**
  * The one preprocessing and feature-extraction graph every service uses: for each image an encoded-bytes input
@@ -82,10 +80,14 @@ public final class FeatureGraph {
      * Builds the graph into {@code graph} from the architecture's frozen GraphDef file; with {@code distorted}, each
      * image also takes the inputs of one {@link Distortions.Draw} ({@link #distortedImage}).
      */
-    public static FeatureGraph build(Graph graph, Architecture architecture, Path graphFile, int maxBatch,
-            boolean distorted) {
+    public static FeatureGraph build(
+            Graph graph, Architecture architecture, Path graphFile, int maxBatch, boolean distorted) {
         GraphDef cnn = GraphDefs.read(graphFile);
-        GraphDefs.requireNodes(cnn, graphFile, architecture.inputTensor(), architecture.bottleneckTensor(),
+        GraphDefs.requireNodes(
+                cnn,
+                graphFile,
+                architecture.inputTensor(),
+                architecture.bottleneckTensor(),
                 architecture.pooledTensor());
         return build(graph, architecture, cnn, maxBatch, distorted);
     }
@@ -96,8 +98,8 @@ public final class FeatureGraph {
     }
 
     /** Builds the graph into {@code graph}, with or without the distortion inputs. */
-    public static FeatureGraph build(Graph graph, Architecture architecture, GraphDef cnn, int maxBatch,
-            boolean distorted) {
+    public static FeatureGraph build(
+            Graph graph, Architecture architecture, GraphDef cnn, int maxBatch, boolean distorted) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
         }
@@ -121,18 +123,30 @@ public final class FeatureGraph {
             }
             merged.mergeFrom(preprocessing.toGraphDef());
             for (int i = 0; i < sizes.size(); i++) {
-                GraphDefs.appendWithInput(merged, cnn, cnnPrefix(sizes.get(i)), architecture.inputTensor(),
-                        batchInputs.get(i), List.of(architecture.bottleneckTensor(), architecture.pooledTensor()));
+                GraphDefs.appendWithInput(
+                        merged,
+                        cnn,
+                        cnnPrefix(sizes.get(i)),
+                        architecture.inputTensor(),
+                        batchInputs.get(i),
+                        List.of(architecture.bottleneckTensor(), architecture.pooledTensor()));
             }
         }
         graph.importGraphDef(merged.build());
 
         Ops tf = Ops.create(graph);
         for (int batch : sizes) {
-            features.bottlenecks.put(batch, flatten(graph, tf, batch, "bottleneck", architecture.bottleneckTensor(),
-                    architecture.bottleneckSize()));
-            features.pooled.put(batch, flatten(graph, tf, batch, "pooled", architecture.pooledTensor(),
-                    architecture.pooledSize()));
+            features.bottlenecks.put(
+                    batch,
+                    flatten(
+                            graph,
+                            tf,
+                            batch,
+                            "bottleneck",
+                            architecture.bottleneckTensor(),
+                            architecture.bottleneckSize()));
+            features.pooled.put(
+                    batch, flatten(graph, tf, batch, "pooled", architecture.pooledTensor(), architecture.pooledSize()));
         }
         return features;
     }
@@ -158,7 +172,9 @@ public final class FeatureGraph {
     private static Output<TFloat32> flatten(Graph graph, Ops tf, int batch, String as, String name, int size) {
         @SuppressWarnings("unchecked")
         Output<TFloat32> raw = (Output<TFloat32>) graph.outputOrThrow(cnnPrefix(batch) + name);
-        return tf.withSubScope("batch_" + batch).withName(as).reshape(raw, tf.constant(new int[] {batch, size}))
+        return tf.withSubScope("batch_" + batch)
+                .withName(as)
+                .reshape(raw, tf.constant(new int[] {batch, size}))
                 .asOutput();
     }
 
@@ -182,24 +198,25 @@ public final class FeatureGraph {
      * {@link #flipInput} is {@code [2]}, pixels times {@link #brightnessInput} clipped to [0, 255].
      */
     static Operand<TFloat32> distortedImage(Ops root, Ops tf, int index, Architecture architecture) {
-        Placeholder<TString> encoded = root.withName(imageInput(index)).placeholder(TString.class,
-                Placeholder.shape(Shape.scalar()));
-        Placeholder<TInt32> precrop = root.withName(precropInput(index)).placeholder(TInt32.class,
-                Placeholder.shape(Shape.of(2)));
-        Placeholder<TInt32> offset = root.withName(offsetInput(index)).placeholder(TInt32.class,
-                Placeholder.shape(Shape.of(4)));
-        Placeholder<TInt32> flip = root.withName(flipInput(index)).placeholder(TInt32.class,
-                Placeholder.shape(Shape.of(-1)));
-        Placeholder<TFloat32> brightness = root.withName(brightnessInput(index)).placeholder(TFloat32.class,
-                Placeholder.shape(Shape.scalar()));
+        Placeholder<TString> encoded =
+                root.withName(imageInput(index)).placeholder(TString.class, Placeholder.shape(Shape.scalar()));
+        Placeholder<TInt32> precrop =
+                root.withName(precropInput(index)).placeholder(TInt32.class, Placeholder.shape(Shape.of(2)));
+        Placeholder<TInt32> offset =
+                root.withName(offsetInput(index)).placeholder(TInt32.class, Placeholder.shape(Shape.of(4)));
+        Placeholder<TInt32> flip =
+                root.withName(flipInput(index)).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+        Placeholder<TFloat32> brightness =
+                root.withName(brightnessInput(index)).placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
         int size = architecture.inputSize();
         Operand<TUint8> pixels = tf.expandDims(decode(tf, encoded, size), tf.constant(0));
         Operand<TFloat32> resized = tf.image.resizeBilinear(pixels, precrop);
-        Operand<TFloat32> cropped = tf.reshape(tf.slice(resized, offset, tf.constant(new int[] {1, size, size, 3})),
+        Operand<TFloat32> cropped = tf.reshape(
+                tf.slice(resized, offset, tf.constant(new int[] {1, size, size, 3})),
                 tf.constant(new int[] {1, size, size, 3}));
         Operand<TFloat32> flipped = tf.reverse(cropped, flip);
-        Operand<TFloat32> brightened = tf.clipByValue(tf.math.mul(flipped, brightness), tf.constant(0f),
-                tf.constant(255f));
+        Operand<TFloat32> brightened =
+                tf.clipByValue(tf.math.mul(flipped, brightness), tf.constant(0f), tf.constant(255f));
         Operand<TFloat32> centred = tf.math.sub(brightened, tf.constant(architecture.inputMean()));
         return tf.withName("scaled").math.div(centred, tf.constant(architecture.inputStd()));
     }
@@ -210,8 +227,8 @@ public final class FeatureGraph {
      * {@code [1, S, S, 3]}.
      */
     static Operand<TFloat32> scaledImage(Ops root, Ops tf, int index, Architecture architecture) {
-        Placeholder<TString> encoded = root.withName(imageInput(index)).placeholder(TString.class,
-                Placeholder.shape(Shape.scalar()));
+        Placeholder<TString> encoded =
+                root.withName(imageInput(index)).placeholder(TString.class, Placeholder.shape(Shape.scalar()));
         int size = architecture.inputSize();
         Operand<TUint8> batched = tf.expandDims(decode(tf, encoded, size), tf.constant(0));
         Operand<TFloat32> resized = tf.image.resizeBilinear(batched, tf.constant(new int[] {size, size}));
@@ -231,16 +248,17 @@ public final class FeatureGraph {
      */
     static Operand<TUint8> decode(Ops tf, Operand<TString> encoded, int minSide) {
         Ops scope = tf.withSubScope("decode");
-        Operand<TBool> isJpeg = scope.math.equal(scope.strings.substr(encoded, scope.constant(0), scope.constant(2)),
+        Operand<TBool> isJpeg = scope.math.equal(
+                scope.strings.substr(encoded, scope.constant(0), scope.constant(2)),
                 scope.constant(StandardCharsets.ISO_8859_1, "\u00ff\u00d8"));
         SwitchCond<TString> byFormat = scope.switchCond(encoded, isJpeg);
         List<Operand<TUint8>> branches = new ArrayList<>();
-        branches.add(scope.image.decodeImage(byFormat.outputFalse(), TUint8.class, DecodeImage.channels(3L),
-                DecodeImage.expandAnimations(false)));
+        branches.add(scope.image.decodeImage(
+                byFormat.outputFalse(), TUint8.class, DecodeImage.channels(3L), DecodeImage.expandAnimations(false)));
         Output<TString> jpeg = byFormat.outputTrue();
         Operand<TInt32> shape = scope.image.extractJpegShape(jpeg);
-        Operand<TInt32> shorter = scope.min(scope.slice(shape, scope.constant(new int[] {0}),
-                scope.constant(new int[] {2})), scope.constant(0));
+        Operand<TInt32> shorter = scope.min(
+                scope.slice(shape, scope.constant(new int[] {0}), scope.constant(new int[] {2})), scope.constant(0));
         Output<TString> rest = jpeg;
         for (int ratio : ImageHeader.JPEG_RATIOS) {
             if (ratio == 1) {
@@ -248,10 +266,10 @@ public final class FeatureGraph {
                 break;
             }
             // ceil(shorter / ratio) >= minSide  <=>  shorter >= ratio * (minSide - 1) + 1
-            SwitchCond<TString> atRatio = scope.switchCond(rest, scope.math.greaterEqual(shorter,
-                    scope.constant(ratio * (minSide - 1) + 1)));
-            branches.add(scope.image.decodeJpeg(atRatio.outputTrue(), DecodeJpeg.channels(3L),
-                    DecodeJpeg.ratio((long) ratio)));
+            SwitchCond<TString> atRatio =
+                    scope.switchCond(rest, scope.math.greaterEqual(shorter, scope.constant(ratio * (minSide - 1) + 1)));
+            branches.add(scope.image.decodeJpeg(
+                    atRatio.outputTrue(), DecodeJpeg.channels(3L), DecodeJpeg.ratio((long) ratio)));
             rest = atRatio.outputFalse();
         }
         return scope.merge(branches).output();

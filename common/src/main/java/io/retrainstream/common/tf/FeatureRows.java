@@ -12,8 +12,7 @@ public final class FeatureRows {
     /** Content type of the encoding. */
     public static final String MEDIA_TYPE = "application/octet-stream";
 
-    private FeatureRows() {
-    }
+    private FeatureRows() {}
 
     /** Encodes {@code rows}, each of {@code size} values. */
     public static byte[] encode(float[][] rows, int size) {
@@ -39,8 +38,8 @@ public final class FeatureRows {
         int rows = buffer.getInt();
         int size = buffer.getInt();
         if (rows != expectedRows || size != expectedSize) {
-            throw new IllegalArgumentException("Expected " + expectedRows + " rows of " + expectedSize + ", got "
-                    + rows + " of " + size);
+            throw new IllegalArgumentException(
+                    "Expected " + expectedRows + " rows of " + expectedSize + ", got " + rows + " of " + size);
         }
         if (bytes.length != 8 + 4L * rows * size) {
             throw new IllegalArgumentException("Feature rows of " + rows + " x " + size + " need "

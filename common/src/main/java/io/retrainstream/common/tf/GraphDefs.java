@@ -1,10 +1,11 @@
 package io.retrainstream.common.tf;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -12,14 +13,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.TensorProto;
-
-import com.google.protobuf.InvalidProtocolBufferException;
 
 /** Reading frozen GraphDefs and grafting them onto a graph that already holds their input. */
 public final class GraphDefs {
@@ -27,8 +25,7 @@ public final class GraphDefs {
     /** Colocation hints name nodes without the import prefix; TensorFlow places the nodes fine without them. */
     private static final String COLOCATION_ATTR = "_class";
 
-    private GraphDefs() {
-    }
+    private GraphDefs() {}
 
     /** Reads a binary GraphDef, saying which file is wrong when it is not one. */
     public static GraphDef read(Path file) {
@@ -45,8 +42,8 @@ public final class GraphDefs {
             }
             return graphDef;
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("Graph file " + file + " is not a binary TensorFlow GraphDef: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "Graph file " + file + " is not a binary TensorFlow GraphDef: " + e.getMessage(), e);
         }
     }
 
@@ -56,8 +53,13 @@ public final class GraphDefs {
      * TensorFlow's {@code input_map}, which the Java import API does not expose; importing the merged GraphDef
      * then resolves every input within one import.
      */
-    public static void appendWithInput(GraphDef.Builder target, GraphDef graphDef, String prefix, String inputNode,
-            String replacement, List<String> outputNodes) {
+    public static void appendWithInput(
+            GraphDef.Builder target,
+            GraphDef graphDef,
+            String prefix,
+            String inputNode,
+            String replacement,
+            List<String> outputNodes) {
         Map<String, NodeDef> byName = new HashMap<>();
         graphDef.getNodeList().forEach(node -> byName.put(node.getName(), node));
         if (!byName.containsKey(inputNode)) {
@@ -72,13 +74,18 @@ public final class GraphDefs {
             if (node.getName().equals(inputNode) || !needed.contains(node.getName())) {
                 continue;
             }
-            NodeDef.Builder builder = node.toBuilder().setName(prefix + node.getName()).clearInput().clearDevice()
+            NodeDef.Builder builder = node.toBuilder()
+                    .setName(prefix + node.getName())
+                    .clearInput()
+                    .clearDevice()
                     .removeAttr(COLOCATION_ATTR);
             for (String input : node.getInputList()) {
                 builder.addInput(renameInput(input, prefix, inputNode, replacement));
             }
             if (batchShapes.contains(node.getName())) {
-                builder.putAttr("value", AttrValue.newBuilder().setTensor(freeBatch(node)).build());
+                builder.putAttr(
+                        "value",
+                        AttrValue.newBuilder().setTensor(freeBatch(node)).build());
             }
             target.addNode(builder);
         }
@@ -149,7 +156,9 @@ public final class GraphDefs {
             bytes.asIntBuffer().get(values);
             return values;
         }
-        long count = tensor.getTensorShape().getDimCount() == 0 ? 1 : tensor.getTensorShape().getDim(0).getSize();
+        long count = tensor.getTensorShape().getDimCount() == 0
+                ? 1
+                : tensor.getTensorShape().getDim(0).getSize();
         int[] values = new int[(int) count];
         for (int i = 0; i < count; i++) {
             values[i] = tensor.getIntValCount() == 0 ? 0 : tensor.getIntVal(Math.min(i, tensor.getIntValCount() - 1));

@@ -8,7 +8,7 @@ public class ImageDecodeException extends RuntimeException {
 
     /** The exception for a TensorFlow run that failed on an input image, with the first line of TensorFlow's reason. */
     public static ImageDecodeException fromTensorFlow(RuntimeException e) {
-        return new ImageDecodeException("TensorFlow cannot decode the image: " + FeatureExtractor.firstLine(
-                e.getMessage()), e);
+        return new ImageDecodeException(
+                "TensorFlow cannot decode the image: " + FeatureExtractor.firstLine(e.getMessage()), e);
     }
 }

@@ -1,10 +1,9 @@
 package io.retrainstream.common.tf;
 
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.Features;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A pretrained feature extractor run by TensorFlow: a frozen {@code retrain.py} graph ({@link FeatureExtractor}) or a
@@ -43,8 +42,8 @@ public interface ImageFeatures extends AutoCloseable {
     }
 
     /** {@link #extract(List, io.retrainstream.common.model.FeatureLayer)} as a future, like {@link #extractAsync}. */
-    default CompletableFuture<List<float[]>> extractAsync(List<byte[]> images,
-            io.retrainstream.common.model.FeatureLayer layer) {
+    default CompletableFuture<List<float[]>> extractAsync(
+            List<byte[]> images, io.retrainstream.common.model.FeatureLayer layer) {
         try {
             return CompletableFuture.completedFuture(extract(images, layer));
         } catch (RuntimeException e) {

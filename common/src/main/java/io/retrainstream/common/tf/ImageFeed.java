@@ -2,7 +2,6 @@ package io.retrainstream.common.tf;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.types.TString;

@@ -5,8 +5,7 @@ import java.util.Optional;
 /** Recognises the encodings TensorFlow's {@code DecodeImage} reads, from their first bytes. */
 public final class ImageFormats {
 
-    private ImageFormats() {
-    }
+    private ImageFormats() {}
 
     /** The format name, or empty when the bytes start like none of JPEG, PNG, GIF or BMP. */
     public static Optional<String> sniff(byte[] bytes) {
@@ -32,9 +31,12 @@ public final class ImageFormats {
 
     /** Throws {@link ImageDecodeException} unless the bytes look like a supported image. */
     public static String require(byte[] bytes) {
-        return sniff(bytes).orElseThrow(() -> new ImageDecodeException(
-                bytes == null || bytes.length == 0 ? "empty image"
-                        : "not a JPEG, PNG, GIF or BMP image (first bytes " + hex(bytes) + ")", null));
+        return sniff(bytes)
+                .orElseThrow(() -> new ImageDecodeException(
+                        bytes == null || bytes.length == 0
+                                ? "empty image"
+                                : "not a JPEG, PNG, GIF or BMP image (first bytes " + hex(bytes) + ")",
+                        null));
     }
 
     private static String hex(byte[] bytes) {

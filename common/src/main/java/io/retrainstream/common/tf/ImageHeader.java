@@ -18,11 +18,10 @@ package io.retrainstream.common.tf;
  *                      output scale
  * @param coefficientBytes for a multi-scan JPEG, the bytes of its buffered DCT coefficients; 0 otherwise
  */
-public record ImageHeader(String format, int width, int height, long pixels, boolean multiScan,
-        long coefficientBytes) {
+public record ImageHeader(String format, int width, int height, long pixels, boolean multiScan, long coefficientBytes) {
 
     /** Scales at which TensorFlow's {@code DecodeJpeg} can decode ({@code ratio}), largest first. */
-    static final int[] JPEG_RATIOS = { 8, 4, 2, 1 };
+    static final int[] JPEG_RATIOS = {8, 4, 2, 1};
 
     /** Bytes per decoded pixel: the decoders write 3 channels of 8 bits. */
     static final int BYTES_PER_PIXEL = 3;
@@ -30,15 +29,18 @@ public record ImageHeader(String format, int width, int height, long pixels, boo
     /** The header of {@code bytes}; throws {@link ImageDecodeException} naming what is wrong or missing. */
     public static ImageHeader read(byte[] bytes) {
         String format = ImageFormats.require(bytes);
-        ImageHeader header = switch (format) {
-            case "jpeg" -> jpeg(bytes);
-            case "png" -> png(bytes);
-            case "gif" -> gif(bytes);
-            default -> bmp(bytes);
-        };
+        ImageHeader header =
+                switch (format) {
+                    case "jpeg" -> jpeg(bytes);
+                    case "png" -> png(bytes);
+                    case "gif" -> gif(bytes);
+                    default -> bmp(bytes);
+                };
         if (header.width <= 0 || header.height <= 0) {
-            throw new ImageDecodeException("the " + format.toUpperCase() + " header gives no size (" + header.width
-                    + " x " + header.height + ")", null);
+            throw new ImageDecodeException(
+                    "the " + format.toUpperCase() + " header gives no size (" + header.width + " x " + header.height
+                            + ")",
+                    null);
         }
         return header;
     }
@@ -157,8 +159,10 @@ public record ImageHeader(String format, int width, int height, long pixels, boo
             pos += length;
         }
         if (width == 0 && height == 0 && components == 0) {
-            throw jpegError(truncated ? "the file ends before its frame header (SOF): it is cut short"
-                    : "no frame header (SOF) before the image data");
+            throw jpegError(
+                    truncated
+                            ? "the file ends before its frame header (SOF): it is cut short"
+                            : "no frame header (SOF) before the image data");
         }
         boolean multiScan = progressive || (scanComponents >= 0 && scanComponents < components);
         long coefficients = 0;

@@ -12,7 +12,9 @@ public class ImageRunException extends ImageDecodeException {
     /** The exception for a run that threw {@code failure}, naming it. */
     public static ImageRunException of(Throwable failure) {
         String what = failure instanceof OutOfMemoryError ? "ran out of memory" : "failed";
-        return new ImageRunException("TensorFlow " + what + " on this image (" + failure.getClass().getSimpleName()
-                + ": " + FeatureExtractor.firstLine(failure.getMessage()) + ")", failure);
+        return new ImageRunException(
+                "TensorFlow " + what + " on this image (" + failure.getClass().getSimpleName() + ": "
+                        + FeatureExtractor.firstLine(failure.getMessage()) + ")",
+                failure);
     }
 }

@@ -2,7 +2,6 @@ package io.retrainstream.common.tf;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.tensorflow.proto.ConfigProto;
 
 /**
@@ -52,7 +51,10 @@ public record ParallelRuns(int runs) {
         if (runs == 1) {
             return ConfigProto.getDefaultInstance();
         }
-        return ConfigProto.newBuilder().setIntraOpParallelismThreads(1).setInterOpParallelismThreads(runs).build();
+        return ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(1)
+                .setInterOpParallelismThreads(runs)
+                .build();
     }
 
     /** {@code items} cut into at most {@code runs} consecutive parts of near-equal size, none empty. */

@@ -1,12 +1,13 @@
 package io.retrainstream.common.tf;
 
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.Features;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.TreeMap;
-
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
@@ -18,9 +19,6 @@ import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TFloat32;
-
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.Features;
 
 /**
  * A TensorFlow SavedModel image feature-vector module (the TF2 format of TF Hub / Kaggle
@@ -55,25 +53,29 @@ public final class SavedModelFeatures implements ImageFeatures {
         try {
             bundle = SavedModelBundle.load(dir.toString(), SavedModelBundle.DEFAULT_TAG);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("Cannot load SavedModel " + dir + ": "
-                    + FeatureExtractor.firstLine(e.getMessage()), e);
+            throw new IllegalArgumentException(
+                    "Cannot load SavedModel " + dir + ": " + FeatureExtractor.firstLine(e.getMessage()), e);
         }
         try {
-            architecture = describe(dir, bundle.metaGraphDef().getSignatureDefMap().get(SERVING_SIGNATURE));
+            architecture =
+                    describe(dir, bundle.metaGraphDef().getSignatureDefMap().get(SERVING_SIGNATURE));
             budget = new DecodeBudget(limits, architecture.inputSize());
             Ops tf = Ops.create(bundle.graph());
             List<Operand<TFloat32>> images = new ArrayList<>();
             for (int i = 0; i < maxBatch; i++) {
                 if (bundle.graph().operation(FeatureGraph.imageInput(i)) != null) {
-                    throw new IllegalArgumentException("SavedModel " + dir + " already has a node named "
-                            + FeatureGraph.imageInput(i));
+                    throw new IllegalArgumentException(
+                            "SavedModel " + dir + " already has a node named " + FeatureGraph.imageInput(i));
                 }
                 images.add(FeatureGraph.scaledImage(tf, tf.withSubScope("retrain_preprocess_" + i), i, architecture));
             }
-            for (int batch = 1;; batch = Math.min(batch * 2, maxBatch)) {
+            for (int batch = 1; ; batch = Math.min(batch * 2, maxBatch)) {
                 Ops scope = tf.withSubScope("retrain_batch_" + batch);
-                batches.put(batch, batch == 1 ? scope.withName("images").identity(images.get(0))
-                        : scope.withName("images").concat(images.subList(0, batch), tf.constant(0)));
+                batches.put(
+                        batch,
+                        batch == 1
+                                ? scope.withName("images").identity(images.get(0))
+                                : scope.withName("images").concat(images.subList(0, batch), tf.constant(0)));
                 if (batch == maxBatch) {
                     break;
                 }
@@ -92,7 +94,8 @@ public final class SavedModelFeatures implements ImageFeatures {
         }
         if (signature.getInputsCount() != 1 || signature.getOutputsCount() != 1) {
             throw new IllegalArgumentException("SavedModel " + dir + ": the serving signature must have one input "
-                    + "and one output, it has inputs " + signature.getInputsMap().keySet() + " and outputs "
+                    + "and one output, it has inputs "
+                    + signature.getInputsMap().keySet() + " and outputs "
                     + signature.getOutputsMap().keySet());
         }
         TensorInfo input = signature.getInputsMap().values().iterator().next();
@@ -108,9 +111,19 @@ public final class SavedModelFeatures implements ImageFeatures {
                     + " has shape " + out + ", not [N, D] feature vectors");
         }
         int size = Math.toIntExact(out.get(1));
-        return new Architecture(NAME_PREFIX + dir.toAbsolutePath().normalize().getFileName(),
-                dir.toAbsolutePath().normalize().toString(), "saved_model.pb", "", input.getName(), output.getName(),
-                size, output.getName(), size, Math.toIntExact(in.get(1)), 0f, 255f);
+        return new Architecture(
+                NAME_PREFIX + dir.toAbsolutePath().normalize().getFileName(),
+                dir.toAbsolutePath().normalize().toString(),
+                "saved_model.pb",
+                "",
+                input.getName(),
+                output.getName(),
+                size,
+                output.getName(),
+                size,
+                Math.toIntExact(in.get(1)),
+                0f,
+                255f);
     }
 
     private static List<Long> dims(TensorShapeProto shape) {
@@ -163,9 +176,14 @@ public final class SavedModelFeatures implements ImageFeatures {
     private List<Features> runChecked(List<byte[]> images) {
         int batch = batches.ceilingKey(images.size());
         try (ImageFeed feed = new ImageFeed(images, batch);
-                Result pixels = feed.feed(bundle.session().runner()).fetch(batches.get(batch)).run();
-                Result result = bundle.session().runner().feed(architecture.inputTensor(), (Tensor) pixels.get(0))
-                        .fetch(architecture.bottleneckTensor()).run()) {
+                Result pixels = feed.feed(bundle.session().runner())
+                        .fetch(batches.get(batch))
+                        .run();
+                Result result = bundle.session()
+                        .runner()
+                        .feed(architecture.inputTensor(), (Tensor) pixels.get(0))
+                        .fetch(architecture.bottleneckTensor())
+                        .run()) {
             TFloat32 values = (TFloat32) result.get(0);
             float[] flat = new float[(int) values.size()];
             values.copyTo(DataBuffers.of(flat, false, false));

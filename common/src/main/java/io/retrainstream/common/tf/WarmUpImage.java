@@ -4,7 +4,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-
 import javax.imageio.ImageIO;
 
 /**
@@ -15,8 +14,7 @@ public final class WarmUpImage {
 
     private static final byte[] PNG = encode();
 
-    private WarmUpImage() {
-    }
+    private WarmUpImage() {}
 
     public static byte[] png() {
         return PNG.clone();

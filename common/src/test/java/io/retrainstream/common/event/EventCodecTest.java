@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,9 +20,23 @@ import org.junit.jupiter.api.Test;
  */
 class EventCodecTest {
 
-    private static final float[] AWKWARD_FLOATS = { 0f, -0f, 1f, -1.5f, Float.MIN_VALUE, Float.MAX_VALUE,
-            -Float.MAX_VALUE, Float.MIN_NORMAL, 1e-40f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
-            Float.NaN, 3.4028235e38f, 0.1f, (float) Math.PI };
+    private static final float[] AWKWARD_FLOATS = {
+        0f,
+        -0f,
+        1f,
+        -1.5f,
+        Float.MIN_VALUE,
+        Float.MAX_VALUE,
+        -Float.MAX_VALUE,
+        Float.MIN_NORMAL,
+        1e-40f,
+        Float.POSITIVE_INFINITY,
+        Float.NEGATIVE_INFINITY,
+        Float.NaN,
+        3.4028235e38f,
+        0.1f,
+        (float) Math.PI
+    };
 
     private static BottleneckComputed bottleneck() {
         float[] vector = new float[1001];
@@ -32,9 +45,16 @@ class EventCodecTest {
             vector[i] = (float) random.nextGaussian();
         }
         System.arraycopy(AWKWARD_FLOATS, 0, vector, 0, AWKWARD_FLOATS.length);
-        return new BottleneckComputed("daisy/日本語 photo, 1.jpg", "sun flowers", "日本語 photo, 1.jpg",
-                "mobilenet_0.25_128", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                1_700_000_000_123L, 1_700_000_000_456L, vector, java.util.Arrays.copyOf(AWKWARD_FLOATS, 256));
+        return new BottleneckComputed(
+                "daisy/日本語 photo, 1.jpg",
+                "sun flowers",
+                "日本語 photo, 1.jpg",
+                "mobilenet_0.25_128",
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                1_700_000_000_123L,
+                1_700_000_000_456L,
+                vector,
+                java.util.Arrays.copyOf(AWKWARD_FLOATS, 256));
     }
 
     private static ModelPublished model() {
@@ -46,18 +66,32 @@ class EventCodecTest {
             weights[i] = (float) random.nextGaussian() * 0.01f;
         }
         System.arraycopy(AWKWARD_FLOATS, 0, weights, 100, AWKWARD_FLOATS.length);
-        float[] biases = { 0.1f, -0.2f, Float.MIN_VALUE, -0f, 1e30f };
-        ModelMetrics metrics = new ModelMetrics(1_700_000_000_000L, 4000, 0.01, 600, 0.97, 0.9, 100, 0.885, 75,
-                123_456L, "sha256:abc", 0.01, 1_699_999_999_000L, new long[] {1_699_999_998_000L, 1_699_999_999_000L});
-        return new ModelPublished(17, "mobilenet_0.25_128", "pooled", labels, size, weights, biases, metrics,
-                1_700_000_001_000L);
+        float[] biases = {0.1f, -0.2f, Float.MIN_VALUE, -0f, 1e30f};
+        ModelMetrics metrics = new ModelMetrics(
+                1_700_000_000_000L,
+                4000,
+                0.01,
+                600,
+                0.97,
+                0.9,
+                100,
+                0.885,
+                75,
+                123_456L,
+                "sha256:abc",
+                0.01,
+                1_699_999_999_000L,
+                new long[] {1_699_999_998_000L, 1_699_999_999_000L});
+        return new ModelPublished(
+                17, "mobilenet_0.25_128", "pooled", labels, size, weights, biases, metrics, 1_700_000_001_000L);
     }
 
     /** Bit-exact comparison: NaN, -0 and subnormals must survive. */
     private static void assertSameBits(float[] actual, float[] expected) {
         assertThat(actual).hasSameSizeAs(expected);
         for (int i = 0; i < expected.length; i++) {
-            assertThat(Float.floatToRawIntBits(actual[i])).as("float %d", i)
+            assertThat(Float.floatToRawIntBits(actual[i]))
+                    .as("float %d", i)
                     .isEqualTo(Float.floatToRawIntBits(expected[i]));
         }
     }
@@ -81,7 +115,8 @@ class EventCodecTest {
 
     private static void assertMalformed(Function<byte[], ?> decoder, byte[] bytes, String... messageParts) {
         Throwable thrown = catchThrowable(() -> decoder.apply(bytes));
-        assertThat(thrown).as("decoding %s", bytes == null ? "null" : bytes.length + " bytes")
+        assertThat(thrown)
+                .as("decoding %s", bytes == null ? "null" : bytes.length + " bytes")
                 .isInstanceOf(MalformedEventException.class);
         assertThat(thrown.getMessage()).isNotBlank();
         for (String part : messageParts) {
@@ -115,8 +150,8 @@ class EventCodecTest {
 
     @Test
     void bottleneckWithoutContentHashRoundTrips() {
-        BottleneckComputed event = new BottleneckComputed("a", "b", "c.jpg", "mobilenet_0.25_128", null, 0, 0,
-                new float[] { 1f }, null);
+        BottleneckComputed event =
+                new BottleneckComputed("a", "b", "c.jpg", "mobilenet_0.25_128", null, 0, 0, new float[] {1f}, null);
         BottleneckComputed decoded = BottleneckComputed.decode(event.encode());
         assertThat(decoded.contentHash()).isNull();
         assertSameBits(decoded.vector(), event.vector());
@@ -141,8 +176,16 @@ class EventCodecTest {
 
     @Test
     void modelWithoutMetricsRoundTrips() {
-        ModelPublished event = new ModelPublished(1, "mobilenet_0.25_128", null, List.of("a", "b"), 2,
-                new float[] { 1, 2, 3, 4 }, new float[] { 5, 6 }, null, 0);
+        ModelPublished event = new ModelPublished(
+                1,
+                "mobilenet_0.25_128",
+                null,
+                List.of("a", "b"),
+                2,
+                new float[] {1, 2, 3, 4},
+                new float[] {5, 6},
+                null,
+                0);
         ModelPublished decoded = ModelPublished.decode(event.encode());
         assertThat(decoded.metrics()).isNull();
         assertSameBits(decoded.weights(), event.weights());
@@ -153,9 +196,18 @@ class EventCodecTest {
     void modelKeysSortLikeVersions() {
         ModelPublished m = model();
         List<String> keys = new ArrayList<>();
-        for (long version : new long[] { 1, 2, 10, 100, 99_999 }) {
-            keys.add(new ModelPublished(version, m.architecture(), m.feature(), m.labels(), m.bottleneckSize(), m.weights(),
-                    m.biases(), m.metrics(), m.publishedAt()).key());
+        for (long version : new long[] {1, 2, 10, 100, 99_999}) {
+            keys.add(new ModelPublished(
+                            version,
+                            m.architecture(),
+                            m.feature(),
+                            m.labels(),
+                            m.bottleneckSize(),
+                            m.weights(),
+                            m.biases(),
+                            m.metrics(),
+                            m.publishedAt())
+                    .key());
         }
         assertThat(keys).isSorted();
     }
@@ -165,7 +217,7 @@ class EventCodecTest {
         // pins the wire format: other implementations (or older versions of this one) write exactly this
         String json = "{\"imageId\":\"i\",\"label\":\"l\",\"fileName\":\"f.jpg\",\"architecture\":\"a\","
                 + "\"contentHash\":\"h\",\"imageTime\":5,\"computedAt\":6,\"someFutureField\":[1,2]}";
-        BottleneckComputed decoded = BottleneckComputed.decode(frame('B', json, new float[] { 1.5f, -2f }));
+        BottleneckComputed decoded = BottleneckComputed.decode(frame('B', json, new float[] {1.5f, -2f}));
         assertThat(decoded.imageId()).isEqualTo("i");
         assertThat(decoded.imageTime()).isEqualTo(5);
         assertThat(decoded.computedAt()).isEqualTo(6);
@@ -185,8 +237,8 @@ class EventCodecTest {
     void nullAndEmptyAreMalformed() {
         assertBothMalformed(null, "null");
         assertBothMalformed(new byte[0]);
-        assertBothMalformed(new byte[] { 'R' });
-        assertBothMalformed(new byte[] { 'R', 'S' });
+        assertBothMalformed(new byte[] {'R'});
+        assertBothMalformed(new byte[] {'R', 'S'});
     }
 
     @Test
@@ -237,7 +289,7 @@ class EventCodecTest {
     void floatCountMismatchIsMalformed() {
         String json = "{\"imageId\":\"i\",\"label\":\"l\",\"fileName\":\"f\",\"architecture\":\"a\"}";
         byte[] meta = json.getBytes(StandardCharsets.UTF_8);
-        float[] floats = { 1, 2, 3 };
+        float[] floats = {1, 2, 3};
         assertMalformed(BottleneckComputed::decode, frame('B', 1, meta, 4, floats), "float count 4", "12 bytes");
         assertMalformed(BottleneckComputed::decode, frame('B', 1, meta, 2, floats), "float count 2");
         assertMalformed(BottleneckComputed::decode, frame('B', 1, meta, -1, floats), "float count -1");
@@ -249,7 +301,7 @@ class EventCodecTest {
     @Test
     void metadataLengthOutOfRangeIsMalformed() {
         byte[] valid = bottleneck().encode();
-        for (int length : new int[] { -1, Integer.MIN_VALUE, valid.length, Integer.MAX_VALUE }) {
+        for (int length : new int[] {-1, Integer.MIN_VALUE, valid.length, Integer.MAX_VALUE}) {
             byte[] bytes = valid.clone();
             ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(4, length);
             assertMalformed(BottleneckComputed::decode, bytes);
@@ -258,30 +310,41 @@ class EventCodecTest {
 
     @Test
     void unreadableMetadataIsMalformed() {
-        float[] one = { 1f };
+        float[] one = {1f};
         assertMalformed(BottleneckComputed::decode, frame('B', "", one), "metadata");
         assertMalformed(BottleneckComputed::decode, frame('B', "{\"imageId\":", one), "metadata");
         assertMalformed(BottleneckComputed::decode, frame('B', "[1,2,3]", one), "metadata");
         assertMalformed(BottleneckComputed::decode, frame('B', "\"a string\"", one), "metadata");
-        assertMalformed(BottleneckComputed::decode, frame('B', "{\"imageId\":\"i\",\"imageTime\":\"soon\"}", one),
+        assertMalformed(
+                BottleneckComputed::decode, frame('B', "{\"imageId\":\"i\",\"imageTime\":\"soon\"}", one), "metadata");
+        assertMalformed(
+                BottleneckComputed::decode,
+                frame('B', 1, new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'}, 1, one));
+        assertMalformed(
+                ModelPublished::decode,
+                frame('M', "{\"architecture\":\"a\",\"labels\":\"daisy\"," + "\"bottleneckSize\":1}", new float[] {
+                    1, 2, 3, 4
+                }),
                 "metadata");
-        assertMalformed(BottleneckComputed::decode,
-                frame('B', 1, new byte[] { '{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}' }, 1, one));
-        assertMalformed(ModelPublished::decode, frame('M', "{\"architecture\":\"a\",\"labels\":\"daisy\","
-                + "\"bottleneckSize\":1}", new float[] { 1, 2, 3, 4 }), "metadata");
-        assertMalformed(ModelPublished::decode, frame('M', "{\"architecture\":\"a\",\"labels\":[\"a\",\"b\"],"
-                + "\"bottleneckSize\":1,\"metrics\":\"good\"}", new float[] { 1, 2, 3, 4 }), "metadata");
+        assertMalformed(
+                ModelPublished::decode,
+                frame(
+                        'M',
+                        "{\"architecture\":\"a\",\"labels\":[\"a\",\"b\"],"
+                                + "\"bottleneckSize\":1,\"metrics\":\"good\"}",
+                        new float[] {1, 2, 3, 4}),
+                "metadata");
     }
 
     @Test
     void nullMetadataIsMalformed() {
-        assertMalformed(BottleneckComputed::decode, frame('B', "null", new float[] { 1f }), "metadata");
-        assertMalformed(ModelPublished::decode, frame('M', "null", new float[] { 1f }), "metadata");
+        assertMalformed(BottleneckComputed::decode, frame('B', "null", new float[] {1f}), "metadata");
+        assertMalformed(ModelPublished::decode, frame('M', "null", new float[] {1f}), "metadata");
     }
 
     @Test
     void bottleneckMetadataMissingRequiredFieldsIsMalformed() {
-        String[] required = { "imageId", "label", "fileName", "architecture" };
+        String[] required = {"imageId", "label", "fileName", "architecture"};
         for (String missing : required) {
             StringBuilder json = new StringBuilder("{");
             for (String field : required) {
@@ -290,27 +353,33 @@ class EventCodecTest {
                 }
             }
             json.append("\"imageTime\":1}");
-            assertMalformed(BottleneckComputed::decode, frame('B', json.toString(), new float[] { 1f }),
-                    "lacks", missing);
+            assertMalformed(
+                    BottleneckComputed::decode, frame('B', json.toString(), new float[] {1f}), "lacks", missing);
             String withNull = json.toString().replace("{", "{\"" + missing + "\":null,");
-            assertMalformed(BottleneckComputed::decode, frame('B', withNull, new float[] { 1f }), "lacks");
+            assertMalformed(BottleneckComputed::decode, frame('B', withNull, new float[] {1f}), "lacks");
         }
-        assertMalformed(BottleneckComputed::decode, frame('B', "{}", new float[] { 1f }), "lacks");
+        assertMalformed(BottleneckComputed::decode, frame('B', "{}", new float[] {1f}), "lacks");
     }
 
     @Test
     void modelMetadataMissingRequiredFieldsIsMalformed() {
-        float[] four = { 1, 2, 3, 4 };
-        assertMalformed(ModelPublished::decode,
-                frame('M', "{\"labels\":[\"a\",\"b\"],\"bottleneckSize\":1}", four), "architecture");
-        assertMalformed(ModelPublished::decode,
-                frame('M', "{\"architecture\":\"a\",\"bottleneckSize\":1}", four), "labels");
-        assertMalformed(ModelPublished::decode,
+        float[] four = {1, 2, 3, 4};
+        assertMalformed(
+                ModelPublished::decode,
+                frame('M', "{\"labels\":[\"a\",\"b\"],\"bottleneckSize\":1}", four),
+                "architecture");
+        assertMalformed(
+                ModelPublished::decode, frame('M', "{\"architecture\":\"a\",\"bottleneckSize\":1}", four), "labels");
+        assertMalformed(
+                ModelPublished::decode,
                 frame('M', "{\"architecture\":\"a\",\"labels\":[\"a\"],\"bottleneckSize\":2}", new float[3]),
                 "at least 2");
-        assertMalformed(ModelPublished::decode,
-                frame('M', "{\"architecture\":\"a\",\"labels\":[\"a\",\"b\"]}", new float[2]), "size");
-        assertMalformed(ModelPublished::decode,
+        assertMalformed(
+                ModelPublished::decode,
+                frame('M', "{\"architecture\":\"a\",\"labels\":[\"a\",\"b\"]}", new float[2]),
+                "size");
+        assertMalformed(
+                ModelPublished::decode,
                 frame('M', "{\"architecture\":\"a\",\"labels\":[\"a\",\"b\"],\"bottleneckSize\":-3}", new float[2]),
                 "size");
         assertMalformed(ModelPublished::decode, frame('M', "{}", four));
@@ -318,9 +387,11 @@ class EventCodecTest {
 
     @Test
     void modelLabelsThatAreNullAreMalformed() {
-        assertMalformed(ModelPublished::decode,
-                frame('M', "{\"architecture\":\"a\",\"labels\":[\"a\",null],\"bottleneckSize\":1}",
-                        new float[] { 1, 2, 3, 4 }),
+        assertMalformed(
+                ModelPublished::decode,
+                frame('M', "{\"architecture\":\"a\",\"labels\":[\"a\",null],\"bottleneckSize\":1}", new float[] {
+                    1, 2, 3, 4
+                }),
                 "label");
     }
 
@@ -328,9 +399,10 @@ class EventCodecTest {
     void modelWhoseFloatsDoNotFitLabelsTimesSizeIsMalformed() {
         String json = "{\"version\":3,\"architecture\":\"a\",\"labels\":[\"a\",\"b\"],\"bottleneckSize\":3}";
         // 3 x 2 weights + 2 biases = 8
-        assertThat(ModelPublished.decode(frame('M', json, new float[8])).weights()).hasSize(6);
-        assertMalformed(ModelPublished::decode, frame('M', json, new float[7]), "model 3", "7 floats", "expected 8",
-                "3 x 2");
+        assertThat(ModelPublished.decode(frame('M', json, new float[8])).weights())
+                .hasSize(6);
+        assertMalformed(
+                ModelPublished::decode, frame('M', json, new float[7]), "model 3", "7 floats", "expected 8", "3 x 2");
         assertMalformed(ModelPublished::decode, frame('M', json, new float[9]), "9 floats", "expected 8");
         assertMalformed(ModelPublished::decode, frame('M', json, new float[6]), "6 floats", "expected 8");
         // a size so large that size x classes overflows an int
@@ -341,10 +413,13 @@ class EventCodecTest {
 
     @Test
     void constructorsRefuseInconsistentModels() {
-        assertThatThrownBy(() -> new ModelPublished(1, "a", null, List.of("a", "b"), 2, new float[3], new float[2],
-                null, 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("do not fit");
+        assertThatThrownBy(() ->
+                        new ModelPublished(1, "a", null, List.of("a", "b"), 2, new float[3], new float[2], null, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("do not fit");
         assertThatThrownBy(() -> new BottleneckComputed(null, "l", "f", "a", null, 0, 0, new float[1], null))
-                .isInstanceOf(NullPointerException.class).hasMessageContaining("imageId");
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("imageId");
     }
 
     // ---- fuzzing ----------------------------------------------------------------------------------------------
@@ -352,18 +427,34 @@ class EventCodecTest {
     @Test
     void mutatedEncodingsDecodeOrAreMalformed() {
         Random random = new Random(20_240_601L);
-        ModelPublished smallModel = new ModelPublished(5, "mobilenet_0.25_128", null, List.of("daisy", "roses", "tulips"),
-                4, new float[12], new float[] { 1, 2, 3 },
-                new ModelMetrics(1, 2, 0.01, 3, 0.5, 0.5, 4, 0.5, 5, 6, "fp"), 7);
-        BottleneckComputed smallBottleneck = new BottleneckComputed("roses/a.jpg", "roses", "a.jpg",
-                "mobilenet_0.25_128", "abc", 1, 2, new float[] { 0.5f, -1f, 2f }, new float[] { 4f });
-        List<byte[]> seeds = List.of(smallBottleneck.encode(), smallModel.encode(), bottleneck().encode());
+        ModelPublished smallModel = new ModelPublished(
+                5,
+                "mobilenet_0.25_128",
+                null,
+                List.of("daisy", "roses", "tulips"),
+                4,
+                new float[12],
+                new float[] {1, 2, 3},
+                new ModelMetrics(1, 2, 0.01, 3, 0.5, 0.5, 4, 0.5, 5, 6, "fp"),
+                7);
+        BottleneckComputed smallBottleneck = new BottleneckComputed(
+                "roses/a.jpg",
+                "roses",
+                "a.jpg",
+                "mobilenet_0.25_128",
+                "abc",
+                1,
+                2,
+                new float[] {0.5f, -1f, 2f},
+                new float[] {4f});
+        List<byte[]> seeds = List.of(
+                smallBottleneck.encode(), smallModel.encode(), bottleneck().encode());
         int decoded = 0;
         int malformed = 0;
         for (int i = 0; i < 2_000; i++) {
             byte[] mutated = mutate(seeds.get(random.nextInt(seeds.size())), random);
-            for (Function<byte[], ?> decoder : List.<Function<byte[], ?>>of(BottleneckComputed::decode,
-                    ModelPublished::decode)) {
+            for (Function<byte[], ?> decoder :
+                    List.<Function<byte[], ?>>of(BottleneckComputed::decode, ModelPublished::decode)) {
                 try {
                     Object event = decoder.apply(mutated);
                     assertThat(event).isNotNull();
@@ -372,8 +463,10 @@ class EventCodecTest {
                     assertThat(e.getMessage()).isNotBlank();
                     malformed++;
                 } catch (RuntimeException | Error e) {
-                    throw new AssertionError("mutation " + i + " (" + mutated.length + " bytes, starting "
-                            + hex(mutated) + ") threw " + e, e);
+                    throw new AssertionError(
+                            "mutation " + i + " (" + mutated.length + " bytes, starting " + hex(mutated) + ") threw "
+                                    + e,
+                            e);
                 }
             }
         }
@@ -390,8 +483,8 @@ class EventCodecTest {
                 return bytes;
             }
             // favour the header and the metadata, where the parsing happens
-            int position = random.nextBoolean() ? random.nextInt(Math.min(bytes.length, 200))
-                    : random.nextInt(bytes.length);
+            int position =
+                    random.nextBoolean() ? random.nextInt(Math.min(bytes.length, 200)) : random.nextInt(bytes.length);
             switch (random.nextInt(7)) {
                 case 0 -> bytes[position] = (byte) random.nextInt(256);
                 case 1 -> bytes[position] ^= (byte) (1 << random.nextInt(8));

@@ -4,18 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.retrainstream.common.model.ModelFiles.ModelNotFoundException;
+import io.retrainstream.common.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import io.retrainstream.common.model.ModelFiles.ModelNotFoundException;
-import io.retrainstream.common.testing.SharedData;
 
 /** {@code retrain.py --architecture} names for MobileNet v1, and finding their graphs in the download layout. */
 class ArchitectureTest {
@@ -28,7 +26,7 @@ class ArchitectureTest {
         int count = 0;
         for (String width : WIDTHS) {
             for (String size : SIZES) {
-                for (boolean quantized : new boolean[] { false, true }) {
+                for (boolean quantized : new boolean[] {false, true}) {
                     String name = "mobilenet_" + width + "_" + size + (quantized ? "_quantized" : "");
                     Architecture a = Architecture.of(name);
                     String folder = "mobilenet_v1_" + width + "_" + size;
@@ -87,10 +85,19 @@ class ArchitectureTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "inception_v4", "mobilenet_0.5_224", "mobilenet_1.0_256", "mobilenet_0.25_128_quant",
-            "mobilenet_v1_0.25_128", "", "mobilenet_0.25_128 quantized" })
+    @ValueSource(
+            strings = {
+                "inception_v4",
+                "mobilenet_0.5_224",
+                "mobilenet_1.0_256",
+                "mobilenet_0.25_128_quant",
+                "mobilenet_v1_0.25_128",
+                "",
+                "mobilenet_0.25_128 quantized"
+            })
     void unknownNamesAreRefusedListingTheValidOnes(String name) {
-        assertThatThrownBy(() -> Architecture.of(name)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Architecture.of(name))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'" + name + "'")
                 .hasMessageContaining("mobilenet_1.0_224")
                 .hasMessageContaining("mobilenet_0.25_128_quantized")
@@ -98,8 +105,14 @@ class ArchitectureTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "mobilenet_0.25_128", "mobilenet_0.25_224", "mobilenet_0.50_224_quantized",
-            "mobilenet_0.25_128_quantized", "mobilenet_0.25_224_quantized" })
+    @ValueSource(
+            strings = {
+                "mobilenet_0.25_128",
+                "mobilenet_0.25_224",
+                "mobilenet_0.50_224_quantized",
+                "mobilenet_0.25_128_quantized",
+                "mobilenet_0.25_224_quantized"
+            })
     void graphsInTheSharedModelDirAreFound(String name) {
         Path models = SharedData.models();
         Architecture architecture = Architecture.of(name);
@@ -111,12 +124,15 @@ class ArchitectureTest {
     @Test
     void aMissingGraphNamesTheDownloadAndTheTarget(@TempDir Path modelDir) {
         Architecture architecture = Architecture.of("mobilenet_1.0_224");
-        assumeFalse(Files.isRegularFile(ModelFiles.defaultCacheDir().resolve(architecture.relativeGraphPath())),
+        assumeFalse(
+                Files.isRegularFile(ModelFiles.defaultCacheDir().resolve(architecture.relativeGraphPath())),
                 "the user's model cache holds " + architecture.name());
         assertThatThrownBy(() -> ModelFiles.locateGraph(architecture, Optional.of(modelDir)))
                 .isInstanceOf(ModelNotFoundException.class)
                 .hasMessageContaining("http://download.tensorflow.org/models/mobilenet_v1_1.0_224_frozen.tgz")
-                .hasMessageContaining(modelDir.resolve("mobilenet_v1_1.0_224").resolve("frozen_graph.pb").toString())
+                .hasMessageContaining(modelDir.resolve("mobilenet_v1_1.0_224")
+                        .resolve("frozen_graph.pb")
+                        .toString())
                 .hasMessageContaining(modelDir.resolve("mobilenet_v1_1.0_224").toString());
     }
 
@@ -139,6 +155,8 @@ class ArchitectureTest {
         assumeFalse(Files.isRegularFile(ModelFiles.defaultCacheDir().resolve(architecture.relativeGraphPath())));
         assertThatThrownBy(() -> ModelFiles.locateGraph(architecture, Optional.of(models)))
                 .isInstanceOf(ModelNotFoundException.class)
-                .hasMessageContaining(models.resolve("mobilenet_v1_0.50_224").resolve("frozen_graph.pb").toString());
+                .hasMessageContaining(models.resolve("mobilenet_v1_0.50_224")
+                        .resolve("frozen_graph.pb")
+                        .toString());
     }
 }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
+import io.retrainstream.common.tf.SoftmaxHead;
 import java.util.List;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -14,8 +14,6 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-
-import io.retrainstream.common.tf.SoftmaxHead;
 
 /** The head's Java arithmetic is the graph's ({@link SoftmaxHead}). */
 class HeadTest {
@@ -33,10 +31,11 @@ class HeadTest {
         Head head = new Head(LABELS, FeatureLayer.BOTTLENECK, weights, new float[] {0.1f, -0.2f, 0.3f});
         float[] x = {0.5f, 0f, -1.5f, 2f, 0.25f};
         float[] scores = head.softmax(x);
-        try (Graph graph = new Graph(); Session session = new Session(graph)) {
+        try (Graph graph = new Graph();
+                Session session = new Session(graph)) {
             Ops tf = Ops.create(graph);
-            Operand<TFloat32> softmax = SoftmaxHead.addInference(tf, tf.constant(new float[][] {x}), head,
-                    SoftmaxHead.FINAL_TENSOR_NAME);
+            Operand<TFloat32> softmax =
+                    SoftmaxHead.addInference(tf, tf.constant(new float[][] {x}), head, SoftmaxHead.FINAL_TENSOR_NAME);
             try (Result result = session.runner().fetch(softmax).run()) {
                 TFloat32 want = (TFloat32) result.get(0);
                 for (int c = 0; c < LABELS.size(); c++) {

@@ -3,6 +3,7 @@ package io.retrainstream.common.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,7 +22,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
@@ -30,14 +30,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.sun.net.httpserver.HttpServer;
-
 /** The download path against a real HTTP server on 127.0.0.1 serving archives the test builds. */
 class ModelDownloaderTest {
 
     private static final Architecture ARCHITECTURE = Architecture.of("mobilenet_0.25_128");
     private static final String GRAPH_KEY = "mobilenet_v1_0.25_128/frozen_graph.pb";
-    private static final byte[] GRAPH = "not really a graph, but bytes with a known hash".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] GRAPH =
+            "not really a graph, but bytes with a known hash".getBytes(StandardCharsets.UTF_8);
 
     @TempDir
     Path cache;
@@ -65,7 +64,8 @@ class ModelDownloaderTest {
     }
 
     private URI url() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/models/mobilenet_v1_0.25_128_frozen.tgz");
+        return URI.create(
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/models/mobilenet_v1_0.25_128_frozen.tgz");
     }
 
     private void serve(byte[] bytes) {
@@ -73,12 +73,13 @@ class ModelDownloaderTest {
     }
 
     private ModelDownloader downloader(String expectedSha256, List<long[]> progress) {
-        return new ModelDownloader(cache, (bytes, total) -> progress.add(new long[] {bytes, total}),
-                Map.of(GRAPH_KEY, expectedSha256));
+        return new ModelDownloader(
+                cache, (bytes, total) -> progress.add(new long[] {bytes, total}), Map.of(GRAPH_KEY, expectedSha256));
     }
 
     private static String sha256(byte[] bytes) throws Exception {
-        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        return java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     @Test
@@ -99,7 +100,8 @@ class ModelDownloaderTest {
         Path again = downloader(sha256(GRAPH), new ArrayList<>()).obtain(ARCHITECTURE, url());
         assertThat(again).isEqualTo(graph);
         assertThat(requests).hasValue(1);
-        assertThat(ModelFiles.locateGraph(ARCHITECTURE, Optional.empty(), cache)).isEqualTo(graph);
+        assertThat(ModelFiles.locateGraph(ARCHITECTURE, Optional.empty(), cache))
+                .isEqualTo(graph);
     }
 
     @Test
@@ -120,7 +122,8 @@ class ModelDownloaderTest {
         // a server that announces the whole archive, sends half of it and closes the connection
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> {
-                try (Socket client = socket.accept(); OutputStream out = client.getOutputStream()) {
+                try (Socket client = socket.accept();
+                        OutputStream out = client.getOutputStream()) {
                     client.getInputStream().read(new byte[8192]);
                     out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + archive.length + "\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
@@ -129,8 +132,10 @@ class ModelDownloaderTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
-            URI url = URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/models/mobilenet_v1_0.25_128_frozen.tgz");
-            assertThatThrownBy(() -> downloader(sha256(GRAPH), new ArrayList<>()).obtain(ARCHITECTURE, url))
+            URI url = URI.create(
+                    "http://127.0.0.1:" + socket.getLocalPort() + "/models/mobilenet_v1_0.25_128_frozen.tgz");
+            assertThatThrownBy(
+                            () -> downloader(sha256(GRAPH), new ArrayList<>()).obtain(ARCHITECTURE, url))
                     .isInstanceOf(ModelDownloader.ModelDownloadException.class)
                     .hasMessageContaining(url.toString())
                     .hasMessageContaining(" of " + archive.length + " bytes")
@@ -193,7 +198,8 @@ class ModelDownloaderTest {
         Path graph = modelDir.resolve(GRAPH_KEY);
         Files.createDirectories(graph.getParent());
         Files.write(graph, GRAPH);
-        assertThat(ModelFiles.obtainGraph(ARCHITECTURE, Optional.of(modelDir), cache, true, ModelDownloader.Progress.NONE))
+        assertThat(ModelFiles.obtainGraph(
+                        ARCHITECTURE, Optional.of(modelDir), cache, true, ModelDownloader.Progress.NONE))
                 .isEqualTo(graph);
         assertThat(requests).hasValue(0);
         try (Stream<Path> files = Files.list(cache)) {

@@ -16,8 +16,7 @@ import java.util.Map;
  */
 public final class Csv {
 
-    private Csv() {
-    }
+    private Csv() {}
 
     /** The rows after the header, each as header name to value, in file order. */
     public static List<Map<String, String>> readWithHeader(Path file) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 /** The vector tests are only as good as their CSV reader. */
@@ -19,13 +18,14 @@ class CsvTest {
                 + "\"  padded  \", x \n"
                 + "\"日本語 café\",\n"
                 + "\n";
-        assertThat(Csv.parse(text)).containsExactly(
-                List.of("name", "value"),
-                List.of("a, b", "1"),
-                List.of("say \"hi\"", "2"),
-                List.of("two\nlines", "3"),
-                List.of("  padded  ", " x "),
-                List.of("日本語 café", ""));
+        assertThat(Csv.parse(text))
+                .containsExactly(
+                        List.of("name", "value"),
+                        List.of("a, b", "1"),
+                        List.of("say \"hi\"", "2"),
+                        List.of("two\nlines", "3"),
+                        List.of("  padded  ", " x "),
+                        List.of("日本語 café", ""));
     }
 
     @Test
@@ -35,9 +35,11 @@ class CsvTest {
 
     @Test
     void brokenQuotingIsRefused() {
-        assertThatThrownBy(() -> Csv.parse("\"open,1\n")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Csv.parse("\"open,1\n"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unterminated");
-        assertThatThrownBy(() -> Csv.parse("ab\"c\",1\n")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Csv.parse("ab\"c\",1\n"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("quote inside");
     }
 }

@@ -16,7 +16,6 @@ import java.util.Random;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
-
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -48,16 +47,14 @@ public final class HostileImages {
         }
     }
 
-    private HostileImages() {
-    }
+    private HostileImages() {}
 
     /** The whole corpus, from {@code photo} (a normal JPEG photo). */
     public static List<Input> corpus(byte[] photo) {
         BufferedImage picture = read(photo);
         List<Input> inputs = new ArrayList<>();
         inputs.add(new Input("zero bytes", new byte[0], Expect.REFUSED));
-        inputs.add(new Input("text", "hello, this is not an image\n".getBytes(StandardCharsets.UTF_8),
-                Expect.REFUSED));
+        inputs.add(new Input("text", "hello, this is not an image\n".getBytes(StandardCharsets.UTF_8), Expect.REFUSED));
         inputs.add(new Input("truncated JPEG (half)", Arrays.copyOf(photo, photo.length / 2), Expect.REFUSED));
         inputs.add(new Input("JPEG cut in its header", Arrays.copyOf(photo, 100), Expect.REFUSED));
         inputs.add(new Input("header-only JPEG 6000x6000", headerOnlyJpeg(6000, 6000), Expect.REFUSED));
@@ -68,24 +65,23 @@ public final class HostileImages {
         inputs.add(new Input("grayscale JPEG", encode(gray(picture), "jpeg"), Expect.USABLE));
         inputs.add(new Input("CMYK JPEG", cmykJpeg(picture), Expect.EITHER));
         inputs.add(new Input("RGBA PNG", encode(rgba(picture), "png"), Expect.USABLE));
-        inputs.add(new Input("1x1 PNG", encode(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB), "png"),
-                Expect.USABLE));
+        inputs.add(new Input(
+                "1x1 PNG", encode(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB), "png"), Expect.USABLE));
         inputs.add(new Input("progressive JPEG", progressiveJpeg(picture), Expect.USABLE));
-        inputs.add(new Input("JPEG bomb 13000x13000 (under TensorFlow's limit)", jpegBomb(13000, 13000),
-                Expect.REFUSED));
-        inputs.add(new Input("JPEG bomb 16000x16000 (over TensorFlow's limit)", jpegBomb(16000, 16000),
-                Expect.REFUSED));
-        inputs.add(new Input("PNG bomb 13000x13000 (under TensorFlow's limit)", pngBomb(13000, 13000, 13000),
-                Expect.REFUSED));
-        inputs.add(new Input("PNG bomb 16000x16000 (over TensorFlow's limit)", pngBomb(16000, 16000, 16000),
-                Expect.REFUSED));
+        inputs.add(
+                new Input("JPEG bomb 13000x13000 (under TensorFlow's limit)", jpegBomb(13000, 13000), Expect.REFUSED));
+        inputs.add(
+                new Input("JPEG bomb 16000x16000 (over TensorFlow's limit)", jpegBomb(16000, 16000), Expect.REFUSED));
+        inputs.add(new Input(
+                "PNG bomb 13000x13000 (under TensorFlow's limit)", pngBomb(13000, 13000, 13000), Expect.REFUSED));
+        inputs.add(new Input(
+                "PNG bomb 16000x16000 (over TensorFlow's limit)", pngBomb(16000, 16000, 16000), Expect.REFUSED));
         inputs.add(new Input("JPEG 8000x8000 (64 MP, at the budget)", jpegBomb(8000, 8000), Expect.USABLE));
         inputs.add(new Input("PNG 7000x7000 (49 MP, under the budget)", pngBomb(7000, 7000, 7000), Expect.USABLE));
         inputs.add(new Input("GIF of 300 frames 1000x1000", gifBomb(1000, 1000, 300), Expect.REFUSED));
-        inputs.add(new Input("JPEG whose first frame header says 16x16, second 13000x13000", twoFrameJpeg(),
-                Expect.REFUSED));
-        inputs.add(new Input("PNG whose IHDR says 1x1 over 13000 rows of data", pngBomb(1, 1, 13000),
-                Expect.EITHER));
+        inputs.add(new Input(
+                "JPEG whose first frame header says 16x16, second 13000x13000", twoFrameJpeg(), Expect.REFUSED));
+        inputs.add(new Input("PNG whose IHDR says 1x1 over 13000 rows of data", pngBomb(1, 1, 13000), Expect.EITHER));
         return inputs;
     }
 
@@ -98,8 +94,8 @@ public final class HostileImages {
         BufferedImage source = read(photo);
         BufferedImage large = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         var graphics = large.createGraphics();
-        graphics.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION,
-                java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        graphics.setRenderingHint(
+                java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         graphics.drawImage(source, 0, 0, width, height, null);
         graphics.dispose();
         int[] row = new int[width];
@@ -109,7 +105,8 @@ public final class HostileImages {
             for (int x = 0; x < width; x++) {
                 int grain = random.nextInt(9) - 4;
                 int rgb = row[x];
-                row[x] = clamp(((rgb >> 16) & 0xff) + grain) << 16 | clamp(((rgb >> 8) & 0xff) + grain) << 8
+                row[x] = clamp(((rgb >> 16) & 0xff) + grain) << 16
+                        | clamp(((rgb >> 8) & 0xff) + grain) << 8
                         | clamp((rgb & 0xff) + grain);
             }
             large.setRGB(0, y, width, 1, row, 0, width);
@@ -196,8 +193,8 @@ public final class HostileImages {
     private static byte[] cmykJpeg(BufferedImage image) {
         int width = image.getWidth();
         int height = image.getHeight();
-        WritableRaster raster = Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, width, height, 4,
-                null);
+        WritableRaster raster =
+                Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, width, height, 4, null);
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
                 int rgb = image.getRGB(x, y);
@@ -205,11 +202,12 @@ public final class HostileImages {
                 int g = (rgb >> 8) & 0xff;
                 int b = rgb & 0xff;
                 int k = 255 - Math.max(r, Math.max(g, b));
-                raster.setPixel(x, y, new int[] {255 - r - k < 0 ? 0 : 255 - r - k, Math.max(0, 255 - g - k),
-                        Math.max(0, 255 - b - k), k});
+                raster.setPixel(x, y, new int[] {
+                    255 - r - k < 0 ? 0 : 255 - r - k, Math.max(0, 255 - g - k), Math.max(0, 255 - b - k), k
+                });
             }
         }
-        return writeJpeg(new IIOImage(raster, null, null), param -> { });
+        return writeJpeg(new IIOImage(raster, null, null), param -> {});
     }
 
     private static byte[] bitFlipped(byte[] photo, long seed) {
@@ -276,8 +274,9 @@ public final class HostileImages {
     }
 
     private static void writeFrameHeader(ByteArrayOutputStream out, int width, int height) {
-        segment(out, 0xc0, new byte[] {8, (byte) (height >> 8), (byte) height, (byte) (width >> 8), (byte) width, 1,
-                1, 0x11, 0});
+        segment(out, 0xc0, new byte[] {
+            8, (byte) (height >> 8), (byte) height, (byte) (width >> 8), (byte) width, 1, 1, 0x11, 0
+        });
     }
 
     private static void writeScan(ByteArrayOutputStream out, int width, int height) {
@@ -302,8 +301,14 @@ public final class HostileImages {
     public static byte[] pngBomb(int width, int height, int rows) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 2)
-                .put((byte) 0).put((byte) 0).put((byte) 0);
+        ByteBuffer ihdr = ByteBuffer.allocate(13)
+                .putInt(width)
+                .putInt(height)
+                .put((byte) 8)
+                .put((byte) 2)
+                .put((byte) 0)
+                .put((byte) 0)
+                .put((byte) 0);
         chunk(out, "IHDR", ihdr.array());
         ByteArrayOutputStream idat = new ByteArrayOutputStream();
         Deflater deflater = new Deflater(9);
@@ -340,12 +345,13 @@ public final class HostileImages {
     public static byte[] gifBomb(int width, int height, int frames) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes("GIF89a".getBytes(StandardCharsets.US_ASCII));
-        out.writeBytes(new byte[] {(byte) width, (byte) (width >> 8), (byte) height, (byte) (height >> 8),
-                (byte) 0x80, 0, 0});
+        out.writeBytes(
+                new byte[] {(byte) width, (byte) (width >> 8), (byte) height, (byte) (height >> 8), (byte) 0x80, 0, 0});
         out.writeBytes(new byte[] {0, 0, 0, (byte) 255, (byte) 255, (byte) 255});
         for (int f = 0; f < frames; f++) {
-            out.writeBytes(new byte[] {0x2c, 0, 0, 0, 0, (byte) width, (byte) (width >> 8), (byte) height,
-                    (byte) (height >> 8), 0});
+            out.writeBytes(new byte[] {
+                0x2c, 0, 0, 0, 0, (byte) width, (byte) (width >> 8), (byte) height, (byte) (height >> 8), 0
+            });
             // LZW minimum code size 2; one sub-block: clear (4) then end (5) in 3-bit codes
             out.writeBytes(new byte[] {2, 1, 0x2c, 0});
         }

@@ -1,5 +1,6 @@
 package io.retrainstream.common.testing;
 
+import io.retrainstream.common.kafka.TopicSetup;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,7 +9,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -25,8 +25,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
-
-import io.retrainstream.common.kafka.TopicSetup;
 
 /**
  * A real single-node KRaft Kafka (one combined broker + controller) inside the test JVM, from Apache Kafka's own test
@@ -130,8 +128,8 @@ public final class KafkaBroker implements AutoCloseable {
         }
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
         if (headers != null) {
-            headers.forEach((name, text) -> record.headers().add(name,
-                    text == null ? null : text.getBytes(StandardCharsets.UTF_8)));
+            headers.forEach((name, text) ->
+                    record.headers().add(name, text == null ? null : text.getBytes(StandardCharsets.UTF_8)));
         }
         try {
             producer.send(record).get(60, TimeUnit.SECONDS);
@@ -171,7 +169,9 @@ public final class KafkaBroker implements AutoCloseable {
                     // a topic that does not exist (yet) times out; try again until the deadline
                 }
                 if (infos != null) {
-                    partitions = infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    partitions = infos.stream()
+                            .map(p -> new TopicPartition(p.topic(), p.partition()))
+                            .toList();
                 }
                 if (partitions.isEmpty()) {
                     if (System.nanoTime() >= deadline) {
@@ -187,8 +187,8 @@ public final class KafkaBroker implements AutoCloseable {
                 Duration left = remaining(deadline, Duration.ofMillis(500));
                 if (left.isZero()) {
                     throw new AssertionError("Only " + records.size() + " of " + count + " record(s) arrived on "
-                            + topic + " within " + timeout + ": keys " + records.stream().map(ConsumerRecord::key)
-                                    .toList());
+                            + topic + " within " + timeout + ": keys "
+                            + records.stream().map(ConsumerRecord::key).toList());
                 }
                 consumer.poll(left).forEach(records::add);
             }

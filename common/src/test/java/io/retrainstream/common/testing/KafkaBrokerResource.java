@@ -1,8 +1,7 @@
 package io.retrainstream.common.testing;
 
-import java.util.Map;
-
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.Map;
 
 /**
  * Quarkus test resource: a real in-JVM KRaft broker ({@link KafkaBroker}) with the project's topics, wired in through

@@ -3,6 +3,8 @@ package io.retrainstream.common.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.retrainstream.common.kafka.TopicSetup;
+import io.retrainstream.common.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -10,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,9 +21,6 @@ import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import io.retrainstream.common.kafka.TopicSetup;
-import io.retrainstream.common.kafka.Topics;
 
 /** The in-JVM broker the service tests run against, and the project's topics on it. */
 class KafkaBrokerTest {
@@ -47,29 +45,36 @@ class KafkaBrokerTest {
         kafka.createProjectTopics(); // a second call (another service starting) changes nothing
         try (Admin admin = kafka.admin()) {
             assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
-                    .contains(Topics.IMAGES, Topics.IMAGES_DLQ, Topics.BOTTLENECKS, Topics.MODELS, Topics.MODEL_POINTER);
+                    .contains(
+                            Topics.IMAGES, Topics.IMAGES_DLQ, Topics.BOTTLENECKS, Topics.MODELS, Topics.MODEL_POINTER);
             List<ConfigResource> resources = TopicSetup.topics().stream()
-                    .map(topic -> new ConfigResource(ConfigResource.Type.TOPIC, topic.name())).toList();
-            Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+                    .map(topic -> new ConfigResource(ConfigResource.Type.TOPIC, topic.name()))
+                    .toList();
+            Map<ConfigResource, Config> configs =
+                    admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
             Map<String, String> policies = new LinkedHashMap<>();
             configs.forEach((resource, config) -> {
-                policies.put(resource.name(), config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
-                assertThat(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value()).as(resource.name())
+                policies.put(
+                        resource.name(),
+                        config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
+                assertThat(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value())
+                        .as(resource.name())
                         .isEqualTo(Integer.toString(TopicSetup.MAX_MESSAGE_BYTES));
             });
-            assertThat(policies).containsOnly(
-                    Map.entry(Topics.IMAGES, TopicConfig.CLEANUP_POLICY_DELETE),
-                    Map.entry(Topics.IMAGES_DLQ, TopicConfig.CLEANUP_POLICY_DELETE),
-                    Map.entry(Topics.BOTTLENECKS, TopicConfig.CLEANUP_POLICY_COMPACT),
-                    Map.entry(Topics.MODELS, TopicConfig.CLEANUP_POLICY_COMPACT),
-                    Map.entry(Topics.MODEL_POINTER, TopicConfig.CLEANUP_POLICY_COMPACT));
+            assertThat(policies)
+                    .containsOnly(
+                            Map.entry(Topics.IMAGES, TopicConfig.CLEANUP_POLICY_DELETE),
+                            Map.entry(Topics.IMAGES_DLQ, TopicConfig.CLEANUP_POLICY_DELETE),
+                            Map.entry(Topics.BOTTLENECKS, TopicConfig.CLEANUP_POLICY_COMPACT),
+                            Map.entry(Topics.MODELS, TopicConfig.CLEANUP_POLICY_COMPACT),
+                            Map.entry(Topics.MODEL_POINTER, TopicConfig.CLEANUP_POLICY_COMPACT));
         }
     }
 
     @Test
     void producesAndConsumesWithHeaders() {
         String topic = "broker-test-headers";
-        byte[] value = { 1, 2, 3, (byte) 0xFF };
+        byte[] value = {1, 2, 3, (byte) 0xFF};
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(Topics.LABEL, "sun flowers");
         headers.put(Topics.FILENAME, "日本語 photo, 1.jpg");
@@ -86,8 +91,10 @@ class KafkaBrokerTest {
         assertThat(records.get(1).headers().toArray()).isEmpty();
 
         // a fresh consumer each time, from the beginning, nothing committed
-        assertThat(kafka.consume(topic, 1, Duration.ofSeconds(30))).singleElement()
-                .extracting(ConsumerRecord::key).isEqualTo("sunflowers/1.jpg");
+        assertThat(kafka.consume(topic, 1, Duration.ofSeconds(30)))
+                .singleElement()
+                .extracting(ConsumerRecord::key)
+                .isEqualTo("sunflowers/1.jpg");
     }
 
     @Test
@@ -96,7 +103,8 @@ class KafkaBrokerTest {
         Arrays.fill(value, (byte) 7);
         value[value.length - 1] = 9;
         kafka.produce(Topics.IMAGES, "big", value, Map.of(Topics.LABEL, "big"));
-        ConsumerRecord<String, byte[]> record = kafka.consume(Topics.IMAGES, 1, Duration.ofSeconds(60)).get(0);
+        ConsumerRecord<String, byte[]> record =
+                kafka.consume(Topics.IMAGES, 1, Duration.ofSeconds(60)).get(0);
         assertThat(record.key()).isEqualTo("big");
         assertThat(record.value()).hasSize(value.length);
         assertThat(record.value()[value.length - 1]).isEqualTo((byte) 9);
@@ -105,10 +113,12 @@ class KafkaBrokerTest {
     @Test
     void consumeSaysHowManyArrived() {
         assertThatThrownBy(() -> kafka.consume(Topics.IMAGES_DLQ, 1, Duration.ofSeconds(1)))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("Only 0 of 1")
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Only 0 of 1")
                 .hasMessageContaining(Topics.IMAGES_DLQ);
         assertThatThrownBy(() -> kafka.consume("no-such-topic", 1, Duration.ofSeconds(1)))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("no-such-topic")
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("no-such-topic")
                 .hasMessageContaining("does not exist");
     }
 
@@ -118,9 +128,11 @@ class KafkaBrokerTest {
         Map<String, String> config = resource.start();
         try {
             assertThat(config).containsOnlyKeys("kafka.bootstrap.servers");
-            assertThat(KafkaBrokerResource.broker().bootstrapServers()).isEqualTo(config.get("kafka.bootstrap.servers"));
-            KafkaBrokerResource.broker().produce(Topics.MODELS, "000000000001", new byte[] { 1 }, Map.of());
-            assertThat(KafkaBrokerResource.broker().consume(Topics.MODELS, 1, Duration.ofSeconds(30))).hasSize(1);
+            assertThat(KafkaBrokerResource.broker().bootstrapServers())
+                    .isEqualTo(config.get("kafka.bootstrap.servers"));
+            KafkaBrokerResource.broker().produce(Topics.MODELS, "000000000001", new byte[] {1}, Map.of());
+            assertThat(KafkaBrokerResource.broker().consume(Topics.MODELS, 1, Duration.ofSeconds(30)))
+                    .hasSize(1);
         } finally {
             resource.stop();
         }

@@ -32,8 +32,7 @@ public final class Listeners {
         }
     }
 
-    private Listeners() {
-    }
+    private Listeners() {}
 
     public static boolean supported() {
         return Files.isReadable(Path.of("/proc/net/tcp")) && Files.isDirectory(Path.of("/proc/self/fd"));
@@ -102,14 +101,16 @@ public final class Listeners {
         }
         StringBuilder text = new StringBuilder();
         for (int group = 0; group < 8; group++) {
-            text.append(group == 0 ? "" : ":").append(Integer.toHexString(Integer.parseInt(all.substring(group * 4,
-                    group * 4 + 4), 16)));
+            text.append(group == 0 ? "" : ":")
+                    .append(Integer.toHexString(Integer.parseInt(all.substring(group * 4, group * 4 + 4), 16)));
         }
         return text.toString();
     }
 
     private static String reverse(String bigEndianHex) {
-        return bigEndianHex.substring(6, 8) + bigEndianHex.substring(4, 6) + bigEndianHex.substring(2, 4)
+        return bigEndianHex.substring(6, 8)
+                + bigEndianHex.substring(4, 6)
+                + bigEndianHex.substring(2, 4)
                 + bigEndianHex.substring(0, 2);
     }
 }

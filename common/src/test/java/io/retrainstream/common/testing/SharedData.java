@@ -12,8 +12,7 @@ import java.util.stream.Stream;
 /** The models and photos in {@code ../shared} beside the checkout; tests skip, saying why, when it is missing. */
 public final class SharedData {
 
-    private SharedData() {
-    }
+    private SharedData() {}
 
     public static Path root() {
         String configured = System.getProperty("retrainstream.shared.dir");
@@ -42,7 +41,10 @@ public final class SharedData {
     /** The first {@code count} photos of one flower class, sorted by name. */
     public static List<Path> flowerPhotos(String label, int count) {
         try (Stream<Path> files = Files.list(flowers().resolve(label))) {
-            return files.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(count).toList();
+            return files.filter(p -> p.toString().endsWith(".jpg"))
+                    .sorted()
+                    .limit(count)
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

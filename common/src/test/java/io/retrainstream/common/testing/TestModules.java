@@ -5,9 +5,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
-
 import javax.imageio.ImageIO;
-
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
@@ -24,8 +22,7 @@ public final class TestModules {
 
     private static final float[][] WEIGHTS = {{1, 0}, {0, 2}, {0, 0}};
 
-    private TestModules() {
-    }
+    private TestModules() {}
 
     /**
      * Exports a small image feature-vector module with TensorFlow Java: {@code [N, 6, 6, 3]} in [0, 1] -> per-channel
@@ -33,17 +30,22 @@ public final class TestModules {
      * under the signature {@code signatureKey}.
      */
     public static Path featureVector(Path dir, String signatureKey) throws IOException {
-        try (Graph graph = new Graph(); Session session = new Session(graph)) {
+        try (Graph graph = new Graph();
+                Session session = new Session(graph)) {
             Ops tf = Ops.create(graph);
-            Placeholder<TFloat32> images = tf.withName("images").placeholder(TFloat32.class,
-                    Placeholder.shape(Shape.of(-1, 6, 6, 3)));
+            Placeholder<TFloat32> images =
+                    tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 6, 6, 3)));
             Operand<TFloat32> means = tf.math.mean(images, tf.constant(new int[] {1, 2}));
             Operand<TFloat32> weights = tf.withName("weights").variable(tf.constant(WEIGHTS));
             Operand<TFloat32> features = tf.withName("features").linalg.matMul(means, weights);
             session.initialize();
-            Signature signature = Signature.builder(signatureKey).input("images", images)
-                    .output("feature_vector", features).build();
-            SavedModelBundle.exporter(dir.toString()).withFunction(SessionFunction.create(signature, session)).export();
+            Signature signature = Signature.builder(signatureKey)
+                    .input("images", images)
+                    .output("feature_vector", features)
+                    .build();
+            SavedModelBundle.exporter(dir.toString())
+                    .withFunction(SessionFunction.create(signature, session))
+                    .export();
         }
         return dir;
     }

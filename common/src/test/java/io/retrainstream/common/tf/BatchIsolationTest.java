@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
 
 /** A batch with an undecodable image runs its images one by one; any other failure fails the batch whole. */
@@ -39,7 +38,8 @@ class BatchIsolationTest {
 
     @Test
     void anUndecodableImageFailsAloneAndOnlyItself() throws Exception {
-        var results = BatchIsolation.runOrIsolate(List.of("a", "bad", "ccc", "boom"), this::run).get();
+        var results = BatchIsolation.runOrIsolate(List.of("a", "bad", "ccc", "boom"), this::run)
+                .get();
         assertThat(results.batchFailure()).hasMessageContaining("bad is not an image");
         assertThat(results.each().get(0).value()).isEqualTo(1);
         assertThat(results.each().get(1).failure()).isInstanceOf(ImageDecodeException.class);
@@ -50,8 +50,11 @@ class BatchIsolationTest {
 
     @Test
     void anyOtherFailureFailsTheBatchWhole() {
-        assertThatThrownBy(() -> BatchIsolation.runOrIsolate(List.of("a", "boom"), this::run).get())
-                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> BatchIsolation.runOrIsolate(List.of("a", "boom"), this::run)
+                        .get())
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOf(IllegalStateException.class);
         assertThat(runs).hasValue(1);
     }
 }

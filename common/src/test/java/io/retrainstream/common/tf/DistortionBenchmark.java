@@ -2,6 +2,9 @@ package io.retrainstream.common.tf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.testing.SharedData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,12 +13,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
 import org.junit.jupiter.api.Test;
-
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.ModelFiles;
-import io.retrainstream.common.testing.SharedData;
 
 /**
  * Not a test (Surefire skips it by name): throughput of distorted bottlenecks, images/s, on photos of
@@ -34,8 +32,9 @@ class DistortionBenchmark {
 
     @Test
     void printsThroughput() throws Exception {
-        String[] names = System.getProperty("benchmark.architectures",
-                "mobilenet_0.25_128,mobilenet_0.50_224_quantized").split(",");
+        String[] names = System.getProperty(
+                        "benchmark.architectures", "mobilenet_0.25_128,mobilenet_0.50_224_quantized")
+                .split(",");
         int count = Integer.getInteger("benchmark.images", 192);
         List<byte[]> images = new ArrayList<>();
         for (String label : List.of("daisy", "dandelion", "roses", "sunflowers", "tulips")) {
@@ -43,8 +42,9 @@ class DistortionBenchmark {
         }
         List<byte[]> photos = images.subList(0, count);
         List<String> rows = new ArrayList<>();
-        rows.add(String.format("%-32s %8s %14s %16s %16s", "architecture", "images", "plain img/s",
-                "distorted 1 thr", "distorted 2 thr"));
+        rows.add(String.format(
+                "%-32s %8s %14s %16s %16s",
+                "architecture", "images", "plain img/s", "distorted 1 thr", "distorted 2 thr"));
         for (String name : names) {
             Architecture architecture = Architecture.of(name.trim());
             Path graph = ModelFiles.locateGraph(architecture, Optional.of(SharedData.models()));
@@ -72,8 +72,9 @@ class DistortionBenchmark {
     }
 
     /** Seconds to distort every photo, batches of {@code MAX_BATCH} run by {@code threads} threads. */
-    private static double run(DistortedFeatureExtractor extractor, List<byte[]> photos, List<Distortions.Draw> draws,
-            int threads) throws Exception {
+    private static double run(
+            DistortedFeatureExtractor extractor, List<byte[]> photos, List<Distortions.Draw> draws, int threads)
+            throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             long start = System.nanoTime();

@@ -3,18 +3,16 @@ package io.retrainstream.common.tf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
-import java.util.Random;
-
-import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.Test;
-
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.testing.SharedData;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
 
 class DistortionsTest {
 
@@ -66,8 +64,7 @@ class DistortionsTest {
             }
             Distortions.Draw crop = new Distortions.Draw(S + 40, 13, 27, false, 1.3f);
             float[] plain = extractor.scaledImage(image, crop);
-            float[] mirrored = extractor.scaledImage(image,
-                    new Distortions.Draw(S + 40, 13, 27, true, 1.3f));
+            float[] mirrored = extractor.scaledImage(image, new Distortions.Draw(S + 40, 13, 27, true, 1.3f));
             for (int y = 0; y < S; y += 7) {
                 for (int x = 0; x < S; x += 5) {
                     for (int c = 0; c < 3; c++) {
@@ -81,7 +78,9 @@ class DistortionsTest {
 
     @Test
     void identityDrawGivesTheUndistortedFeaturesAndRealDrawsDiffer() {
-        List<byte[]> images = SharedData.flowerPhotos("daisy", 3).stream().map(SharedData::read).toList();
+        List<byte[]> images = SharedData.flowerPhotos("daisy", 3).stream()
+                .map(SharedData::read)
+                .toList();
         try (FeatureExtractor plain = new FeatureExtractor(ARCHITECTURE, graph(), 4);
                 DistortedFeatureExtractor distorted = new DistortedFeatureExtractor(ARCHITECTURE, graph(), 4)) {
             List<Features> expected = plain.extract(images);
@@ -89,18 +88,26 @@ class DistortionsTest {
             List<Features> same = distorted.extract(images, identity);
             Random random = new Random(11);
             Distortions distortions = new Distortions(true, 10, 10, 10);
-            List<Features> changed = distorted.extract(images,
-                    List.of(distortions.sample(random, S), distortions.sample(random, S),
+            List<Features> changed = distorted.extract(
+                    images,
+                    List.of(
+                            distortions.sample(random, S),
+                            distortions.sample(random, S),
                             distortions.sample(random, S)));
             for (int i = 0; i < images.size(); i++) {
-                assertThat(same.get(i).bottleneck()).hasSize(1001)
+                assertThat(same.get(i).bottleneck())
+                        .hasSize(1001)
                         .containsExactly(expected.get(i).bottleneck(), Offset.offset(1e-3f));
-                assertThat(same.get(i).pooled()).hasSize(256)
+                assertThat(same.get(i).pooled())
+                        .hasSize(256)
                         .containsExactly(expected.get(i).pooled(), Offset.offset(1e-3f));
-                assertThat(changed.get(i).pooled()).hasSize(256).isNotEqualTo(expected.get(i).pooled());
+                assertThat(changed.get(i).pooled())
+                        .hasSize(256)
+                        .isNotEqualTo(expected.get(i).pooled());
             }
-            assertThatThrownBy(() -> distorted.extract(images.subList(0, 1),
-                    List.of(new Distortions.Draw(S, 1, 0, false, 1f)))).hasMessageContaining("does not fit");
+            assertThatThrownBy(() ->
+                            distorted.extract(images.subList(0, 1), List.of(new Distortions.Draw(S, 1, 0, false, 1f))))
+                    .hasMessageContaining("does not fit");
         }
     }
 }

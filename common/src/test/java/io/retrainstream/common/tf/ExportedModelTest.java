@@ -3,13 +3,16 @@ package io.retrainstream.common.tf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
@@ -21,11 +24,6 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
-
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.FeatureLayer;
-import io.retrainstream.common.model.ModelFiles;
-import io.retrainstream.common.testing.SharedData;
 
 class ExportedModelTest {
 
@@ -69,8 +67,8 @@ class ExportedModelTest {
         int size = ARCHITECTURE.pooledSize();
         float[] weights = random(size * LABELS.size(), 1, 0.3f);
         float[] biases = random(LABELS.size(), 2, 0.1f);
-        ExportedModel model = new ExportedModel(ARCHITECTURE, cnn, FeatureLayer.POOLED, LABELS, weights, biases,
-                "final_result");
+        ExportedModel model =
+                new ExportedModel(ARCHITECTURE, cnn, FeatureLayer.POOLED, LABELS, weights, biases, "final_result");
         Path frozen = dir.resolve("out/output_graph.pb");
         Path labels = dir.resolve("out/output_labels.txt");
         Path saved = dir.resolve("saved/1");
@@ -79,7 +77,8 @@ class ExportedModelTest {
         model.writeSavedModel(saved);
         assertThat(Files.readAllLines(labels)).containsExactlyElementsOf(LABELS);
 
-        List<byte[]> images = List.of(SharedData.read(SharedData.flowerPhotos("daisy", 1).get(0)),
+        List<byte[]> images = List.of(
+                SharedData.read(SharedData.flowerPhotos("daisy", 1).get(0)),
                 SharedData.read(SharedData.flowerPhotos("roses", 1).get(0)));
         try (FeatureExtractor extractor = new FeatureExtractor(ARCHITECTURE, cnn, 1);
                 SavedModelBundle bundle = SavedModelBundle.load(saved.toString(), ExportedModel.SERVE_TAG)) {
@@ -91,8 +90,10 @@ class ExportedModelTest {
                 try (TString input = TString.tensorOfBytes(NdArrays.scalarOfObject(image));
                         Result result = bundle.function(Signature.DEFAULT_KEY)
                                 .call(Map.of(ExportedModel.SIGNATURE_IMAGE, input))) {
-                    TFloat32 scores = (TFloat32) result.get(ExportedModel.SIGNATURE_SCORES).orElseThrow();
-                    TString names = (TString) result.get(ExportedModel.SIGNATURE_LABELS).orElseThrow();
+                    TFloat32 scores = (TFloat32)
+                            result.get(ExportedModel.SIGNATURE_SCORES).orElseThrow();
+                    TString names =
+                            (TString) result.get(ExportedModel.SIGNATURE_LABELS).orElseThrow();
                     for (int c = 0; c < LABELS.size(); c++) {
                         assertThat(scores.getFloat(0, c)).isCloseTo(want[c], offset(1e-4f));
                         assertThat(names.getObject(c)).isEqualTo(LABELS.get(c));
@@ -115,12 +116,17 @@ class ExportedModelTest {
             graph.importGraphDef(GraphDefs.read(frozen));
             try (Session session = new Session(graph);
                     TString encoded = TString.tensorOfBytes(NdArrays.scalarOfObject(image));
-                    Result resized = session.runner().feed(ExportedModel.ENCODED_INPUT, encoded)
-                            .fetch(ExportedModel.RESIZED_INPUT).fetch("final_result").run()) {
+                    Result resized = session.runner()
+                            .feed(ExportedModel.ENCODED_INPUT, encoded)
+                            .fetch(ExportedModel.RESIZED_INPUT)
+                            .fetch("final_result")
+                            .run()) {
                 Tensor floats = resized.get(0);
                 assertThat(floats.shape().asArray()).containsExactly(1, 128, 128, 3);
-                try (Result fromFloats = session.runner().feed(ExportedModel.RESIZED_INPUT, floats)
-                        .fetch("final_result").run()) {
+                try (Result fromFloats = session.runner()
+                        .feed(ExportedModel.RESIZED_INPUT, floats)
+                        .fetch("final_result")
+                        .run()) {
                     TFloat32 a = (TFloat32) resized.get(1);
                     TFloat32 b = (TFloat32) fromFloats.get(0);
                     for (int c = 0; c < 3; c++) {

@@ -3,16 +3,14 @@ package io.retrainstream.common.tf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
-
-import org.junit.jupiter.api.Test;
-
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.testing.SharedData;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 class FeatureExtractorTest {
 
@@ -24,15 +22,19 @@ class FeatureExtractorTest {
 
     @Test
     void batchGivesTheSameBottlenecksAsOneByOne() {
-        List<byte[]> images = SharedData.flowerPhotos("daisy", 3).stream().map(SharedData::read).toList();
+        List<byte[]> images = SharedData.flowerPhotos("daisy", 3).stream()
+                .map(SharedData::read)
+                .toList();
         try (FeatureExtractor extractor = extractor("mobilenet_0.25_128", 4)) {
             List<Features> batch = extractor.extract(images);
             assertThat(batch).hasSize(3);
             for (int i = 0; i < images.size(); i++) {
                 Features single = extractor.extract(images.get(i));
-                assertThat(batch.get(i).bottleneck()).hasSize(1001)
+                assertThat(batch.get(i).bottleneck())
+                        .hasSize(1001)
                         .containsExactly(single.bottleneck(), org.assertj.core.data.Offset.offset(1e-3f));
-                assertThat(batch.get(i).pooled()).hasSize(256)
+                assertThat(batch.get(i).pooled())
+                        .hasSize(256)
                         .containsExactly(single.pooled(), org.assertj.core.data.Offset.offset(1e-3f));
             }
             assertThat(batch.get(0).bottleneck()).isNotEqualTo(batch.get(1).bottleneck());
@@ -41,7 +43,9 @@ class FeatureExtractorTest {
 
     @Test
     void parallelRunsGiveTheSameFeaturesInOrderAndIsolateNoCallFromAnother() throws Exception {
-        List<byte[]> images = SharedData.flowerPhotos("roses", 11).stream().map(SharedData::read).toList();
+        List<byte[]> images = SharedData.flowerPhotos("roses", 11).stream()
+                .map(SharedData::read)
+                .toList();
         Architecture architecture = Architecture.of("mobilenet_0.25_128");
         Path graph = ModelFiles.locateGraph(architecture, Optional.of(SharedData.models()));
         try (FeatureExtractor one = extractor("mobilenet_0.25_128", 4);
@@ -49,17 +53,18 @@ class FeatureExtractorTest {
             List<Features> expected = one.extract(images);
             // Two calls queued at once, the first with a broken image: only it fails, the second is whole.
             byte[] truncated = java.util.Arrays.copyOf(images.get(0), 200);
-            var broken = parallel.extractAsync(List.of(images.get(1), truncated, images.get(2), images.get(3),
-                    images.get(4), images.get(5)));
+            var broken = parallel.extractAsync(
+                    List.of(images.get(1), truncated, images.get(2), images.get(3), images.get(4), images.get(5)));
             var whole = parallel.extractAsync(images);
             assertThatThrownBy(broken::join).hasCauseInstanceOf(ImageDecodeException.class);
             List<Features> actual = whole.get();
             assertThat(actual).hasSize(images.size());
             for (int i = 0; i < images.size(); i++) {
-                assertThat(actual.get(i).bottleneck()).containsExactly(expected.get(i).bottleneck(),
-                        org.assertj.core.data.Offset.offset(1e-4f));
+                assertThat(actual.get(i).bottleneck())
+                        .containsExactly(expected.get(i).bottleneck(), org.assertj.core.data.Offset.offset(1e-4f));
             }
-            assertThat(parallel.extract(images, io.retrainstream.common.model.FeatureLayer.POOLED).get(10))
+            assertThat(parallel.extract(images, io.retrainstream.common.model.FeatureLayer.POOLED)
+                            .get(10))
                     .containsExactly(expected.get(10).pooled(), org.assertj.core.data.Offset.offset(1e-4f));
             assertThatThrownBy(() -> parallel.extract(List.of(truncated))).isInstanceOf(ImageDecodeException.class);
         }
@@ -83,7 +88,9 @@ class FeatureExtractorTest {
     @Test
     void reportsTheDevicesItRunsOn() {
         try (FeatureExtractor extractor = extractor("mobilenet_0.25_128", 1)) {
-            assertThat(extractor.devices()).isNotEmpty().allMatch(device -> device.matches("(CPU|GPU):\\d+"))
+            assertThat(extractor.devices())
+                    .isNotEmpty()
+                    .allMatch(device -> device.matches("(CPU|GPU):\\d+"))
                     .contains("CPU:0");
         }
     }
@@ -95,10 +102,13 @@ class FeatureExtractorTest {
         byte[] headerCut = java.util.Arrays.copyOf(good, 200);
         try (FeatureExtractor extractor = extractor("mobilenet_0.25_128", 2)) {
             assertThatThrownBy(() -> extractor.extract("hello".getBytes()))
-                    .isInstanceOf(ImageDecodeException.class).hasMessageContaining("not a JPEG, PNG, GIF or BMP");
+                    .isInstanceOf(ImageDecodeException.class)
+                    .hasMessageContaining("not a JPEG, PNG, GIF or BMP");
             assertThatThrownBy(() -> extractor.extract(List.of(good, truncated)))
-                    .isInstanceOf(ImageDecodeException.class).hasMessageContaining("TensorFlow cannot decode");
-            assertThatThrownBy(() -> extractor.extract(headerCut)).isInstanceOf(ImageDecodeException.class)
+                    .isInstanceOf(ImageDecodeException.class)
+                    .hasMessageContaining("TensorFlow cannot decode");
+            assertThatThrownBy(() -> extractor.extract(headerCut))
+                    .isInstanceOf(ImageDecodeException.class)
                     .hasMessageContaining("not a readable JPEG: the file ends before its frame header");
             assertThat(extractor.extract(good).bottleneck()).hasSize(1001);
         }

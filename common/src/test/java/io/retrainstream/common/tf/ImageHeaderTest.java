@@ -3,19 +3,18 @@ package io.retrainstream.common.tf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.retrainstream.common.testing.HostileImages;
+import io.retrainstream.common.testing.SharedData;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
-
-import io.retrainstream.common.testing.HostileImages;
-import io.retrainstream.common.testing.SharedData;
 
 /** Image sizes read from headers alone, and the pixel budget that refuses images before any decode. */
 class ImageHeaderTest {
 
-    private static final byte[] PHOTO = SharedData.read(SharedData.flowerPhotos("daisy", 1).get(0));
+    private static final byte[] PHOTO =
+            SharedData.read(SharedData.flowerPhotos("daisy", 1).get(0));
 
     @Test
     void readsTheSizeOfEveryFormatFromItsHeader() {
@@ -41,9 +40,12 @@ class ImageHeaderTest {
         assertThat(phone.decodeRatio(224)).isEqualTo(8);
         assertThat(phone.decodedPixels(224)).isEqualTo(500L * 375);
         assertThat(phone.decodeRatio(299)).isEqualTo(8);
-        assertThat(ImageHeader.read(HostileImages.jpegBomb(1000, 800)).decodeRatio(224)).isEqualTo(2);
-        assertThat(ImageHeader.read(HostileImages.jpegBomb(320, 240)).decodeRatio(224)).isEqualTo(1);
-        assertThat(ImageHeader.read(HostileImages.pngBomb(4000, 3000, 1)).decodeRatio(224)).isEqualTo(1);
+        assertThat(ImageHeader.read(HostileImages.jpegBomb(1000, 800)).decodeRatio(224))
+                .isEqualTo(2);
+        assertThat(ImageHeader.read(HostileImages.jpegBomb(320, 240)).decodeRatio(224))
+                .isEqualTo(1);
+        assertThat(ImageHeader.read(HostileImages.pngBomb(4000, 3000, 1)).decodeRatio(224))
+                .isEqualTo(1);
     }
 
     @Test
@@ -51,11 +53,14 @@ class ImageHeaderTest {
         ImageLimits limits = ImageLimits.DEFAULT;
         assertThatThrownBy(() -> limits.check(HostileImages.jpegBomb(13000, 13000), 224))
                 .isInstanceOf(ImageTooLargeException.class)
-                .hasMessageContaining("13000 x 13000").hasMessageContaining("169.0 megapixels")
-                .hasMessageContaining("limit of 64.0 megapixels").hasMessageContaining("retrain.max-image-pixels");
+                .hasMessageContaining("13000 x 13000")
+                .hasMessageContaining("169.0 megapixels")
+                .hasMessageContaining("limit of 64.0 megapixels")
+                .hasMessageContaining("retrain.max-image-pixels");
         assertThatThrownBy(() -> limits.check(HostileImages.pngBomb(13000, 13000, 1), 224))
                 .isInstanceOf(ImageTooLargeException.class);
-        assertThat(limits.check(HostileImages.jpegBomb(8000, 8000), 224).pixels()).isEqualTo(64_000_000L);
+        assertThat(limits.check(HostileImages.jpegBomb(8000, 8000), 224).pixels())
+                .isEqualTo(64_000_000L);
         assertThat(limits.check(HostileImages.pngBomb(7000, 7000, 1), 224).decodeBytes(224))
                 .isEqualTo(3L * 7000 * 7000);
         assertThatThrownBy(() -> new ImageLimits(1000).check(PHOTO, 224)).isInstanceOf(ImageTooLargeException.class);
@@ -65,23 +70,31 @@ class ImageHeaderTest {
     void headersThatHideTheirSizeDoNotPass() {
         // A GIF's frames are all decoded, whatever its screen says
         assertThatThrownBy(() -> ImageLimits.DEFAULT.check(HostileImages.gifBomb(1000, 1000, 300), 224))
-                .isInstanceOf(ImageTooLargeException.class).hasMessageContaining("screen and frames");
+                .isInstanceOf(ImageTooLargeException.class)
+                .hasMessageContaining("screen and frames");
         // A second, larger frame header behind a small one
         HostileImages.Input twoFrames = HostileImages.corpus(PHOTO).stream()
-                .filter(input -> input.name().startsWith("JPEG whose first frame header")).findFirst().orElseThrow();
+                .filter(input -> input.name().startsWith("JPEG whose first frame header"))
+                .findFirst()
+                .orElseThrow();
         assertThatThrownBy(() -> ImageLimits.DEFAULT.check(twoFrames.bytes(), 224))
-                .isInstanceOf(ImageTooLargeException.class).hasMessageContaining("13000 x 13000");
+                .isInstanceOf(ImageTooLargeException.class)
+                .hasMessageContaining("13000 x 13000");
     }
 
     @Test
     void anyCorruptionOfAHeaderGivesADecodeErrorNeverAnotherException() {
         Random random = new Random(11);
-        List<byte[]> seeds = List.of(PHOTO, HostileImages.pngBomb(50, 40, 40), HostileImages.gifBomb(30, 20, 3),
+        List<byte[]> seeds = List.of(
+                PHOTO,
+                HostileImages.pngBomb(50, 40, 40),
+                HostileImages.gifBomb(30, 20, 3),
                 HostileImages.encode(new java.awt.image.BufferedImage(9, 7, 1), "bmp"),
                 HostileImages.jpegBomb(300, 200));
         for (byte[] seed : seeds) {
             for (int trial = 0; trial < 2000; trial++) {
-                byte[] bytes = trial % 2 == 0 ? Arrays.copyOf(seed, 2 + random.nextInt(Math.min(seed.length, 700)))
+                byte[] bytes = trial % 2 == 0
+                        ? Arrays.copyOf(seed, 2 + random.nextInt(Math.min(seed.length, 700)))
                         : seed.clone();
                 for (int flips = 0; flips < 1 + random.nextInt(6); flips++) {
                     int at = 2 + random.nextInt(Math.min(bytes.length - 2, 400) + 1) - 1;

@@ -2,6 +2,8 @@ package io.retrainstream.common.tf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.Features;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -10,9 +12,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import javax.imageio.ImageIO;
-
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
@@ -25,10 +26,6 @@ import org.tensorflow.proto.NodeDef;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
-import org.assertj.core.data.Offset;
-
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.Features;
 
 /**
  * inception_v3's graph decodes JPEGs itself and takes the scaled pixels at {@code Mul}; the real graph is not
@@ -41,15 +38,25 @@ class InceptionContractTest {
     @Test
     void theCnnIsFedAtMulAndRunsOnBatches(@TempDir Path dir) throws IOException {
         Architecture inception = Architecture.of("inception_v3");
-        Architecture tiny = new Architecture(inception.name(), "", inception.graphFile(), inception.downloadUrl(),
-                inception.inputTensor(), inception.bottleneckTensor(), 3, inception.pooledTensor(), 3, 8,
-                inception.inputMean(), inception.inputStd());
+        Architecture tiny = new Architecture(
+                inception.name(),
+                "",
+                inception.graphFile(),
+                inception.downloadUrl(),
+                inception.inputTensor(),
+                inception.bottleneckTensor(),
+                3,
+                inception.pooledTensor(),
+                3,
+                8,
+                inception.inputMean(),
+                inception.inputStd());
         Path graphFile = dir.resolve(tiny.graphFile());
         Files.write(graphFile, inceptionShapedGraph());
 
         try (FeatureExtractor extractor = new FeatureExtractor(tiny, graphFile, 2)) {
-            List<Features> features = extractor.extract(
-                    List.of(png(new Color(200, 100, 50)), png(new Color(0, 128, 255))));
+            List<Features> features =
+                    extractor.extract(List.of(png(new Color(200, 100, 50)), png(new Color(0, 128, 255))));
             assertThat(features.get(0).bottleneck())
                     .containsExactly(new float[] {72 / 128f, -28 / 128f, -78 / 128f}, Offset.offset(1e-5f));
             assertThat(features.get(1).bottleneck())
@@ -62,8 +69,9 @@ class InceptionContractTest {
     private static byte[] inceptionShapedGraph() {
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
-            Placeholder<TString> contents = tf.withSubScope("DecodeJpeg").withName("contents").placeholder(TString.class,
-                    Placeholder.shape(Shape.scalar()));
+            Placeholder<TString> contents = tf.withSubScope("DecodeJpeg")
+                    .withName("contents")
+                    .placeholder(TString.class, Placeholder.shape(Shape.scalar()));
             Operand<TUint8> decoded = tf.withName("DecodeJpeg").image.decodeJpeg(contents);
             Operand<TFloat32> pixels = tf.expandDims(tf.dtypes.cast(decoded, TFloat32.class), tf.constant(0));
             Operand<TFloat32> resized = tf.image.resizeBilinear(pixels, tf.constant(new int[] {8, 8}));

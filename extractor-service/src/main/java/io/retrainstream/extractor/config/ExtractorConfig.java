@@ -1,10 +1,9 @@
 package io.retrainstream.extractor.config;
 
-import java.nio.file.Path;
-import java.util.Optional;
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /** Settings of the extractor: which CNN to run and how. */
 @ConfigMapping(prefix = "retrain")

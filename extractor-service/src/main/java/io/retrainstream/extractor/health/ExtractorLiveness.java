@@ -1,12 +1,10 @@
 package io.retrainstream.extractor.health;
 
+import io.retrainstream.extractor.model.BottleneckModel;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
-
-import io.retrainstream.extractor.model.BottleneckModel;
 
 /** Down, with the reason, when the CNN can no longer run (a runner thread lost), so a supervisor restarts it. */
 @Liveness
@@ -21,8 +19,13 @@ public class ExtractorLiveness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return model.broken().map(reason -> HealthCheckResponse.named("feature-extractor-runners").down()
-                .withData("reason", reason).build())
-                .orElseGet(() -> HealthCheckResponse.named("feature-extractor-runners").up().build());
+        return model.broken()
+                .map(reason -> HealthCheckResponse.named("feature-extractor-runners")
+                        .down()
+                        .withData("reason", reason)
+                        .build())
+                .orElseGet(() -> HealthCheckResponse.named("feature-extractor-runners")
+                        .up()
+                        .build());
     }
 }

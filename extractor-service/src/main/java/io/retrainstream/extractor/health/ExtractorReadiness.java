@@ -1,12 +1,10 @@
 package io.retrainstream.extractor.health;
 
+import io.retrainstream.extractor.model.BottleneckModel;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
-
-import io.retrainstream.extractor.model.BottleneckModel;
 
 /** Ready once the CNN is loaded (the Kafka channels report their own readiness). */
 @Readiness
@@ -21,7 +19,8 @@ public class ExtractorReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("feature-extractor").up()
+        return HealthCheckResponse.named("feature-extractor")
+                .up()
                 .withData("architecture", model.architecture().name())
                 .withData("graph", model.graphFile().toString())
                 .withData("maxBatch", model.maxBatch())

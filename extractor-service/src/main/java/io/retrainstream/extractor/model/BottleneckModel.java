@@ -1,17 +1,9 @@
 package io.retrainstream.extractor.model;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.tensorflow.TensorFlow;
-
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
@@ -19,8 +11,13 @@ import io.retrainstream.common.tf.ImageFeatures;
 import io.retrainstream.common.tf.ImageLimits;
 import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SavedModelFeatures;
-import io.retrainstream.common.model.Features;
 import io.retrainstream.extractor.config.ExtractorConfig;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.tensorflow.TensorFlow;
 
 /** Owns the pretrained CNN: encoded images in, bottleneck vectors out. Built once at start, then only run. */
 @Startup
@@ -42,13 +39,16 @@ public class BottleneckModel {
             extractor = new SavedModelFeatures(dir, config.extractor().maxBatch(), limits);
         } else {
             Architecture architecture = Architecture.of(config.architecture());
-            graphFile = ModelFiles.obtainGraph(architecture, config.modelDir(),
-                    config.modelCache().orElseGet(ModelFiles::defaultCacheDir), config.download(),
+            graphFile = ModelFiles.obtainGraph(
+                    architecture,
+                    config.modelDir(),
+                    config.modelCache().orElseGet(ModelFiles::defaultCacheDir),
+                    config.download(),
                     new LoggedProgress(architecture.downloadUrl()));
             ParallelRuns parallel = ParallelRuns.orPerCore(config.extractor().parallelRuns());
             runs = parallel.runs();
-            extractor = new FeatureExtractor(architecture, graphFile, config.extractor().maxBatch(), parallel,
-                    limits);
+            extractor = new FeatureExtractor(
+                    architecture, graphFile, config.extractor().maxBatch(), parallel, limits);
         }
         try {
             architectureId = extractor.architecture().id(ModelFiles.sha256(graphFile));
@@ -58,9 +58,14 @@ public class BottleneckModel {
             throw e;
         }
         Log.infof("TensorFlow %s runs the CNN on %s", TensorFlow.version(), extractor.devices());
-        Log.infof("Loaded and warmed up %s (id %s) from %s in %d ms (batches of up to %d images per run, %s)",
-                extractor.architecture().name(), architectureId, graphFile, (System.nanoTime() - start) / 1_000_000,
-                extractor.maxBatch(), runs == 1 ? "one run at a time" : runs + " runs at once");
+        Log.infof(
+                "Loaded and warmed up %s (id %s) from %s in %d ms (batches of up to %d images per run, %s)",
+                extractor.architecture().name(),
+                architectureId,
+                graphFile,
+                (System.nanoTime() - start) / 1_000_000,
+                extractor.maxBatch(),
+                runs == 1 ? "one run at a time" : runs + " runs at once");
     }
 
     public Architecture architecture() {
@@ -82,7 +87,8 @@ public class BottleneckModel {
      * one budget of decode memory at a time; a SavedModel module has its own.
      */
     public java.util.Optional<io.retrainstream.common.tf.DecodeBudget> decodeBudget() {
-        return extractor instanceof FeatureExtractor frozen ? java.util.Optional.of(frozen.decodeBudget())
+        return extractor instanceof FeatureExtractor frozen
+                ? java.util.Optional.of(frozen.decodeBudget())
                 : java.util.Optional.empty();
     }
 

@@ -1,15 +1,13 @@
 package io.retrainstream.extractor.model;
 
-import java.util.List;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.quarkus.logging.Log;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.tf.DistortedFeatureExtractor;
 import io.retrainstream.common.tf.Distortions;
-import io.retrainstream.common.model.Features;
 import io.retrainstream.extractor.config.ExtractorConfig;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 
 /**
  * Owns the distorting copy of the CNN graph ({@link DistortedFeatureExtractor}), built on the first request for
@@ -48,12 +46,16 @@ public class DistortionModel {
             synchronized (this) {
                 if (extractor == null) {
                     if (savedModel) {
-                        throw new UnsupportedOperationException("Distortions need a frozen retrain.py graph; this "
-                                + "extractor runs the SavedModel " + model.graphFile().getParent());
+                        throw new UnsupportedOperationException(
+                                "Distortions need a frozen retrain.py graph; this " + "extractor runs the SavedModel "
+                                        + model.graphFile().getParent());
                     }
                     long start = System.nanoTime();
-                    DistortedFeatureExtractor built = new DistortedFeatureExtractor(model.architecture(),
-                            model.graphFile(), maxBatch, model.decodeBudget().orElseThrow());
+                    DistortedFeatureExtractor built = new DistortedFeatureExtractor(
+                            model.architecture(),
+                            model.graphFile(),
+                            maxBatch,
+                            model.decodeBudget().orElseThrow());
                     try {
                         built.warmUp();
                     } catch (RuntimeException e) {
@@ -61,8 +63,9 @@ public class DistortionModel {
                         throw e;
                     }
                     extractor = built;
-                    Log.infof("Built and warmed up the distorting graph of %s in %d ms", model.architecture().name(),
-                            (System.nanoTime() - start) / 1_000_000);
+                    Log.infof(
+                            "Built and warmed up the distorting graph of %s in %d ms",
+                            model.architecture().name(), (System.nanoTime() - start) / 1_000_000);
                 }
                 current = extractor;
             }

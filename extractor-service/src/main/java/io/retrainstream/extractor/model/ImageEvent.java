@@ -10,6 +10,5 @@ package io.retrainstream.extractor.model;
  * @param contentHash SHA-256 of the bytes, hex
  * @param timestamp   the record's time (epoch ms)
  */
-public record ImageEvent(String imageId, String label, String fileName, byte[] image, String contentHash,
-        long timestamp) {
-}
+public record ImageEvent(
+        String imageId, String label, String fileName, byte[] image, String contentHash, long timestamp) {}

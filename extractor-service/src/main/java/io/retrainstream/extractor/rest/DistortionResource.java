@@ -1,7 +1,12 @@
 package io.retrainstream.extractor.rest;
 
-import java.util.Map;
-
+import io.retrainstream.common.RequestLimits;
+import io.retrainstream.common.quarkus.AdminToken;
+import io.retrainstream.common.tf.DistortionRequest;
+import io.retrainstream.common.tf.FeatureRows;
+import io.retrainstream.common.tf.ImageDecodeException;
+import io.retrainstream.extractor.service.DistortionService;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -10,14 +15,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
-import io.retrainstream.common.RequestLimits;
-import io.retrainstream.common.quarkus.AdminToken;
-import io.retrainstream.common.tf.DistortionRequest;
-import io.retrainstream.common.tf.FeatureRows;
-import io.retrainstream.common.tf.ImageDecodeException;
-import io.retrainstream.extractor.service.DistortionService;
-import io.smallrye.common.annotation.Blocking;
+import java.util.Map;
 
 /**
  * {@code POST /distorted-bottlenecks}: the bottlenecks of freshly distorted copies of stored images, as
@@ -53,7 +51,8 @@ public class DistortionResource {
         try {
             float[][] rows = distortions.distort(request);
             int size = rows.length == 0 ? 0 : rows[0].length;
-            return Response.ok(FeatureRows.encode(rows, size), FeatureRows.MEDIA_TYPE).build();
+            return Response.ok(FeatureRows.encode(rows, size), FeatureRows.MEDIA_TYPE)
+                    .build();
         } catch (DistortionService.MissingImagesException e) {
             return error(Response.Status.NOT_FOUND, e.getMessage());
         } catch (UnsupportedOperationException e) {
@@ -81,6 +80,9 @@ public class DistortionResource {
     }
 
     private static Response error(Response.Status status, String message) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(Map.of("message", message)).build();
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("message", message))
+                .build();
     }
 }

@@ -1,13 +1,11 @@
 package io.retrainstream.extractor.service;
 
+import io.retrainstream.common.model.Features;
+import io.retrainstream.extractor.config.ExtractorConfig;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import io.retrainstream.common.model.Features;
-import io.retrainstream.extractor.config.ExtractorConfig;
 
 /** Bottlenecks by image content hash (one architecture per service), least recently used evicted first. */
 @ApplicationScoped

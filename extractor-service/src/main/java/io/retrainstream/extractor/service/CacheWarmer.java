@@ -1,21 +1,17 @@
 package io.retrainstream.extractor.service;
 
-import java.time.Duration;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
-import io.retrainstream.common.model.Features;
 import io.retrainstream.extractor.model.BottleneckModel;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Fills the content cache from the compacted {@code bottlenecks} topic on start, so that an image published again
@@ -26,20 +22,25 @@ public class CacheWarmer {
 
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    void onStart(@Observes StartupEvent event, BottleneckModel model, BottleneckCache cache,
+    void onStart(
+            @Observes StartupEvent event,
+            BottleneckModel model,
+            BottleneckCache cache,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         long start = System.nanoTime();
         int loaded = 0;
         try {
-            for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(bootstrapServers, Topics.BOTTLENECKS,
-                    READ_TIMEOUT)) {
+            for (ConsumerRecord<String, byte[]> record :
+                    TopicReader.readAll(bootstrapServers, Topics.BOTTLENECKS, READ_TIMEOUT)) {
                 try {
                     BottleneckComputed bottleneck = BottleneckComputed.decode(record.value());
                     // The same CNN: events carry its name and graph hash (name@sha256:...), as this extractor writes
                     if (bottleneck.architecture().equals(model.architectureId())
                             && bottleneck.contentHash() != null
-                            && bottleneck.vector().length == model.architecture().bottleneckSize()
-                            && bottleneck.pooled().length == model.architecture().pooledSize()) {
+                            && bottleneck.vector().length
+                                    == model.architecture().bottleneckSize()
+                            && bottleneck.pooled().length
+                                    == model.architecture().pooledSize()) {
                         cache.put(bottleneck.contentHash(), bottleneck.features());
                         loaded++;
                     }
@@ -47,10 +48,12 @@ public class CacheWarmer {
                     Log.debugf("Not caching malformed bottleneck event %s: %s", record.key(), e.getMessage());
                 }
             }
-            Log.infof("Cached %d bottlenecks of %s from topic %s in %d ms", loaded, model.architectureId(),
-                    Topics.BOTTLENECKS, (System.nanoTime() - start) / 1_000_000);
+            Log.infof(
+                    "Cached %d bottlenecks of %s from topic %s in %d ms",
+                    loaded, model.architectureId(), Topics.BOTTLENECKS, (System.nanoTime() - start) / 1_000_000);
         } catch (RuntimeException e) {
-            Log.warnf("Could not read earlier bottlenecks (%s); images seen before a restart will be recomputed",
+            Log.warnf(
+                    "Could not read earlier bottlenecks (%s); images seen before a restart will be recomputed",
                     e.getMessage());
         }
     }

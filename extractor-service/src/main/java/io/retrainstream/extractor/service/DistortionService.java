@@ -1,5 +1,18 @@
 package io.retrainstream.extractor.service;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
+import io.retrainstream.common.Concurrency;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
+import io.retrainstream.common.tf.DistortionRequest;
+import io.retrainstream.common.tf.Distortions;
+import io.retrainstream.extractor.config.ExtractorConfig;
+import io.retrainstream.extractor.model.DistortionModel;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -7,21 +20,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import io.quarkus.logging.Log;
-import io.retrainstream.common.Concurrency;
-import io.retrainstream.common.model.FeatureLayer;
-import io.retrainstream.common.tf.DistortionRequest;
-import io.retrainstream.common.tf.Distortions;
-import io.retrainstream.common.model.Features;
-import io.retrainstream.extractor.config.ExtractorConfig;
-import io.retrainstream.extractor.model.DistortionModel;
 
 /**
  * Distorted bottlenecks of stored images: draws each image's distortion from the request's seed, splits the images
@@ -55,11 +53,14 @@ public class DistortionService {
     public DistortionService(DistortionModel model, ImageStore store, ExtractorConfig config, MeterRegistry registry) {
         this.model = model;
         this.store = store;
-        this.workers = Executors.newFixedThreadPool(config.extractor().distortWorkers(),
-                Concurrency.daemonThreads("distort"));
-        this.timer = Timer.builder("extractor.distorted.request").description("Distorted bottlenecks per request")
-                .publishPercentiles(0.5, 0.99).register(registry);
-        this.distorted = Counter.builder("extractor.distorted.images").description("Distorted images computed")
+        this.workers =
+                Executors.newFixedThreadPool(config.extractor().distortWorkers(), Concurrency.daemonThreads("distort"));
+        this.timer = Timer.builder("extractor.distorted.request")
+                .description("Distorted bottlenecks per request")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        this.distorted = Counter.builder("extractor.distorted.images")
+                .description("Distorted images computed")
                 .register(registry);
     }
 
@@ -105,8 +106,9 @@ public class DistortionService {
         long nanos = System.nanoTime() - start;
         timer.record(java.time.Duration.ofNanos(nanos));
         distorted.increment(images.size());
-        Log.debugf("Distorted %d images in %d ms (%.0f images/s)", (Object) images.size(), nanos / 1_000_000,
-                images.size() * 1e9 / nanos);
+        Log.debugf(
+                "Distorted %d images in %d ms (%.0f images/s)",
+                (Object) images.size(), nanos / 1_000_000, images.size() * 1e9 / nanos);
         return rows;
     }
 

@@ -1,5 +1,19 @@
 package io.retrainstream.extractor.service;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
+import io.retrainstream.common.Concurrency;
+import io.retrainstream.common.Labels;
+import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.model.Features;
+import io.retrainstream.common.tf.BatchIsolation;
+import io.retrainstream.common.tf.ImageDecodeException;
+import io.retrainstream.extractor.model.BottleneckModel;
+import io.retrainstream.extractor.model.ImageEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -11,22 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import io.quarkus.logging.Log;
-import io.retrainstream.common.Concurrency;
-import io.retrainstream.common.Labels;
-import io.retrainstream.common.event.BottleneckComputed;
-import io.retrainstream.common.tf.BatchIsolation;
-import io.retrainstream.common.model.Features;
-import io.retrainstream.common.tf.ImageDecodeException;
-import io.retrainstream.extractor.model.BottleneckModel;
-import io.retrainstream.extractor.model.ImageEvent;
 
 /**
  * Turns image records into bottleneck events: checks each record, reuses the bottleneck of content already seen,
@@ -50,8 +48,8 @@ public class ExtractionService {
     private final Counter cached;
     private final Counter rejected;
     /** Files each finished batch's results (cache, image store), off the CNN's threads, one batch at a time. */
-    private final ExecutorService results = Executors.newSingleThreadExecutor(
-            Concurrency.daemonThreads("extraction-results"));
+    private final ExecutorService results =
+            Executors.newSingleThreadExecutor(Concurrency.daemonThreads("extraction-results"));
 
     public ExtractionService(BottleneckModel model, BottleneckCache cache, ImageStore images, MeterRegistry registry) {
         this.model = model;
@@ -59,15 +57,18 @@ public class ExtractionService {
         this.images = images;
         this.cnnTimer = Timer.builder("extractor.cnn.batch")
                 .description("Decode, resize and CNN per batch of records, from queueing to its last run")
-                .publishPercentiles(0.5, 0.99).register(registry);
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
         this.extracted = imagesCounter(registry, "extracted");
         this.cached = imagesCounter(registry, "cached");
         this.rejected = imagesCounter(registry, "rejected");
     }
 
     private static Counter imagesCounter(MeterRegistry registry, String outcome) {
-        return Counter.builder("extractor.images").description("Image events processed, by outcome")
-                .tag("outcome", outcome).register(registry);
+        return Counter.builder("extractor.images")
+                .description("Image events processed, by outcome")
+                .tag("outcome", outcome)
+                .register(registry);
     }
 
     /**
@@ -93,7 +94,8 @@ public class ExtractionService {
                     images.put(event.contentHash(), event.image());
                     outcomes.set(i, new Outcome(raw, bottleneck(event, vector.get()), null));
                 } else {
-                    pending.computeIfAbsent(event.contentHash(), h -> new ArrayList<>()).add(i);
+                    pending.computeIfAbsent(event.contentHash(), h -> new ArrayList<>())
+                            .add(i);
                 }
             } catch (RejectedImageException | ImageDecodeException e) {
                 outcomes.set(i, reject(raw, e.getMessage()));
@@ -106,30 +108,39 @@ public class ExtractionService {
         for (List<Integer> indexes : pending.values()) {
             unseen.add(events.get(indexes.get(0)).image());
         }
-        return runOrIsolate(unseen).thenApplyAsync(extractions -> {
-            int k = 0;
-            for (Map.Entry<String, List<Integer>> entry : pending.entrySet()) {
-                Extraction extraction = extractions.get(k++);
-                if (extraction.vector() != null) {
-                    cache.put(entry.getKey(), extraction.vector());
-                    images.put(entry.getKey(), events.get(entry.getValue().get(0)).image());
-                }
-                for (int i : entry.getValue()) {
-                    if (extraction.vector() == null) {
-                        outcomes.set(i, reject(raws.get(i), extraction.failure()));
-                    } else {
-                        extracted.increment();
-                        outcomes.set(i, new Outcome(raws.get(i), bottleneck(events.get(i), extraction.vector()), null));
-                    }
-                }
-            }
-            return outcomes;
-        }, results);
+        return runOrIsolate(unseen)
+                .thenApplyAsync(
+                        extractions -> {
+                            int k = 0;
+                            for (Map.Entry<String, List<Integer>> entry : pending.entrySet()) {
+                                Extraction extraction = extractions.get(k++);
+                                if (extraction.vector() != null) {
+                                    cache.put(entry.getKey(), extraction.vector());
+                                    images.put(
+                                            entry.getKey(),
+                                            events.get(entry.getValue().get(0)).image());
+                                }
+                                for (int i : entry.getValue()) {
+                                    if (extraction.vector() == null) {
+                                        outcomes.set(i, reject(raws.get(i), extraction.failure()));
+                                    } else {
+                                        extracted.increment();
+                                        outcomes.set(
+                                                i,
+                                                new Outcome(
+                                                        raws.get(i),
+                                                        bottleneck(events.get(i), extraction.vector()),
+                                                        null));
+                                    }
+                                }
+                            }
+                            return outcomes;
+                        },
+                        results);
     }
 
     /** The bottleneck of one image, or why TensorFlow could not compute it. */
-    private record Extraction(Features vector, String failure) {
-    }
+    private record Extraction(Features vector, String failure) {}
 
     /**
      * Runs the whole batch at once; when an image in it cannot be decoded, runs each image alone so that only the
@@ -141,8 +152,9 @@ public class ExtractionService {
             if (results.batchFailure() == null) {
                 batch.stop(cnnTimer);
             } else {
-                Log.debugf("A batch of %d failed (%s); running its images one by one", images.size(),
-                        results.batchFailure().getMessage());
+                Log.debugf(
+                        "A batch of %d failed (%s); running its images one by one",
+                        images.size(), results.batchFailure().getMessage());
             }
             List<Extraction> extractions = new ArrayList<>(images.size());
             for (BatchIsolation.Each<Features> each : results.each()) {
@@ -165,8 +177,15 @@ public class ExtractionService {
     }
 
     private BottleneckComputed bottleneck(ImageEvent event, Features features) {
-        return new BottleneckComputed(event.imageId(), event.label(), event.fileName(), model.architectureId(),
-                event.contentHash(), event.timestamp(), System.currentTimeMillis(), features.bottleneck(),
+        return new BottleneckComputed(
+                event.imageId(),
+                event.label(),
+                event.fileName(),
+                model.architectureId(),
+                event.contentHash(),
+                event.timestamp(),
+                System.currentTimeMillis(),
+                features.bottleneck(),
                 features.pooled());
     }
 

@@ -1,5 +1,9 @@
 package io.retrainstream.extractor.service;
 
+import io.quarkus.logging.Log;
+import io.retrainstream.extractor.config.ExtractorConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,12 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import io.quarkus.logging.Log;
-import io.retrainstream.extractor.config.ExtractorConfig;
 
 /**
  * The bytes of the images the extractor has used, content-addressed by SHA-256 in one folder, so that training can
@@ -35,11 +33,14 @@ public class ImageStore {
     private final int maxFiles;
     /** Sizes by hash, oldest first. */
     private final LinkedHashMap<String, Long> sizes = new LinkedHashMap<>();
+
     private long bytes;
 
     @Inject
     public ImageStore(ExtractorConfig config) {
-        this(config.extractor().imageStore(), config.extractor().imageStoreMaxBytes(),
+        this(
+                config.extractor().imageStore(),
+                config.extractor().imageStoreMaxBytes(),
                 config.extractor().imageStoreMaxFiles());
     }
 
@@ -50,7 +51,8 @@ public class ImageStore {
         try {
             Files.createDirectories(this.folder);
             try (Stream<Path> files = Files.list(this.folder)) {
-                files.filter(file -> SHA256.matcher(file.getFileName().toString()).matches())
+                files.filter(file ->
+                                SHA256.matcher(file.getFileName().toString()).matches())
                         .sorted(Comparator.comparing(ImageStore::modified))
                         .forEach(file -> remember(file.getFileName().toString(), size(file)));
             }
@@ -69,7 +71,10 @@ public class ImageStore {
         try {
             Path temporary = Files.createTempFile(folder, ".incoming-", ".tmp");
             Files.write(temporary, image);
-            Files.move(temporary, folder.resolve(hash), StandardCopyOption.ATOMIC_MOVE,
+            Files.move(
+                    temporary,
+                    folder.resolve(hash),
+                    StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
             remember(hash, image.length);
             evict();

@@ -9,5 +9,4 @@ package io.retrainstream.extractor.service;
  * @param fileName  {@code filename} header, may be null
  * @param timestamp record time (epoch ms)
  */
-public record RawImage(String key, byte[] value, String label, String fileName, long timestamp) {
-}
+public record RawImage(String key, byte[] value, String label, String fileName, long timestamp) {}

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +19,8 @@ class ImageStoreTest {
         store.put(hash(1), new byte[10]);
         store.put(hash(2), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
         store.put("not-a-hash", new byte[1]);
-        assertThat(store.get(hash(2))).hasValueSatisfying(bytes -> assertThat(bytes).hasSize(10).startsWith(1, 2));
+        assertThat(store.get(hash(2)))
+                .hasValueSatisfying(bytes -> assertThat(bytes).hasSize(10).startsWith(1, 2));
         store.put(hash(3), new byte[10]);
         assertThat(store.get(hash(1))).as("the oldest goes beyond 25 bytes").isEmpty();
         assertThat(store.size()).isEqualTo(2);
@@ -33,7 +33,9 @@ class ImageStoreTest {
         assertThat(reopened.size()).as("bounded by count on start").isEqualTo(1);
         String kept = reopened.get(hash(3)).isPresent() ? hash(3) : hash(2);
         Files.delete(folder.resolve(kept));
-        assertThat(reopened.get(kept)).as("a file deleted behind its back is forgotten").isEmpty();
+        assertThat(reopened.get(kept))
+                .as("a file deleted behind its back is forgotten")
+                .isEmpty();
         assertThat(reopened.size()).isZero();
     }
 }

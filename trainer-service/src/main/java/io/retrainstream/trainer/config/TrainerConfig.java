@@ -1,12 +1,11 @@
 package io.retrainstream.trainer.config;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
-
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
 /** Training settings, named and defaulted as {@code retrain.py}'s flags. */
 @ConfigMapping(prefix = "trainer")

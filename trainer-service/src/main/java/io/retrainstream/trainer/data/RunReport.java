@@ -1,14 +1,13 @@
 package io.retrainstream.trainer.data;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import io.retrainstream.common.Freshness;
 import io.retrainstream.trainer.model.HeadTrainer;
 import io.retrainstream.trainer.model.PromotionGate;
 import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingData;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What a finished run measured, as the trainer's API returns it.
@@ -34,28 +33,62 @@ import io.retrainstream.trainer.model.TrainingData;
  * @param freshness       how long the training images no earlier published model learned from waited for this
  *                        model's publication (null when rejected); classifiers report the wait until serving
  */
-public record RunReport(Map<String, Object> parameters, String architecture, String feature,
-        Map<String, Integer> images, List<TrainedHead.Evaluation> curve, String chosen, Double testAccuracy,
-        int testCount, List<String> labels, int[][] confusion, List<ClassScore> classes, Double hitRate,
-        Double meanScoreHits, Double meanScoreMisses, List<Misclassified> misclassified,
-        Map<String, Long> timingsMillis, String start, PromotionGate.Decision promotion, Freshness freshness) {
+public record RunReport(
+        Map<String, Object> parameters,
+        String architecture,
+        String feature,
+        Map<String, Integer> images,
+        List<TrainedHead.Evaluation> curve,
+        String chosen,
+        Double testAccuracy,
+        int testCount,
+        List<String> labels,
+        int[][] confusion,
+        List<ClassScore> classes,
+        Double hitRate,
+        Double meanScoreHits,
+        Double meanScoreMisses,
+        List<Misclassified> misclassified,
+        Map<String, Long> timingsMillis,
+        String start,
+        PromotionGate.Decision promotion,
+        Freshness freshness) {
 
     /** This report with what happened after training. */
     public RunReport with(String start, PromotionGate.Decision promotion, Freshness freshness) {
-        return new RunReport(parameters, architecture, feature, images, curve, chosen, testAccuracy, testCount, labels,
-                confusion, classes, hitRate, meanScoreHits, meanScoreMisses, misclassified, timingsMillis, start,
-                promotion, freshness);
+        return new RunReport(
+                parameters,
+                architecture,
+                feature,
+                images,
+                curve,
+                chosen,
+                testAccuracy,
+                testCount,
+                labels,
+                confusion,
+                classes,
+                hitRate,
+                meanScoreHits,
+                meanScoreMisses,
+                misclassified,
+                timingsMillis,
+                start,
+                promotion,
+                freshness);
     }
 
     /** Precision and recall of one class on the test images; null where undefined (nothing predicted / present). */
-    public record ClassScore(String label, Double precision, Double recall, int support) {
-    }
+    public record ClassScore(String label, Double precision, Double recall, int support) {}
 
     /** A test image the head got wrong. */
-    public record Misclassified(String imageId, String label, String predicted, double score) {
-    }
+    public record Misclassified(String imageId, String label, String predicted, double score) {}
 
-    public static RunReport of(TrainingParams params, String architecture, TrainingData data, TrainedHead head,
+    public static RunReport of(
+            TrainingParams params,
+            String architecture,
+            TrainingData data,
+            TrainedHead head,
             Map<String, Long> timingsMillis) {
         List<String> labels = data.labels();
         int classes = labels.size();
@@ -75,8 +108,11 @@ public record RunReport(Map<String, Object> parameters, String architecture, Str
                 hitScores += scores[predicted];
             } else {
                 missScores += scores[predicted];
-                misclassified.add(new Misclassified(data.testing().ids().get(rows[i]), labels.get(truth),
-                        labels.get(predicted), scores[predicted]));
+                misclassified.add(new Misclassified(
+                        data.testing().ids().get(rows[i]),
+                        labels.get(truth),
+                        labels.get(predicted),
+                        scores[predicted]));
             }
         }
         List<ClassScore> perClass = new ArrayList<>();
@@ -87,16 +123,38 @@ public record RunReport(Map<String, Object> parameters, String architecture, Str
                 predictedAs += confusion[k][c];
                 present += confusion[c][k];
             }
-            perClass.add(new ClassScore(labels.get(c), predictedAs == 0 ? null : confusion[c][c] / (double) predictedAs,
-                    present == 0 ? null : confusion[c][c] / (double) present, present));
+            perClass.add(new ClassScore(
+                    labels.get(c),
+                    predictedAs == 0 ? null : confusion[c][c] / (double) predictedAs,
+                    present == 0 ? null : confusion[c][c] / (double) present,
+                    present));
         }
         int misses = rows.length - hits;
-        return new RunReport(params.asMap(), architecture, data.layer().id(),
-                Map.of("training", data.training().count(), "validation", data.validation().count(), "testing",
+        return new RunReport(
+                params.asMap(),
+                architecture,
+                data.layer().id(),
+                Map.of(
+                        "training",
+                        data.training().count(),
+                        "validation",
+                        data.validation().count(),
+                        "testing",
                         data.testing().count()),
-                head.curve(), head.chosen(), Double.isNaN(head.testAccuracy()) ? null : head.testAccuracy(),
-                head.testCount(), labels, confusion, perClass, rows.length == 0 ? null : hits / (double) rows.length,
-                hits == 0 ? null : hitScores / hits, misses == 0 ? null : missScores / misses, misclassified,
-                timingsMillis, "cold", null, null);
+                head.curve(),
+                head.chosen(),
+                Double.isNaN(head.testAccuracy()) ? null : head.testAccuracy(),
+                head.testCount(),
+                labels,
+                confusion,
+                perClass,
+                rows.length == 0 ? null : hits / (double) rows.length,
+                hits == 0 ? null : hitScores / hits,
+                misses == 0 ? null : missScores / misses,
+                misclassified,
+                timingsMillis,
+                "cold",
+                null,
+                null);
     }
 }

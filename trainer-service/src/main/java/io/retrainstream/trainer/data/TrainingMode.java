@@ -21,8 +21,10 @@ public enum TrainingMode {
         try {
             return valueOf(id.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("mode must be one of " + Arrays.stream(values()).map(TrainingMode::id)
-                    .toList() + ", got '" + id + "'", e);
+            throw new IllegalArgumentException(
+                    "mode must be one of "
+                            + Arrays.stream(values()).map(TrainingMode::id).toList() + ", got '" + id + "'",
+                    e);
         }
     }
 }

@@ -1,14 +1,13 @@
 package io.retrainstream.trainer.data;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.TreeSet;
-import java.util.regex.Pattern;
-
 import io.retrainstream.common.RequestLimits;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.tf.Distortions;
 import io.retrainstream.trainer.config.TrainerConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * The parameters of one training run, as {@code retrain.py} names them. Built from the trainer's configuration,
@@ -36,11 +35,26 @@ import io.retrainstream.trainer.config.TrainerConfig;
  * @param distortions                  {@code flip_left_right}, {@code random_crop}, {@code random_scale},
  *                                     {@code random_brightness} of training images (retrain mode only)
  */
-public record TrainingParams(int howManyTrainingSteps, double learningRate, double testingPercentage,
-        double validationPercentage, int evalStepInterval, int trainBatchSize, int testBatchSize,
-        int validationBatchSize, boolean printMisclassifiedTestImages, String finalTensorName, String outputLabels,
-        String outputGraph, String savedModelDir, String summariesDir, int intermediateStoreFrequency,
-        String intermediateOutputGraphsDir, TrainingMode mode, long seed, Distortions distortions) {
+public record TrainingParams(
+        int howManyTrainingSteps,
+        double learningRate,
+        double testingPercentage,
+        double validationPercentage,
+        int evalStepInterval,
+        int trainBatchSize,
+        int testBatchSize,
+        int validationBatchSize,
+        boolean printMisclassifiedTestImages,
+        String finalTensorName,
+        String outputLabels,
+        String outputGraph,
+        String savedModelDir,
+        String summariesDir,
+        int intermediateStoreFrequency,
+        String intermediateOutputGraphsDir,
+        TrainingMode mode,
+        long seed,
+        Distortions distortions) {
 
     private static final Pattern OP_NAME = Pattern.compile("[A-Za-z0-9.][A-Za-z0-9_.\\-/]*");
     /** Most training steps of one run ({@code how_many_training_steps}, {@code eval_step_interval}). */
@@ -53,13 +67,14 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
     public static final int MAX_INTERMEDIATE_GRAPHS = 100;
     /** Largest {@code testing_percentage} and {@code validation_percentage}. */
     private static final int MAX_PERCENTAGE = 100;
+
     private static final int MAX_TENSOR_NAME_LENGTH = 200;
 
     public TrainingParams {
         within(howManyTrainingSteps, 1, MAX_TRAINING_STEPS, "how_many_training_steps");
         if (!(learningRate > 0 && learningRate <= MAX_LEARNING_RATE)) {
-            throw new IllegalArgumentException("learning_rate must be above 0 and at most " + MAX_LEARNING_RATE
-                    + ", got " + learningRate);
+            throw new IllegalArgumentException(
+                    "learning_rate must be above 0 and at most " + MAX_LEARNING_RATE + ", got " + learningRate);
         }
         within(evalStepInterval, 1, MAX_TRAINING_STEPS, "eval_step_interval");
         within(trainBatchSize, 1, MAX_BATCH_SIZE, "train_batch_size");
@@ -68,10 +83,11 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
         percentage(testingPercentage, "testing_percentage");
         percentage(validationPercentage, "validation_percentage");
         new SplitRule(validationPercentage, testingPercentage);
-        if (finalTensorName == null || finalTensorName.length() > MAX_TENSOR_NAME_LENGTH
+        if (finalTensorName == null
+                || finalTensorName.length() > MAX_TENSOR_NAME_LENGTH
                 || !OP_NAME.matcher(finalTensorName).matches()) {
-            throw new IllegalArgumentException("final_tensor_name must be a TensorFlow op name, got '"
-                    + finalTensorName + "'");
+            throw new IllegalArgumentException(
+                    "final_tensor_name must be a TensorFlow op name, got '" + finalTensorName + "'");
         }
         outputLabels = outputLabels == null ? "" : outputLabels;
         outputGraph = outputGraph == null ? "" : outputGraph;
@@ -82,8 +98,8 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
             throw new IllegalArgumentException("intermediate_store_frequency must be 0 (none) or from 1 to "
                     + MAX_TRAINING_STEPS + ", got " + intermediateStoreFrequency);
         }
-        if (intermediateStoreFrequency > 0 && howManyTrainingSteps / intermediateStoreFrequency
-                > MAX_INTERMEDIATE_GRAPHS) {
+        if (intermediateStoreFrequency > 0
+                && howManyTrainingSteps / intermediateStoreFrequency > MAX_INTERMEDIATE_GRAPHS) {
             throw new IllegalArgumentException("intermediate_store_frequency " + intermediateStoreFrequency
                     + " would store " + howManyTrainingSteps / intermediateStoreFrequency + " intermediate graphs in "
                     + howManyTrainingSteps + " steps; at most " + MAX_INTERMEDIATE_GRAPHS + ": use at least "
@@ -107,15 +123,45 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
     }
 
     /** Without distortions. */
-    public TrainingParams(int howManyTrainingSteps, double learningRate, double testingPercentage,
-            double validationPercentage, int evalStepInterval, int trainBatchSize, int testBatchSize,
-            int validationBatchSize, boolean printMisclassifiedTestImages, String finalTensorName, String outputLabels,
-            String outputGraph, String savedModelDir, String summariesDir, int intermediateStoreFrequency,
-            String intermediateOutputGraphsDir, TrainingMode mode, long seed) {
-        this(howManyTrainingSteps, learningRate, testingPercentage, validationPercentage, evalStepInterval,
-                trainBatchSize, testBatchSize, validationBatchSize, printMisclassifiedTestImages, finalTensorName,
-                outputLabels, outputGraph, savedModelDir, summariesDir, intermediateStoreFrequency,
-                intermediateOutputGraphsDir, mode, seed, Distortions.NONE);
+    public TrainingParams(
+            int howManyTrainingSteps,
+            double learningRate,
+            double testingPercentage,
+            double validationPercentage,
+            int evalStepInterval,
+            int trainBatchSize,
+            int testBatchSize,
+            int validationBatchSize,
+            boolean printMisclassifiedTestImages,
+            String finalTensorName,
+            String outputLabels,
+            String outputGraph,
+            String savedModelDir,
+            String summariesDir,
+            int intermediateStoreFrequency,
+            String intermediateOutputGraphsDir,
+            TrainingMode mode,
+            long seed) {
+        this(
+                howManyTrainingSteps,
+                learningRate,
+                testingPercentage,
+                validationPercentage,
+                evalStepInterval,
+                trainBatchSize,
+                testBatchSize,
+                validationBatchSize,
+                printMisclassifiedTestImages,
+                finalTensorName,
+                outputLabels,
+                outputGraph,
+                savedModelDir,
+                summariesDir,
+                intermediateStoreFrequency,
+                intermediateOutputGraphsDir,
+                mode,
+                seed,
+                Distortions.NONE);
     }
 
     private static void within(long value, long min, long max, String name) {
@@ -126,8 +172,8 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
 
     private static void wholeOrWithin(int value, String name) {
         if (value != -1 && (value < 1 || value > MAX_BATCH_SIZE)) {
-            throw new IllegalArgumentException(name + " must be -1 (the whole set) or from 1 to " + MAX_BATCH_SIZE
-                    + ", got " + value);
+            throw new IllegalArgumentException(
+                    name + " must be -1 (the whole set) or from 1 to " + MAX_BATCH_SIZE + ", got " + value);
         }
     }
 
@@ -139,19 +185,49 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
 
     /** {@code retrain.py}'s defaults with the plain {@link TrainingMode#RETRAIN} mode. */
     public static TrainingParams retrainPy(long seed) {
-        return new TrainingParams(4000, 0.01, 10, 10, 10, 100, -1, 100, false, "final_result", "", "", "",
-                "", 0, "", TrainingMode.RETRAIN, seed);
+        return new TrainingParams(
+                4000,
+                0.01,
+                10,
+                10,
+                10,
+                100,
+                -1,
+                100,
+                false,
+                "final_result",
+                "",
+                "",
+                "",
+                "",
+                0,
+                "",
+                TrainingMode.RETRAIN,
+                seed);
     }
 
     public static TrainingParams from(TrainerConfig config, long seed) {
-        return new TrainingParams(config.howManyTrainingSteps(), config.learningRate(), config.testingPercentage(),
-                config.validationPercentage(), config.evalStepInterval(), config.trainBatchSize(),
-                config.testBatchSize(), config.validationBatchSize(), config.printMisclassifiedTestImages(),
-                config.finalTensorName(), config.outputLabels().orElse(""), config.outputGraph().orElse(""),
-                config.savedModelDir().orElse(""), config.summariesDir().orElse(""),
-                config.intermediateStoreFrequency(), config.intermediateOutputGraphsDir().orElse(""),
-                TrainingMode.of(config.mode()), seed, new Distortions(config.flipLeftRight(), config.randomCrop(),
-                        config.randomScale(), config.randomBrightness()));
+        return new TrainingParams(
+                config.howManyTrainingSteps(),
+                config.learningRate(),
+                config.testingPercentage(),
+                config.validationPercentage(),
+                config.evalStepInterval(),
+                config.trainBatchSize(),
+                config.testBatchSize(),
+                config.validationBatchSize(),
+                config.printMisclassifiedTestImages(),
+                config.finalTensorName(),
+                config.outputLabels().orElse(""),
+                config.outputGraph().orElse(""),
+                config.savedModelDir().orElse(""),
+                config.summariesDir().orElse(""),
+                config.intermediateStoreFrequency(),
+                config.intermediateOutputGraphsDir().orElse(""),
+                TrainingMode.of(config.mode()),
+                seed,
+                new Distortions(
+                        config.flipLeftRight(), config.randomCrop(), config.randomScale(), config.randomBrightness()));
     }
 
     /** Whether the run writes any file that needs the CNN's graph. */
@@ -205,25 +281,38 @@ public record TrainingParams(int howManyTrainingSteps, double learningRate, doub
         Map<String, Object> map = asMap();
         for (Map.Entry<String, ?> entry : overrides.entrySet()) {
             if (!map.containsKey(entry.getKey())) {
-                throw new IllegalArgumentException("Unknown training option '" + entry.getKey() + "'; known: "
-                        + new TreeSet<>(map.keySet()));
+                throw new IllegalArgumentException(
+                        "Unknown training option '" + entry.getKey() + "'; known: " + new TreeSet<>(map.keySet()));
             }
             if (entry.getValue() == null) {
                 throw new IllegalArgumentException(entry.getKey() + " must have a value, got null");
             }
             map.put(entry.getKey(), entry.getValue());
         }
-        return new TrainingParams(integer(map, "how_many_training_steps"), number(map, "learning_rate"),
-                number(map, "testing_percentage"), number(map, "validation_percentage"),
-                integer(map, "eval_step_interval"), integer(map, "train_batch_size"), integer(map, "test_batch_size"),
-                integer(map, "validation_batch_size"), bool(map, "print_misclassified_test_images"),
-                String.valueOf(map.get("final_tensor_name")), String.valueOf(map.get("output_labels")),
-                String.valueOf(map.get("output_graph")), String.valueOf(map.get("saved_model_dir")),
-                String.valueOf(map.get("summaries_dir")), integer(map, "intermediate_store_frequency"),
+        return new TrainingParams(
+                integer(map, "how_many_training_steps"),
+                number(map, "learning_rate"),
+                number(map, "testing_percentage"),
+                number(map, "validation_percentage"),
+                integer(map, "eval_step_interval"),
+                integer(map, "train_batch_size"),
+                integer(map, "test_batch_size"),
+                integer(map, "validation_batch_size"),
+                bool(map, "print_misclassified_test_images"),
+                String.valueOf(map.get("final_tensor_name")),
+                String.valueOf(map.get("output_labels")),
+                String.valueOf(map.get("output_graph")),
+                String.valueOf(map.get("saved_model_dir")),
+                String.valueOf(map.get("summaries_dir")),
+                integer(map, "intermediate_store_frequency"),
                 String.valueOf(map.get("intermediate_output_graphs_dir")),
-                TrainingMode.of(String.valueOf(map.get("mode"))), seed(map.get("random_seed")),
-                new Distortions(bool(map, "flip_left_right"), integer(map, "random_crop"),
-                        integer(map, "random_scale"), integer(map, "random_brightness")));
+                TrainingMode.of(String.valueOf(map.get("mode"))),
+                seed(map.get("random_seed")),
+                new Distortions(
+                        bool(map, "flip_left_right"),
+                        integer(map, "random_crop"),
+                        integer(map, "random_scale"),
+                        integer(map, "random_brightness")));
     }
 
     private static long seed(Object value) {

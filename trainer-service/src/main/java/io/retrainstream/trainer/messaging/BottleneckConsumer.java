@@ -1,11 +1,5 @@
 package io.retrainstream.trainer.messaging;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -13,6 +7,10 @@ import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.kafka.Channels;
 import io.retrainstream.trainer.model.BottleneckStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
  * Reads {@code bottlenecks} from its start on every start of the trainer (a fresh consumer group that commits
@@ -29,10 +27,14 @@ public class BottleneckConsumer {
     public BottleneckConsumer(BottleneckStore store, ReplayProgress replay, MeterRegistry registry) {
         this.store = store;
         this.replay = replay;
-        this.added = Counter.builder("trainer.bottlenecks.received").tag("outcome", "added")
-                .description("Bottleneck events read, by outcome").register(registry);
-        this.skipped = Counter.builder("trainer.bottlenecks.received").tag("outcome", "malformed")
-                .description("Bottleneck events read, by outcome").register(registry);
+        this.added = Counter.builder("trainer.bottlenecks.received")
+                .tag("outcome", "added")
+                .description("Bottleneck events read, by outcome")
+                .register(registry);
+        this.skipped = Counter.builder("trainer.bottlenecks.received")
+                .tag("outcome", "malformed")
+                .description("Bottleneck events read, by outcome")
+                .register(registry);
     }
 
     @Incoming(Channels.BOTTLENECKS_IN)
@@ -45,8 +47,9 @@ public class BottleneckConsumer {
                 }
             } catch (MalformedEventException e) {
                 skipped.increment();
-                Log.warnf("Skipping malformed bottleneck event %s (%s-%d@%d): %s", record.key(), record.topic(),
-                        record.partition(), record.offset(), e.getMessage());
+                Log.warnf(
+                        "Skipping malformed bottleneck event %s (%s-%d@%d): %s",
+                        record.key(), record.topic(), record.partition(), record.offset(), e.getMessage());
             }
         }
     }

@@ -1,16 +1,5 @@
 package io.retrainstream.trainer.messaging;
 
-import java.time.Duration;
-import java.util.Optional;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
-
 import io.quarkus.logging.Log;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.ModelPinned;
@@ -19,6 +8,14 @@ import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 /** The pointer classifiers follow on the compacted {@code models.current}: reads it to its end, and sends pins. */
 @ApplicationScoped
@@ -29,7 +26,8 @@ public class ModelPointer {
     private final String bootstrapServers;
     private final MutinyEmitter<byte[]> pointer;
 
-    public ModelPointer(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+    public ModelPointer(
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
             @Channel(Channels.MODEL_POINTER_OUT) MutinyEmitter<byte[]> pointer) {
         this.bootstrapServers = bootstrapServers;
         this.pointer = pointer;
@@ -38,8 +36,8 @@ public class ModelPointer {
     /** The pinned version on {@code models.current}, read to its end; empty when classifiers follow the newest. */
     public Optional<Long> read() {
         Long pinned = null;
-        for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(bootstrapServers, Topics.MODEL_POINTER,
-                TIMEOUT)) {
+        for (ConsumerRecord<String, byte[]> record :
+                TopicReader.readAll(bootstrapServers, Topics.MODEL_POINTER, TIMEOUT)) {
             try {
                 pinned = ModelPinned.decode(record.value()).pinnedVersion();
             } catch (MalformedEventException e) {
@@ -52,8 +50,12 @@ public class ModelPointer {
     /** Pins {@code version} ({@code null}: follow the newest) and waits until Kafka has it. */
     public void send(Long version) {
         ModelPinned event = new ModelPinned(version, System.currentTimeMillis());
-        pointer.sendMessage(Message.of(event.encode(), Metadata.of(
-                OutgoingKafkaRecordMetadata.<String>builder().withKey(Topics.POINTER_KEY).build())))
-                .await().atMost(TIMEOUT);
+        pointer.sendMessage(Message.of(
+                        event.encode(),
+                        Metadata.of(OutgoingKafkaRecordMetadata.<String>builder()
+                                .withKey(Topics.POINTER_KEY)
+                                .build())))
+                .await()
+                .atMost(TIMEOUT);
     }
 }

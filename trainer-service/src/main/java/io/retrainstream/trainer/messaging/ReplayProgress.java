@@ -1,16 +1,13 @@
 package io.retrainstream.trainer.messaging;
 
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import io.quarkus.logging.Log;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Whether the trainer has read back the bottlenecks that were on the topic when it started. Until then its sets are
@@ -25,6 +22,7 @@ public class ReplayProgress {
     private final String bootstrapServers;
     /** The next offset to read, per partition. */
     private final Map<Integer, Long> next = new ConcurrentHashMap<>();
+
     private volatile Map<Integer, Long> target;
     private volatile boolean done;
     private volatile long lastReadNanos = System.nanoTime();
@@ -46,8 +44,8 @@ public class ReplayProgress {
         if (target == null) {
             target = TopicReader.endOffsets(bootstrapServers, Topics.BOTTLENECKS, Duration.ofSeconds(30));
         }
-        boolean reached = target.entrySet().stream().allMatch(end -> next.getOrDefault(end.getKey(), 0L)
-                >= end.getValue());
+        boolean reached =
+                target.entrySet().stream().allMatch(end -> next.getOrDefault(end.getKey(), 0L) >= end.getValue());
         if (reached || System.nanoTime() - lastReadNanos > QUIET_NANOS) {
             done = true;
             Log.infof("Read back the bottlenecks topic up to offsets %s: automatic runs may start", target);

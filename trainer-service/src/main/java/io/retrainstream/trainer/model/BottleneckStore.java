@@ -1,5 +1,11 @@
 package io.retrainstream.trainer.model;
 
+import io.quarkus.logging.Log;
+import io.retrainstream.common.DataSet;
+import io.retrainstream.common.SplitRule;
+import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.trainer.config.TrainerConfig;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -11,14 +17,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import io.quarkus.logging.Log;
-import io.retrainstream.common.DataSet;
-import io.retrainstream.common.SplitRule;
-import io.retrainstream.common.event.BottleneckComputed;
-import io.retrainstream.trainer.config.TrainerConfig;
 
 /**
  * The bottlenecks the trainer learns from, by image id, each assigned to its set by {@code retrain.py}'s split rule.
@@ -41,24 +39,35 @@ public class BottleneckStore {
 
     /** Adds or replaces one image; returns whether anything changed. */
     public synchronized boolean add(BottleneckComputed event) {
-        Map<String, LabelledBottleneck> images = byArchitecture.computeIfAbsent(event.architecture(),
-                a -> new TreeMap<>());
+        Map<String, LabelledBottleneck> images =
+                byArchitecture.computeIfAbsent(event.architecture(), a -> new TreeMap<>());
         LabelledBottleneck existing = images.get(event.imageId());
-        if (existing != null && existing.label().equals(event.label())
+        if (existing != null
+                && existing.label().equals(event.label())
                 && Objects.equals(existing.contentHash(), event.contentHash())
                 && existing.vector().length == event.vector().length) {
             return false;
         }
         if (!event.architecture().equals(currentArchitecture)) {
             if (currentArchitecture != null) {
-                Log.infof("Bottlenecks now come from %s (was %s): training switches to its %d images",
+                Log.infof(
+                        "Bottlenecks now come from %s (was %s): training switches to its %d images",
                         event.architecture(), currentArchitecture, images.size() + 1);
             }
             currentArchitecture = event.architecture();
         }
         DataSet set = split.assign(event.fileName());
-        images.put(event.imageId(), new LabelledBottleneck(event.imageId(), event.label(), event.fileName(),
-                event.contentHash(), set, event.vector(), event.pooled(), event.imageTime()));
+        images.put(
+                event.imageId(),
+                new LabelledBottleneck(
+                        event.imageId(),
+                        event.label(),
+                        event.fileName(),
+                        event.contentHash(),
+                        set,
+                        event.vector(),
+                        event.pooled(),
+                        event.imageTime()));
         generation++;
         if (set == DataSet.TRAINING) {
             trainingChanges++;
@@ -91,7 +100,9 @@ public class BottleneckStore {
         if (currentArchitecture == null) {
             return new Snapshot(null, List.of(), generation);
         }
-        return new Snapshot(currentArchitecture, List.copyOf(byArchitecture.get(currentArchitecture).values()),
+        return new Snapshot(
+                currentArchitecture,
+                List.copyOf(byArchitecture.get(currentArchitecture).values()),
                 generation);
     }
 

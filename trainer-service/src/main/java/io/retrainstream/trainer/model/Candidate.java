@@ -3,8 +3,14 @@ package io.retrainstream.trainer.model;
 import java.util.List;
 
 /** A head a training may keep: its weights and what training measured for them. */
-record Candidate(float[] weights, float[] biases, TrainedHead.Evaluation at, double validationEntropy,
-        List<TrainedHead.Evaluation> curve, String chosen, Float l2) {
+record Candidate(
+        float[] weights,
+        float[] biases,
+        TrainedHead.Evaluation at,
+        double validationEntropy,
+        List<TrainedHead.Evaluation> curve,
+        String chosen,
+        Float l2) {
 
     /**
      * Lower validation cross entropy wins (on 66 validation images it is far steadier than accuracy, which moves in

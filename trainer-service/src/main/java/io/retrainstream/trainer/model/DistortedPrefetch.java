@@ -1,5 +1,6 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.common.Concurrency;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -7,8 +8,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
-import io.retrainstream.common.Concurrency;
 
 /**
  * Fetches the next step's distorted batch on a background thread while the current step trains, and measures the
@@ -19,8 +18,7 @@ import io.retrainstream.common.Concurrency;
 final class DistortedPrefetch implements AutoCloseable {
 
     /** One step's training rows and their distorted bottlenecks, row-major. */
-    record Batch(int[] rows, float[] vectors) {
-    }
+    record Batch(int[] rows, float[] vectors) {}
 
     /** How often a wait for the next batch asks whether the run was cancelled. */
     static final long CANCELLATION_CHECK_MILLIS = 100;
@@ -30,15 +28,15 @@ final class DistortedPrefetch implements AutoCloseable {
     private final int batchSize;
     private final Random seeds;
     private final Cancellation cancellation;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(
-            Concurrency.daemonThreads("distorted-prefetch"));
+    private final ExecutorService executor =
+            Executors.newSingleThreadExecutor(Concurrency.daemonThreads("distorted-prefetch"));
     private final long started = System.nanoTime();
     private Future<Batch> pending;
     private long images;
     private long waitedNanos;
 
-    DistortedPrefetch(DistortedBatches source, BalancedSampler sampler, int batchSize, long seed,
-            Cancellation cancellation) {
+    DistortedPrefetch(
+            DistortedBatches source, BalancedSampler sampler, int batchSize, long seed, Cancellation cancellation) {
         this.source = source;
         this.sampler = sampler;
         this.batchSize = batchSize;
@@ -66,7 +64,8 @@ final class DistortedPrefetch implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while waiting for distorted bottlenecks", e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException runtime ? runtime
+            throw e.getCause() instanceof RuntimeException runtime
+                    ? runtime
                     : new IllegalStateException(e.getCause().getMessage(), e.getCause());
         }
         waitedNanos += System.nanoTime() - start;
@@ -89,7 +88,8 @@ final class DistortedPrefetch implements AutoCloseable {
     /** Throughput so far, as a progress line. */
     String summary() {
         double seconds = (System.nanoTime() - started) / 1e9;
-        return String.format("Distorted %d training images in %.1f s (%.0f images/s); training waited %.1f s for them",
+        return String.format(
+                "Distorted %d training images in %.1f s (%.0f images/s); training waited %.1f s for them",
                 images, seconds, images / seconds, waitedNanos / 1e9);
     }
 

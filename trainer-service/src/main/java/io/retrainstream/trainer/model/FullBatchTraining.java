@@ -4,17 +4,15 @@ import static io.retrainstream.trainer.model.TrainingLoop.evaluation;
 import static io.retrainstream.trainer.model.TrainingLoop.fetchLosses;
 import static io.retrainstream.trainer.model.TrainingLoop.floats;
 
+import io.retrainstream.trainer.data.TrainingMode;
+import io.retrainstream.trainer.data.TrainingParams;
+import io.retrainstream.trainer.model.HeadLayers.Head;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.types.TFloat32;
-
-import io.retrainstream.trainer.model.HeadLayers.Head;
-import io.retrainstream.trainer.data.TrainingMode;
-import io.retrainstream.trainer.data.TrainingParams;
 
 /**
  * One L2 strength's training of {@link TrainingMode#IMPROVED} over an {@link ImprovedGraph}: evaluated on the whole
@@ -33,6 +31,7 @@ final class FullBatchTraining {
     private final float l2;
     /** The training's name in listener calls and summaries, e.g. {@code l2_1e-02}. */
     private final String run;
+
     private final List<TrainedHead.Evaluation> curve = new ArrayList<>();
     private Candidate best;
 
@@ -51,9 +50,15 @@ final class FullBatchTraining {
         Standardisation scale = Standardisation.of(data.training(), size);
         List<Integer> lengths = schedule.runLengths();
         try (TrainingLoop loop = new TrainingLoop(context.cancellation())) {
-            ImprovedGraph graph = new ImprovedGraph(loop.tf(), data, scale, (float) params.learningRate(), l2,
+            ImprovedGraph graph = new ImprovedGraph(
+                    loop.tf(),
+                    data,
+                    scale,
+                    (float) params.learningRate(),
+                    l2,
                     from == null ? null : scale.unfoldWeights(from.weights(), classes),
-                    from == null ? null : scale.unfoldBiases(from.weights(), from.biases()), lengths);
+                    from == null ? null : scale.unfoldBiases(from.weights(), from.biases()),
+                    lengths);
             loop.start();
             if (from != null) {
                 evaluateWarmStart(loop, graph, data, from);
@@ -67,17 +72,24 @@ final class FullBatchTraining {
         boolean validated = !graph.validationLoss.isEmpty();
         Session.Runner runner = fetchLosses(loop.runner(), graph.trainLoss.get(0), graph.validationLoss.get(0));
         try (Result result = runner.run()) {
-            TrainedHead.Evaluation start = evaluation(result, 0, -1, validated, data.validation().count());
+            TrainedHead.Evaluation start =
+                    evaluation(result, 0, -1, validated, data.validation().count());
             double validationEntropy = start.validationCrossEntropy();
             context.progress().accept(String.format("L2 %.0e warm start: ", l2) + ProgressLines.step(start));
-            best = new Candidate(from.weights(), from.biases(), start, validationEntropy, curve,
-                    String.format("L2 %.0e, the warm start (before step 0)", l2), l2);
+            best = new Candidate(
+                    from.weights(),
+                    from.biases(),
+                    start,
+                    validationEntropy,
+                    curve,
+                    String.format("L2 %.0e, the warm start (before step 0)", l2),
+                    l2);
         }
     }
 
     /** One {@code Session.run} of {@code length} Adam steps from step {@code first}, with its evaluation and store. */
-    private void run(TrainingLoop loop, ImprovedGraph graph, TrainingData data, Standardisation scale, int first,
-            int length) {
+    private void run(
+            TrainingLoop loop, ImprovedGraph graph, TrainingData data, Standardisation scale, int first, int length) {
         int classes = data.labels().size();
         int size = data.bottleneckSize();
         boolean validated = !graph.validationLoss.isEmpty();
@@ -95,9 +107,13 @@ final class FullBatchTraining {
         float[] b;
         TrainedHead.Evaluation evaluation = null;
         double validationEntropy = Double.NaN;
-        try (TFloat32 b1 = TFloat32.vectorOf(powers1); TFloat32 b2 = TFloat32.vectorOf(powers2)) {
-            Session.Runner runner = loop.runner().feed(graph.beta1Powers, b1).feed(graph.beta2Powers, b2)
-                    .addTarget(after.weights()).addTarget(after.biases());
+        try (TFloat32 b1 = TFloat32.vectorOf(powers1);
+                TFloat32 b2 = TFloat32.vectorOf(powers2)) {
+            Session.Runner runner = loop.runner()
+                    .feed(graph.beta1Powers, b1)
+                    .feed(graph.beta2Powers, b2)
+                    .addTarget(after.weights())
+                    .addTarget(after.biases());
             if (evaluate) {
                 fetchLosses(runner, graph.trainLoss.get(length), graph.validationLoss.get(length));
             }
@@ -107,7 +123,8 @@ final class FullBatchTraining {
             try (Result result = runner.run()) {
                 int next = 0;
                 if (evaluate) {
-                    evaluation = evaluation(result, 0, end, validated, data.validation().count());
+                    evaluation = evaluation(
+                            result, 0, end, validated, data.validation().count());
                     validationEntropy = evaluation.validationCrossEntropy();
                     next += validated ? 4 : 2;
                 }
@@ -126,11 +143,17 @@ final class FullBatchTraining {
         if (curve.size() % LOG_EVERY == 1) {
             context.progress().accept(String.format("L2 %.0e ", l2) + ProgressLines.step(evaluation));
         }
-        Candidate candidate = new Candidate(null, null, evaluation, validationEntropy, curve,
-                String.format("L2 %.0e, step %d", l2, end), l2);
+        Candidate candidate = new Candidate(
+                null, null, evaluation, validationEntropy, curve, String.format("L2 %.0e, step %d", l2, end), l2);
         if (best == null || candidate.betterThan(best)) {
-            best = new Candidate(scale.foldWeights(w, classes), scale.foldBiases(w, b), evaluation,
-                    validationEntropy, curve, candidate.chosen(), l2);
+            best = new Candidate(
+                    scale.foldWeights(w, classes),
+                    scale.foldBiases(w, b),
+                    evaluation,
+                    validationEntropy,
+                    curve,
+                    candidate.chosen(),
+                    l2);
         }
     }
 }

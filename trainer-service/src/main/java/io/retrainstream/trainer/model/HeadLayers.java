@@ -1,8 +1,8 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.common.tf.SoftmaxHead;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -14,27 +14,26 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TType;
 
-import io.retrainstream.common.tf.SoftmaxHead;
-
 /** The layers both training graphs build, as small builder methods over {@link Ops}. */
 final class HeadLayers {
 
     /** The sub-scope of the trained head's ops, as {@code retrain.py} names it. */
     static final String SCOPE = "final_retrain_ops";
+
     static final String WEIGHTS = "final_weights";
     static final String BIASES = "final_biases";
 
-    private HeadLayers() {
-    }
+    private HeadLayers() {}
 
     /** A head's weights and biases as the graph holds them after some step. */
-    record Head(Operand<TFloat32> weights, Operand<TFloat32> biases) {
-    }
+    record Head(Operand<TFloat32> weights, Operand<TFloat32> biases) {}
 
     /** The loss of a head on {@code x, y} and its gradients (with {@code l2 * weights} added when l2 is given). */
-    record Loss(Operand<TFloat32> crossEntropy, Operand<TFloat32> accuracy, Operand<TFloat32> weights,
-            Operand<TFloat32> biases) {
-    }
+    record Loss(
+            Operand<TFloat32> crossEntropy,
+            Operand<TFloat32> accuracy,
+            Operand<TFloat32> weights,
+            Operand<TFloat32> biases) {}
 
     /** One training step: the update of the head {@code w, b} the previous step wrote. */
     interface Step {
@@ -85,11 +84,18 @@ final class HeadLayers {
         return heads;
     }
 
-    static Loss loss(Ops tf, Ops head, Operand<TFloat32> x, Operand<TInt32> y, int classes,
-            Operand<TFloat32> weights, Operand<TFloat32> biases, Operand<TFloat32> l2) {
+    static Loss loss(
+            Ops tf,
+            Ops head,
+            Operand<TFloat32> x,
+            Operand<TInt32> y,
+            int classes,
+            Operand<TFloat32> weights,
+            Operand<TFloat32> biases,
+            Operand<TFloat32> l2) {
         Operand<TFloat32> logits = SoftmaxHead.logits(head, x, weights, biases);
-        SoftmaxCrossEntropyWithLogits<TFloat32> loss = tf.nn.softmaxCrossEntropyWithLogits(logits,
-                tf.oneHot(y, tf.constant(classes), tf.constant(1f), tf.constant(0f)));
+        SoftmaxCrossEntropyWithLogits<TFloat32> loss = tf.nn.softmaxCrossEntropyWithLogits(
+                logits, tf.oneHot(y, tf.constant(classes), tf.constant(1f), tf.constant(0f)));
         Operand<TFloat32> crossEntropy = tf.math.mean(loss.loss(), tf.constant(0));
         // d(mean cross entropy)/d(logits) = (softmax - one_hot) / batch: TensorFlow's own backprop output.
         Operand<TFloat32> gradLogits = tf.math.div(loss.backprop(), tf.dtypes.cast(tf.size(y), TFloat32.class));

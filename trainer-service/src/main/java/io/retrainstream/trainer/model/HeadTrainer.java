@@ -1,10 +1,9 @@
 package io.retrainstream.trainer.model;
 
-import java.util.Random;
-import java.util.function.Consumer;
-
 import io.retrainstream.trainer.data.TrainingMode;
 import io.retrainstream.trainer.data.TrainingParams;
+import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * Trains the final layer as a TensorFlow graph run by a {@code Session}, so TensorFlow's GPU natives run it on a
@@ -50,8 +49,8 @@ public final class HeadTrainer {
      * A trainer whose retrain-mode steps take their batch from {@code distorted} when the parameters turn any
      * distortion on (the cached bottlenecks still serve validation and test).
      */
-    public HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener,
-            DistortedBatches distorted) {
+    public HeadTrainer(
+            TrainingParams params, Consumer<String> progress, TrainingListener listener, DistortedBatches distorted) {
         this(params, progress, listener, null, distorted, DEFAULT_UNROLL, Cancellation.NEVER);
     }
 
@@ -59,8 +58,14 @@ public final class HeadTrainer {
         this(params, progress, listener, initialWeights, null, DEFAULT_UNROLL, Cancellation.NEVER);
     }
 
-    private HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener,
-            float[] initialWeights, DistortedBatches distorted, int unroll, Cancellation cancellation) {
+    private HeadTrainer(
+            TrainingParams params,
+            Consumer<String> progress,
+            TrainingListener listener,
+            float[] initialWeights,
+            DistortedBatches distorted,
+            int unroll,
+            Cancellation cancellation) {
         this.schedule = new StepSchedule(params, unroll);
         if (params.distortions().any() && distorted == null) {
             throw new IllegalArgumentException("Distortions are on but nothing computes distorted bottlenecks");
@@ -84,8 +89,7 @@ public final class HeadTrainer {
      * trainings, and while it waits for distorted batches.
      */
     public HeadTrainer cancelledBy(Cancellation cancellation) {
-        return new HeadTrainer(params, progress, listener, initialWeights, distorted, schedule.unroll(),
-                cancellation);
+        return new HeadTrainer(params, progress, listener, initialWeights, distorted, schedule.unroll(), cancellation);
     }
 
     public TrainedHead train(TrainingData data) {
@@ -114,15 +118,23 @@ public final class HeadTrainer {
                         + " features, the data has " + data.bottleneckSize());
             }
             progress.accept("Warm start from " + warmStart.labels().size() + " classes; new: "
-                    + data.labels().stream().filter(label -> !warmStart.labels().contains(label)).toList()
-                    + ", dropped: " + warmStart.labels().stream().filter(label -> !data.labels().contains(label))
+                    + data.labels().stream()
+                            .filter(label -> !warmStart.labels().contains(label))
+                            .toList()
+                    + ", dropped: "
+                    + warmStart.labels().stream()
+                            .filter(label -> !data.labels().contains(label))
                             .toList());
         }
         Random random = new Random(params.seed());
         TrainingContext context = new TrainingContext(schedule, progress, listener, cancellation);
         Candidate kept = params.mode() == TrainingMode.RETRAIN
-                ? new RetrainTraining(context, distorted).train(data, random,
-                        from != null ? from.weights() : initialWeights, from != null ? from.biases() : null)
+                ? new RetrainTraining(context, distorted)
+                        .train(
+                                data,
+                                random,
+                                from != null ? from.weights() : initialWeights,
+                                from != null ? from.biases() : null)
                 : new L2Search(context).search(data, from);
         cancellation.check();
         return new TestEvaluation(params, progress).test(data, kept, random);

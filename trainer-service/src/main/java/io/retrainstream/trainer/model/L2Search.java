@@ -1,5 +1,7 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.common.Concurrency;
+import io.retrainstream.trainer.data.TrainingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -7,9 +9,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-
-import io.retrainstream.common.Concurrency;
-import io.retrainstream.trainer.data.TrainingMode;
 
 /**
  * {@link TrainingMode#IMPROVED}'s choice of L2 strength: one {@link FullBatchTraining} per strength of
@@ -42,9 +41,14 @@ final class L2Search {
         Candidate best = null;
         for (int i = 0; i < grid.length; i++) {
             Candidate candidate = candidates.get(i);
-            context.progress().accept(String.format("L2 %.0e: best validation cross entropy %.4f at step %d, "
-                    + "accuracy = %s (N=%d)", grid[i], candidate.validationEntropy(), candidate.at().step(),
-                    ProgressLines.percent(candidate.at().validationAccuracy()), candidate.at().validationCount()));
+            context.progress()
+                    .accept(String.format(
+                            "L2 %.0e: best validation cross entropy %.4f at step %d, " + "accuracy = %s (N=%d)",
+                            grid[i],
+                            candidate.validationEntropy(),
+                            candidate.at().step(),
+                            ProgressLines.percent(candidate.at().validationAccuracy()),
+                            candidate.at().validationCount()));
             if (best == null || candidate.betterThan(best)) {
                 best = candidate;
             }
@@ -56,7 +60,8 @@ final class L2Search {
     /** Each strength's head, in grid order. */
     private List<Candidate> trainAll(TrainingData data, float[] grid, WarmStart from) {
         long bytes = 4L * data.training().count() * data.bottleneckSize();
-        int threads = bytes > PARALLEL_MAX_BYTES ? 1
+        int threads = bytes > PARALLEL_MAX_BYTES
+                ? 1
                 : Math.min(grid.length, Runtime.getRuntime().availableProcessors());
         List<Candidate> candidates = new ArrayList<>(grid.length);
         if (threads == 1) {

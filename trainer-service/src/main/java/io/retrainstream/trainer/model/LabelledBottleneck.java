@@ -15,8 +15,15 @@ import io.retrainstream.common.model.Features;
  * @param pooled      the pooled features (empty when the extractor did not send them)
  * @param imageTime   time of the image event (epoch ms)
  */
-public record LabelledBottleneck(String imageId, String label, String fileName, String contentHash, DataSet dataSet,
-        float[] vector, float[] pooled, long imageTime) {
+public record LabelledBottleneck(
+        String imageId,
+        String label,
+        String fileName,
+        String contentHash,
+        DataSet dataSet,
+        float[] vector,
+        float[] pooled,
+        long imageTime) {
 
     /** Both vectors, as every service passes them. */
     public Features features() {

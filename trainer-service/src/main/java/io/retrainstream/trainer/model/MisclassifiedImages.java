@@ -5,8 +5,7 @@ import java.util.function.Consumer;
 /** {@code retrain.py}'s {@code --print_misclassified_test_images}: each wrong test image and the label it got. */
 final class MisclassifiedImages {
 
-    private MisclassifiedImages() {
-    }
+    private MisclassifiedImages() {}
 
     /** Prints the test {@code rows} whose highest score is not their class, as {@code retrain.py} does. */
     static void print(Consumer<String> progress, TrainingData data, int[] rows, float[][] scores) {
@@ -15,7 +14,8 @@ final class MisclassifiedImages {
         for (int i = 0; i < rows.length; i++) {
             int predicted = HeadTrainer.argMax(scores[i]);
             if (predicted != testing.classes()[rows[i]]) {
-                progress.accept(String.format("%70s  %s", testing.ids().get(rows[i]), data.labels().get(predicted)));
+                progress.accept(String.format(
+                        "%70s  %s", testing.ids().get(rows[i]), data.labels().get(predicted)));
             }
         }
     }

@@ -1,13 +1,12 @@
 package io.retrainstream.trainer.model;
 
-import java.util.HashSet;
-import java.util.List;
-import java.util.Optional;
-
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Decides whether a candidate head replaces the serving model: both are scored on the same images, the current test
@@ -28,12 +27,11 @@ public final class PromotionGate {
     }
 
     /** A candidate to score: the architecture it was trained on and its head (row-major {@code [size][classes]}). */
-    public record Head(String architecture, FeatureLayer layer, List<String> labels, float[] weights,
-            float[] biases) {
+    public record Head(String architecture, FeatureLayer layer, List<String> labels, float[] weights, float[] biases) {
 
         static Head of(ModelPublished model) {
-            return new Head(model.architecture(), model.featureLayer(), model.labels(), model.weights(),
-                    model.biases());
+            return new Head(
+                    model.architecture(), model.featureLayer(), model.labels(), model.weights(), model.biases());
         }
 
         /** The head's values and arithmetic. */
@@ -51,13 +49,19 @@ public final class PromotionGate {
      * @param testCount         N of both accuracies
      * @param tolerance         the tolerance applied
      */
-    public record Decision(boolean published, String reason, Double candidateAccuracy, Long servingVersion,
-            Double servingAccuracy, int testCount, double tolerance) {
-    }
+    public record Decision(
+            boolean published,
+            String reason,
+            Double candidateAccuracy,
+            Long servingVersion,
+            Double servingAccuracy,
+            int testCount,
+            double tolerance) {}
 
-    public Decision decide(Head candidate, Optional<ModelPublished> serving, List<LabelledBottleneck> images,
-            SplitRule rule) {
-        List<LabelledBottleneck> test = images.stream().filter(i -> rule.assign(i.fileName()) == DataSet.TESTING)
+    public Decision decide(
+            Head candidate, Optional<ModelPublished> serving, List<LabelledBottleneck> images, SplitRule rule) {
+        List<LabelledBottleneck> test = images.stream()
+                .filter(i -> rule.assign(i.fileName()) == DataSet.TESTING)
                 .toList();
         Double candidateAccuracy = accuracy(candidate, test);
         if (serving.isEmpty()) {
@@ -65,25 +69,50 @@ public final class PromotionGate {
         }
         ModelPublished current = serving.get();
         if (!new HashSet<>(current.labels()).equals(new HashSet<>(candidate.labels()))) {
-            return new Decision(true, "the classes changed from " + current.labels() + " to " + candidate.labels(),
-                    candidateAccuracy, current.version(), null, test.size(), tolerance);
+            return new Decision(
+                    true,
+                    "the classes changed from " + current.labels() + " to " + candidate.labels(),
+                    candidateAccuracy,
+                    current.version(),
+                    null,
+                    test.size(),
+                    tolerance);
         }
         if (!current.architecture().equals(candidate.architecture())) {
-            return new Decision(true, "the architecture changed from " + current.architecture() + " to "
-                    + candidate.architecture(), candidateAccuracy, current.version(), null, test.size(), tolerance);
+            return new Decision(
+                    true,
+                    "the architecture changed from " + current.architecture() + " to " + candidate.architecture(),
+                    candidateAccuracy,
+                    current.version(),
+                    null,
+                    test.size(),
+                    tolerance);
         }
         Double servingAccuracy = accuracy(Head.of(current), test);
         if (candidateAccuracy == null || servingAccuracy == null) {
-            return new Decision(true, test.isEmpty() ? "there are no test images to compare on"
-                    : "the serving model's features are missing for some test images", candidateAccuracy,
-                    current.version(), servingAccuracy, test.size(), tolerance);
+            return new Decision(
+                    true,
+                    test.isEmpty()
+                            ? "there are no test images to compare on"
+                            : "the serving model's features are missing for some test images",
+                    candidateAccuracy,
+                    current.version(),
+                    servingAccuracy,
+                    test.size(),
+                    tolerance);
         }
         boolean published = candidateAccuracy >= servingAccuracy - tolerance - 1e-9;
-        String reason = String.format("test accuracy %.1f%% vs %.1f%% of serving version %d (N=%d, tolerance %.1f "
-                + "points)", candidateAccuracy * 100, servingAccuracy * 100, current.version(), test.size(),
-                tolerance * 100);
-        return new Decision(published, (published ? "not worse: " : "worse: ") + reason, candidateAccuracy,
-                current.version(), servingAccuracy, test.size(), tolerance);
+        String reason = String.format(
+                "test accuracy %.1f%% vs %.1f%% of serving version %d (N=%d, tolerance %.1f " + "points)",
+                candidateAccuracy * 100, servingAccuracy * 100, current.version(), test.size(), tolerance * 100);
+        return new Decision(
+                published,
+                (published ? "not worse: " : "worse: ") + reason,
+                candidateAccuracy,
+                current.version(),
+                servingAccuracy,
+                test.size(),
+                tolerance);
     }
 
     /** Top-1 accuracy of {@code candidate} on {@code images}; null when there are none or a vector is missing. */

@@ -1,7 +1,6 @@
 package io.retrainstream.trainer.model;
 
 import java.nio.file.Path;
-
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.op.Op;
@@ -41,8 +40,8 @@ public final class ScalarSummaryWriter implements AutoCloseable {
             Ops tf = Ops.create(graph);
             String path = dir.toAbsolutePath().toString();
             SummaryWriter writer = tf.summary.summaryWriter(SummaryWriter.sharedName(path));
-            Op create = tf.summary.createSummaryFileWriter(writer, tf.constant(path), tf.constant(MAX_QUEUE),
-                    tf.constant(FLUSH_MILLIS), tf.constant(".v2"));
+            Op create = tf.summary.createSummaryFileWriter(
+                    writer, tf.constant(path), tf.constant(MAX_QUEUE), tf.constant(FLUSH_MILLIS), tf.constant(".v2"));
             step = tf.placeholder(TInt64.class);
             accuracy = tf.placeholder(TFloat32.class);
             crossEntropy = tf.placeholder(TFloat32.class);
@@ -67,8 +66,14 @@ public final class ScalarSummaryWriter implements AutoCloseable {
         try (TInt64 s = TInt64.scalarOf(stepNumber);
                 TFloat32 a = TFloat32.scalarOf((float) accuracyValue);
                 TFloat32 c = TFloat32.scalarOf((float) crossEntropyValue)) {
-            session.runner().feed(step, s).feed(accuracy, a).feed(crossEntropy, c).addTarget(writeAccuracy)
-                    .addTarget(writeCrossEntropy).run().close();
+            session.runner()
+                    .feed(step, s)
+                    .feed(accuracy, a)
+                    .feed(crossEntropy, c)
+                    .addTarget(writeAccuracy)
+                    .addTarget(writeCrossEntropy)
+                    .run()
+                    .close();
         }
     }
 

@@ -1,9 +1,8 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.trainer.data.TrainingParams;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.retrainstream.trainer.data.TrainingParams;
 
 /**
  * Which steps evaluate, which store an intermediate head, and how many steps each {@code Session.run} chains: at
@@ -31,7 +30,9 @@ record StepSchedule(TrainingParams params, int unroll) {
         int length = 0;
         for (int step = 0; step < params.howManyTrainingSteps(); step++) {
             length++;
-            if (length == unroll || evaluates(step) || storesIntermediate(step)
+            if (length == unroll
+                    || evaluates(step)
+                    || storesIntermediate(step)
                     || step + 1 == params.howManyTrainingSteps()) {
                 lengths.add(length);
                 length = 0;

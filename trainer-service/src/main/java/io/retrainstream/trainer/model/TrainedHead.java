@@ -19,16 +19,49 @@ import java.util.List;
  * @param testScores         softmax scores of each evaluated test row
  * @param l2                 the L2 strength of the kept weights (improved mode); null in the retrain mode
  */
-public record TrainedHead(float[] weights, float[] biases, double trainAccuracy, double crossEntropy,
-        double validationAccuracy, int validationCount, double testAccuracy, int testCount, List<Evaluation> curve,
-        String chosen, int[] testRows, float[][] testScores, Float l2) {
+public record TrainedHead(
+        float[] weights,
+        float[] biases,
+        double trainAccuracy,
+        double crossEntropy,
+        double validationAccuracy,
+        int validationCount,
+        double testAccuracy,
+        int testCount,
+        List<Evaluation> curve,
+        String chosen,
+        int[] testRows,
+        float[][] testScores,
+        Float l2) {
 
     /** Without an L2 strength. */
-    public TrainedHead(float[] weights, float[] biases, double trainAccuracy, double crossEntropy,
-            double validationAccuracy, int validationCount, double testAccuracy, int testCount, List<Evaluation> curve,
-            String chosen, int[] testRows, float[][] testScores) {
-        this(weights, biases, trainAccuracy, crossEntropy, validationAccuracy, validationCount, testAccuracy,
-                testCount, curve, chosen, testRows, testScores, null);
+    public TrainedHead(
+            float[] weights,
+            float[] biases,
+            double trainAccuracy,
+            double crossEntropy,
+            double validationAccuracy,
+            int validationCount,
+            double testAccuracy,
+            int testCount,
+            List<Evaluation> curve,
+            String chosen,
+            int[] testRows,
+            float[][] testScores) {
+        this(
+                weights,
+                biases,
+                trainAccuracy,
+                crossEntropy,
+                validationAccuracy,
+                validationCount,
+                testAccuracy,
+                testCount,
+                curve,
+                chosen,
+                testRows,
+                testScores,
+                null);
     }
 
     /** This head as the start of the next training; {@code labels} are the ones it was trained on, in order. */
@@ -40,9 +73,13 @@ public record TrainedHead(float[] weights, float[] biases, double trainAccuracy,
      * One evaluation step: training accuracy and cross entropy, validation accuracy and cross entropy on N images.
      * Step -1 is a warm start's head before any step.
      */
-    public record Evaluation(int step, double trainAccuracy, double crossEntropy, double validationAccuracy,
-            double validationCrossEntropy, int validationCount) {
-    }
+    public record Evaluation(
+            int step,
+            double trainAccuracy,
+            double crossEntropy,
+            double validationAccuracy,
+            double validationCrossEntropy,
+            int validationCount) {}
 
     /** Top-1 accuracy on the evaluated test images whose true class {@code classes} accepts (NaN for none). */
     public double testAccuracy(TrainingData data, java.util.function.IntPredicate classes) {

@@ -1,10 +1,9 @@
 package io.retrainstream.trainer.model;
 
-import java.util.List;
-
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.model.FeatureLayer;
+import java.util.List;
 
 /**
  * Bottlenecks of one run as dense arrays, per set: row-major vectors and class indices.
@@ -16,8 +15,8 @@ import io.retrainstream.common.model.FeatureLayer;
  * @param validation     the validation set
  * @param testing        the test set
  */
-public record TrainingData(List<String> labels, FeatureLayer layer, int bottleneckSize, Split training,
-        Split validation, Split testing) {
+public record TrainingData(
+        List<String> labels, FeatureLayer layer, int bottleneckSize, Split training, Split validation, Split testing) {
 
     /**
      * @param vectors row-major {@code [count][bottleneckSize]}
@@ -39,10 +38,16 @@ public record TrainingData(List<String> labels, FeatureLayer layer, int bottlene
      * The given layer's vectors, split by {@code rule} (null: the sets the store assigned). Images without that
      * layer's vector are left out.
      */
-    public static TrainingData of(List<String> labels, List<LabelledBottleneck> images, SplitRule rule,
-            FeatureLayer layer) {
-        int size = images.stream().mapToInt(image -> vector(image, layer).length).max().orElse(0);
-        return new TrainingData(List.copyOf(labels), layer, size,
+    public static TrainingData of(
+            List<String> labels, List<LabelledBottleneck> images, SplitRule rule, FeatureLayer layer) {
+        int size = images.stream()
+                .mapToInt(image -> vector(image, layer).length)
+                .max()
+                .orElse(0);
+        return new TrainingData(
+                List.copyOf(labels),
+                layer,
+                size,
                 split(labels, images, rule, layer, DataSet.TRAINING, size),
                 split(labels, images, rule, layer, DataSet.VALIDATION, size),
                 split(labels, images, rule, layer, DataSet.TESTING, size));
@@ -57,11 +62,17 @@ public record TrainingData(List<String> labels, FeatureLayer layer, int bottlene
         return layer == FeatureLayer.POOLED ? image.pooled() : image.vector();
     }
 
-    private static Split split(List<String> labels, List<LabelledBottleneck> images, SplitRule rule,
-            FeatureLayer layer, DataSet set, int size) {
+    private static Split split(
+            List<String> labels,
+            List<LabelledBottleneck> images,
+            SplitRule rule,
+            FeatureLayer layer,
+            DataSet set,
+            int size) {
         List<LabelledBottleneck> selected = images.stream()
                 .filter(image -> (rule == null ? image.dataSet() : rule.assign(image.fileName())) == set
-                        && labels.contains(image.label()) && vector(image, layer).length == size)
+                        && labels.contains(image.label())
+                        && vector(image, layer).length == size)
                 .toList();
         float[] vectors = new float[selected.size() * size];
         int[] classes = new int[selected.size()];
@@ -69,6 +80,9 @@ public record TrainingData(List<String> labels, FeatureLayer layer, int bottlene
             System.arraycopy(vector(selected.get(i), layer), 0, vectors, i * size, size);
             classes[i] = labels.indexOf(selected.get(i).label());
         }
-        return new Split(vectors, classes, selected.stream().map(LabelledBottleneck::imageId).toList());
+        return new Split(
+                vectors,
+                classes,
+                selected.stream().map(LabelledBottleneck::imageId).toList());
     }
 }

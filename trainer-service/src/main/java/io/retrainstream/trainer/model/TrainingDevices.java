@@ -1,21 +1,18 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.common.tf.Devices;
+import io.retrainstream.common.tf.ParallelRuns;
 import java.util.Set;
-
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
-import io.retrainstream.common.tf.Devices;
-import io.retrainstream.common.tf.ParallelRuns;
-
 /** Where TensorFlow places the head's training ops here: CPU, or a GPU with the {@code gpu} profile's natives. */
 public final class TrainingDevices {
 
-    private TrainingDevices() {
-    }
+    private TrainingDevices() {}
 
     /**
      * Runs a small matrix product, the op training is made of, and returns the devices it ran on. As the trainer's

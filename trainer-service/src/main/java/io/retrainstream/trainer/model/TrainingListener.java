@@ -6,13 +6,11 @@ package io.retrainstream.trainer.model;
  */
 public interface TrainingListener {
 
-    TrainingListener NONE = new TrainingListener() { };
+    TrainingListener NONE = new TrainingListener() {};
 
     /** One evaluation step. */
-    default void evaluated(String run, TrainedHead.Evaluation evaluation) {
-    }
+    default void evaluated(String run, TrainedHead.Evaluation evaluation) {}
 
     /** The head's weights every {@code intermediate_store_frequency} steps, for the raw features. */
-    default void intermediate(String run, int step, float[] weights, float[] biases) {
-    }
+    default void intermediate(String run, int step, float[] weights, float[] biases) {}
 }

@@ -1,16 +1,14 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.common.tf.ParallelRuns;
+import io.retrainstream.trainer.model.HeadLayers.Loss;
 import java.util.List;
-
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-
-import io.retrainstream.common.tf.ParallelRuns;
-import io.retrainstream.trainer.model.HeadLayers.Loss;
 
 /**
  * Owns one training's {@link Graph} and {@link Session} and closes both on every path. A graph builder adds its ops
@@ -81,10 +79,14 @@ final class TrainingLoop implements AutoCloseable {
     }
 
     /** The evaluation at {@code step} from the outputs {@link #fetchLosses} added at {@code index}. */
-    static TrainedHead.Evaluation evaluation(Result result, int index, int step, boolean validated,
-            int validationCount) {
-        return new TrainedHead.Evaluation(step, scalar(result, index), scalar(result, index + 1),
-                validated ? scalar(result, index + 2) : Double.NaN, validated ? scalar(result, index + 3) : Double.NaN,
+    static TrainedHead.Evaluation evaluation(
+            Result result, int index, int step, boolean validated, int validationCount) {
+        return new TrainedHead.Evaluation(
+                step,
+                scalar(result, index),
+                scalar(result, index + 1),
+                validated ? scalar(result, index + 2) : Double.NaN,
+                validated ? scalar(result, index + 3) : Double.NaN,
                 validationCount);
     }
 

@@ -1,19 +1,17 @@
 package io.retrainstream.trainer.rest;
 
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-
+import io.retrainstream.common.DataSet;
+import io.retrainstream.trainer.model.BottleneckStore;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-
-import io.retrainstream.common.DataSet;
-import io.retrainstream.trainer.model.BottleneckStore;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /** What the trainer has to learn from: images per class and set. */
 @Path("/dataset")
@@ -26,14 +24,11 @@ public class DatasetResource {
         this.store = store;
     }
 
-    public record Summary(String architecture, int images, Map<String, Map<String, Integer>> classes) {
-    }
+    public record Summary(String architecture, int images, Map<String, Map<String, Integer>> classes) {}
 
-    public record ImageEntry(String imageId, String label, String fileName) {
-    }
+    public record ImageEntry(String imageId, String label, String fileName) {}
 
-    public record Listing(String architecture, String set, List<ImageEntry> images) {
-    }
+    public record Listing(String architecture, String set, List<ImageEntry> images) {}
 
     @GET
     public Summary summary() {
@@ -60,7 +55,11 @@ public class DatasetResource {
             throw new NotFoundException("No set '" + set + "': use training, validation or testing");
         }
         BottleneckStore.Snapshot snapshot = store.snapshot();
-        return new Listing(snapshot.architecture(), dataSet.id(), snapshot.of(dataSet).stream()
-                .map(image -> new ImageEntry(image.imageId(), image.label(), image.fileName())).toList());
+        return new Listing(
+                snapshot.architecture(),
+                dataSet.id(),
+                snapshot.of(dataSet).stream()
+                        .map(image -> new ImageEntry(image.imageId(), image.label(), image.fileName()))
+                        .toList());
     }
 }

@@ -1,7 +1,7 @@
 package io.retrainstream.trainer.rest;
 
-import java.util.Map;
-
+import io.retrainstream.common.quarkus.AdminToken;
+import io.retrainstream.trainer.service.ModelCatalog;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -11,9 +11,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
-import io.retrainstream.common.quarkus.AdminToken;
-import io.retrainstream.trainer.service.ModelCatalog;
+import java.util.Map;
 
 /**
  * Published model versions, and pinning one of them (rollback) or following the newest again; pinning needs the
@@ -42,7 +40,9 @@ public class ModelsResource {
         try {
             return Response.ok(catalog.pin(version)).build();
         } catch (IllegalArgumentException e) {
-            return Response.status(Response.Status.NOT_FOUND).entity(Map.of("message", e.getMessage())).build();
+            return Response.status(Response.Status.NOT_FOUND)
+                    .entity(Map.of("message", e.getMessage()))
+                    .build();
         }
     }
 

@@ -1,8 +1,13 @@
 package io.retrainstream.trainer.rest;
 
-import java.util.List;
-import java.util.Map;
-
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.retrainstream.common.quarkus.AdminToken;
+import io.retrainstream.trainer.service.RunInProgressException;
+import io.retrainstream.trainer.service.TrainingRefusedException;
+import io.retrainstream.trainer.service.TrainingRun;
+import io.retrainstream.trainer.service.TrainingService;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -17,16 +22,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.retrainstream.common.quarkus.AdminToken;
-import io.retrainstream.trainer.service.RunInProgressException;
-import io.retrainstream.trainer.service.TrainingRefusedException;
-import io.retrainstream.trainer.service.TrainingRun;
-import io.retrainstream.trainer.service.TrainingService;
+import java.util.List;
+import java.util.Map;
 
 /** Starts, cancels and reports on training runs. Starting and cancelling need the admin token when one is set. */
 @Path("/")
@@ -56,31 +53,44 @@ public class TrainingResource {
     public Response train(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, String body) {
         boolean empty = body == null || body.isEmpty();
         if (!(empty && contentType == null) && !isJson(contentType)) {
-            return Response.status(Response.Status.UNSUPPORTED_MEDIA_TYPE).entity(Map.of("message",
-                    "POST /train takes a JSON object of training options as application/json, or no body at all; got "
-                            + (contentType == null ? "a body without a content type" : contentType))).build();
+            return Response.status(Response.Status.UNSUPPORTED_MEDIA_TYPE)
+                    .entity(Map.of(
+                            "message",
+                            "POST /train takes a JSON object of training options as application/json, or no body at all; got "
+                                    + (contentType == null ? "a body without a content type" : contentType)))
+                    .build();
         }
         Map<String, Object> options;
         try {
-            options = empty ? Map.of() : json.readValue(body, new TypeReference<Map<String, Object>>() { });
+            options = empty ? Map.of() : json.readValue(body, new TypeReference<Map<String, Object>>() {});
         } catch (JsonProcessingException e) {
-            return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("message",
-                    "The body must be a JSON object of training options: " + e.getOriginalMessage())).build();
+            return Response.status(Response.Status.BAD_REQUEST)
+                    .entity(Map.of(
+                            "message", "The body must be a JSON object of training options: " + e.getOriginalMessage()))
+                    .build();
         }
         if (options == null) {
-            return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("message",
-                    "The body must be a JSON object of training options, got null")).build();
+            return Response.status(Response.Status.BAD_REQUEST)
+                    .entity(Map.of("message", "The body must be a JSON object of training options, got null"))
+                    .build();
         }
         try {
             TrainingRun run = training.start(TrainingRun.Trigger.REQUEST, options);
-            return Response.accepted(run.view(0)).header("Location", "/runs/" + run.runId()).build();
+            return Response.accepted(run.view(0))
+                    .header("Location", "/runs/" + run.runId())
+                    .build();
         } catch (RunInProgressException e) {
             return Response.status(Response.Status.CONFLICT)
-                    .entity(Map.of("message", e.getMessage(), "runId", e.runId())).build();
+                    .entity(Map.of("message", e.getMessage(), "runId", e.runId()))
+                    .build();
         } catch (TrainingRefusedException e) {
-            return Response.status(422).entity(Map.of("message", e.getMessage())).build();
+            return Response.status(422)
+                    .entity(Map.of("message", e.getMessage()))
+                    .build();
         } catch (IllegalArgumentException e) {
-            return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("message", e.getMessage())).build();
+            return Response.status(Response.Status.BAD_REQUEST)
+                    .entity(Map.of("message", e.getMessage()))
+                    .build();
         }
     }
 
@@ -90,7 +100,8 @@ public class TrainingResource {
         }
         try {
             MediaType type = MediaType.valueOf(contentType);
-            return !type.isWildcardType() && !type.isWildcardSubtype()
+            return !type.isWildcardType()
+                    && !type.isWildcardSubtype()
                     && MediaType.APPLICATION_JSON_TYPE.isCompatible(type);
         } catch (IllegalArgumentException e) {
             return false;
@@ -106,9 +117,10 @@ public class TrainingResource {
     @Path("runs/{runId}")
     @RolesAllowed(AdminToken.ROLE)
     public Response cancel(@PathParam("runId") long runId) throws InterruptedException {
-        TrainingRun.CancelOutcome outcome = training.cancel(runId)
-                .orElseThrow(() -> new NotFoundException("No run " + runId));
-        TrainingRun.View view = training.run(runId).orElseThrow(() -> new NotFoundException("No run " + runId))
+        TrainingRun.CancelOutcome outcome =
+                training.cancel(runId).orElseThrow(() -> new NotFoundException("No run " + runId));
+        TrainingRun.View view = training.run(runId)
+                .orElseThrow(() -> new NotFoundException("No run " + runId))
                 .view(Integer.MAX_VALUE);
         if (outcome == TrainingRun.CancelOutcome.PUBLISHING) {
             return conflict(runId, "is publishing its model: too late to cancel", view);
@@ -124,8 +136,9 @@ public class TrainingResource {
     }
 
     private static Response conflict(long runId, String what, TrainingRun.View view) {
-        return Response.status(Response.Status.CONFLICT).entity(Map.of("message", "Run " + runId + " " + what,
-                "runId", runId, "status", view.status())).build();
+        return Response.status(Response.Status.CONFLICT)
+                .entity(Map.of("message", "Run " + runId + " " + what, "runId", runId, "status", view.status()))
+                .build();
     }
 
     /** All recent runs, without their log lines. */
@@ -139,6 +152,8 @@ public class TrainingResource {
     @GET
     @Path("runs/{runId}")
     public TrainingRun.View run(@PathParam("runId") long runId, @QueryParam("from") int from) {
-        return training.run(runId).orElseThrow(() -> new NotFoundException("No run " + runId)).view(from);
+        return training.run(runId)
+                .orElseThrow(() -> new NotFoundException("No run " + runId))
+                .view(from);
     }
 }

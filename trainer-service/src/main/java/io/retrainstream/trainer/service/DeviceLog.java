@@ -1,13 +1,11 @@
 package io.retrainstream.trainer.service;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
-import org.tensorflow.TensorFlow;
-
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.retrainstream.trainer.model.TrainingDevices;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.tensorflow.TensorFlow;
 
 /** Logs at start which device TensorFlow trains on, so that a GPU node shows whether its GPU is used. */
 @ApplicationScoped

@@ -1,20 +1,5 @@
 package io.retrainstream.trainer.service;
 
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-import jakarta.ws.rs.ProcessingException;
-import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.Response;
-
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.quarkus.AdminToken;
@@ -25,6 +10,19 @@ import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.model.DistortedBatches;
 import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.TrainingData;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Asks the extractor ({@code POST /distorted-bottlenecks}) for the bottlenecks of distorted training images, with the
@@ -49,9 +47,11 @@ public class DistortionClient {
         URI base = URI.create(extractorUrl.replaceAll("/+$", ""));
         this.endpoint = URI.create(base + "/distorted-bottlenecks");
         this.token = token;
-        this.extractor = QuarkusRestClientBuilder.newBuilder().baseUri(base)
+        this.extractor = QuarkusRestClientBuilder.newBuilder()
+                .baseUri(base)
                 .connectTimeout(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .readTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).build(ExtractorApi.class);
+                .readTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .build(ExtractorApi.class);
     }
 
     /** Distorted batches of {@code data}'s training rows, whose images are among {@code images}. */
@@ -72,8 +72,16 @@ public class DistortionClient {
             for (int row : rows) {
                 requested.add(rowHashes[row]);
             }
-            return fetch(new DistortionRequest(requested, distortions.flipLeftRight(), distortions.randomCrop(),
-                    distortions.randomScale(), distortions.randomBrightness(), seed, layer.id()), size);
+            return fetch(
+                    new DistortionRequest(
+                            requested,
+                            distortions.flipLeftRight(),
+                            distortions.randomCrop(),
+                            distortions.randomScale(),
+                            distortions.randomBrightness(),
+                            seed,
+                            layer.id()),
+                    size);
         };
     }
 
@@ -108,8 +116,10 @@ public class DistortionClient {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("Interrupted while asking " + endpoint, e);
             }
-            throw new IllegalStateException("The extractor at " + endpoint + " does not answer (" + e.getMessage()
-                    + "); distortions need it running (trainer.extractor-url)", e);
+            throw new IllegalStateException(
+                    "The extractor at " + endpoint + " does not answer (" + e.getMessage()
+                            + "); distortions need it running (trainer.extractor-url)",
+                    e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.retrainstream.trainer.service;
 
+import io.retrainstream.common.tf.DistortionRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -8,8 +9,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
-import io.retrainstream.common.tf.DistortionRequest;
 
 /** The extractor's HTTP API as the trainer calls it, a MicroProfile REST Client built by {@link DistortionClient}. */
 @Path("/")
@@ -23,6 +22,6 @@ public interface ExtractorApi extends AutoCloseable {
     @Path("distorted-bottlenecks")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.WILDCARD)
-    Response distortedBottlenecks(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            DistortionRequest request);
+    Response distortedBottlenecks(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, DistortionRequest request);
 }

@@ -1,15 +1,5 @@
 package io.retrainstream.trainer.service;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import io.quarkus.logging.Log;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.ModelMetrics;
@@ -18,6 +8,13 @@ import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.model.ServingRule;
 import io.retrainstream.trainer.messaging.ModelPointer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The published model versions and the pointer classifiers follow: read from the compacted {@code models} and
@@ -29,9 +26,13 @@ public class ModelCatalog {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     /** One published version, without its weights. */
-    public record VersionSummary(long version, String architecture, String feature, List<String> labels,
-            ModelMetrics metrics, long publishedAt) {
-    }
+    public record VersionSummary(
+            long version,
+            String architecture,
+            String feature,
+            List<String> labels,
+            ModelMetrics metrics,
+            long publishedAt) {}
 
     /**
      * @param serving  the version classifiers serve now ({@link ServingRule}): the pinned one when it was published,
@@ -40,15 +41,16 @@ public class ModelCatalog {
      *                 published (dangling) is listed here while {@code serving} names the newest
      * @param versions every published version, newest first
      */
-    public record Catalog(Long serving, Long pinned, List<VersionSummary> versions) {
-    }
+    public record Catalog(Long serving, Long pinned, List<VersionSummary> versions) {}
 
     private final String bootstrapServers;
     private final ModelPointer pointer;
     private final ModelVersions versions;
 
-    public ModelCatalog(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-            ModelPointer pointer, ModelVersions versions) {
+    public ModelCatalog(
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            ModelPointer pointer,
+            ModelVersions versions) {
         this.bootstrapServers = bootstrapServers;
         this.pointer = pointer;
         this.versions = versions;
@@ -60,8 +62,13 @@ public class ModelCatalog {
             try {
                 ModelPublished model = ModelPublished.decode(record.value());
                 versions.removeIf(v -> v.version() == model.version());
-                versions.add(new VersionSummary(model.version(), model.architecture(), model.feature(),
-                        model.labels(), model.metrics(), model.publishedAt()));
+                versions.add(new VersionSummary(
+                        model.version(),
+                        model.architecture(),
+                        model.feature(),
+                        model.labels(),
+                        model.metrics(),
+                        model.publishedAt()));
             } catch (MalformedEventException e) {
                 Log.debugf("Not listing malformed model event %s: %s", record.key(), e.getMessage());
             }

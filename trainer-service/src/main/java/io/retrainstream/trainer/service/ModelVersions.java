@@ -1,14 +1,5 @@
 package io.retrainstream.trainer.service;
 
-import java.time.Duration;
-import java.util.Optional;
-import java.util.TreeMap;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import io.quarkus.logging.Log;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.ModelPublished;
@@ -16,6 +7,12 @@ import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.model.ServingRule;
 import io.retrainstream.trainer.messaging.ModelPointer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The published models as this trainer knows them: read once from {@code models} and {@code models.current} before
@@ -35,8 +32,8 @@ public class ModelVersions {
     private long latest;
     private Long pinned;
 
-    public ModelVersions(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-            ModelPointer pointer) {
+    public ModelVersions(
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, ModelPointer pointer) {
         this.bootstrapServers = bootstrapServers;
         this.pointer = pointer;
     }
@@ -63,7 +60,9 @@ public class ModelVersions {
     /** The newest published model. */
     public synchronized Optional<ModelPublished> newest() {
         load();
-        return models.isEmpty() ? Optional.empty() : Optional.of(models.lastEntry().getValue());
+        return models.isEmpty()
+                ? Optional.empty()
+                : Optional.of(models.lastEntry().getValue());
     }
 
     /** The model classifiers serve ({@link ServingRule}): the pinned version when it was published, else the newest. */
@@ -74,22 +73,25 @@ public class ModelVersions {
 
     /** The dataset fingerprint of the newest model, or null when there is none. */
     public synchronized String latestFingerprint() {
-        return newest().map(m -> m.metrics() == null ? null : m.metrics().datasetFingerprint()).orElse(null);
+        return newest().map(m -> m.metrics() == null ? null : m.metrics().datasetFingerprint())
+                .orElse(null);
     }
 
     /** Epoch ms of the newest training image event any published model learned from (0: none). */
     public synchronized long learnedThrough() {
         load();
-        return models.values().stream().mapToLong(m -> m.metrics() == null ? 0 : m.metrics().learnedThrough())
-                .max().orElse(0);
+        return models.values().stream()
+                .mapToLong(m -> m.metrics() == null ? 0 : m.metrics().learnedThrough())
+                .max()
+                .orElse(0);
     }
 
     private void load() {
         if (loaded) {
             return;
         }
-        for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(bootstrapServers, Topics.MODELS,
-                READ_TIMEOUT)) {
+        for (ConsumerRecord<String, byte[]> record :
+                TopicReader.readAll(bootstrapServers, Topics.MODELS, READ_TIMEOUT)) {
             try {
                 ModelPublished model = ModelPublished.decode(record.value());
                 models.put(model.version(), model);

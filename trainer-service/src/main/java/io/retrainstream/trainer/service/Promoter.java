@@ -1,12 +1,5 @@
 package io.retrainstream.trainer.service;
 
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -17,6 +10,11 @@ import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.messaging.ModelPublisher;
 import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.PromotionGate;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Puts candidates through the {@link PromotionGate} and publishes those it lets through as new versions. Counts every
@@ -40,11 +38,14 @@ public class Promoter {
         this.registry = registry;
         this.freshness = Timer.builder("trainer.model.freshness")
                 .description("Time from a training image's event to the first published model that learned from it")
-                .publishPercentiles(0.5, 0.95).register(registry);
+                .publishPercentiles(0.5, 0.95)
+                .register(registry);
         Gauge.builder("trainer.promotion.candidate.accuracy", last, d -> accuracy(d.get(), true))
-                .description("Test accuracy of the last candidate the promotion gate judged").register(registry);
+                .description("Test accuracy of the last candidate the promotion gate judged")
+                .register(registry);
         Gauge.builder("trainer.promotion.serving.accuracy", last, d -> accuracy(d.get(), false))
-                .description("Test accuracy of the serving model on the same images").register(registry);
+                .description("Test accuracy of the serving model on the same images")
+                .register(registry);
     }
 
     private static double accuracy(PromotionGate.Decision decision, boolean candidate) {
@@ -89,8 +90,14 @@ public class Promoter {
 
     /** Publishes the candidate as the next version without asking the gate. */
     public Outcome publish(Candidate candidate, String reason) {
-        PromotionGate.Decision decision = new PromotionGate.Decision(true, reason, null,
-                versions.serving().map(ModelPublished::version).orElse(null), null, 0, 0);
+        PromotionGate.Decision decision = new PromotionGate.Decision(
+                true,
+                reason,
+                null,
+                versions.serving().map(ModelPublished::version).orElse(null),
+                null,
+                0,
+                0);
         registry.counter("trainer.promotions", "decision", "forced").increment();
         return publish(candidate, decision);
     }
@@ -107,6 +114,5 @@ public class Promoter {
     }
 
     /** @param model the published model, or null when the gate rejected it */
-    public record Outcome(PromotionGate.Decision decision, ModelPublished model) {
-    }
+    public record Outcome(PromotionGate.Decision decision, ModelPublished model) {}
 }

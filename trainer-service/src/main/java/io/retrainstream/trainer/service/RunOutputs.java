@@ -1,5 +1,18 @@
 package io.retrainstream.trainer.service;
 
+import io.quarkus.logging.Log;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.tf.ExportedModel;
+import io.retrainstream.trainer.config.TrainerConfig;
+import io.retrainstream.trainer.data.TrainingParams;
+import io.retrainstream.trainer.model.Cancellation;
+import io.retrainstream.trainer.model.ScalarSummaryWriter;
+import io.retrainstream.trainer.model.TrainedHead;
+import io.retrainstream.trainer.model.TrainingListener;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -21,23 +34,7 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import io.quarkus.logging.Log;
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.FeatureLayer;
-import io.retrainstream.common.model.ModelFiles;
-import io.retrainstream.common.tf.ExportedModel;
-import io.retrainstream.trainer.config.TrainerConfig;
-import io.retrainstream.trainer.model.Cancellation;
-import io.retrainstream.trainer.model.ScalarSummaryWriter;
-import io.retrainstream.trainer.model.TrainedHead;
-import io.retrainstream.trainer.model.TrainingListener;
-import io.retrainstream.trainer.data.TrainingParams;
 
 /**
  * The files a run writes in TensorFlow's own formats, where its parameters ask for them, and where they may go.
@@ -59,10 +56,11 @@ import io.retrainstream.trainer.data.TrainingParams;
 public class RunOutputs {
 
     /** The options that name files or folders, by {@code retrain.py} name. */
-    public static final List<String> FILE_OPTIONS = List.of("output_labels", "output_graph", "saved_model_dir",
-            "summaries_dir", "intermediate_output_graphs_dir");
-    private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
+    public static final List<String> FILE_OPTIONS = List.of(
+            "output_labels", "output_graph", "saved_model_dir", "summaries_dir", "intermediate_output_graphs_dir");
+
+    private static final DateTimeFormatter RUN_TIME =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final String STAGING = ".staging-";
     private static final Pattern NUMBER = Pattern.compile("[0-9]+");
     /** A run's diagnostics folder: {@code <UTC start>-run<id>}. */
@@ -79,8 +77,8 @@ public class RunOutputs {
 
     public RunOutputs(Optional<Path> modelDir, Path outputRoot, int versionsKept) {
         if (versionsKept < 0) {
-            throw new IllegalArgumentException("trainer.output-versions-kept must be 0 (all) or positive, got "
-                    + versionsKept);
+            throw new IllegalArgumentException(
+                    "trainer.output-versions-kept must be 0 (all) or positive, got " + versionsKept);
         }
         this.modelDir = modelDir;
         this.outputRoot = outputRoot.toAbsolutePath().normalize();
@@ -135,8 +133,8 @@ public class RunOutputs {
             try {
                 real = current.toRealPath();
             } catch (IOException e) {
-                throw new IllegalArgumentException(option + " cannot be resolved under the output root: "
-                        + e.getMessage());
+                throw new IllegalArgumentException(
+                        option + " cannot be resolved under the output root: " + e.getMessage());
             }
             if (!real.startsWith(root)) {
                 throw new IllegalArgumentException(option + " must stay under the trainer's output root: '"
@@ -153,13 +151,18 @@ public class RunOutputs {
             Files.createDirectories(outputRoot);
             return outputRoot.toRealPath();
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot create the output root " + outputRoot + " (trainer.output-root): "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "Cannot create the output root " + outputRoot + " (trainer.output-root): " + e.getMessage(), e);
         }
     }
 
     /** Opens the outputs of one run; fails at once, naming the file, when its graphs cannot be built. */
-    public Writer open(TrainingParams params, long runId, String architecture, FeatureLayer layer, List<String> labels,
+    public Writer open(
+            TrainingParams params,
+            long runId,
+            String architecture,
+            FeatureLayer layer,
+            List<String> labels,
             Consumer<String> progress) {
         Path cnn = null;
         if (params.exportsGraphs()) {
@@ -185,8 +188,15 @@ public class RunOutputs {
         /** The staged SavedModel folder, until committed or discarded; null for none. */
         private Path stagedSavedModel;
 
-        Writer(TrainingParams params, Architecture architecture, Path cnn, FeatureLayer layer, List<String> labels,
-                Consumer<String> progress, String runName, int versionsKept) {
+        Writer(
+                TrainingParams params,
+                Architecture architecture,
+                Path cnn,
+                FeatureLayer layer,
+                List<String> labels,
+                Consumer<String> progress,
+                String runName,
+                int versionsKept) {
             this.params = params;
             this.architecture = architecture;
             this.cnn = cnn;
@@ -212,18 +222,21 @@ public class RunOutputs {
                 return;
             }
             Path root = Path.of(params.summariesDir()).resolve(runName).resolve(run);
-            summaries.computeIfAbsent(root.resolve("train"), ScalarSummaryWriter::new)
+            summaries
+                    .computeIfAbsent(root.resolve("train"), ScalarSummaryWriter::new)
                     .write(evaluation.step(), evaluation.trainAccuracy(), evaluation.crossEntropy());
             if (!Double.isNaN(evaluation.validationAccuracy())) {
-                summaries.computeIfAbsent(root.resolve("validation"), ScalarSummaryWriter::new)
-                        .write(evaluation.step(), evaluation.validationAccuracy(),
-                                evaluation.validationCrossEntropy());
+                summaries
+                        .computeIfAbsent(root.resolve("validation"), ScalarSummaryWriter::new)
+                        .write(evaluation.step(), evaluation.validationAccuracy(), evaluation.validationCrossEntropy());
             }
         }
 
         @Override
         public void intermediate(String run, int step, float[] weights, float[] biases) {
-            Path file = Path.of(params.intermediateOutputGraphsDir()).resolve(runName).resolve(run)
+            Path file = Path.of(params.intermediateOutputGraphsDir())
+                    .resolve(runName)
+                    .resolve(run)
                     .resolve("intermediate_" + step + ".pb");
             model(weights, biases).writeFrozenGraph(file);
             progress.accept("Save intermediate result to : " + file);
@@ -281,8 +294,8 @@ public class RunOutputs {
                     stagedSavedModel = null;
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("Cannot move the outputs of version " + version + " into place: "
-                        + e.getMessage(), e);
+                throw new UncheckedIOException(
+                        "Cannot move the outputs of version " + version + " into place: " + e.getMessage(), e);
             }
         }
 
@@ -393,8 +406,9 @@ public class RunOutputs {
                         Matcher matcher = RUN_FOLDER.matcher(entry.getFileName().toString());
                         if (matcher.matches() && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
                             // Oldest first: by start time, then by run id.
-                            runs.add(Map.entry(matcher.group(1) + String.format("%019d",
-                                    Long.parseLong(matcher.group(2))), entry));
+                            runs.add(Map.entry(
+                                    matcher.group(1) + String.format("%019d", Long.parseLong(matcher.group(2))),
+                                    entry));
                         }
                     }
                 }

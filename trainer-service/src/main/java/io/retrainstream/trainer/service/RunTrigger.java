@@ -1,14 +1,12 @@
 package io.retrainstream.trainer.service;
 
-import java.util.Map;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.messaging.ReplayProgress;
 import io.retrainstream.trainer.model.BottleneckStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
 
 /**
  * Starts runs on its own ({@code trainer.auto-train}). In continuous mode: a warm run after
@@ -31,7 +29,11 @@ public class RunTrigger {
     /** When new data was first seen waiting (nanos), or 0. */
     private long waitingSince;
 
-    public RunTrigger(BottleneckStore store, TrainerConfig config, TrainingService training, ModelVersions versions,
+    public RunTrigger(
+            BottleneckStore store,
+            TrainerConfig config,
+            TrainingService training,
+            ModelVersions versions,
             ReplayProgress replay) {
         this.store = store;
         this.replay = replay;
@@ -63,8 +65,10 @@ public class RunTrigger {
         long trainingChanges = store.trainingChanges();
         TrainingRun.Trigger trigger;
         if (config.continuous().enabled()) {
-            boolean enoughImages = trainingChanges - handledTrainingChanges >= config.continuous().everyImages();
-            boolean waitedLongEnough = now - waitingSince >= config.continuous().every().toNanos();
+            boolean enoughImages = trainingChanges - handledTrainingChanges
+                    >= config.continuous().everyImages();
+            boolean waitedLongEnough =
+                    now - waitingSince >= config.continuous().every().toNanos();
             if (!enoughImages && !waitedLongEnough) {
                 return;
             }
@@ -80,16 +84,22 @@ public class RunTrigger {
             training.handled(snapshot.generation());
             handledTrainingChanges = trainingChanges;
             waitingSince = 0;
-            Log.infof("The newest model was trained on exactly these %d bottlenecks; no run needed",
+            Log.infof(
+                    "The newest model was trained on exactly these %d bottlenecks; no run needed",
                     snapshot.images().size());
             return;
         }
         try {
             boolean warm = trigger == TrainingRun.Trigger.CONTINUOUS;
             TrainingRun run = training.start(trigger, Map.of(TrainingService.WARM_START, warm));
-            Log.infof("%s: started run %d", warm ? String.format("%d new training images, %.0f s since new data",
-                    trainingChanges - handledTrainingChanges, (now - waitingSince) / 1e9)
-                    : "No new bottlenecks for " + config.quietPeriod(), run.runId());
+            Log.infof(
+                    "%s: started run %d",
+                    warm
+                            ? String.format(
+                                    "%d new training images, %.0f s since new data",
+                                    trainingChanges - handledTrainingChanges, (now - waitingSince) / 1e9)
+                            : "No new bottlenecks for " + config.quietPeriod(),
+                    run.runId());
         } catch (TrainingRefusedException e) {
             Log.warn(e.getMessage());
         } catch (RunInProgressException e) {

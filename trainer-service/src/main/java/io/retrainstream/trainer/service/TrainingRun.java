@@ -1,14 +1,13 @@
 package io.retrainstream.trainer.service;
 
+import io.retrainstream.trainer.data.RunReport;
+import io.retrainstream.trainer.model.Cancellation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import io.retrainstream.trainer.model.Cancellation;
-import io.retrainstream.trainer.data.RunReport;
 
 /**
  * One training run: its progress lines as {@code retrain.py} prints them, and how it ended. A run can be cancelled
@@ -21,7 +20,11 @@ public final class TrainingRun {
          * Training; SUCCEEDED: published; REJECTED: trained but kept back by the promotion gate; CANCELLED: stopped on
          * request, nothing published.
          */
-        RUNNING, SUCCEEDED, REJECTED, FAILED, CANCELLED
+        RUNNING,
+        SUCCEEDED,
+        REJECTED,
+        FAILED,
+        CANCELLED
     }
 
     /** What {@link #cancel()} did. */
@@ -35,7 +38,9 @@ public final class TrainingRun {
     }
 
     public enum Trigger {
-        REQUEST, QUIET_PERIOD, CONTINUOUS
+        REQUEST,
+        QUIET_PERIOD,
+        CONTINUOUS
     }
 
     private final long runId;
@@ -150,10 +155,21 @@ public final class TrainingRun {
 
     /** An immutable copy for the API, with the log lines from {@code fromLine} on. */
     public synchronized View view(int fromLine) {
-        List<String> lines = fromLine >= log.size() ? List.of() : List.copyOf(log.subList(Math.max(0, fromLine),
-                log.size()));
-        return new View(runId, trigger, status, message, modelVersion, testAccuracy, testCount, startedAt,
-                finishedAt, log.size(), lines, report);
+        List<String> lines =
+                fromLine >= log.size() ? List.of() : List.copyOf(log.subList(Math.max(0, fromLine), log.size()));
+        return new View(
+                runId,
+                trigger,
+                status,
+                message,
+                modelVersion,
+                testAccuracy,
+                testCount,
+                startedAt,
+                finishedAt,
+                log.size(),
+                lines,
+                report);
     }
 
     /**
@@ -163,8 +179,17 @@ public final class TrainingRun {
      * @param logLines  how many lines the run has logged in all
      * @param report    what the finished run measured; null until it has succeeded
      */
-    public record View(long runId, Trigger trigger, Status status, String message, Long modelVersion,
-            Double testAccuracy, Integer testCount, Instant startedAt, Instant finishedAt, int logLines,
-            List<String> log, RunReport report) {
-    }
+    public record View(
+            long runId,
+            Trigger trigger,
+            Status status,
+            String message,
+            Long modelVersion,
+            Double testAccuracy,
+            Integer testCount,
+            Instant startedAt,
+            Instant finishedAt,
+            int logLines,
+            List<String> log,
+            RunReport report) {}
 }

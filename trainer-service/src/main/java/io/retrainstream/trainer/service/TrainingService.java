@@ -1,21 +1,5 @@
 package io.retrainstream.trainer.service;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
@@ -27,18 +11,32 @@ import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.trainer.config.TrainerConfig;
+import io.retrainstream.trainer.data.RunReport;
+import io.retrainstream.trainer.data.TrainingMode;
+import io.retrainstream.trainer.data.TrainingParams;
 import io.retrainstream.trainer.model.BottleneckStore;
 import io.retrainstream.trainer.model.DistortedBatches;
 import io.retrainstream.trainer.model.HeadTrainer;
 import io.retrainstream.trainer.model.LabelledBottleneck;
 import io.retrainstream.trainer.model.PromotionGate;
 import io.retrainstream.trainer.model.RunCancelledException;
-import io.retrainstream.trainer.data.RunReport;
 import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingData;
-import io.retrainstream.trainer.data.TrainingMode;
-import io.retrainstream.trainer.data.TrainingParams;
 import io.retrainstream.trainer.model.WarmStart;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs training, one run at a time, on request or when {@link RunTrigger} says so. A cold run trains from scratch; a
@@ -52,6 +50,7 @@ public class TrainingService {
     private static final int RUNS_KEPT = 50;
     /** Most event times of newly learned images a model event carries (a sample beyond that). */
     private static final int FRESHNESS_SAMPLE = 2000;
+
     static final String WARM_START = "warm_start";
     static final String FORCE_PUBLISH = "force_publish";
     /** How long {@link #cancel} waits for a cancelled run to stop (it checks before every training step). */
@@ -71,22 +70,29 @@ public class TrainingService {
     /** Store generation the last run (or the last refusal) looked at; automatic runs wait for more. */
     private long handledGeneration;
 
-    public TrainingService(BottleneckStore store, TrainerConfig config, Promoter promoter, MeterRegistry registry,
-            RunOutputs outputs, DistortionClient distortions) {
+    public TrainingService(
+            BottleneckStore store,
+            TrainerConfig config,
+            Promoter promoter,
+            MeterRegistry registry,
+            RunOutputs outputs,
+            DistortionClient distortions) {
         this.store = store;
         this.config = config;
         this.promoter = promoter;
         this.registry = registry;
         this.outputs = outputs;
         this.distortions = distortions;
-        this.runTimer = Timer.builder("trainer.run.duration").description("Wall time of training runs")
+        this.runTimer = Timer.builder("trainer.run.duration")
+                .description("Wall time of training runs")
                 .register(registry);
     }
 
     /** Refuses to start with a configuration whose runs would all be refused. */
     void checkConfiguration(@Observes StartupEvent event) {
-        TrainingParams.from(config, 0).withOverrides(Map.of("how_many_training_steps",
-                config.continuous().warmSteps()));
+        TrainingParams.from(config, 0)
+                .withOverrides(
+                        Map.of("how_many_training_steps", config.continuous().warmSteps()));
     }
 
     /** Starts a run now with the configured parameters, or says why it cannot. */
@@ -121,8 +127,10 @@ public class TrainingService {
         if (labels.size() < 2) {
             registry.counter("trainer.runs", "outcome", "refused").increment();
             throw new TrainingRefusedException("Training needs at least 2 classes with training images; "
-                    + (snapshot.images().isEmpty() ? "no bottlenecks have arrived yet"
-                            : "have " + labels.size() + " " + labels + " among " + snapshot.counts().keySet())
+                    + (snapshot.images().isEmpty()
+                            ? "no bottlenecks have arrived yet"
+                            : "have " + labels.size() + " " + labels + " among "
+                                    + snapshot.counts().keySet())
                     + ". Publish labelled images of at least two classes to topic 'images' first.");
         }
         TrainingRun run = new TrainingRun(++lastRunId, trigger);
@@ -199,32 +207,52 @@ public class TrainingService {
         return new ArrayList<>(labels);
     }
 
-    private void execute(TrainingRun run, BottleneckStore.Snapshot snapshot, List<String> labels,
-            TrainingParams params, boolean warm, boolean force) {
+    private void execute(
+            TrainingRun run,
+            BottleneckStore.Snapshot snapshot,
+            List<String> labels,
+            TrainingParams params,
+            boolean warm,
+            boolean force) {
         long start = System.nanoTime();
         try {
             Map<String, Long> timings = new LinkedHashMap<>();
             FeatureLayer layer = params.mode() == TrainingMode.IMPROVED
-                    && TrainingData.available(snapshot.images(), FeatureLayer.POOLED) ? FeatureLayer.POOLED
-                            : FeatureLayer.BOTTLENECK;
+                            && TrainingData.available(snapshot.images(), FeatureLayer.POOLED)
+                    ? FeatureLayer.POOLED
+                    : FeatureLayer.BOTTLENECK;
             if (params.mode() == TrainingMode.IMPROVED && layer == FeatureLayer.BOTTLENECK) {
                 progress(run, "Some bottlenecks came without pooled features: training on retrain.py's bottleneck");
             }
             TrainingData data = TrainingData.of(labels, snapshot.images(), params.splitRule(), layer);
-            Optional<ModelPublished> from = warm ? warmStartFrom(run, snapshot.architecture(), layer)
-                    : Optional.empty();
+            Optional<ModelPublished> from =
+                    warm ? warmStartFrom(run, snapshot.architecture(), layer) : Optional.empty();
             timings.put("prepare", millisSince(start));
-            progress(run, String.format("Run %d: training %d classes %s on %d training, %d validation and %d test "
-                    + "%s vectors (size %d) of %s (mode %s, %s, %d steps, learning rate %s, batch %d)", run.runId(),
-                    labels.size(), labels, data.training().count(), data.validation().count(),
-                    data.testing().count(), layer.id(), data.bottleneckSize(), snapshot.architecture(),
-                    params.mode().id(), from.map(m -> "warm start from version " + m.version()).orElse("cold start"),
-                    params.howManyTrainingSteps(), params.learningRate(), params.trainBatchSize()));
+            progress(
+                    run,
+                    String.format(
+                            "Run %d: training %d classes %s on %d training, %d validation and %d test "
+                                    + "%s vectors (size %d) of %s (mode %s, %s, %d steps, learning rate %s, batch %d)",
+                            run.runId(),
+                            labels.size(),
+                            labels,
+                            data.training().count(),
+                            data.validation().count(),
+                            data.testing().count(),
+                            layer.id(),
+                            data.bottleneckSize(),
+                            snapshot.architecture(),
+                            params.mode().id(),
+                            from.map(m -> "warm start from version " + m.version())
+                                    .orElse("cold start"),
+                            params.howManyTrainingSteps(),
+                            params.learningRate(),
+                            params.trainBatchSize()));
             long trainStart = System.nanoTime();
             TrainedHead head;
             Promoter.Outcome outcome;
-            try (RunOutputs.Writer files = outputs.open(params, run.runId(), snapshot.architecture(), layer, labels,
-                    line -> progress(run, line))) {
+            try (RunOutputs.Writer files = outputs.open(
+                    params, run.runId(), snapshot.architecture(), layer, labels, line -> progress(run, line))) {
                 DistortedBatches distorted = null;
                 if (params.distortions().any()) {
                     progress(run, "Training images are distorted by the extractor each step: " + params.distortions());
@@ -248,13 +276,20 @@ public class TrainingService {
                 timings.put("publish", millisSince(promoteStart));
             }
             timings.put("total", millisSince(start));
-            RunReport report = RunReport.of(params, snapshot.architecture(), data, head, timings).with(
-                    from.map(m -> "warm from version " + m.version()).orElse("cold"), outcome.decision(),
-                    outcome.model() == null ? null : Freshness.of(
-                            outcome.model().metrics().newImageTimes(), outcome.model().publishedAt()));
+            RunReport report = RunReport.of(params, snapshot.architecture(), data, head, timings)
+                    .with(
+                            from.map(m -> "warm from version " + m.version()).orElse("cold"),
+                            outcome.decision(),
+                            outcome.model() == null
+                                    ? null
+                                    : Freshness.of(
+                                            outcome.model().metrics().newImageTimes(),
+                                            outcome.model().publishedAt()));
             if (outcome.model() != null) {
                 run.succeeded(outcome.model().version(), head.testAccuracy(), head.testCount(), report);
-                Log.infof("Run %d published model version %d", run.runId(), outcome.model().version());
+                Log.infof(
+                        "Run %d published model version %d",
+                        run.runId(), outcome.model().version());
                 registry.counter("trainer.runs", "outcome", "published").increment();
             } else {
                 run.rejected(outcome.decision().reason(), head.testAccuracy(), head.testCount(), report);
@@ -293,9 +328,12 @@ public class TrainingService {
         }
         ModelPublished model = serving.get();
         if (!model.architecture().equals(architecture) || model.featureLayer() != layer) {
-            progress(run, String.format("The serving model (version %d) takes %s features of %s, this run %s of %s: "
-                    + "a cold start", model.version(), model.feature(), model.architecture(), layer.id(),
-                    architecture));
+            progress(
+                    run,
+                    String.format(
+                            "The serving model (version %d) takes %s features of %s, this run %s of %s: "
+                                    + "a cold start",
+                            model.version(), model.feature(), model.architecture(), layer.id(), architecture));
             return Optional.empty();
         }
         return serving;
@@ -306,8 +344,15 @@ public class TrainingService {
         return new WarmStart(model.labels(), model.weights(), model.biases(), l2 == null ? null : l2.floatValue());
     }
 
-    private Promoter.Outcome promote(TrainingRun run, BottleneckStore.Snapshot snapshot, List<String> labels,
-            TrainingParams params, FeatureLayer layer, TrainingData data, TrainedHead head, long start,
+    private Promoter.Outcome promote(
+            TrainingRun run,
+            BottleneckStore.Snapshot snapshot,
+            List<String> labels,
+            TrainingParams params,
+            FeatureLayer layer,
+            TrainingData data,
+            TrainedHead head,
+            long start,
             boolean force) {
         long previousThrough = promoter.learnedThrough();
         long learnedThrough = 0;
@@ -331,19 +376,40 @@ public class TrainingService {
 
             @Override
             public ModelPublished withVersion(long version) {
-                ModelMetrics metrics = new ModelMetrics(run.runId(), params.howManyTrainingSteps(),
-                        params.learningRate(), data.training().count(), head.trainAccuracy(),
-                        head.validationAccuracy(), head.validationCount(), head.testAccuracy(), head.testCount(),
-                        millisSince(start), fingerprint, head.l2() == null ? null : head.l2().doubleValue(), through,
+                ModelMetrics metrics = new ModelMetrics(
+                        run.runId(),
+                        params.howManyTrainingSteps(),
+                        params.learningRate(),
+                        data.training().count(),
+                        head.trainAccuracy(),
+                        head.validationAccuracy(),
+                        head.validationCount(),
+                        head.testAccuracy(),
+                        head.testCount(),
+                        millisSince(start),
+                        fingerprint,
+                        head.l2() == null ? null : head.l2().doubleValue(),
+                        through,
                         newImageTimes);
-                return new ModelPublished(version, snapshot.architecture(), layer.id(), labels,
-                        data.bottleneckSize(), head.weights(), head.biases(), metrics, System.currentTimeMillis());
+                return new ModelPublished(
+                        version,
+                        snapshot.architecture(),
+                        layer.id(),
+                        labels,
+                        data.bottleneckSize(),
+                        head.weights(),
+                        head.biases(),
+                        metrics,
+                        System.currentTimeMillis());
             }
         };
-        Promoter.Outcome outcome = force ? promoter.publish(candidate, "force_publish was given")
+        Promoter.Outcome outcome = force
+                ? promoter.publish(candidate, "force_publish was given")
                 : promoter.promote(candidate, snapshot.images(), params.splitRule());
-        progress(run, "Promotion gate: " + (outcome.model() != null ? "published, " : "rejected, ")
-                + outcome.decision().reason());
+        progress(
+                run,
+                "Promotion gate: " + (outcome.model() != null ? "published, " : "rejected, ")
+                        + outcome.decision().reason());
         return outcome;
     }
 

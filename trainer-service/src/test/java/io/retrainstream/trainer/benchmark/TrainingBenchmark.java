@@ -1,5 +1,20 @@
 package io.retrainstream.trainer.benchmark;
 
+import io.retrainstream.common.Labels;
+import io.retrainstream.common.SplitRule;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
+import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.testing.SharedData;
+import io.retrainstream.common.tf.FeatureExtractor;
+import io.retrainstream.trainer.data.TrainingMode;
+import io.retrainstream.trainer.data.TrainingParams;
+import io.retrainstream.trainer.model.HeadTrainer;
+import io.retrainstream.trainer.model.LabelledBottleneck;
+import io.retrainstream.trainer.model.TrainedHead;
+import io.retrainstream.trainer.model.TrainingData;
+import io.retrainstream.trainer.model.TrainingDevices;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,24 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
-
-import io.retrainstream.common.Labels;
-import io.retrainstream.common.SplitRule;
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.FeatureLayer;
-import io.retrainstream.common.model.Features;
-import io.retrainstream.common.model.ModelFiles;
-import io.retrainstream.common.tf.FeatureExtractor;
-import io.retrainstream.common.testing.SharedData;
-import io.retrainstream.trainer.model.HeadTrainer;
-import io.retrainstream.trainer.model.LabelledBottleneck;
-import io.retrainstream.trainer.model.TrainedHead;
-import io.retrainstream.trainer.model.TrainingData;
-import io.retrainstream.trainer.model.TrainingDevices;
-import io.retrainstream.trainer.data.TrainingMode;
-import io.retrainstream.trainer.data.TrainingParams;
 
 /**
  * Not a test (Surefire skips it by name): the accuracy benchmark. For every architecture whose graph is in
@@ -52,12 +50,16 @@ class TrainingBenchmark {
     void benchmark() throws IOException {
         // As in the service: the first session sets TensorFlow's process-wide op threads, one per op.
         TrainingDevices.probe();
-        List<Long> seeds = java.util.Arrays.stream(System.getProperty("benchmark.seeds",
-                Long.toString(Long.getLong("benchmark.seed", 1))).split(",")).map(Long::parseLong).toList();
+        List<Long> seeds = java.util.Arrays.stream(
+                        System.getProperty("benchmark.seeds", Long.toString(Long.getLong("benchmark.seed", 1)))
+                                .split(","))
+                .map(Long::parseLong)
+                .toList();
         int repeats = Integer.getInteger("benchmark.repeats", 1);
         List<String> lines = new ArrayList<>();
-        lines.add(String.format("%-32s %-9s %-10s %-14s %-14s %10s %12s", "architecture", "mode", "feature",
-                "validation", "test", "train s", "extract s"));
+        lines.add(String.format(
+                "%-32s %-9s %-10s %-14s %-14s %10s %12s",
+                "architecture", "mode", "feature", "validation", "test", "train s", "extract s"));
         for (String name : architectures()) {
             Architecture architecture = Architecture.of(name);
             long extractStart = System.nanoTime();
@@ -65,30 +67,40 @@ class TrainingBenchmark {
             double extractSeconds = (System.nanoTime() - extractStart) / 1e9;
             for (String variant : variants.keySet()) {
                 List<LabelledBottleneck> images = variants.get(variant);
-                List<String> labels = images.stream().map(LabelledBottleneck::label).distinct().sorted().toList();
+                List<String> labels = images.stream()
+                        .map(LabelledBottleneck::label)
+                        .distinct()
+                        .sorted()
+                        .toList();
                 dump(name, images);
                 for (long seed : seeds) {
                     for (TrainingMode mode : TrainingMode.values()) {
-                        FeatureLayer layer = mode == TrainingMode.IMPROVED ? FeatureLayer.POOLED
-                                : FeatureLayer.BOTTLENECK;
+                        FeatureLayer layer =
+                                mode == TrainingMode.IMPROVED ? FeatureLayer.POOLED : FeatureLayer.BOTTLENECK;
                         TrainingData data = TrainingData.of(labels, images, SplitRule.DEFAULT, layer);
-                        TrainingParams params = TrainingParams.retrainPy(seed)
-                                .withOverrides(java.util.Map.of("mode", mode.id()));
+                        TrainingParams params =
+                                TrainingParams.retrainPy(seed).withOverrides(java.util.Map.of("mode", mode.id()));
                         TrainedHead head = null;
                         List<String> times = new ArrayList<>();
                         double seconds = Double.MAX_VALUE;
                         for (int i = 0; i < repeats; i++) {
                             long start = System.nanoTime();
-                            head = new HeadTrainer(params, line -> { }).train(data);
+                            head = new HeadTrainer(params, line -> {}).train(data);
                             double took = (System.nanoTime() - start) / 1e9;
                             seconds = Math.min(seconds, took);
                             times.add(String.format(Locale.ROOT, "%.2f", took));
                         }
-                        lines.add(String.format(Locale.ROOT, "%-32s %-9s %-10s %-14s %-14s %10.2f %12.1f  %s",
+                        lines.add(String.format(
+                                Locale.ROOT,
+                                "%-32s %-9s %-10s %-14s %-14s %10.2f %12.1f  %s",
                                 (variant.equals("original") ? name : name + " " + variant)
                                         + (seeds.size() > 1 ? " seed " + seed : ""),
-                                mode.id(), layer.id(), accuracy(head.validationAccuracy(), head.validationCount()),
-                                accuracy(head.testAccuracy(), head.testCount()), seconds, extractSeconds,
+                                mode.id(),
+                                layer.id(),
+                                accuracy(head.validationAccuracy(), head.validationCount()),
+                                accuracy(head.testAccuracy(), head.testCount()),
+                                seconds,
+                                extractSeconds,
                                 repeats > 1 ? "all: " + String.join(" ", times) : ""));
                         System.out.println(lines.get(lines.size() - 1) + "  chosen: " + head.chosen());
                         if (seeds.size() == 1) {
@@ -109,12 +121,17 @@ class TrainingBenchmark {
      * Prints the test accuracy on the old classes before and after, and the test recall of the new class, beside those
      * of {@code coldHead}, trained cold on all classes.
      */
-    private static String warmStart(String name, TrainingData data, TrainingParams params, int repeats,
-            TrainedHead coldHead) {
+    private static String warmStart(
+            String name, TrainingData data, TrainingParams params, int repeats, TrainedHead coldHead) {
         List<String> old = data.labels().subList(0, data.labels().size() - 1);
-        TrainingData before = new TrainingData(old, data.layer(), data.bottleneckSize(), without(data.training(), old),
-                without(data.validation(), old), without(data.testing(), old));
-        TrainedHead cold = new HeadTrainer(params, line -> { }).train(before);
+        TrainingData before = new TrainingData(
+                old,
+                data.layer(),
+                data.bottleneckSize(),
+                without(data.training(), old),
+                without(data.validation(), old),
+                without(data.testing(), old));
+        TrainedHead cold = new HeadTrainer(params, line -> {}).train(before);
         int steps = Integer.getInteger("benchmark.warmSteps", 400);
         TrainingParams warmParams = params.withOverrides(java.util.Map.of("how_many_training_steps", steps));
         TrainedHead warm = null;
@@ -122,19 +139,29 @@ class TrainingBenchmark {
         double seconds = Double.MAX_VALUE;
         for (int i = 0; i < repeats; i++) {
             long start = System.nanoTime();
-            warm = new HeadTrainer(warmParams, line -> { }).train(data, cold.warmStart(old));
+            warm = new HeadTrainer(warmParams, line -> {}).train(data, cold.warmStart(old));
             double took = (System.nanoTime() - start) / 1e9;
             seconds = Math.min(seconds, took);
             times.add(String.format(Locale.ROOT, "%.2f", took));
         }
         int added = data.labels().size() - 1;
-        return String.format(Locale.ROOT, "%-32s %-9s %-10s warm start on new class '%s', %d steps: %.2f s "
-                + "(all: %s); old classes test %.1f%% -> %.1f%% (cold on all: %.1f%%), new class test recall %.1f%% "
-                + "(cold on all: %.1f%%); chosen: %s", name, params.mode().id(), data.layer().id(),
-                data.labels().get(added), steps, seconds, String.join(" ", times),
+        return String.format(
+                Locale.ROOT,
+                "%-32s %-9s %-10s warm start on new class '%s', %d steps: %.2f s "
+                        + "(all: %s); old classes test %.1f%% -> %.1f%% (cold on all: %.1f%%), new class test recall %.1f%% "
+                        + "(cold on all: %.1f%%); chosen: %s",
+                name,
+                params.mode().id(),
+                data.layer().id(),
+                data.labels().get(added),
+                steps,
+                seconds,
+                String.join(" ", times),
                 100 * cold.testAccuracy(before, c -> true),
-                100 * warm.testAccuracy(data, c -> c != added), 100 * coldHead.testAccuracy(data, c -> c != added),
-                100 * warm.testAccuracy(data, c -> c == added), 100 * coldHead.testAccuracy(data, c -> c == added),
+                100 * warm.testAccuracy(data, c -> c != added),
+                100 * coldHead.testAccuracy(data, c -> c != added),
+                100 * warm.testAccuracy(data, c -> c == added),
+                100 * coldHead.testAccuracy(data, c -> c == added),
                 warm.chosen());
     }
 
@@ -166,7 +193,8 @@ class TrainingBenchmark {
         }
         List<String> rows = new ArrayList<>();
         for (LabelledBottleneck image : images) {
-            StringBuilder row = new StringBuilder(image.dataSet().id()).append(',').append(image.label());
+            StringBuilder row =
+                    new StringBuilder(image.dataSet().id()).append(',').append(image.label());
             for (float v : image.pooled()) {
                 row.append(',').append(v);
             }
@@ -181,14 +209,16 @@ class TrainingBenchmark {
         if (!only.isBlank()) {
             return List.of(only.split(","));
         }
-        return Architecture.names().stream().filter(name -> {
-            try {
-                ModelFiles.locateGraph(Architecture.of(name), Optional.of(SharedData.models()));
-                return true;
-            } catch (ModelFiles.ModelNotFoundException e) {
-                return false;
-            }
-        }).toList();
+        return Architecture.names().stream()
+                .filter(name -> {
+                    try {
+                        ModelFiles.locateGraph(Architecture.of(name), Optional.of(SharedData.models()));
+                        return true;
+                    } catch (ModelFiles.ModelNotFoundException e) {
+                        return false;
+                    }
+                })
+                .toList();
     }
 
     /**
@@ -211,24 +241,37 @@ class TrainingBenchmark {
                 List<Path> batch = photos.subList(from, Math.min(photos.size(), from + MAX_BATCH));
                 java.util.Map<String, List<byte[]>> inputs = new java.util.LinkedHashMap<>();
                 if (large) {
-                    List<byte[]> jpegs = batch.parallelStream().map(file -> io.retrainstream.common.testing
-                            .HostileImages.largePhoto(SharedData.read(file), 4000, 3000)).toList();
+                    List<byte[]> jpegs = batch.parallelStream()
+                            .map(file -> io.retrainstream.common.testing.HostileImages.largePhoto(
+                                    SharedData.read(file), 4000, 3000))
+                            .toList();
                     inputs.put("jpeg-1/8", jpegs);
-                    inputs.put("full-decode", jpegs.parallelStream().map(TrainingBenchmark::fullDecode).toList());
+                    inputs.put(
+                            "full-decode",
+                            jpegs.parallelStream()
+                                    .map(TrainingBenchmark::fullDecode)
+                                    .toList());
                 } else {
                     inputs.put("original", batch.stream().map(SharedData::read).toList());
                 }
                 for (var input : inputs.entrySet()) {
                     List<Features> features = extractor.extract(input.getValue());
-                    List<LabelledBottleneck> images = variants.computeIfAbsent(input.getKey(),
-                            key -> new ArrayList<>());
+                    List<LabelledBottleneck> images =
+                            variants.computeIfAbsent(input.getKey(), key -> new ArrayList<>());
                     for (int i = 0; i < batch.size(); i++) {
                         Path photo = batch.get(i);
-                        String label = Labels.normalize(photo.getParent().getFileName().toString());
+                        String label =
+                                Labels.normalize(photo.getParent().getFileName().toString());
                         String file = photo.getFileName().toString();
-                        images.add(new LabelledBottleneck(label + "/" + file, label, file, file,
-                                SplitRule.DEFAULT.assign(file), features.get(i).bottleneck(),
-                                features.get(i).pooled(), 0L));
+                        images.add(new LabelledBottleneck(
+                                label + "/" + file,
+                                label,
+                                file,
+                                file,
+                                SplitRule.DEFAULT.assign(file),
+                                features.get(i).bottleneck(),
+                                features.get(i).pooled(),
+                                0L));
                     }
                 }
             }

@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-
-import org.junit.jupiter.api.Test;
-
 import io.retrainstream.common.DataSet;
 import io.retrainstream.trainer.data.TrainingMode;
 import io.retrainstream.trainer.data.TrainingParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class HeadTrainerTest {
 
@@ -37,33 +35,50 @@ class HeadTrainerTest {
                 }
                 vector[c * 5] += separation;
                 DataSet set = i % 20 < 14 ? DataSet.TRAINING : i % 20 < 17 ? DataSet.VALIDATION : DataSet.TESTING;
-                images.add(new LabelledBottleneck(labels[c] + "/" + i, labels[c], i + ".jpg", "h" + c + i, set,
-                        vector, new float[0], 0L));
+                images.add(new LabelledBottleneck(
+                        labels[c] + "/" + i, labels[c], i + ".jpg", "h" + c + i, set, vector, new float[0], 0L));
             }
         }
         return images;
     }
 
     /** retrain.py's method with these settings, testing on the whole test set. */
-    static TrainingParams params(int steps, double learningRate, int batch, int validationBatch, int interval,
-            long seed) {
-        return new TrainingParams(steps, learningRate, 10, 10, interval, batch, -1, validationBatch, false,
-                "final_result", "", "", "", "", 0, "", TrainingMode.RETRAIN, seed);
+    static TrainingParams params(
+            int steps, double learningRate, int batch, int validationBatch, int interval, long seed) {
+        return new TrainingParams(
+                steps,
+                learningRate,
+                10,
+                10,
+                interval,
+                batch,
+                -1,
+                validationBatch,
+                false,
+                "final_result",
+                "",
+                "",
+                "",
+                "",
+                0,
+                "",
+                TrainingMode.RETRAIN,
+                seed);
     }
 
     @Test
     void retrainModeTakesExactlyOneGradientDescentStep() {
         // Two classes, two training images in 3 dimensions; the step's batch is drawn as HeadTrainer draws it.
         List<LabelledBottleneck> images = List.of(
-                new LabelledBottleneck("a/1", "a", "1.jpg", "h1", DataSet.TRAINING, new float[] {1f, 2f, -1f},
-                        new float[0], 0L),
-                new LabelledBottleneck("b/2", "b", "2.jpg", "h2", DataSet.TRAINING, new float[] {-0.5f, 0.5f, 3f},
-                        new float[0], 0L));
+                new LabelledBottleneck(
+                        "a/1", "a", "1.jpg", "h1", DataSet.TRAINING, new float[] {1f, 2f, -1f}, new float[0], 0L),
+                new LabelledBottleneck(
+                        "b/2", "b", "2.jpg", "h2", DataSet.TRAINING, new float[] {-0.5f, 0.5f, 3f}, new float[0], 0L));
         TrainingData data = TrainingData.of(List.of("a", "b"), images);
         float[] w0 = {0.1f, -0.2f, 0.3f, 0.05f, -0.1f, 0.2f}; // [3][2]
         double rate = 0.5;
         TrainingParams params = params(1, rate, 4, 4, 10, 99);
-        TrainedHead head = new HeadTrainer(params, line -> { }, TrainingListener.NONE, w0).train(data);
+        TrainedHead head = new HeadTrainer(params, line -> {}, TrainingListener.NONE, w0).train(data);
 
         int[] batch = new BalancedSampler(data.training().classes(), 2, new Random(99)).sample(4);
         double[] gradW = new double[6];
@@ -99,12 +114,33 @@ class HeadTrainerTest {
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(30, 6, 1.5f));
         for (TrainingMode mode : TrainingMode.values()) {
             // 57 steps, evaluations every 10, stores every 7, at most 4 steps per run: runs of 1 to 4 steps.
-            TrainingParams params = new TrainingParams(57, mode == TrainingMode.RETRAIN ? 0.1 : 0.01, 10, 10, 10, 16,
-                    -1, 12, false, "final_result", "", "", "", "", 7, "unused", mode, 7);
+            TrainingParams params = new TrainingParams(
+                    57,
+                    mode == TrainingMode.RETRAIN ? 0.1 : 0.01,
+                    10,
+                    10,
+                    10,
+                    16,
+                    -1,
+                    12,
+                    false,
+                    "final_result",
+                    "",
+                    "",
+                    "",
+                    "",
+                    7,
+                    "unused",
+                    mode,
+                    7);
             Recorder stepwise = new Recorder();
-            TrainedHead one = new HeadTrainer(params, line -> { }, stepwise, (float[]) null).unrolled(1).train(data);
+            TrainedHead one = new HeadTrainer(params, line -> {}, stepwise, (float[]) null)
+                    .unrolled(1)
+                    .train(data);
             Recorder chained = new Recorder();
-            TrainedHead four = new HeadTrainer(params, line -> { }, chained, (float[]) null).unrolled(4).train(data);
+            TrainedHead four = new HeadTrainer(params, line -> {}, chained, (float[]) null)
+                    .unrolled(4)
+                    .train(data);
 
             List<Integer> runs = new StepSchedule(params, 4).runLengths();
             assertThat(runs).contains(1, 2, 3, 4).doesNotContain(5);
@@ -164,29 +200,58 @@ class HeadTrainerTest {
         String[] five = {"alpha", "beta", "delta", "epsilon", "gamma"};
         List<LabelledBottleneck> all = blobs(five, 200, 12, 2f);
         List<String> old = List.of("alpha", "beta", "delta", "gamma");
-        TrainingData before = TrainingData.of(old, all.stream().filter(i -> old.contains(i.label())).toList());
+        TrainingData before = TrainingData.of(
+                old, all.stream().filter(i -> old.contains(i.label())).toList());
         TrainingData after = TrainingData.of(List.of(five), all);
         for (TrainingMode mode : TrainingMode.values()) {
-            TrainingParams cold = new TrainingParams(1000, mode == TrainingMode.RETRAIN ? 0.1 : 0.01, 10, 10, 10, 100,
-                    -1, -1, false, "final_result", "", "", "", "", 0, "", mode, 3);
-            TrainedHead first = new HeadTrainer(cold, line -> { }).train(before);
+            TrainingParams cold = new TrainingParams(
+                    1000,
+                    mode == TrainingMode.RETRAIN ? 0.1 : 0.01,
+                    10,
+                    10,
+                    10,
+                    100,
+                    -1,
+                    -1,
+                    false,
+                    "final_result",
+                    "",
+                    "",
+                    "",
+                    "",
+                    0,
+                    "",
+                    mode,
+                    3);
+            TrainedHead first = new HeadTrainer(cold, line -> {}).train(before);
             List<String> lines = new ArrayList<>();
-            TrainedHead warm = new HeadTrainer(cold.withOverrides(java.util.Map.of("how_many_training_steps", 200)),
-                    lines::add).train(after, first.warmStart(old));
+            TrainedHead warm = new HeadTrainer(
+                            cold.withOverrides(java.util.Map.of("how_many_training_steps", 200)), lines::add)
+                    .train(after, first.warmStart(old));
 
             double oldBefore = first.testAccuracy(before, c -> true);
             double oldAfter = warm.testAccuracy(after, c -> c != 3);
             double newClass = warm.testAccuracy(after, c -> c == 3);
             assertThat(lines.get(0)).isEqualTo("Warm start from 4 classes; new: [epsilon], dropped: []");
             assertThat(oldBefore).as(mode.id()).isGreaterThan(0.85);
-            assertThat(oldAfter).as(mode.id() + ": old classes after the warm start").isGreaterThan(oldBefore - 0.03);
+            assertThat(oldAfter)
+                    .as(mode.id() + ": old classes after the warm start")
+                    .isGreaterThan(oldBefore - 0.03);
             assertThat(newClass).as(mode.id() + ": recall of the new class").isGreaterThan(0.8);
             if (mode == TrainingMode.IMPROVED) {
-                assertThat(first.l2()).isIn(L2Search.GRID[0], L2Search.GRID[1], L2Search.GRID[2],
-                        L2Search.GRID[3], L2Search.GRID[4], L2Search.GRID[5], L2Search.GRID[6]);
+                assertThat(first.l2())
+                        .isIn(
+                                L2Search.GRID[0],
+                                L2Search.GRID[1],
+                                L2Search.GRID[2],
+                                L2Search.GRID[3],
+                                L2Search.GRID[4],
+                                L2Search.GRID[5],
+                                L2Search.GRID[6]);
                 assertThat(warm.l2()).as("trained with the head's own L2 only").isEqualTo(first.l2());
-                assertThat(lines).noneMatch(line -> line.startsWith("L2 ") && !line.startsWith(
-                        String.format("L2 %.0e", first.l2())));
+                assertThat(lines)
+                        .noneMatch(line ->
+                                line.startsWith("L2 ") && !line.startsWith(String.format("L2 %.0e", first.l2())));
             } else {
                 assertThat(warm.l2()).isNull();
             }
@@ -196,12 +261,14 @@ class HeadTrainerTest {
     @Test
     void improvedWarmStartIsNeverWorseOnValidationThanItsStart() {
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 8, 1.5f));
-        TrainingParams improved = params(400, 0.01, 100, 100, 10, 5).withOverrides(java.util.Map.of("mode",
-                "improved", "validation_batch_size", -1));
-        TrainedHead cold = new HeadTrainer(improved, line -> { }).train(data);
+        TrainingParams improved = params(400, 0.01, 100, 100, 10, 5)
+                .withOverrides(java.util.Map.of("mode", "improved", "validation_batch_size", -1));
+        TrainedHead cold = new HeadTrainer(improved, line -> {}).train(data);
         // A learning rate far too high: every step makes the head worse, so the warm start itself is kept.
-        TrainedHead warm = new HeadTrainer(improved.withOverrides(java.util.Map.of("learning_rate", 5.0,
-                "how_many_training_steps", 30)), line -> { }).train(data, cold.warmStart(data.labels()));
+        TrainedHead warm = new HeadTrainer(
+                        improved.withOverrides(java.util.Map.of("learning_rate", 5.0, "how_many_training_steps", 30)),
+                        line -> {})
+                .train(data, cold.warmStart(data.labels()));
         assertThat(warm.chosen()).endsWith("the warm start (before step 0)");
         assertClose(warm.weights(), cold.weights());
         assertClose(warm.biases(), cold.biases());
@@ -211,8 +278,8 @@ class HeadTrainerTest {
     @Test
     void warmStartMapsColumnsByLabel() {
         // [2][3]: columns a, b, c.
-        WarmStart head = new WarmStart(List.of("a", "b", "c"), new float[] {1, 2, 3, 4, 5, 6}, new float[] {7, 8, 9},
-                0.1f);
+        WarmStart head =
+                new WarmStart(List.of("a", "b", "c"), new float[] {1, 2, 3, 4, 5, 6}, new float[] {7, 8, 9}, 0.1f);
         WarmStart mapped = head.mappedTo(List.of("a", "c", "d"));
         assertThat(mapped.labels()).containsExactly("a", "c", "d");
         assertThat(mapped.weights()).containsExactly(1, 3, 0, 4, 6, 0);
@@ -220,8 +287,8 @@ class HeadTrainerTest {
         assertThat(mapped.l2()).isEqualTo(0.1f);
         assertThat(mapped.bottleneckSize()).isEqualTo(2);
         TrainingData other = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(10, 1));
-        assertThatThrownBy(() -> new HeadTrainer(params(10, 0.1, 10, 10, 10, 1), l -> { }).train(other,
-                new WarmStart(List.of("alpha", "beta"), new float[4], new float[2], null)))
+        assertThatThrownBy(() -> new HeadTrainer(params(10, 0.1, 10, 10, 10, 1), l -> {})
+                        .train(other, new WarmStart(List.of("alpha", "beta"), new float[4], new float[2], null)))
                 .hasMessageContaining("takes 2 features, the data has 32");
     }
 
@@ -257,17 +324,21 @@ class HeadTrainerTest {
             }
             return out;
         };
-        TrainingParams params = params(60, 0.5, 16, 20, 20, 4).withOverrides(java.util.Map.of("flip_left_right",
-                true, "random_brightness", 10));
+        TrainingParams params = params(60, 0.5, 16, 20, 20, 4)
+                .withOverrides(java.util.Map.of("flip_left_right", true, "random_brightness", 10));
         List<String> lines = new ArrayList<>();
         TrainedHead head = new HeadTrainer(params, lines::add, TrainingListener.NONE, shifted).train(data);
 
         assertThat(calls).hasSize(60).allSatisfy(call -> assertThat(call[0]).isEqualTo(16));
-        assertThat(calls.stream().map(call -> call[1]).distinct().count()).as("a new draw every step").isEqualTo(60);
+        assertThat(calls.stream().map(call -> call[1]).distinct().count())
+                .as("a new draw every step")
+                .isEqualTo(60);
         assertThat(head.trainAccuracy()).isEqualTo(1.0);
-        assertThat(head.testAccuracy()).as("tested on the cached, undistorted vectors").isLessThan(0.2);
+        assertThat(head.testAccuracy())
+                .as("tested on the cached, undistorted vectors")
+                .isLessThan(0.2);
         assertThat(lines).anyMatch(line -> line.matches("Distorted 960 training images in .* images/s.*"));
-        assertThatThrownBy(() -> new HeadTrainer(params, l -> { }, TrainingListener.NONE, (DistortedBatches) null))
+        assertThatThrownBy(() -> new HeadTrainer(params, l -> {}, TrainingListener.NONE, (DistortedBatches) null))
                 .hasMessageContaining("nothing computes distorted bottlenecks");
     }
 
@@ -276,8 +347,8 @@ class HeadTrainerTest {
         // Overlapping classes in 32 dimensions with a few training images.
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 8, 1.5f));
         List<String> lines = new ArrayList<>();
-        TrainingParams improved = params(400, 0.01, 100, 100, 10, 5).withOverrides(java.util.Map.of("mode",
-                "improved", "validation_batch_size", -1));
+        TrainingParams improved = params(400, 0.01, 100, 100, 10, 5)
+                .withOverrides(java.util.Map.of("mode", "improved", "validation_batch_size", -1));
         TrainedHead head = new HeadTrainer(improved, lines::add).train(data);
         assertThat(lines).anyMatch(line -> line.startsWith("Chosen on validation: L2 "));
         assertThat(head.chosen()).startsWith("L2 ");
@@ -286,17 +357,20 @@ class HeadTrainerTest {
         assertThat(head.curve()).isNotEmpty();
         assertThat(head.testScores()).hasNumberOfRows(data.testing().count());
         // The kept step is the one of lowest validation cross entropy of its training.
-        double lowest = head.curve().stream().mapToDouble(TrainedHead.Evaluation::validationCrossEntropy).min()
+        double lowest = head.curve().stream()
+                .mapToDouble(TrainedHead.Evaluation::validationCrossEntropy)
+                .min()
                 .orElseThrow();
-        assertThat(head.curve()).anyMatch(e -> e.validationCrossEntropy() == lowest
-                && head.chosen().endsWith("step " + e.step()));
+        assertThat(head.curve())
+                .anyMatch(e ->
+                        e.validationCrossEntropy() == lowest && head.chosen().endsWith("step " + e.step()));
     }
 
     @Test
     void testBatchSizeSamplesThatManyTestImages() {
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 9));
         TrainingParams params = params(20, 0.1, 10, 10, 10, 1).withOverrides(java.util.Map.of("test_batch_size", 7));
-        TrainedHead head = new HeadTrainer(params, l -> { }).train(data);
+        TrainedHead head = new HeadTrainer(params, l -> {}).train(data);
         assertThat(head.testCount()).isEqualTo(7);
         assertThat(head.testRows()).hasSize(7);
     }
@@ -312,8 +386,9 @@ class HeadTrainerTest {
         assertThat(head.validationAccuracy()).isGreaterThan(0.9);
         assertThat(head.weights()).hasSize(32 * 3);
         assertThat(head.biases()).hasSize(3);
-        assertThat(lines.get(0)).matches("Step 0: Train accuracy = \\d+\\.\\d%, Cross entropy = \\d+\\.\\d+, "
-                + "Validation accuracy = \\d+\\.\\d% \\(N=100\\)");
+        assertThat(lines.get(0))
+                .matches("Step 0: Train accuracy = \\d+\\.\\d%, Cross entropy = \\d+\\.\\d+, "
+                        + "Validation accuracy = \\d+\\.\\d% \\(N=100\\)");
         assertThat(lines).anyMatch(line -> line.startsWith("Step 490: "));
         assertThat(lines).anyMatch(line -> line.startsWith("Step 499: "));
         assertThat(lines.get(lines.size() - 1)).matches("Final test accuracy = \\d+\\.\\d% \\(N=45\\)");
@@ -334,23 +409,24 @@ class HeadTrainerTest {
     void sameSeedSameModel() {
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(30, 3));
         TrainingParams params = params(50, 0.01, 20, 20, 10, 11);
-        TrainedHead a = new HeadTrainer(params, line -> { }).train(data);
-        TrainedHead b = new HeadTrainer(params, line -> { }).train(data);
+        TrainedHead a = new HeadTrainer(params, line -> {}).train(data);
+        TrainedHead b = new HeadTrainer(params, line -> {}).train(data);
         assertThat(a.weights()).containsExactly(b.weights());
     }
 
     @Test
     void refusesFewerThanTwoClasses() {
-        List<LabelledBottleneck> onlyAlpha = blobs(10, 4).stream().filter(i -> i.label().equals("alpha")).toList();
+        List<LabelledBottleneck> onlyAlpha =
+                blobs(10, 4).stream().filter(i -> i.label().equals("alpha")).toList();
         TrainingData data = TrainingData.of(List.of("alpha"), onlyAlpha);
-        assertThatThrownBy(() -> new HeadTrainer(params(10, 0.01, 10, 10, 10, 1), l -> { }).train(data))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 2 classes");
+        assertThatThrownBy(() -> new HeadTrainer(params(10, 0.01, 10, 10, 10, 1), l -> {}).train(data))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 2 classes");
     }
 
     @Test
     void refusesInvalidParameters() {
-        assertThatThrownBy(() -> params(-1, 0.01, 100, 100, 10, 1))
-                .hasMessageContaining("how_many_training_steps");
+        assertThatThrownBy(() -> params(-1, 0.01, 100, 100, 10, 1)).hasMessageContaining("how_many_training_steps");
         assertThatThrownBy(() -> params(10, 0, 100, 100, 10, 1)).hasMessageContaining("learning_rate");
     }
 
@@ -366,7 +442,8 @@ class HeadTrainerTest {
             requestedAt.set(System.nanoTime());
         });
         canceller.start();
-        assertThatThrownBy(() -> trainer.cancelledBy(() -> requestedAt.get() != 0).train(data))
+        assertThatThrownBy(
+                        () -> trainer.cancelledBy(() -> requestedAt.get() != 0).train(data))
                 .isInstanceOf(RunCancelledException.class);
         long ended = System.nanoTime();
         canceller.join();
@@ -376,8 +453,10 @@ class HeadTrainerTest {
     @Test
     void aCancelledRetrainModeRunStopsAtOnce() throws Exception {
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 10));
-        long millis = cancelledAfter(new HeadTrainer(params(TrainingParams.MAX_TRAINING_STEPS, 0.01, 100, 100,
-                1000, 1), l -> { }), data, 300);
+        long millis = cancelledAfter(
+                new HeadTrainer(params(TrainingParams.MAX_TRAINING_STEPS, 0.01, 100, 100, 1000, 1), l -> {}),
+                data,
+                300);
         assertThat(millis).as("ms from the cancellation to the end of training").isLessThan(1000);
     }
 
@@ -386,12 +465,13 @@ class HeadTrainerTest {
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 11));
         TrainingParams improved = params(TrainingParams.MAX_TRAINING_STEPS, 0.01, 100, 100, 1000, 2)
                 .withOverrides(java.util.Map.of("mode", "improved"));
-        long millis = cancelledAfter(new HeadTrainer(improved, l -> { }), data, 300);
+        long millis = cancelledAfter(new HeadTrainer(improved, l -> {}), data, 300);
         assertThat(millis).as("ms from the cancellation to the end of training").isLessThan(1000);
         Thread.sleep(200);
-        assertThat(Thread.getAllStackTraces().keySet()).as("no L2 training goes on")
-                .noneMatch(t -> t.getName().startsWith("training-l2") && t.isAlive()
-                        && t.getState() == Thread.State.RUNNABLE);
+        assertThat(Thread.getAllStackTraces().keySet())
+                .as("no L2 training goes on")
+                .noneMatch(t ->
+                        t.getName().startsWith("training-l2") && t.isAlive() && t.getState() == Thread.State.RUNNABLE);
     }
 
     @Test
@@ -406,11 +486,12 @@ class HeadTrainerTest {
             }
             throw new IllegalStateException("no batch");
         };
-        TrainingParams params = params(100, 0.1, 16, 20, 20, 4).withOverrides(java.util.Map.of("flip_left_right",
-                true));
-        long millis = cancelledAfter(new HeadTrainer(params, l -> { }, TrainingListener.NONE, stuck), data, 300);
+        TrainingParams params =
+                params(100, 0.1, 16, 20, 20, 4).withOverrides(java.util.Map.of("flip_left_right", true));
+        long millis = cancelledAfter(new HeadTrainer(params, l -> {}, TrainingListener.NONE, stuck), data, 300);
         assertThat(millis).as("ms from the cancellation to the end of training").isLessThan(1000);
-        assertThat(interrupted.await(1, java.util.concurrent.TimeUnit.SECONDS)).as("the fetch in flight interrupted")
+        assertThat(interrupted.await(1, java.util.concurrent.TimeUnit.SECONDS))
+                .as("the fetch in flight interrupted")
                 .isTrue();
     }
 

@@ -3,17 +3,15 @@ package io.retrainstream.trainer.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-
-import org.junit.jupiter.api.Test;
-
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 class PromotionGateTest {
 
@@ -30,32 +28,44 @@ class PromotionGateTest {
 
     @Test
     void rejectsACandidateWorseThanTheServingModelOnTheTestSplit() {
-        PromotionGate.Decision decision = new PromotionGate(0.01).decide(head(WRONG, LABELS),
-                Optional.of(serving(RIGHT)), images, RULE);
+        PromotionGate.Decision decision =
+                new PromotionGate(0.01).decide(head(WRONG, LABELS), Optional.of(serving(RIGHT)), images, RULE);
         assertThat(decision.published()).isFalse();
         assertThat(decision.candidateAccuracy()).isZero();
         assertThat(decision.servingAccuracy()).isEqualTo(1.0);
         assertThat(decision.servingVersion()).isEqualTo(4);
-        assertThat(decision.testCount()).isEqualTo(images.stream()
-                .filter(i -> RULE.assign(i.fileName()) == DataSet.TESTING).count()).isPositive();
+        assertThat(decision.testCount())
+                .isEqualTo(images.stream()
+                        .filter(i -> RULE.assign(i.fileName()) == DataSet.TESTING)
+                        .count())
+                .isPositive();
         assertThat(decision.reason()).startsWith("worse: test accuracy 0.0% vs 100.0% of serving version 4");
     }
 
     @Test
     void publishesACandidateAsGoodAsTheServingModelOrWithinTheTolerance() {
-        assertThat(new PromotionGate(0).decide(head(RIGHT, LABELS), Optional.of(serving(RIGHT)), images, RULE)
-                .published()).isTrue();
-        assertThat(new PromotionGate(1).decide(head(WRONG, LABELS), Optional.of(serving(RIGHT)), images, RULE)
-                .published()).isTrue();
+        assertThat(new PromotionGate(0)
+                        .decide(head(RIGHT, LABELS), Optional.of(serving(RIGHT)), images, RULE)
+                        .published())
+                .isTrue();
+        assertThat(new PromotionGate(1)
+                        .decide(head(WRONG, LABELS), Optional.of(serving(RIGHT)), images, RULE)
+                        .published())
+                .isTrue();
     }
 
     @Test
     void publishesTheFirstModelAndOneWithOtherClasses() {
-        assertThat(new PromotionGate(0).decide(head(WRONG, LABELS), Optional.empty(), images, RULE).reason())
+        assertThat(new PromotionGate(0)
+                        .decide(head(WRONG, LABELS), Optional.empty(), images, RULE)
+                        .reason())
                 .isEqualTo("the first model");
-        PromotionGate.Decision grown = new PromotionGate(0).decide(
-                head(new float[] {0, 1, 0, 1, 0, 0}, List.of("a", "b", "c")), Optional.of(serving(RIGHT)), images,
-                RULE);
+        PromotionGate.Decision grown = new PromotionGate(0)
+                .decide(
+                        head(new float[] {0, 1, 0, 1, 0, 0}, List.of("a", "b", "c")),
+                        Optional.of(serving(RIGHT)),
+                        images,
+                        RULE);
         assertThat(grown.published()).isTrue();
         assertThat(grown.reason()).isEqualTo("the classes changed from [a, b] to [a, b, c]");
     }
@@ -66,13 +76,20 @@ class PromotionGateTest {
     }
 
     private static PromotionGate.Head head(float[] weights, List<String> labels) {
-        return new PromotionGate.Head(ARCHITECTURE, FeatureLayer.BOTTLENECK, labels, weights,
-                new float[labels.size()]);
+        return new PromotionGate.Head(ARCHITECTURE, FeatureLayer.BOTTLENECK, labels, weights, new float[labels.size()]);
     }
 
     private static ModelPublished serving(float[] weights) {
-        return new ModelPublished(4, ARCHITECTURE, "bottleneck", LABELS, 2, weights, new float[2],
-                new ModelMetrics(1, 1, 0.1, 1, 1, 1, 1, 1, 1, 1, "f"), 0);
+        return new ModelPublished(
+                4,
+                ARCHITECTURE,
+                "bottleneck",
+                LABELS,
+                2,
+                weights,
+                new float[2],
+                new ModelMetrics(1, 1, 0.1, 1, 1, 1, 1, 1, 1, 1, "f"),
+                0);
     }
 
     private static List<LabelledBottleneck> images() {
@@ -81,8 +98,8 @@ class PromotionGateTest {
             String label = LABELS.get(i % 2);
             float[] vector = label.equals("a") ? new float[] {1, 0} : new float[] {0, 1};
             String file = label + i + ".jpg";
-            images.add(new LabelledBottleneck(label + "/" + i, label, file, "h" + i, RULE.assign(file), vector,
-                    new float[0], i));
+            images.add(new LabelledBottleneck(
+                    label + "/" + i, label, file, "h" + i, RULE.assign(file), vector, new float[0], i));
         }
         return images;
     }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +18,10 @@ class ScalarSummaryWriterTest {
         }
         try (Stream<Path> files = Files.list(dir.resolve("train"))) {
             assertThat(files.map(file -> file.getFileName().toString()))
-                    .singleElement().asString().startsWith("events.out.tfevents.").endsWith(".v2");
+                    .singleElement()
+                    .asString()
+                    .startsWith("events.out.tfevents.")
+                    .endsWith(".v2");
         }
     }
 

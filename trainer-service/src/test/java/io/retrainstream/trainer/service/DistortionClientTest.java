@@ -3,6 +3,17 @@ package io.retrainstream.trainer.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.retrainstream.common.DataSet;
+import io.retrainstream.common.quarkus.AdminToken;
+import io.retrainstream.common.testing.KafkaBrokerResource;
+import io.retrainstream.common.tf.Distortions;
+import io.retrainstream.common.tf.FeatureRows;
+import io.retrainstream.trainer.model.DistortedBatches;
+import io.retrainstream.trainer.model.LabelledBottleneck;
+import io.retrainstream.trainer.model.TrainingData;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -10,23 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import com.sun.net.httpserver.HttpServer;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.retrainstream.common.DataSet;
-import io.retrainstream.common.quarkus.AdminToken;
-import io.retrainstream.common.tf.Distortions;
-import io.retrainstream.common.tf.FeatureRows;
-import io.retrainstream.common.testing.KafkaBrokerResource;
-import io.retrainstream.trainer.model.DistortedBatches;
-import io.retrainstream.trainer.model.LabelledBottleneck;
-import io.retrainstream.trainer.model.TrainingData;
 
 /**
  * The trainer's calls to the extractor's distortion endpoint carry the shared admin token. A Quarkus test: the REST
@@ -46,7 +43,8 @@ class DistortionClientTest {
         extractor.createContext("/distorted-bottlenecks", exchange -> {
             authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             exchange.getRequestBody().readAllBytes();
-            byte[] body = status == 200 ? FeatureRows.encode(new float[][] {{1, 2}, {3, 4}}, 2)
+            byte[] body = status == 200
+                    ? FeatureRows.encode(new float[][] {{1, 2}, {3, 4}}, 2)
                     : "{\"message\":\"no\"}".getBytes();
             exchange.sendResponseHeaders(status, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -66,8 +64,15 @@ class DistortionClientTest {
     private DistortedBatches batches(AdminToken token) {
         List<LabelledBottleneck> images = new ArrayList<>();
         for (String label : List.of("a", "b")) {
-            images.add(new LabelledBottleneck(label + "/1", label, label + "1.jpg", "0".repeat(63) + label.length(),
-                    DataSet.TRAINING, new float[] {0, 0}, new float[0], 0L));
+            images.add(new LabelledBottleneck(
+                    label + "/1",
+                    label,
+                    label + "1.jpg",
+                    "0".repeat(63) + label.length(),
+                    DataSet.TRAINING,
+                    new float[] {0, 0},
+                    new float[0],
+                    0L));
         }
         TrainingData data = TrainingData.of(List.of("a", "b"), images);
         String url = "http://127.0.0.1:" + extractor.getAddress().getPort() + "/";
@@ -85,7 +90,8 @@ class DistortionClientTest {
     @Test
     void aRefusedTokenSaysThatBothServicesNeedTheSameOne() {
         status = 401;
-        assertThatThrownBy(() -> batches(new AdminToken(Optional.of("other-token"))).fetch(new int[] {0}, 1))
+        assertThatThrownBy(() ->
+                        batches(new AdminToken(Optional.of("other-token"))).fetch(new int[] {0}, 1))
                 .hasMessageContaining("both services need the same retrain.admin-token");
     }
 
@@ -102,6 +108,7 @@ class DistortionClientTest {
         extractor.stop(0);
         extractor = null;
         assertThatThrownBy(() -> batches.fetch(new int[] {0}, 1))
-                .hasMessageContaining("does not answer").hasMessageContaining("trainer.extractor-url");
+                .hasMessageContaining("does not answer")
+                .hasMessageContaining("trainer.extractor-url");
     }
 }

@@ -4,6 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
+import io.retrainstream.common.DataSet;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
+import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.testing.SharedData;
+import io.retrainstream.common.tf.ExportedModel;
+import io.retrainstream.common.tf.FeatureExtractor;
+import io.retrainstream.trainer.data.TrainingParams;
+import io.retrainstream.trainer.model.Cancellation;
+import io.retrainstream.trainer.model.HeadTrainer;
+import io.retrainstream.trainer.model.LabelledBottleneck;
+import io.retrainstream.trainer.model.TrainedHead;
+import io.retrainstream.trainer.model.TrainingData;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -18,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,21 +43,6 @@ import org.tensorflow.proto.Event;
 import org.tensorflow.proto.Summary;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
-
-import io.retrainstream.common.DataSet;
-import io.retrainstream.common.model.Architecture;
-import io.retrainstream.common.model.FeatureLayer;
-import io.retrainstream.common.model.Features;
-import io.retrainstream.common.model.ModelFiles;
-import io.retrainstream.common.tf.ExportedModel;
-import io.retrainstream.common.tf.FeatureExtractor;
-import io.retrainstream.common.testing.SharedData;
-import io.retrainstream.trainer.model.Cancellation;
-import io.retrainstream.trainer.model.HeadTrainer;
-import io.retrainstream.trainer.model.LabelledBottleneck;
-import io.retrainstream.trainer.model.TrainedHead;
-import io.retrainstream.trainer.model.TrainingData;
-import io.retrainstream.trainer.data.TrainingParams;
 
 /** A run's TensorFlow outputs, re-opened by TensorFlow and compared with the head the trainer publishes. */
 class RunOutputsTest {
@@ -73,8 +71,15 @@ class RunOutputsTest {
                 photos.put(id, bytes.get(i));
                 // 6 training, 1 validation, 1 test image per class
                 DataSet set = i < 6 ? DataSet.TRAINING : i == 6 ? DataSet.VALIDATION : DataSet.TESTING;
-                images.add(new LabelledBottleneck(id, label, files.get(i).getFileName().toString(), id, set,
-                        features.get(i).bottleneck(), features.get(i).pooled(), 0L));
+                images.add(new LabelledBottleneck(
+                        id,
+                        label,
+                        files.get(i).getFileName().toString(),
+                        id,
+                        set,
+                        features.get(i).bottleneck(),
+                        features.get(i).pooled(),
+                        0L));
             }
         }
     }
@@ -113,21 +118,35 @@ class RunOutputsTest {
 
     @Test
     void writesGraphLabelsSavedModelSummariesAndIntermediateGraphs() throws Exception {
-        TrainingParams params = TrainingParams.retrainPy(3).withOverrides(Map.of("mode", "improved",
-                "how_many_training_steps", 60, "intermediate_store_frequency", 50, "intermediate_output_graphs_dir",
-                dir.resolve("intermediate").toString(), "output_graph", dir.resolve("output_graph.pb").toString(),
-                "output_labels", dir.resolve("output_labels.txt").toString(), "saved_model_dir",
-                dir.resolve("saved").toString(), "summaries_dir", dir.resolve("logs").toString()));
+        TrainingParams params = TrainingParams.retrainPy(3)
+                .withOverrides(Map.of(
+                        "mode",
+                        "improved",
+                        "how_many_training_steps",
+                        60,
+                        "intermediate_store_frequency",
+                        50,
+                        "intermediate_output_graphs_dir",
+                        dir.resolve("intermediate").toString(),
+                        "output_graph",
+                        dir.resolve("output_graph.pb").toString(),
+                        "output_labels",
+                        dir.resolve("output_labels.txt").toString(),
+                        "saved_model_dir",
+                        dir.resolve("saved").toString(),
+                        "summaries_dir",
+                        dir.resolve("logs").toString()));
         TrainingData data = TrainingData.of(LABELS, images, null, FeatureLayer.POOLED);
         List<String> lines = new ArrayList<>();
         TrainedHead head;
         String run;
-        try (RunOutputs.Writer files = outputs(10).open(params, 1, ARCHITECTURE, FeatureLayer.POOLED, LABELS,
-                lines::add)) {
+        try (RunOutputs.Writer files =
+                outputs(10).open(params, 1, ARCHITECTURE, FeatureLayer.POOLED, LABELS, lines::add)) {
             run = files.runName();
             head = new HeadTrainer(params, lines::add, files).train(data);
             files.stage(head, Cancellation.NEVER);
-            assertThat(dir.resolve("output_graph.pb")).as("nothing under a final name before the commit")
+            assertThat(dir.resolve("output_graph.pb"))
+                    .as("nothing under a final name before the commit")
                     .doesNotExist();
             files.commit(1);
         }
@@ -136,16 +155,19 @@ class RunOutputsTest {
         assertThat(Files.readAllLines(dir.resolve("output_labels.txt"))).containsExactlyElementsOf(LABELS);
         assertThat(Files.readAllLines(dir.resolve("output_labels.1.txt"))).containsExactlyElementsOf(LABELS);
         assertThat(dir.resolve("output_graph.1.pb")).hasSameBinaryContentAs(dir.resolve("output_graph.pb"));
-        assertThat(dir.resolve("intermediate").resolve(run).resolve("l2_1e-03/intermediate_50.pb")).isRegularFile();
+        assertThat(dir.resolve("intermediate").resolve(run).resolve("l2_1e-03/intermediate_50.pb"))
+                .isRegularFile();
         assertThat(lines).anyMatch(line -> line.startsWith("Save intermediate result to : "));
         assertThat(hiddenFiles(dir)).isEmpty();
 
-        try (SavedModelBundle bundle = SavedModelBundle.load(dir.resolve("saved/1").toString(), "serve")) {
-            for (LabelledBottleneck image : images.stream().filter(i -> i.dataSet() == DataSet.TESTING).toList()) {
+        try (SavedModelBundle bundle =
+                SavedModelBundle.load(dir.resolve("saved/1").toString(), "serve")) {
+            for (LabelledBottleneck image :
+                    images.stream().filter(i -> i.dataSet() == DataSet.TESTING).toList()) {
                 byte[] photo = photos.get(image.imageId());
                 float[] want = published(head, image.pooled());
-                assertThat(ExportedModel.classifyWithFrozenGraph(dir.resolve("output_graph.pb"), photo,
-                        "final_result")).containsExactly(want, offset(1e-4f));
+                assertThat(ExportedModel.classifyWithFrozenGraph(dir.resolve("output_graph.pb"), photo, "final_result"))
+                        .containsExactly(want, offset(1e-4f));
                 try (TString input = TString.tensorOfBytes(NdArrays.scalarOfObject(photo));
                         Result result = bundle.function(Signature.DEFAULT_KEY).call(Map.of("image", input))) {
                     TFloat32 scores = (TFloat32) result.get("scores").orElseThrow();
@@ -156,67 +178,79 @@ class RunOutputsTest {
             }
         }
 
-        Map<String, Map<Long, Float>> train = scalars(dir.resolve("logs").resolve(run).resolve("l2_1e-03/train"));
-        Map<String, Map<Long, Float>> validation = scalars(dir.resolve("logs").resolve(run)
-                .resolve("l2_1e-03/validation"));
+        Map<String, Map<Long, Float>> train =
+                scalars(dir.resolve("logs").resolve(run).resolve("l2_1e-03/train"));
+        Map<String, Map<Long, Float>> validation =
+                scalars(dir.resolve("logs").resolve(run).resolve("l2_1e-03/validation"));
         assertThat(train).containsOnlyKeys("accuracy", "cross_entropy");
         assertThat(validation).containsOnlyKeys("accuracy", "cross_entropy");
         assertThat(train.get("accuracy")).containsKeys(0L, 10L, 50L, 59L);
-        assertThat(train.get("cross_entropy").get(0L)).isGreaterThan(train.get("cross_entropy").get(59L));
+        assertThat(train.get("cross_entropy").get(0L))
+                .isGreaterThan(train.get("cross_entropy").get(59L));
         assertThat(validation.get("accuracy").get(0L)).isBetween(0f, 1f);
     }
 
     @Test
     void eachPublishedVersionGetsItsFilesAndAnUnpublishedRunLeavesNone() throws Exception {
-        TrainingParams params = TrainingParams.retrainPy(4).withOverrides(Map.of("how_many_training_steps", 20,
-                "output_graph", dir.resolve("out/graph.pb").toString(), "output_labels",
-                dir.resolve("out/labels.txt").toString(), "saved_model_dir", dir.resolve("serving").toString()));
+        TrainingParams params = TrainingParams.retrainPy(4)
+                .withOverrides(Map.of(
+                        "how_many_training_steps",
+                        20,
+                        "output_graph",
+                        dir.resolve("out/graph.pb").toString(),
+                        "output_labels",
+                        dir.resolve("out/labels.txt").toString(),
+                        "saved_model_dir",
+                        dir.resolve("serving").toString()));
         TrainingData data = TrainingData.of(LABELS, images, null, FeatureLayer.BOTTLENECK);
-        TrainedHead head = new HeadTrainer(params, line -> { }).train(data);
+        TrainedHead head = new HeadTrainer(params, line -> {}).train(data);
         RunOutputs outputs = outputs(2);
         for (long version : new long[] {1, 2}) {
-            try (RunOutputs.Writer files = outputs.open(params, version, ARCHITECTURE, FeatureLayer.BOTTLENECK,
-                    LABELS, line -> { })) {
+            try (RunOutputs.Writer files =
+                    outputs.open(params, version, ARCHITECTURE, FeatureLayer.BOTTLENECK, LABELS, line -> {})) {
                 files.stage(head, Cancellation.NEVER);
                 files.commit(version);
             }
         }
         // Rejected by the gate, or cancelled: staged, never committed.
-        try (RunOutputs.Writer files = outputs.open(params, 3, ARCHITECTURE, FeatureLayer.BOTTLENECK, LABELS,
-                line -> { })) {
+        try (RunOutputs.Writer files =
+                outputs.open(params, 3, ARCHITECTURE, FeatureLayer.BOTTLENECK, LABELS, line -> {})) {
             files.stage(head, Cancellation.NEVER);
         }
         assertThat(names(dir.resolve("serving"))).containsExactly("1", "2");
-        assertThat(names(dir.resolve("out"))).containsExactly("graph.1.pb", "graph.2.pb", "graph.pb", "labels.1.txt",
-                "labels.2.txt", "labels.txt");
+        assertThat(names(dir.resolve("out")))
+                .containsExactly("graph.1.pb", "graph.2.pb", "graph.pb", "labels.1.txt", "labels.2.txt", "labels.txt");
         assertThat(dir.resolve("serving/2/saved_model.pb")).isRegularFile();
         assertThat(dir.resolve("out/graph.pb")).hasSameBinaryContentAs(dir.resolve("out/graph.2.pb"));
 
-        try (RunOutputs.Writer files = outputs.open(params, 4, ARCHITECTURE, FeatureLayer.BOTTLENECK, LABELS,
-                line -> { })) {
+        try (RunOutputs.Writer files =
+                outputs.open(params, 4, ARCHITECTURE, FeatureLayer.BOTTLENECK, LABELS, line -> {})) {
             files.stage(head, Cancellation.NEVER);
             files.commit(3);
         }
-        assertThat(names(dir.resolve("serving"))).as("the newest 2 versions are kept").containsExactly("2", "3");
-        assertThat(names(dir.resolve("out"))).containsExactly("graph.2.pb", "graph.3.pb", "graph.pb", "labels.2.txt",
-                "labels.3.txt", "labels.txt");
+        assertThat(names(dir.resolve("serving")))
+                .as("the newest 2 versions are kept")
+                .containsExactly("2", "3");
+        assertThat(names(dir.resolve("out")))
+                .containsExactly("graph.2.pb", "graph.3.pb", "graph.pb", "labels.2.txt", "labels.3.txt", "labels.txt");
         assertThat(hiddenFiles(dir)).isEmpty();
     }
 
     @Test
     void keepsTheNewestRunFoldersOfSummaries() throws Exception {
-        TrainingParams params = TrainingParams.retrainPy(5).withOverrides(Map.of("summaries_dir",
-                dir.resolve("logs").toString()));
+        TrainingParams params = TrainingParams.retrainPy(5)
+                .withOverrides(Map.of("summaries_dir", dir.resolve("logs").toString()));
         Files.createDirectories(dir.resolve("logs/mine"));
         List<String> runs = new ArrayList<>();
         for (long runId : new long[] {8, 9, 10}) {
-            try (RunOutputs.Writer files = outputs(2).open(params, runId, ARCHITECTURE, FeatureLayer.BOTTLENECK,
-                    LABELS, line -> { })) {
+            try (RunOutputs.Writer files =
+                    outputs(2).open(params, runId, ARCHITECTURE, FeatureLayer.BOTTLENECK, LABELS, line -> {})) {
                 files.evaluated("", new TrainedHead.Evaluation(0, 0.5, 1.0, 0.5, 1.0, 3));
                 runs.add(files.runName());
             }
         }
-        assertThat(names(dir.resolve("logs"))).as("the newest 2 runs, and what is not a run folder")
+        assertThat(names(dir.resolve("logs")))
+                .as("the newest 2 runs, and what is not a run folder")
                 .containsExactlyInAnyOrder(runs.get(1), runs.get(2), "mine");
     }
 
@@ -224,10 +258,15 @@ class RunOutputsTest {
     void requestedPathsStayUnderTheOutputRoot(@TempDir Path outside) throws Exception {
         Path root = dir.resolve("root");
         RunOutputs outputs = new RunOutputs(Optional.empty(), root, 10);
-        assertThat(outputs.confined(Map.of("output_graph", "models/graph.pb", "mode", "retrain", "saved_model_dir",
-                ""))).containsEntry("output_graph", root.toRealPath().resolve("models/graph.pb").toString())
-                .containsEntry("saved_model_dir", "").containsEntry("mode", "retrain");
-        assertThatThrownBy(() -> outputs.confined(Map.of("output_graph", outside.resolve("graph.pb").toString())))
+        assertThat(outputs.confined(
+                        Map.of("output_graph", "models/graph.pb", "mode", "retrain", "saved_model_dir", "")))
+                .containsEntry(
+                        "output_graph",
+                        root.toRealPath().resolve("models/graph.pb").toString())
+                .containsEntry("saved_model_dir", "")
+                .containsEntry("mode", "retrain");
+        assertThatThrownBy(() -> outputs.confined(
+                        Map.of("output_graph", outside.resolve("graph.pb").toString())))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("output_graph must be a path relative to the trainer's output root");
         assertThatThrownBy(() -> outputs.confined(Map.of("summaries_dir", "logs/../../etc")))
@@ -240,8 +279,11 @@ class RunOutputsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("saved_model_dir must stay under the trainer's output root: 'escape' is a symbolic link "
                         + "that leads out of it, got 'escape/models'");
-        assertThat(outputs.confined(Map.of("output_labels", "alias/labels.txt"))).as("a link that stays inside")
-                .containsEntry("output_labels", root.toRealPath().resolve("alias/labels.txt").toString());
+        assertThat(outputs.confined(Map.of("output_labels", "alias/labels.txt")))
+                .as("a link that stays inside")
+                .containsEntry(
+                        "output_labels",
+                        root.toRealPath().resolve("alias/labels.txt").toString());
     }
 
     private RunOutputs outputs(int versionsKept) {
@@ -265,7 +307,8 @@ class RunOutputsTest {
         Map<String, Map<Long, Float>> scalars = new HashMap<>();
         List<Path> files;
         try (Stream<Path> list = Files.list(folder)) {
-            files = list.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents")).toList();
+            files = list.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents"))
+                    .toList();
         }
         assertThat(files).isNotEmpty();
         for (Path file : files) {
@@ -273,7 +316,8 @@ class RunOutputsTest {
                 Event event = Event.parseFrom(record);
                 for (Summary.Value value : event.getSummary().getValueList()) {
                     float number = value.hasTensor() ? value.getTensor().getFloatVal(0) : value.getSimpleValue();
-                    scalars.computeIfAbsent(value.getTag(), t -> new HashMap<>()).put(event.getStep(), number);
+                    scalars.computeIfAbsent(value.getTag(), t -> new HashMap<>())
+                            .put(event.getStep(), number);
                 }
             }
         }
@@ -283,7 +327,8 @@ class RunOutputsTest {
     /** TFRecord framing: uint64 length, uint32 CRC of it, the data, uint32 CRC of the data (little-endian). */
     private static List<byte[]> tfRecords(Path file) throws IOException {
         List<byte[]> records = new ArrayList<>();
-        try (InputStream in = Files.newInputStream(file); DataInputStream data = new DataInputStream(in)) {
+        try (InputStream in = Files.newInputStream(file);
+                DataInputStream data = new DataInputStream(in)) {
             while (true) {
                 byte[] header = new byte[12];
                 try {
@@ -291,7 +336,8 @@ class RunOutputsTest {
                 } catch (EOFException e) {
                     return records;
                 }
-                long length = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                long length =
+                        ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getLong();
                 byte[] record = new byte[(int) length];
                 data.readFully(record);
                 data.readFully(new byte[4]);
