@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.retrainstream.common.testing.FreePorts;
 import io.retrainstream.common.testing.Listeners;
 import io.retrainstream.common.testing.SharedData;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -85,15 +85,15 @@ class CliSupervisionIT {
 
     @Test
     void anExtractorKilledWhilePhotosStreamInLosesNone() throws Exception {
-        int kafkaPort = freePortPair();
-        extractorPort = freePort();
-        trainerPort = freePort();
+        int kafkaPort = FreePorts.pair();
+        extractorPort = FreePorts.any();
+        trainerPort = FreePorts.any();
         Result up = cli(
                 "up",
                 "--kafka-port",
                 Integer.toString(kafkaPort),
                 "--classifier-port",
-                Integer.toString(freePort()),
+                Integer.toString(FreePorts.any()),
                 "--extractor-port",
                 Integer.toString(extractorPort),
                 "--trainer-port",
@@ -276,25 +276,6 @@ class CliSupervisionIT {
         String text = Files.readString(output, StandardCharsets.UTF_8);
         Files.delete(output);
         return new Result(process.exitValue(), text);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** A free port whose successor (the broker's controller port) is free too. */
-    private static int freePortPair() throws IOException {
-        for (int i = 0; i < 50; i++) {
-            int port = freePort();
-            try (ServerSocket next = new ServerSocket(port + 1)) {
-                return port;
-            } catch (IOException e) {
-                // taken: try another
-            }
-        }
-        throw new IllegalStateException("No two free consecutive ports");
     }
 
     private static void deleteTree(Path dir) throws IOException {

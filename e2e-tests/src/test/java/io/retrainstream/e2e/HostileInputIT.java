@@ -75,15 +75,7 @@ class HostileInputIT {
         int published = 0;
         for (String label : List.of("daisy", "roses", "sunflowers")) {
             for (Path photo : SharedData.flowerPhotos(label, 12)) {
-                broker.produce(
-                        Topics.IMAGES,
-                        label + "/" + photo.getFileName(),
-                        SharedData.read(photo),
-                        Map.of(
-                                Topics.LABEL,
-                                label,
-                                Topics.FILENAME,
-                                photo.getFileName().toString()));
+                broker.publishPhoto(photo);
                 published++;
             }
         }

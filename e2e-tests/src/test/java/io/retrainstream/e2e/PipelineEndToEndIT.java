@@ -65,17 +65,7 @@ class PipelineEndToEndIT {
         List<Path> photos = photos(SharedData.flowers());
         long start = System.nanoTime();
         for (Path photo : photos) {
-            String label = photo.getParent().getFileName().toString();
-            String id = label + "/" + photo.getFileName();
-            broker.produce(
-                    Topics.IMAGES,
-                    id,
-                    Files.readAllBytes(photo),
-                    Map.of(
-                            Topics.LABEL,
-                            label,
-                            Topics.FILENAME,
-                            photo.getFileName().toString()));
+            broker.publishPhoto(photo);
         }
         System.out.printf("Published %d photos in %.1f s%n", photos.size(), seconds(start));
 

@@ -1,9 +1,9 @@
 package io.retrainstream.e2e;
 
 import io.retrainstream.common.launch.ServiceLaunch;
+import io.retrainstream.common.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +40,7 @@ final class ServiceProcess implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: package the services first (./mvnw package)");
         }
-        int port = freePort();
+        int port = FreePorts.any();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dorg.bytedeco.javacpp.cachedir="
@@ -68,14 +68,6 @@ final class ServiceProcess implements AutoCloseable {
             return new ServiceProcess(module, port, log, builder.start());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start " + module, e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -5,7 +5,6 @@ import static io.retrainstream.e2e.BenchmarkSupport.json;
 import static io.retrainstream.e2e.BenchmarkSupport.percentileMillis;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.testing.KafkaBroker;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -90,16 +89,7 @@ public final class StreamingBenchmark {
         long start = System.nanoTime();
         for (int i = 0; i < photos.size(); i++) {
             Path photo = photos.get(i);
-            String label = photo.getParent().getFileName().toString();
-            broker.produce(
-                    Topics.IMAGES,
-                    label + "/" + photo.getFileName(),
-                    Files.readAllBytes(photo),
-                    Map.of(
-                            Topics.LABEL,
-                            label,
-                            Topics.FILENAME,
-                            photo.getFileName().toString()));
+            broker.publishPhoto(photo);
             long due = start + (long) ((i + 1) / rate * 1e9);
             long wait = due - System.nanoTime();
             if (wait > 0) {

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.retrainstream.cli.FakeService;
 import io.retrainstream.cli.Main;
 import io.retrainstream.cli.TestConsole;
+import io.retrainstream.common.testing.FreePorts;
 import io.retrainstream.common.testing.Listeners;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -58,10 +58,10 @@ class UpDownIT {
 
     @Test
     void upStartsKafkaAndTheServicesAndDownStopsThem() throws Exception {
-        int kafkaPort = freePortPair();
-        int classifierPort = freePort();
-        int extractorPort = freePort();
-        int trainerPort = freePort();
+        int kafkaPort = FreePorts.pair();
+        int classifierPort = FreePorts.any();
+        int extractorPort = FreePorts.any();
+        int trainerPort = FreePorts.any();
         TestConsole up = new TestConsole(workspace);
         int status = Main.run(
                 new String[] {
@@ -271,22 +271,5 @@ class UpDownIT {
             in.transferTo(out);
             out.closeEntry();
         }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** A free port whose successor (the controller's port) is free too. */
-    private static int freePortPair() throws IOException {
-        for (int i = 0; i < 50; i++) {
-            int port = freePort();
-            if (port < 65535 && Processes.isPortFree(port + 1)) {
-                return port;
-            }
-        }
-        throw new IllegalStateException("No two free consecutive ports");
     }
 }

@@ -45,35 +45,36 @@ public record ImageLimits(long maxPixels) {
      */
     public ImageHeader check(byte[] image, int minSide) {
         ImageHeader header = ImageHeader.read(image);
+        String described = String.format(
+                Locale.ROOT,
+                "the %s image is %d x %d",
+                header.format().toUpperCase(Locale.ROOT),
+                header.width(),
+                header.height());
+        String limit = String.format(Locale.ROOT, " (retrain.max-image-pixels=%d)", maxPixels);
         if (header.pixels() > maxPixels) {
             String frames =
                     header.pixels() != (long) header.width() * header.height() ? " in its screen and frames" : "";
             throw new ImageTooLargeException(String.format(
                     Locale.ROOT,
-                    "the %s image is %d x %d (%.1f megapixels%s), over the limit of %.1f megapixels "
-                            + "(retrain.max-image-pixels=%d)",
-                    header.format().toUpperCase(Locale.ROOT),
-                    header.width(),
-                    header.height(),
+                    "%s (%.1f megapixels%s), over the limit of %.1f megapixels%s",
+                    described,
                     header.pixels() / 1e6,
                     frames,
                     maxPixels / 1e6,
-                    maxPixels));
+                    limit));
         }
         long bytes = header.decodeBytes(minSide);
         if (bytes > maxDecodeBytes()) {
             throw new ImageTooLargeException(String.format(
                     Locale.ROOT,
-                    "the %s image is %d x %d%s and would need %d MB to decode, over the %d MB of a "
-                            + "%.1f-megapixel image (retrain.max-image-pixels=%d)",
-                    header.format().toUpperCase(Locale.ROOT),
-                    header.width(),
-                    header.height(),
+                    "%s%s and would need %d MB to decode, over the %d MB of a %.1f-megapixel image%s",
+                    described,
                     header.multiScan() ? " (progressive or multi-scan)" : "",
                     bytes / 1_000_000,
                     maxDecodeBytes() / 1_000_000,
                     maxPixels / 1e6,
-                    maxPixels));
+                    limit));
         }
         return header;
     }

@@ -202,9 +202,9 @@ public final class HostileImages {
                 int g = (rgb >> 8) & 0xff;
                 int b = rgb & 0xff;
                 int k = 255 - Math.max(r, Math.max(g, b));
-                raster.setPixel(x, y, new int[] {
-                    255 - r - k < 0 ? 0 : 255 - r - k, Math.max(0, 255 - g - k), Math.max(0, 255 - b - k), k
-                });
+                raster.setPixel(
+                        x, y, new int[] {Math.max(0, 255 - r - k), Math.max(0, 255 - g - k), Math.max(0, 255 - b - k), k
+                        });
             }
         }
         return writeJpeg(new IIOImage(raster, null, null), param -> {});

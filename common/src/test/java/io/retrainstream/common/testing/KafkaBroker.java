@@ -1,6 +1,7 @@
 package io.retrainstream.common.testing;
 
 import io.retrainstream.common.kafka.TopicSetup;
+import io.retrainstream.common.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,6 +140,20 @@ public final class KafkaBroker implements AutoCloseable {
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("Cannot produce to " + topic + ": " + e, e);
         }
+    }
+
+    /**
+     * Publishes a photo of a class folder as {@code ./retrain publish} does: key {@code <class>/<file name>}, headers
+     * {@code label} (the folder's name) and {@code filename}.
+     */
+    public void publishPhoto(java.nio.file.Path photo) {
+        String label = photo.getParent().getFileName().toString();
+        String file = photo.getFileName().toString();
+        produce(
+                Topics.IMAGES,
+                label + "/" + file,
+                SharedData.read(photo),
+                Map.of(Topics.LABEL, label, Topics.FILENAME, file));
     }
 
     /**
