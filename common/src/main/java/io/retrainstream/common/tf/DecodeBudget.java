@@ -56,4 +56,23 @@ public final class DecodeBudget {
             budget.release(units);
         }
     }
+
+    /**
+     * {@code images} checked against the limits, then {@code work} run as one run holding their decode bytes; any
+     * {@code Throwable} of the run (an {@code OutOfMemoryError} from native memory included) fails it as an
+     * {@link ImageRunException}.
+     */
+    public <T> T runContained(List<byte[]> images, Supplier<T> work) {
+        long bytes = 0;
+        for (long each : check(images)) {
+            bytes += each;
+        }
+        try {
+            return run(bytes, work);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw FeatureExtractor.contained(e);
+        }
+    }
 }

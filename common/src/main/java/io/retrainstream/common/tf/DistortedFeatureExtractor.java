@@ -99,14 +99,7 @@ public final class DistortedFeatureExtractor implements AutoCloseable {
 
     /** One run, holding its images' decode memory from the budget; any failure fails only this run. */
     private List<Features> runBatch(List<byte[]> images, List<Distortions.Draw> draws) {
-        long bytes = java.util.Arrays.stream(budget.check(images)).sum();
-        try {
-            return budget.run(bytes, () -> runChecked(images, draws));
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw FeatureExtractor.contained(e);
-        }
+        return budget.runContained(images, () -> runChecked(images, draws));
     }
 
     private List<Features> runChecked(List<byte[]> images, List<Distortions.Draw> draws) {

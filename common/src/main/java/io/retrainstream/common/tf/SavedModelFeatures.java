@@ -163,14 +163,7 @@ public final class SavedModelFeatures implements ImageFeatures {
 
     /** Two runs of the module's session: the shared preprocessing to pixels, then the serving signature on them. */
     private List<Features> runBatch(List<byte[]> images) {
-        long bytes = java.util.Arrays.stream(budget.check(images)).sum();
-        try {
-            return budget.run(bytes, () -> runChecked(images));
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw FeatureExtractor.contained(e);
-        }
+        return budget.runContained(images, () -> runChecked(images));
     }
 
     private List<Features> runChecked(List<byte[]> images) {
