@@ -130,7 +130,7 @@ class CliSupervisionIT {
 
         long back = awaitRestarted(extractorPid, Duration.ofSeconds(60));
         System.out.printf("Extractor back and live %.1f s after the kill%n", (back - killed) / 1e9);
-        assertThat((back - killed) / 1e9).isLessThan(30);
+        assertThat((back - killed) / 1e9).isLessThan(15);
         awaitImages(total, Duration.ofMinutes(2));
         JsonNode dataset = get(trainerPort, "/dataset");
         System.out.printf(
