@@ -21,7 +21,9 @@ import java.util.stream.Stream;
 /**
  * The bytes of the images the extractor has used, content-addressed by SHA-256 in one folder, so that training can
  * ask for distorted copies later. Bounded by total bytes and by count: the oldest images go first. Files are written
- * to a temporary name and renamed into place, so a crash never leaves a half image under a final name.
+ * to a temporary name and renamed into place, so a crash never leaves a half image under a final name. Several
+ * extractor instances may share the folder: each serves the images the others kept, and each bounds what it wrote or
+ * read (so the folder holds at most the instances' bounds added up).
  */
 @ApplicationScoped
 public class ImageStore {
@@ -69,13 +71,14 @@ public class ImageStore {
             return;
         }
         try {
+            Path file = folder.resolve(hash);
+            if (Files.exists(file)) {
+                remember(hash, Files.size(file));
+                return;
+            }
             Path temporary = Files.createTempFile(folder, ".incoming-", ".tmp");
             Files.write(temporary, image);
-            Files.move(
-                    temporary,
-                    folder.resolve(hash),
-                    StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             remember(hash, image.length);
             evict();
         } catch (IOException e) {
@@ -83,13 +86,21 @@ public class ImageStore {
         }
     }
 
-    /** The image of this SHA-256, when kept. */
+    /**
+     * The image of this SHA-256, when kept: by this instance, or by another extractor instance that shares the folder
+     * (several extractors of one consumer group may share one store, so that any of them serves distortions).
+     */
     public synchronized Optional<byte[]> get(String hash) {
-        if (!SHA256.matcher(hash).matches() || !sizes.containsKey(hash)) {
+        if (!SHA256.matcher(hash).matches()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(Files.readAllBytes(folder.resolve(hash)));
+            byte[] image = Files.readAllBytes(folder.resolve(hash));
+            if (!sizes.containsKey(hash)) {
+                remember(hash, image.length);
+                evict();
+            }
+            return Optional.of(image);
         } catch (NoSuchFileException e) {
             forget(hash);
             return Optional.empty();

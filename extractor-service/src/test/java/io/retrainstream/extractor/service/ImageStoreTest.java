@@ -38,4 +38,21 @@ class ImageStoreTest {
                 .isEmpty();
         assertThat(reopened.size()).isZero();
     }
+
+    @Test
+    void instancesSharingOneFolderServeEachOthersImages(@TempDir Path folder) throws Exception {
+        ImageStore first = new ImageStore(folder, 1000, 100);
+        ImageStore second = new ImageStore(folder, 1000, 100);
+        first.put(hash(7), new byte[] {7, 7, 7});
+
+        assertThat(second.get(hash(7)))
+                .as("an image another extractor instance kept in the shared folder")
+                .hasValueSatisfying(bytes -> assertThat(bytes).containsExactly(7, 7, 7));
+        assertThat(second.size()).isEqualTo(1);
+        second.put(hash(7), new byte[] {7, 7, 7});
+        try (var files = Files.list(folder)) {
+            assertThat(files).as("kept once").hasSize(1);
+        }
+        assertThat(second.get(hash(8))).isEmpty();
+    }
 }
