@@ -5,8 +5,24 @@
 #   docker build -f docker/service.Dockerfile --build-arg SERVICE=extractor --build-arg PORT=8081 -t retrain-stream/extractor .
 # SERVICE is the module name without "-service": classifier (8080), extractor (8081) or trainer (8082).
 #
-# Temurin on Ubuntu (glibc): TensorFlow's natives do not run on musl/alpine.
-FROM eclipse-temurin:17-jre
+# Temurin on Ubuntu (glibc): TensorFlow's natives do not run on musl/alpine. GPU nodes (compose.gpu.yaml) build
+# with --build-arg BASE=gpu: the same image on NVIDIA's CUDA 12.5 + cuDNN 9 runtime (what TensorFlow 2.18's GPU natives link
+# against), with Temurin's JRE copied in; package the jars with ./mvnw -Pgpu first (linux-x86_64-gpu natives).
+ARG BASE=cpu
+ARG CUDA_IMAGE=nvidia/cuda:12.5.1-cudnn-runtime-ubuntu22.04
+
+FROM eclipse-temurin:17-jre AS jre
+
+FROM ${CUDA_IMAGE} AS gpu-base
+ENV JAVA_HOME=/opt/java/openjdk
+ENV PATH="${JAVA_HOME}/bin:${PATH}"
+COPY --from=jre /opt/java/openjdk /opt/java/openjdk
+# curl for the compose health check, as the Temurin image has it
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+
+FROM jre AS cpu-base
+
+FROM ${BASE}-base AS service
 
 ARG SERVICE
 ARG PORT=8080
