@@ -36,6 +36,12 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     static ServiceProcess start(Path root, String module, Map<String, String> env, Path logDir) {
+        return start(root, module, env, logDir, List.of());
+    }
+
+    /** As {@link #start(Path, String, Map, Path)}, with {@code jvmOptions} after the defaults (so that they win). */
+    static ServiceProcess start(
+            Path root, String module, Map<String, String> env, Path logDir, List<String> jvmOptions) {
         Path jar = root.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: package the services first (./mvnw package)");
@@ -55,6 +61,7 @@ final class ServiceProcess implements AutoCloseable {
         if (extra != null && !extra.isBlank()) {
             command.addAll(List.of(extra.trim().split("\\s+")));
         }
+        command.addAll(jvmOptions);
         command.add("-jar");
         command.add(jar.toString());
         try {

@@ -6,6 +6,7 @@ import io.quarkus.logging.Log;
 import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.kafka.Channels;
+import io.retrainstream.common.quarkus.FatalFailures;
 import io.retrainstream.trainer.model.BottleneckStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -14,19 +15,23 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
  * Reads {@code bottlenecks} from its start on every start of the trainer (a fresh consumer group that commits
- * nothing): the compacted topic is the trainer's durable state. A malformed event is logged and skipped.
+ * nothing): the compacted topic is the trainer's durable state. A malformed event is logged and skipped. Anything
+ * else that escapes (the heap exhausted above all) stops ingest for good, so it turns health DOWN with the reason.
  */
 @ApplicationScoped
 public class BottleneckConsumer {
 
     private final BottleneckStore store;
     private final ReplayProgress replay;
+    private final FatalFailures failures;
     private final Counter added;
     private final Counter skipped;
 
-    public BottleneckConsumer(BottleneckStore store, ReplayProgress replay, MeterRegistry registry) {
+    public BottleneckConsumer(
+            BottleneckStore store, ReplayProgress replay, FatalFailures failures, MeterRegistry registry) {
         this.store = store;
         this.replay = replay;
+        this.failures = failures;
         this.added = Counter.builder("trainer.bottlenecks.received")
                 .tag("outcome", "added")
                 .description("Bottleneck events read, by outcome")
@@ -39,6 +44,15 @@ public class BottleneckConsumer {
 
     @Incoming(Channels.BOTTLENECKS_IN)
     public void consume(ConsumerRecords<String, byte[]> records) {
+        try {
+            add(records);
+        } catch (RuntimeException | Error e) {
+            failures.fatal("Reading bottlenecks after " + (long) added.count() + " images", e);
+            throw e;
+        }
+    }
+
+    private void add(ConsumerRecords<String, byte[]> records) {
         for (ConsumerRecord<String, byte[]> record : records) {
             replay.read(record.partition(), record.offset());
             try {
