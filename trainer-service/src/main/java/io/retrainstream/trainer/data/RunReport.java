@@ -1,7 +1,7 @@
 package io.retrainstream.trainer.data;
 
 import io.retrainstream.common.Freshness;
-import io.retrainstream.trainer.model.HeadTrainer;
+import io.retrainstream.common.model.Head;
 import io.retrainstream.trainer.model.PromotionGate;
 import io.retrainstream.trainer.model.TrainedHead;
 import io.retrainstream.trainer.model.TrainingData;
@@ -101,7 +101,7 @@ public record RunReport(
         for (int i = 0; i < rows.length; i++) {
             float[] scores = head.testScores()[i];
             int truth = data.testing().classes()[rows[i]];
-            int predicted = HeadTrainer.argMax(scores);
+            int predicted = Head.argMax(scores);
             confusion[truth][predicted]++;
             if (truth == predicted) {
                 hits++;

@@ -139,15 +139,4 @@ public final class HeadTrainer {
         cancellation.check();
         return new TestEvaluation(params, progress).test(data, kept, random);
     }
-
-    /** The index of the highest score (the first of equal ones). */
-    public static int argMax(float[] scores) {
-        int best = 0;
-        for (int i = 1; i < scores.length; i++) {
-            if (scores[i] > scores[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 }

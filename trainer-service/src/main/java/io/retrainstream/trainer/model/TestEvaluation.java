@@ -1,5 +1,6 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.common.model.Head;
 import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SoftmaxHead;
 import io.retrainstream.trainer.data.TrainingParams;
@@ -38,7 +39,7 @@ final class TestEvaluation {
         float[][] scores = rows.length == 0 ? new float[0][classes] : scores(data, kept, rows);
         double correct = 0;
         for (int i = 0; i < rows.length; i++) {
-            if (HeadTrainer.argMax(scores[i]) == testing.classes()[rows[i]]) {
+            if (Head.argMax(scores[i]) == testing.classes()[rows[i]]) {
                 correct++;
             }
         }

@@ -1,5 +1,6 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.common.model.Head;
 import java.util.List;
 
 /**
@@ -89,7 +90,7 @@ public record TrainedHead(
             int truth = data.testing().classes()[testRows[i]];
             if (classes.test(truth)) {
                 count++;
-                right += HeadTrainer.argMax(testScores[i]) == truth ? 1 : 0;
+                right += Head.argMax(testScores[i]) == truth ? 1 : 0;
             }
         }
         return count == 0 ? Double.NaN : (double) right / count;
