@@ -3,8 +3,6 @@ package io.retrainstream.trainer.data;
 import io.retrainstream.common.Freshness;
 import io.retrainstream.common.model.Head;
 import io.retrainstream.trainer.model.PromotionGate;
-import io.retrainstream.trainer.model.TrainedHead;
-import io.retrainstream.trainer.model.TrainingData;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,11 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.trainer.data.Candidate;
+import io.retrainstream.trainer.data.TrainedHead;
+import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingMode;
 import io.retrainstream.trainer.data.TrainingParams;
+import io.retrainstream.trainer.data.WarmStart;
 import java.util.Random;
 import java.util.function.Consumer;
 

@@ -1,6 +1,7 @@
 package io.retrainstream.trainer.model;
 
 import io.retrainstream.common.model.Head;
+import io.retrainstream.trainer.data.TrainingData;
 import java.util.function.Consumer;
 
 /** {@code retrain.py}'s {@code --print_misclassified_test_images}: each wrong test image and the label it got. */

@@ -4,6 +4,7 @@ import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.trainer.data.LabelledBottleneck;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;

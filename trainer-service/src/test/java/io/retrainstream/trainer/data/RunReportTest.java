@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
 import io.retrainstream.common.DataSet;
-import io.retrainstream.trainer.model.LabelledBottleneck;
-import io.retrainstream.trainer.model.TrainedHead;
-import io.retrainstream.trainer.model.TrainingData;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

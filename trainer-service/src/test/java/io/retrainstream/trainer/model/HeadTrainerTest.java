@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
 import io.retrainstream.common.DataSet;
+import io.retrainstream.trainer.data.LabelledBottleneck;
+import io.retrainstream.trainer.data.TrainedHead;
+import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingMode;
 import io.retrainstream.trainer.data.TrainingParams;
+import io.retrainstream.trainer.data.WarmStart;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -8,6 +8,7 @@ import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.trainer.data.LabelledBottleneck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.data;
 
 import io.retrainstream.common.model.Head;
 import java.util.List;
