@@ -4,7 +4,6 @@ import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.messaging.ReplayProgress;
-import io.retrainstream.trainer.model.BottleneckStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 

@@ -18,7 +18,6 @@ import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingMode;
 import io.retrainstream.trainer.data.TrainingParams;
 import io.retrainstream.trainer.data.WarmStart;
-import io.retrainstream.trainer.model.BottleneckStore;
 import io.retrainstream.trainer.model.DistortedBatches;
 import io.retrainstream.trainer.model.HeadTrainer;
 import io.retrainstream.trainer.model.PromotionGate;

@@ -1,4 +1,4 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.service;
 
 import io.quarkus.logging.Log;
 import io.retrainstream.common.DataSet;
