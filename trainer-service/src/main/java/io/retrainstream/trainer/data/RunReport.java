@@ -2,7 +2,6 @@ package io.retrainstream.trainer.data;
 
 import io.retrainstream.common.Freshness;
 import io.retrainstream.common.model.Head;
-import io.retrainstream.trainer.model.PromotionGate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +48,11 @@ public record RunReport(
         List<Misclassified> misclassified,
         Map<String, Long> timingsMillis,
         String start,
-        PromotionGate.Decision promotion,
+        PromotionDecision promotion,
         Freshness freshness) {
 
     /** This report with what happened after training. */
-    public RunReport with(String start, PromotionGate.Decision promotion, Freshness freshness) {
+    public RunReport with(String start, PromotionDecision promotion, Freshness freshness) {
         return new RunReport(
                 parameters,
                 architecture,

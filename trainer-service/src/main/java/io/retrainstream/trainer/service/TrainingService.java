@@ -20,7 +20,6 @@ import io.retrainstream.trainer.data.TrainingParams;
 import io.retrainstream.trainer.data.WarmStart;
 import io.retrainstream.trainer.model.DistortedBatches;
 import io.retrainstream.trainer.model.HeadTrainer;
-import io.retrainstream.trainer.model.PromotionGate;
 import io.retrainstream.trainer.model.RunCancelledException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
