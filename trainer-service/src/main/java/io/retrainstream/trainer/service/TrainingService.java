@@ -60,6 +60,7 @@ public class TrainingService {
     private final MeterRegistry registry;
     private final RunOutputs outputs;
     private final DistortionClient distortions;
+    private final OutputRoot outputRoot;
     private final Timer runTimer;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-run"));
     private final Map<Long, TrainingRun> runs = new LinkedHashMap<>();
@@ -74,13 +75,15 @@ public class TrainingService {
             Promoter promoter,
             MeterRegistry registry,
             RunOutputs outputs,
-            DistortionClient distortions) {
+            DistortionClient distortions,
+            OutputRoot outputRoot) {
         this.store = store;
         this.config = config;
         this.promoter = promoter;
         this.registry = registry;
         this.outputs = outputs;
         this.distortions = distortions;
+        this.outputRoot = outputRoot;
         this.runTimer = Timer.builder("trainer.run.duration")
                 .description("Wall time of training runs")
                 .register(registry);
@@ -103,12 +106,12 @@ public class TrainingService {
      * options of the trainer's own: {@code warm_start} (continue from the serving head, with
      * {@code trainer.continuous.warm-steps} steps unless the steps are given) and {@code force_publish} (skip the
      * promotion gate). File options among the overrides are paths under {@code trainer.output-root}
-     * ({@link RunOutputs#confined}).
+     * ({@link OutputRoot#confined}).
      *
      * @throws IllegalArgumentException naming an unknown option or a bad value
      */
     public synchronized TrainingRun start(TrainingRun.Trigger trigger, Map<String, ?> overrides) {
-        Map<String, Object> options = outputs.confined(overrides);
+        Map<String, Object> options = outputRoot.confined(overrides);
         boolean warm = flag(options.remove(WARM_START), WARM_START);
         boolean force = flag(options.remove(FORCE_PUBLISH), FORCE_PUBLISH);
         if (warm && !options.containsKey("how_many_training_steps")) {
