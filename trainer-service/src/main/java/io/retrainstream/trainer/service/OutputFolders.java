@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -20,24 +21,31 @@ final class OutputFolders {
     private OutputFolders() {}
 
     /**
-     * Entries of {@code dir} whose names match {@code pattern}, by the number in its group 1 (or the whole name),
-     * folders or files, except the newest {@code kept}; oldest last.
+     * Entries of {@code dir}, folders or files, whose names match {@code pattern}, except the newest {@code kept} by
+     * {@code age} (larger is newer; null leaves an entry out); the newest first.
      */
-    static List<Path> beyondNewest(Path dir, Pattern pattern, boolean folders, int kept) throws IOException {
-        List<Map.Entry<Long, Path>> versions = new ArrayList<>();
+    static <K extends Comparable<K>> List<Path> beyondNewest(
+            Path dir, Pattern pattern, boolean folders, int kept, Function<Matcher, K> age) throws IOException {
+        List<Map.Entry<K, Path>> found = new ArrayList<>();
         try (Stream<Path> entries = Files.list(dir)) {
             for (Path entry : (Iterable<Path>) entries::iterator) {
                 Matcher matcher = pattern.matcher(entry.getFileName().toString());
                 if (matcher.matches() && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) == folders) {
-                    String number = matcher.groupCount() > 0 ? matcher.group(1) : matcher.group();
-                    if (number.length() < 19) {
-                        versions.add(Map.entry(Long.parseLong(number), entry));
+                    K key = age.apply(matcher);
+                    if (key != null) {
+                        found.add(Map.entry(key, entry));
                     }
                 }
             }
         }
-        versions.sort(Map.Entry.<Long, Path>comparingByKey().reversed());
-        return versions.stream().skip(kept).map(Map.Entry::getValue).toList();
+        found.sort(Map.Entry.<K, Path>comparingByKey().reversed());
+        return found.stream().skip(kept).map(Map.Entry::getValue).toList();
+    }
+
+    /** The version number a name's group 1 (or the whole name) holds; null when it does not fit a long. */
+    static Long version(Matcher matcher) {
+        String number = matcher.groupCount() > 0 ? matcher.group(1) : matcher.group();
+        return number.length() < 19 ? Long.parseLong(number) : null;
     }
 
     /** Creates {@code dir} for a SavedModel, saying what is in the way when it cannot. */

@@ -8,17 +8,12 @@ import io.retrainstream.trainer.model.ScalarSummaryWriter;
 import io.retrainstream.trainer.model.TrainingListener;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * What a run writes as it trains, published or not: TensorBoard summaries ({@code summaries_dir}) and intermediate
@@ -97,20 +92,14 @@ final class RunDiagnostics implements TrainingListener {
             return;
         }
         try {
-            List<Map.Entry<String, Path>> runs = new ArrayList<>();
-            try (Stream<Path> entries = Files.list(Path.of(dir))) {
-                for (Path entry : (Iterable<Path>) entries::iterator) {
-                    Matcher matcher = RUN_FOLDER.matcher(entry.getFileName().toString());
-                    if (matcher.matches() && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-                        // Oldest first: by start time, then by run id.
-                        runs.add(Map.entry(
-                                matcher.group(1) + String.format("%019d", Long.parseLong(matcher.group(2))), entry));
-                    }
-                }
-            }
-            runs.sort(Map.Entry.<String, Path>comparingByKey().reversed());
-            for (Map.Entry<String, Path> old : runs.subList(Math.min(versionsKept, runs.size()), runs.size())) {
-                OutputFolders.deleteRecursively(old.getValue());
+            // By start time, then by run id.
+            for (Path old : OutputFolders.beyondNewest(
+                    Path.of(dir),
+                    RUN_FOLDER,
+                    true,
+                    versionsKept,
+                    run -> run.group(1) + String.format("%019d", Long.parseLong(run.group(2))))) {
+                OutputFolders.deleteRecursively(old);
             }
         } catch (IOException | RuntimeException e) {
             Log.warnf("Cannot delete old run folders in %s: %s", dir, e.getMessage());

@@ -115,7 +115,7 @@ final class StagedModelFiles {
         }
         progress.accept("Wrote the SavedModel of version " + version + " to " + target);
         if (versionsKept > 0) {
-            for (Path old : OutputFolders.beyondNewest(dir, NUMBER, true, versionsKept)) {
+            for (Path old : OutputFolders.beyondNewest(dir, NUMBER, true, versionsKept, OutputFolders::version)) {
                 OutputFolders.deleteRecursively(old);
             }
         }
@@ -131,8 +131,8 @@ final class StagedModelFiles {
         if (versionsKept > 0) {
             String[] parts = stemAndExtension(file);
             Pattern pattern = Pattern.compile(Pattern.quote(parts[0]) + "\\.([0-9]+)" + Pattern.quote(parts[1]));
-            for (Path old :
-                    OutputFolders.beyondNewest(file.toAbsolutePath().getParent(), pattern, false, versionsKept)) {
+            for (Path old : OutputFolders.beyondNewest(
+                    file.toAbsolutePath().getParent(), pattern, false, versionsKept, OutputFolders::version)) {
                 Files.deleteIfExists(old);
             }
         }
