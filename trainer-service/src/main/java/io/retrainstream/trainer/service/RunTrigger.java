@@ -90,7 +90,7 @@ public class RunTrigger {
         }
         try {
             boolean warm = trigger == TrainingRun.Trigger.CONTINUOUS;
-            TrainingRun run = training.start(trigger, Map.of(TrainingService.WARM_START, warm));
+            TrainingRun run = training.start(trigger, Map.of(RunOptions.WARM_START, warm));
             Log.infof(
                     "%s: started run %d",
                     warm
