@@ -53,25 +53,25 @@ final class StagedModelFiles {
      */
     void stage(ExportedModel model, Cancellation cancellation) {
         cancellation.check();
-        if (!params.outputLabels().isBlank()) {
-            Path file = Path.of(params.outputLabels());
-            Path temp = hidden(file);
-            stagedFiles.put(file, temp);
-            model.writeLabels(temp);
-        }
+        stageFile(params.outputLabels(), model::writeLabels);
         cancellation.check();
-        if (!params.outputGraph().isBlank()) {
-            Path file = Path.of(params.outputGraph());
-            Path temp = hidden(file);
-            stagedFiles.put(file, temp);
-            model.writeFrozenGraph(temp);
-        }
+        stageFile(params.outputGraph(), model::writeFrozenGraph);
         cancellation.check();
         if (!params.savedModelDir().isBlank()) {
             Path dir = Path.of(params.savedModelDir());
             OutputFolders.createDirectories(dir);
             stagedSavedModel = dir.resolve(STAGING + runName);
             model.writeSavedModel(stagedSavedModel);
+        }
+    }
+
+    /** Writes the file {@code destination} names (none when blank) under its hidden temporary name. */
+    private void stageFile(String destination, Consumer<Path> write) {
+        if (!destination.isBlank()) {
+            Path file = Path.of(destination);
+            Path temp = hidden(file);
+            stagedFiles.put(file, temp);
+            write.accept(temp);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
 import io.retrainstream.common.DataSet;
+import io.retrainstream.common.tf.Distortions;
 import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.TrainedHead;
 import io.retrainstream.trainer.data.TrainingData;
@@ -67,7 +68,8 @@ class HeadTrainerTest {
                 0,
                 "",
                 TrainingMode.RETRAIN,
-                seed);
+                seed,
+                Distortions.NONE);
     }
 
     @Test
@@ -136,7 +138,8 @@ class HeadTrainerTest {
                     7,
                     "unused",
                     mode,
-                    7);
+                    7,
+                    Distortions.NONE);
             Recorder stepwise = new Recorder();
             TrainedHead one = new HeadTrainer(params, line -> {}, stepwise, (float[]) null)
                     .unrolled(1)
@@ -226,7 +229,8 @@ class HeadTrainerTest {
                     0,
                     "",
                     mode,
-                    3);
+                    3,
+                    Distortions.NONE);
             TrainedHead first = new HeadTrainer(cold, line -> {}).train(before);
             List<String> lines = new ArrayList<>();
             TrainedHead warm = new HeadTrainer(
