@@ -77,6 +77,17 @@ public record Head(List<String> labels, FeatureLayer layer, float[] weights, flo
         return best;
     }
 
+    /** The index of the highest of {@code scores} (the first of equal ones): the predicted class. */
+    public static int argMax(float[] scores) {
+        int best = 0;
+        for (int i = 1; i < scores.length; i++) {
+            if (scores[i] > scores[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
     /** The indices of the {@code k} highest {@code scores}, highest first (equal scores in class order). */
     public static int[] topK(float[] scores, int k) {
         Integer[] order = new Integer[scores.length];

@@ -50,6 +50,15 @@ class HeadTest {
     }
 
     @Test
+    void argMaxIsTheHighestScoreAndTheFirstOfEqualOnes() {
+        assertThat(Head.argMax(new float[] {0.2f, 0.5f, 0.2f, 0.1f})).isEqualTo(1);
+        assertThat(Head.argMax(new float[] {0.4f, 0.1f, 0.4f})).isEqualTo(0);
+        assertThat(Head.argMax(new float[] {0.1f, 0.3f, 0.6f})).isEqualTo(2);
+        assertThat(Head.argMax(new float[] {0.3f, 0.3f, 0.6f, 0.6f}))
+                .isEqualTo(Head.topK(new float[] {0.3f, 0.3f, 0.6f, 0.6f}, 1)[0]);
+    }
+
+    @Test
     void topKIsHighestFirstWithEqualScoresInClassOrder() {
         assertThat(Head.topK(new float[] {0.2f, 0.5f, 0.2f, 0.1f}, 3)).containsExactly(1, 0, 2);
         assertThat(Head.topK(new float[] {0.2f, 0.8f}, 5)).containsExactly(1, 0);

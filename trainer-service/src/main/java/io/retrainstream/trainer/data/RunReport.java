@@ -1,10 +1,7 @@
 package io.retrainstream.trainer.data;
 
 import io.retrainstream.common.Freshness;
-import io.retrainstream.trainer.model.HeadTrainer;
-import io.retrainstream.trainer.model.PromotionGate;
-import io.retrainstream.trainer.model.TrainedHead;
-import io.retrainstream.trainer.model.TrainingData;
+import io.retrainstream.common.model.Head;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,11 +48,11 @@ public record RunReport(
         List<Misclassified> misclassified,
         Map<String, Long> timingsMillis,
         String start,
-        PromotionGate.Decision promotion,
+        PromotionDecision promotion,
         Freshness freshness) {
 
     /** This report with what happened after training. */
-    public RunReport with(String start, PromotionGate.Decision promotion, Freshness freshness) {
+    public RunReport with(String start, PromotionDecision promotion, Freshness freshness) {
         return new RunReport(
                 parameters,
                 architecture,
@@ -101,7 +98,7 @@ public record RunReport(
         for (int i = 0; i < rows.length; i++) {
             float[] scores = head.testScores()[i];
             int truth = data.testing().classes()[rows[i]];
-            int predicted = HeadTrainer.argMax(scores);
+            int predicted = Head.argMax(scores);
             confusion[truth][predicted]++;
             if (truth == predicted) {
                 hits++;

@@ -122,48 +122,6 @@ public record TrainingParams(
         }
     }
 
-    /** Without distortions. */
-    public TrainingParams(
-            int howManyTrainingSteps,
-            double learningRate,
-            double testingPercentage,
-            double validationPercentage,
-            int evalStepInterval,
-            int trainBatchSize,
-            int testBatchSize,
-            int validationBatchSize,
-            boolean printMisclassifiedTestImages,
-            String finalTensorName,
-            String outputLabels,
-            String outputGraph,
-            String savedModelDir,
-            String summariesDir,
-            int intermediateStoreFrequency,
-            String intermediateOutputGraphsDir,
-            TrainingMode mode,
-            long seed) {
-        this(
-                howManyTrainingSteps,
-                learningRate,
-                testingPercentage,
-                validationPercentage,
-                evalStepInterval,
-                trainBatchSize,
-                testBatchSize,
-                validationBatchSize,
-                printMisclassifiedTestImages,
-                finalTensorName,
-                outputLabels,
-                outputGraph,
-                savedModelDir,
-                summariesDir,
-                intermediateStoreFrequency,
-                intermediateOutputGraphsDir,
-                mode,
-                seed,
-                Distortions.NONE);
-    }
-
     private static void within(long value, long min, long max, String name) {
         if (value < min || value > max) {
             throw new IllegalArgumentException(name + " must be from " + min + " to " + max + ", got " + value);
@@ -203,7 +161,8 @@ public record TrainingParams(
                 0,
                 "",
                 TrainingMode.RETRAIN,
-                seed);
+                seed,
+                Distortions.NONE);
     }
 
     public static TrainingParams from(TrainerConfig config, long seed) {

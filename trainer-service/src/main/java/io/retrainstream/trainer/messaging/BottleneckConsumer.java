@@ -7,7 +7,7 @@ import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.kafka.Channels;
 import io.retrainstream.common.quarkus.FatalFailures;
-import io.retrainstream.trainer.model.BottleneckStore;
+import io.retrainstream.trainer.service.BottleneckStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;

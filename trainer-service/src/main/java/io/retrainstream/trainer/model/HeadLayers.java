@@ -1,6 +1,7 @@
 package io.retrainstream.trainer.model;
 
 import io.retrainstream.common.tf.SoftmaxHead;
+import io.retrainstream.trainer.data.TrainingData;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;

@@ -1,7 +1,11 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.trainer.data.Candidate;
+import io.retrainstream.trainer.data.TrainedHead;
+import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingMode;
 import io.retrainstream.trainer.data.TrainingParams;
+import io.retrainstream.trainer.data.WarmStart;
 import java.util.Random;
 import java.util.function.Consumer;
 
@@ -138,16 +142,5 @@ public final class HeadTrainer {
                 : new L2Search(context).search(data, from);
         cancellation.check();
         return new TestEvaluation(params, progress).test(data, kept, random);
-    }
-
-    /** The index of the highest score (the first of equal ones). */
-    public static int argMax(float[] scores) {
-        int best = 0;
-        for (int i = 1; i < scores.length; i++) {
-            if (scores[i] > scores[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

@@ -1,7 +1,11 @@
 package io.retrainstream.trainer.model;
 
 import io.retrainstream.common.Concurrency;
+import io.retrainstream.trainer.data.Candidate;
+import io.retrainstream.trainer.data.TrainedHead;
+import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingMode;
+import io.retrainstream.trainer.data.WarmStart;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;

@@ -1,5 +1,7 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.trainer.data.TrainedHead;
+
 /** The wording of the training's progress lines, as {@code retrain.py} prints them. */
 final class ProgressLines {
 

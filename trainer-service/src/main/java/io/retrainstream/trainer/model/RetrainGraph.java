@@ -2,6 +2,7 @@ package io.retrainstream.trainer.model;
 
 import static io.retrainstream.trainer.model.HeadLayers.rows;
 
+import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingParams;
 import io.retrainstream.trainer.model.HeadLayers.Head;
 import io.retrainstream.trainer.model.HeadLayers.Loss;

@@ -4,6 +4,9 @@ import static io.retrainstream.trainer.model.TrainingLoop.evaluation;
 import static io.retrainstream.trainer.model.TrainingLoop.fetchLosses;
 import static io.retrainstream.trainer.model.TrainingLoop.floats;
 
+import io.retrainstream.trainer.data.Candidate;
+import io.retrainstream.trainer.data.TrainedHead;
+import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingMode;
 import io.retrainstream.trainer.data.TrainingParams;
 import io.retrainstream.trainer.model.HeadLayers.Head;

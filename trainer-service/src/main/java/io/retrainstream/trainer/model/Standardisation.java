@@ -1,5 +1,6 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.trainer.data.TrainingData;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;

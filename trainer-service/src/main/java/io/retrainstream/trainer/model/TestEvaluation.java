@@ -1,7 +1,11 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.common.model.Head;
 import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SoftmaxHead;
+import io.retrainstream.trainer.data.Candidate;
+import io.retrainstream.trainer.data.TrainedHead;
+import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingParams;
 import java.util.List;
 import java.util.Random;
@@ -38,7 +42,7 @@ final class TestEvaluation {
         float[][] scores = rows.length == 0 ? new float[0][classes] : scores(data, kept, rows);
         double correct = 0;
         for (int i = 0; i < rows.length; i++) {
-            if (HeadTrainer.argMax(scores[i]) == testing.classes()[rows[i]]) {
+            if (Head.argMax(scores[i]) == testing.classes()[rows[i]]) {
                 correct++;
             }
         }

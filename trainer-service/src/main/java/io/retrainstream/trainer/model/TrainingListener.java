@@ -1,5 +1,7 @@
 package io.retrainstream.trainer.model;
 
+import io.retrainstream.trainer.data.TrainedHead;
+
 /**
  * Hears what {@link HeadTrainer} does as it goes. {@code run} names one training within a run: empty in the retrain
  * mode, the L2 strength (e.g. {@code l2_1e-03}) in the improved mode.

@@ -1,6 +1,7 @@
 package io.retrainstream.trainer.model;
 
 import io.retrainstream.common.tf.ParallelRuns;
+import io.retrainstream.trainer.data.TrainedHead;
 import io.retrainstream.trainer.model.HeadLayers.Loss;
 import java.util.List;
 import org.tensorflow.Graph;

@@ -1,7 +1,7 @@
 package io.retrainstream.trainer.rest;
 
 import io.retrainstream.common.DataSet;
-import io.retrainstream.trainer.model.BottleneckStore;
+import io.retrainstream.trainer.service.BottleneckStore;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;

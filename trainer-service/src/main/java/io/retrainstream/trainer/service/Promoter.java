@@ -7,9 +7,9 @@ import io.quarkus.logging.Log;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.trainer.config.TrainerConfig;
+import io.retrainstream.trainer.data.LabelledBottleneck;
+import io.retrainstream.trainer.data.PromotionDecision;
 import io.retrainstream.trainer.messaging.ModelPublisher;
-import io.retrainstream.trainer.model.LabelledBottleneck;
-import io.retrainstream.trainer.model.PromotionGate;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Optional;
@@ -29,7 +29,7 @@ public class Promoter {
     private final PromotionGate gate;
     private final MeterRegistry registry;
     private final Timer freshness;
-    private final AtomicReference<PromotionGate.Decision> last = new AtomicReference<>();
+    private final AtomicReference<PromotionDecision> last = new AtomicReference<>();
 
     public Promoter(ModelVersions versions, ModelPublisher publisher, TrainerConfig config, MeterRegistry registry) {
         this.versions = versions;
@@ -48,7 +48,7 @@ public class Promoter {
                 .register(registry);
     }
 
-    private static double accuracy(PromotionGate.Decision decision, boolean candidate) {
+    private static double accuracy(PromotionDecision decision, boolean candidate) {
         Double value = decision == null ? null : candidate ? decision.candidateAccuracy() : decision.servingAccuracy();
         return value == null ? Double.NaN : value;
     }
@@ -77,7 +77,7 @@ public class Promoter {
      * @return the decision and, when published, the model
      */
     public Outcome promote(Candidate candidate, List<LabelledBottleneck> images, SplitRule rule) {
-        PromotionGate.Decision decision = gate.decide(candidate.head(), versions.serving(), images, rule);
+        PromotionDecision decision = gate.decide(candidate.head(), versions.serving(), images, rule);
         last.set(decision);
         registry.counter("trainer.promotions", "decision", decision.published() ? "published" : "rejected")
                 .increment();
@@ -90,7 +90,7 @@ public class Promoter {
 
     /** Publishes the candidate as the next version without asking the gate. */
     public Outcome publish(Candidate candidate, String reason) {
-        PromotionGate.Decision decision = new PromotionGate.Decision(
+        PromotionDecision decision = new PromotionDecision(
                 true,
                 reason,
                 null,
@@ -102,7 +102,7 @@ public class Promoter {
         return publish(candidate, decision);
     }
 
-    private Outcome publish(Candidate candidate, PromotionGate.Decision decision) {
+    private Outcome publish(Candidate candidate, PromotionDecision decision) {
         ModelPublished model = candidate.withVersion(versions.next());
         publisher.publish(model);
         versions.published(model);
@@ -114,5 +114,5 @@ public class Promoter {
     }
 
     /** @param model the published model, or null when the gate rejected it */
-    public record Outcome(PromotionGate.Decision decision, ModelPublished model) {}
+    public record Outcome(PromotionDecision decision, ModelPublished model) {}
 }

@@ -4,7 +4,6 @@ import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.messaging.ReplayProgress;
-import io.retrainstream.trainer.model.BottleneckStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 
@@ -91,7 +90,7 @@ public class RunTrigger {
         }
         try {
             boolean warm = trigger == TrainingRun.Trigger.CONTINUOUS;
-            TrainingRun run = training.start(trigger, Map.of(TrainingService.WARM_START, warm));
+            TrainingRun run = training.start(trigger, Map.of(RunOptions.WARM_START, warm));
             Log.infof(
                     "%s: started run %d",
                     warm

@@ -1,5 +1,6 @@
 package io.retrainstream.trainer.service;
 
+import io.quarkus.logging.Log;
 import io.retrainstream.trainer.data.RunReport;
 import io.retrainstream.trainer.model.Cancellation;
 import java.time.Duration;
@@ -69,6 +70,12 @@ public final class TrainingRun {
 
     synchronized void log(String line) {
         log.add(line);
+    }
+
+    /** Adds a progress line to the run's log and to the service's. */
+    void progress(String line) {
+        log(line);
+        Log.info(line);
     }
 
     /** Asks the run to stop; it ends {@link Status#CANCELLED} at its next check unless it is already publishing. */

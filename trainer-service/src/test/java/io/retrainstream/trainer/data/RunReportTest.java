@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
 import io.retrainstream.common.DataSet;
-import io.retrainstream.trainer.model.LabelledBottleneck;
-import io.retrainstream.trainer.model.TrainedHead;
-import io.retrainstream.trainer.model.TrainingData;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,7 +25,19 @@ class RunReportTest {
         TrainingData data = TrainingData.of(List.of("a", "b"), images);
         float[][] scores = {{0.9f, 0.1f}, {0.6f, 0.4f}, {0.3f, 0.7f}, {0.2f, 0.8f}};
         TrainedHead head = new TrainedHead(
-                new float[2], new float[2], 1, 0.1, 1, 1, 0.75, 4, List.of(), "last", new int[] {0, 1, 2, 3}, scores);
+                new float[2],
+                new float[2],
+                1,
+                0.1,
+                1,
+                1,
+                0.75,
+                4,
+                List.of(),
+                "last",
+                new int[] {0, 1, 2, 3},
+                scores,
+                null);
         RunReport report = RunReport.of(TrainingParams.retrainPy(1), "arch", data, head, Map.of("total", 5L));
 
         assertThat(report.confusion()).isDeepEqualTo(new int[][] {{2, 1}, {0, 1}});

@@ -1,9 +1,11 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.service;
 
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.trainer.data.LabelledBottleneck;
+import io.retrainstream.trainer.data.PromotionDecision;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -40,36 +42,19 @@ public final class PromotionGate {
         }
     }
 
-    /**
-     * @param published         whether the candidate is (to be) published
-     * @param reason            why, in one sentence
-     * @param candidateAccuracy the candidate's accuracy on the test split (null when not measured)
-     * @param servingVersion    the model compared with (null for none)
-     * @param servingAccuracy   its accuracy on the same images (null when not compared)
-     * @param testCount         N of both accuracies
-     * @param tolerance         the tolerance applied
-     */
-    public record Decision(
-            boolean published,
-            String reason,
-            Double candidateAccuracy,
-            Long servingVersion,
-            Double servingAccuracy,
-            int testCount,
-            double tolerance) {}
-
-    public Decision decide(
+    public PromotionDecision decide(
             Head candidate, Optional<ModelPublished> serving, List<LabelledBottleneck> images, SplitRule rule) {
         List<LabelledBottleneck> test = images.stream()
                 .filter(i -> rule.assign(i.fileName()) == DataSet.TESTING)
                 .toList();
         Double candidateAccuracy = accuracy(candidate, test);
         if (serving.isEmpty()) {
-            return new Decision(true, "the first model", candidateAccuracy, null, null, test.size(), tolerance);
+            return new PromotionDecision(
+                    true, "the first model", candidateAccuracy, null, null, test.size(), tolerance);
         }
         ModelPublished current = serving.get();
         if (!new HashSet<>(current.labels()).equals(new HashSet<>(candidate.labels()))) {
-            return new Decision(
+            return new PromotionDecision(
                     true,
                     "the classes changed from " + current.labels() + " to " + candidate.labels(),
                     candidateAccuracy,
@@ -79,7 +64,7 @@ public final class PromotionGate {
                     tolerance);
         }
         if (!current.architecture().equals(candidate.architecture())) {
-            return new Decision(
+            return new PromotionDecision(
                     true,
                     "the architecture changed from " + current.architecture() + " to " + candidate.architecture(),
                     candidateAccuracy,
@@ -90,7 +75,7 @@ public final class PromotionGate {
         }
         Double servingAccuracy = accuracy(Head.of(current), test);
         if (candidateAccuracy == null || servingAccuracy == null) {
-            return new Decision(
+            return new PromotionDecision(
                     true,
                     test.isEmpty()
                             ? "there are no test images to compare on"
@@ -105,7 +90,7 @@ public final class PromotionGate {
         String reason = String.format(
                 "test accuracy %.1f%% vs %.1f%% of serving version %d (N=%d, tolerance %.1f " + "points)",
                 candidateAccuracy * 100, servingAccuracy * 100, current.version(), test.size(), tolerance * 100);
-        return new Decision(
+        return new PromotionDecision(
                 published,
                 (published ? "not worse: " : "worse: ") + reason,
                 candidateAccuracy,

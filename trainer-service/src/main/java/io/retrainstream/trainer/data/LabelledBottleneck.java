@@ -1,4 +1,4 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.data;
 
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.model.Features;

@@ -1,5 +1,6 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.data;
 
+import io.retrainstream.common.model.Head;
 import java.util.List;
 
 /**
@@ -34,36 +35,6 @@ public record TrainedHead(
         float[][] testScores,
         Float l2) {
 
-    /** Without an L2 strength. */
-    public TrainedHead(
-            float[] weights,
-            float[] biases,
-            double trainAccuracy,
-            double crossEntropy,
-            double validationAccuracy,
-            int validationCount,
-            double testAccuracy,
-            int testCount,
-            List<Evaluation> curve,
-            String chosen,
-            int[] testRows,
-            float[][] testScores) {
-        this(
-                weights,
-                biases,
-                trainAccuracy,
-                crossEntropy,
-                validationAccuracy,
-                validationCount,
-                testAccuracy,
-                testCount,
-                curve,
-                chosen,
-                testRows,
-                testScores,
-                null);
-    }
-
     /** This head as the start of the next training; {@code labels} are the ones it was trained on, in order. */
     public WarmStart warmStart(List<String> labels) {
         return new WarmStart(labels, weights, biases, l2);
@@ -89,7 +60,7 @@ public record TrainedHead(
             int truth = data.testing().classes()[testRows[i]];
             if (classes.test(truth)) {
                 count++;
-                right += HeadTrainer.argMax(testScores[i]) == truth ? 1 : 0;
+                right += Head.argMax(testScores[i]) == truth ? 1 : 0;
             }
         }
         return count == 0 ? Double.NaN : (double) right / count;

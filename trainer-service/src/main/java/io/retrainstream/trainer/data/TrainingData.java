@@ -1,4 +1,4 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.data;
 
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
@@ -41,7 +41,7 @@ public record TrainingData(
     public static TrainingData of(
             List<String> labels, List<LabelledBottleneck> images, SplitRule rule, FeatureLayer layer) {
         int size = images.stream()
-                .mapToInt(image -> vector(image, layer).length)
+                .mapToInt(image -> image.features().of(layer).length)
                 .max()
                 .orElse(0);
         return new TrainingData(
@@ -55,11 +55,8 @@ public record TrainingData(
 
     /** Whether every image has a vector of this layer. */
     public static boolean available(List<LabelledBottleneck> images, FeatureLayer layer) {
-        return !images.isEmpty() && images.stream().allMatch(image -> vector(image, layer).length > 0);
-    }
-
-    private static float[] vector(LabelledBottleneck image, FeatureLayer layer) {
-        return layer == FeatureLayer.POOLED ? image.pooled() : image.vector();
+        return !images.isEmpty()
+                && images.stream().allMatch(image -> image.features().of(layer).length > 0);
     }
 
     private static Split split(
@@ -72,12 +69,12 @@ public record TrainingData(
         List<LabelledBottleneck> selected = images.stream()
                 .filter(image -> (rule == null ? image.dataSet() : rule.assign(image.fileName())) == set
                         && labels.contains(image.label())
-                        && vector(image, layer).length == size)
+                        && image.features().of(layer).length == size)
                 .toList();
         float[] vectors = new float[selected.size() * size];
         int[] classes = new int[selected.size()];
         for (int i = 0; i < selected.size(); i++) {
-            System.arraycopy(vector(selected.get(i), layer), 0, vectors, i * size, size);
+            System.arraycopy(selected.get(i).features().of(layer), 0, vectors, i * size, size);
             classes[i] = labels.indexOf(selected.get(i).label());
         }
         return new Split(

@@ -1,9 +1,9 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.data;
 
 import java.util.List;
 
 /**
- * A published head to continue training from, as {@link HeadTrainer#train(TrainingData, WarmStart)} takes it.
+ * A published head to continue training from, as {@code HeadTrainer.train(TrainingData, WarmStart)} takes it.
  *
  * @param labels  the head's class labels, in column order
  * @param weights row-major {@code [bottleneckSize][labels.size()]}, for the raw features

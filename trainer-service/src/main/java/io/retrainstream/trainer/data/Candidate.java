@@ -1,9 +1,9 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.data;
 
 import java.util.List;
 
 /** A head a training may keep: its weights and what training measured for them. */
-record Candidate(
+public record Candidate(
         float[] weights,
         float[] biases,
         TrainedHead.Evaluation at,
@@ -16,7 +16,7 @@ record Candidate(
      * Lower validation cross entropy wins (on 66 validation images it is far steadier than accuracy, which moves in
      * steps of 1.5%), then higher validation accuracy; without a validation set, lower training cross entropy.
      */
-    boolean betterThan(Candidate other) {
+    public boolean betterThan(Candidate other) {
         if (Double.isNaN(validationEntropy) || Double.isNaN(other.validationEntropy())) {
             return at.crossEntropy() < other.at().crossEntropy();
         }

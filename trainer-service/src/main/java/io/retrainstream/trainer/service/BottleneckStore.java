@@ -1,10 +1,11 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.service;
 
 import io.quarkus.logging.Log;
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.trainer.config.TrainerConfig;
+import io.retrainstream.trainer.data.LabelledBottleneck;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

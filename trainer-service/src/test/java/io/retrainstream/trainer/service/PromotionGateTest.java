@@ -1,4 +1,4 @@
-package io.retrainstream.trainer.model;
+package io.retrainstream.trainer.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,8 @@ import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.trainer.data.LabelledBottleneck;
+import io.retrainstream.trainer.data.PromotionDecision;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,7 +30,7 @@ class PromotionGateTest {
 
     @Test
     void rejectsACandidateWorseThanTheServingModelOnTheTestSplit() {
-        PromotionGate.Decision decision =
+        PromotionDecision decision =
                 new PromotionGate(0.01).decide(head(WRONG, LABELS), Optional.of(serving(RIGHT)), images, RULE);
         assertThat(decision.published()).isFalse();
         assertThat(decision.candidateAccuracy()).isZero();
@@ -60,7 +62,7 @@ class PromotionGateTest {
                         .decide(head(WRONG, LABELS), Optional.empty(), images, RULE)
                         .reason())
                 .isEqualTo("the first model");
-        PromotionGate.Decision grown = new PromotionGate(0)
+        PromotionDecision grown = new PromotionGate(0)
                 .decide(
                         head(new float[] {0, 1, 0, 1, 0, 0}, List.of("a", "b", "c")),
                         Optional.of(serving(RIGHT)),

@@ -1,0 +1,192 @@
+package io.retrainstream.trainer.service;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
+import io.retrainstream.common.Freshness;
+import io.retrainstream.common.event.ModelPublished;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.trainer.data.RunReport;
+import io.retrainstream.trainer.data.TrainedHead;
+import io.retrainstream.trainer.data.TrainingData;
+import io.retrainstream.trainer.data.TrainingMode;
+import io.retrainstream.trainer.data.TrainingParams;
+import io.retrainstream.trainer.model.DistortedBatches;
+import io.retrainstream.trainer.model.HeadTrainer;
+import io.retrainstream.trainer.model.RunCancelledException;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Carries out runs, one at a time on the {@code training-run} thread: chooses the features, trains the head, writes its
+ * files, puts it through the promotion gate and ends the run with its report. A cancelled run ends {@code CANCELLED}
+ * until it starts publishing; any failure, an {@link Error} included, ends it {@code FAILED}.
+ */
+@ApplicationScoped
+public class RunExecutor {
+
+    private final RunOutputs outputs;
+    private final DistortionClient distortions;
+    private final WarmStarts warmStarts;
+    private final CandidatePromotion promotion;
+    private final MeterRegistry registry;
+    private final Timer runTimer;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-run"));
+
+    public RunExecutor(
+            RunOutputs outputs,
+            DistortionClient distortions,
+            WarmStarts warmStarts,
+            CandidatePromotion promotion,
+            MeterRegistry registry) {
+        this.outputs = outputs;
+        this.distortions = distortions;
+        this.warmStarts = warmStarts;
+        this.promotion = promotion;
+        this.registry = registry;
+        this.runTimer = Timer.builder("trainer.run.duration")
+                .description("Wall time of training runs")
+                .register(registry);
+    }
+
+    /** Queues {@code run} over {@code snapshot}'s images of {@code labels}. */
+    void submit(TrainingRun run, BottleneckStore.Snapshot snapshot, List<String> labels, RunOptions.Parsed options) {
+        executor.submit(() -> execute(run, snapshot, labels, options));
+    }
+
+    private void execute(
+            TrainingRun run, BottleneckStore.Snapshot snapshot, List<String> labels, RunOptions.Parsed options) {
+        long start = System.nanoTime();
+        TrainingParams params = options.params();
+        try {
+            Map<String, Long> timings = new LinkedHashMap<>();
+            FeatureLayer layer = layer(run, snapshot, params);
+            TrainingData data = TrainingData.of(labels, snapshot.images(), params.splitRule(), layer);
+            Optional<ModelPublished> from =
+                    options.warmStart() ? warmStarts.from(run, snapshot.architecture(), layer) : Optional.empty();
+            timings.put("prepare", millisSince(start));
+            run.progress(String.format(
+                    "Run %d: training %d classes %s on %d training, %d validation and %d test "
+                            + "%s vectors (size %d) of %s (mode %s, %s, %d steps, learning rate %s, batch %d)",
+                    run.runId(),
+                    labels.size(),
+                    labels,
+                    data.training().count(),
+                    data.validation().count(),
+                    data.testing().count(),
+                    layer.id(),
+                    data.bottleneckSize(),
+                    snapshot.architecture(),
+                    params.mode().id(),
+                    from.map(m -> "warm start from version " + m.version()).orElse("cold start"),
+                    params.howManyTrainingSteps(),
+                    params.learningRate(),
+                    params.trainBatchSize()));
+            long trainStart = System.nanoTime();
+            TrainedHead head;
+            Promoter.Outcome outcome;
+            try (RunOutputs.Writer files =
+                    outputs.open(params, run.runId(), snapshot.architecture(), layer, labels, run::progress)) {
+                DistortedBatches distorted = null;
+                if (params.distortions().any()) {
+                    run.progress("Training images are distorted by the extractor each step: " + params.distortions());
+                    distorted = distortions.batches(data, snapshot.images(), params.distortions());
+                }
+                head = new HeadTrainer(params, run::progress, files, distorted)
+                        .cancelledBy(run.cancellation())
+                        .train(data, from.map(WarmStarts::of).orElse(null));
+                timings.put("train_and_test", millisSince(trainStart));
+                long outputStart = System.nanoTime();
+                files.stage(head, run.cancellation());
+                timings.put("outputs", millisSince(outputStart));
+                if (!run.startPublishing()) {
+                    throw new RunCancelledException();
+                }
+                long promoteStart = System.nanoTime();
+                outcome = promotion.promote(
+                        run, snapshot, labels, params, layer, data, head, start, options.forcePublish());
+                if (outcome.model() != null) {
+                    commitOutputs(run, files, outcome.model().version());
+                }
+                timings.put("publish", millisSince(promoteStart));
+            }
+            timings.put("total", millisSince(start));
+            end(run, params, snapshot.architecture(), data, head, timings, from, outcome);
+        } catch (RunCancelledException e) {
+            Log.infof("Run %d cancelled", run.runId());
+            run.cancelled();
+            registry.counter("trainer.runs", "outcome", "cancelled").increment();
+        } catch (RuntimeException | Error e) {
+            // An Error too (native or heap memory exhausted): the run ends FAILED instead of RUNNING for ever
+            Log.errorf(e, "Run %d failed", run.runId());
+            run.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+            registry.counter("trainer.runs", "outcome", "failed").increment();
+        } finally {
+            runTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The improved mode trains on the pooled features when every image has them, else on the bottleneck. */
+    private static FeatureLayer layer(TrainingRun run, BottleneckStore.Snapshot snapshot, TrainingParams params) {
+        if (params.mode() != TrainingMode.IMPROVED) {
+            return FeatureLayer.BOTTLENECK;
+        }
+        if (TrainingData.available(snapshot.images(), FeatureLayer.POOLED)) {
+            return FeatureLayer.POOLED;
+        }
+        run.progress("Some bottlenecks came without pooled features: training on retrain.py's bottleneck");
+        return FeatureLayer.BOTTLENECK;
+    }
+
+    /** Ends the run with its report: published or rejected. */
+    private void end(
+            TrainingRun run,
+            TrainingParams params,
+            String architecture,
+            TrainingData data,
+            TrainedHead head,
+            Map<String, Long> timings,
+            Optional<ModelPublished> from,
+            Promoter.Outcome outcome) {
+        ModelPublished model = outcome.model();
+        RunReport report = RunReport.of(params, architecture, data, head, timings)
+                .with(
+                        from.map(m -> "warm from version " + m.version()).orElse("cold"),
+                        outcome.decision(),
+                        model == null ? null : Freshness.of(model.metrics().newImageTimes(), model.publishedAt()));
+        if (model != null) {
+            run.succeeded(model.version(), head.testAccuracy(), head.testCount(), report);
+            Log.infof("Run %d published model version %d", run.runId(), model.version());
+            registry.counter("trainer.runs", "outcome", "published").increment();
+        } else {
+            run.rejected(outcome.decision().reason(), head.testAccuracy(), head.testCount(), report);
+            registry.counter("trainer.runs", "outcome", "rejected").increment();
+        }
+    }
+
+    /** Moves the staged outputs into place; the version is published already, so a failure is logged, not raised. */
+    private static void commitOutputs(TrainingRun run, RunOutputs.Writer files, long version) {
+        try {
+            files.commit(version);
+        } catch (RuntimeException e) {
+            Log.errorf(e, "Run %d: the outputs of version %d were not written", run.runId(), version);
+            run.progress("The outputs of version " + version + " were not written: " + e.getMessage());
+        }
+    }
+
+    private static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    @PreDestroy
+    void stop() {
+        executor.shutdownNow();
+    }
+}

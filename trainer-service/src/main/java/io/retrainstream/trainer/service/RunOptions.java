@@ -1,0 +1,71 @@
+package io.retrainstream.trainer.service;
+
+import io.quarkus.runtime.StartupEvent;
+import io.retrainstream.trainer.config.TrainerConfig;
+import io.retrainstream.trainer.data.TrainingParams;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A run's parameters: the configuration with a request's overrides by {@code retrain.py} name, and two options of the
+ * trainer's own, {@value #WARM_START} (continue from the serving head, with {@code trainer.continuous.warm-steps}
+ * steps unless the steps are given) and {@value #FORCE_PUBLISH} (skip the promotion gate). File options among the
+ * overrides are paths under {@code trainer.output-root} ({@link OutputRoot#confined}).
+ */
+@ApplicationScoped
+public class RunOptions {
+
+    static final String WARM_START = "warm_start";
+    static final String FORCE_PUBLISH = "force_publish";
+    private static final String STEPS = "how_many_training_steps";
+
+    private final TrainerConfig config;
+    private final OutputRoot outputRoot;
+
+    public RunOptions(TrainerConfig config, OutputRoot outputRoot) {
+        this.config = config;
+        this.outputRoot = outputRoot;
+    }
+
+    /**
+     * @param params       the run's parameters
+     * @param warmStart    whether the run continues from the serving head
+     * @param forcePublish whether the run skips the promotion gate
+     */
+    public record Parsed(TrainingParams params, boolean warmStart, boolean forcePublish) {}
+
+    /** Refuses to start with a configuration whose runs would all be refused. */
+    void checkConfiguration(@Observes StartupEvent event) {
+        TrainingParams.from(config, 0)
+                .withOverrides(Map.of(STEPS, config.continuous().warmSteps()));
+    }
+
+    /**
+     * The parameters of a run with these overrides.
+     *
+     * @throws IllegalArgumentException naming an unknown option or a bad value
+     */
+    public Parsed parse(Map<String, ?> overrides) {
+        Map<String, Object> options = outputRoot.confined(overrides);
+        boolean warm = flag(options.remove(WARM_START), WARM_START);
+        boolean force = flag(options.remove(FORCE_PUBLISH), FORCE_PUBLISH);
+        if (warm && !options.containsKey(STEPS)) {
+            options.put(STEPS, config.continuous().warmSteps());
+        }
+        long seed = config.randomSeed().orElse(ThreadLocalRandom.current().nextLong());
+        return new Parsed(TrainingParams.from(config, seed).withOverrides(options), warm, force);
+    }
+
+    private static boolean flag(Object value, String name) {
+        if (value == null || value instanceof Boolean) {
+            return Boolean.TRUE.equals(value);
+        }
+        String text = String.valueOf(value).trim();
+        if (text.equals("true") || text.equals("false")) {
+            return Boolean.parseBoolean(text);
+        }
+        throw new IllegalArgumentException(name + " must be true or false, got '" + value + "'");
+    }
+}
