@@ -53,12 +53,12 @@ final class OpenInference {
                 List.of(
                         tensor(SCORES, "FP32", List.of(-1, model.labels().size())),
                         tensor(LABELS, "BYTES", List.of(model.labels().size()))));
-        body.put("parameters", Map.of("version", String.valueOf(model.version()), "labels", model.labels()));
+        body.put("parameters", Protocols.ordered("version", String.valueOf(model.version()), "labels", model.labels()));
         return body;
     }
 
     private static Map<String, Object> tensor(String name, String datatype, List<Integer> shape) {
-        return Map.of("name", name, "datatype", datatype, "shape", shape);
+        return Protocols.ordered("name", name, "datatype", datatype, "shape", shape);
     }
 
     /** An inference request: the images, the request's id, and which outputs it wants, raw or not. */

@@ -56,7 +56,7 @@ public class OpenInferenceResource {
     @GET
     @Operation(summary = "Server metadata: name, version and the protocol extensions supported")
     public Map<String, Object> server() {
-        return Map.of(
+        return Protocols.ordered(
                 "name", "retrain-stream classifier", "version", "2", "extensions", List.of(OpenInference.EXTENSION));
     }
 
@@ -106,7 +106,8 @@ public class OpenInferenceResource {
     @Path("models/{name}/versions/{version}/ready")
     @Operation(summary = "200 when this version can answer (404 naming the versions there are when it cannot)")
     public Response modelReady(@RestPath String name, @RestPath String version) {
-        return Protocols.describe(models, modelName, name, version, model -> Map.of("name", modelName, "ready", true));
+        return Protocols.describe(
+                models, modelName, name, version, model -> Protocols.ordered("name", modelName, "ready", true));
     }
 
     @POST

@@ -20,6 +20,15 @@ final class Protocols {
 
     private Protocols() {}
 
+    /** A JSON object with its keys in the order given ({@code key, value, key, value, ...}), as the protocols list them. */
+    static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> object = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            object.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return object;
+    }
+
     /** {@code {"error": "..."}} with the failure's status (and {@code Retry-After} when it has one). */
     static Response error(Failure failure) {
         return failure.response(Map.of("error", failure.message()));

@@ -35,13 +35,13 @@ final class TfServing {
     static Map<String, Object> status(List<Long> versions) {
         List<Map<String, Object>> statuses = new ArrayList<>();
         for (long version : versions) {
-            statuses.add(Map.of(
+            statuses.add(Protocols.ordered(
                     "version",
                     String.valueOf(version),
                     "state",
                     "AVAILABLE",
                     "status",
-                    Map.of("error_code", "OK", "error_message", "")));
+                    Protocols.ordered("error_code", "OK", "error_message", "")));
         }
         return Map.of("model_version_status", statuses);
     }
@@ -65,7 +65,7 @@ final class TfServing {
         spec.put("name", name);
         spec.put("signature_name", "");
         spec.put("version", String.valueOf(model.version()));
-        return Map.of(
+        return Protocols.ordered(
                 "model_spec",
                 spec,
                 "metadata",
@@ -74,9 +74,15 @@ final class TfServing {
 
     private static Map<String, Object> tensor(String dtype, List<Integer> dims, String op) {
         List<Map<String, Object>> dim = dims.stream()
-                .map(size -> Map.<String, Object>of("size", String.valueOf(size), "name", ""))
+                .map(size -> Protocols.ordered("size", String.valueOf(size), "name", ""))
                 .toList();
-        return Map.of("dtype", dtype, "tensor_shape", Map.of("dim", dim, "unknown_rank", false), "name", op + ":0");
+        return Protocols.ordered(
+                "dtype",
+                dtype,
+                "tensor_shape",
+                Protocols.ordered("dim", dim, "unknown_rank", false),
+                "name",
+                op + ":0");
     }
 
     /** A {@code :predict} request: the images, and whether it came in the row ({@code instances}) form. */
