@@ -69,5 +69,17 @@ public interface ClassifierConfig {
         /** A request waiting longer than this for its turn fails with 503. */
         @WithDefault("30s")
         Duration requestTimeout();
+
+        /**
+         * Bytes of heads (weights and biases) kept loaded for versions other than the served one, which requests can
+         * address by version; past it the least recently used are unloaded (and loaded again when asked for). Versions
+         * share the served CNN, so a version costs only its head.
+         */
+        @WithDefault("67108864")
+        long versionHeadsMaxBytes();
+
+        /** The model's name in the TensorFlow Serving ({@code /v1/models/NAME}) and KServe v2 APIs. */
+        @WithDefault("retrain")
+        String modelName();
     }
 }

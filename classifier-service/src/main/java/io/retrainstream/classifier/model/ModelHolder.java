@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The model being served. A new model replaces the old one atomically; requests already running on the old one
@@ -43,20 +44,24 @@ public class ModelHolder {
      * when there is no model yet.
      */
     public <T> Optional<CompletableFuture<T>> withModelAsync(Function<ServingModel, CompletableFuture<T>> call) {
+        return withModelAsync(model -> true, call);
+    }
+
+    /** {@link #withModelAsync(Function)} when the current model is {@code version}; empty when it is not. */
+    public <T> Optional<CompletableFuture<T>> withModelAsync(
+            long version, Function<ServingModel, CompletableFuture<T>> call) {
+        return withModelAsync(model -> model.version() == version, call);
+    }
+
+    private <T> Optional<CompletableFuture<T>> withModelAsync(
+            Predicate<ServingModel> wanted, Function<ServingModel, CompletableFuture<T>> call) {
         while (true) {
             ServingModel model = current.get();
-            if (model == null) {
+            if (model == null || !wanted.test(model)) {
                 return Optional.empty();
             }
             if (model.acquire()) {
-                CompletableFuture<T> result;
-                try {
-                    result = call.apply(model);
-                } catch (RuntimeException e) {
-                    model.release();
-                    throw e;
-                }
-                return Optional.of(result.whenComplete((value, failure) -> model.release()));
+                return Optional.of(ServingModel.callReleasing(model, call));
             }
         }
     }

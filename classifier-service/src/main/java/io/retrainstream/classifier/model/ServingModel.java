@@ -69,6 +69,31 @@ public final class ServingModel {
         return model.labels();
     }
 
+    public long version() {
+        return model.version();
+    }
+
+    /** What the head holds in memory beyond the shared CNN: its weights and biases. */
+    public long headBytes() {
+        return (long) Float.BYTES * (model.weights().length + model.biases().length);
+    }
+
+    /**
+     * Runs {@code call} on {@code model}, already acquired by the caller, and releases it once the future {@code call}
+     * returns completes (or at once when {@code call} throws).
+     */
+    static <T> CompletableFuture<T> callReleasing(
+            ServingModel model, java.util.function.Function<ServingModel, CompletableFuture<T>> call) {
+        CompletableFuture<T> result;
+        try {
+            result = call.apply(model);
+        } catch (RuntimeException | Error e) {
+            model.release();
+            throw e;
+        }
+        return result.whenComplete((value, failure) -> model.release());
+    }
+
     /** Softmax scores per class, in class-index order. */
     public float[] classify(byte[] image) {
         return classify(List.of(image)).get(0);

@@ -2,16 +2,12 @@ package io.retrainstream.classifier.rest;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.logging.Log;
 import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.service.ClassificationService;
 import io.retrainstream.classifier.service.ClassificationService.Classification;
 import io.retrainstream.classifier.service.ModelService;
 import io.retrainstream.common.Concurrency;
-import io.retrainstream.common.tf.ImageDecodeException;
-import io.retrainstream.common.tf.ImageRunException;
-import io.retrainstream.common.tf.ImageTooLargeException;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -25,8 +21,14 @@ import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
@@ -34,10 +36,14 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 /** {@code POST /classify}: an image in, the model's top classes out. */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Classify")
 public class ClassifyResource {
 
-    private static final String NO_MODEL = "No model has been published yet: publish labelled images to topic "
-            + "'images' and train one (./retrain train --wait), then try again";
+    private static final String REPLY_EXAMPLE = "{\"modelVersion\": 2, \"architecture\": "
+            + "\"mobilenet_0.25_128@sha256:1b5f1a3e2c4d\", \"predictions\": [{\"label\": \"daisy\", \"score\": 0.97}, "
+            + "{\"label\": \"dandelion\", \"score\": 0.02}]}";
+
+    private static final String NO_MODEL = Failure.NO_MODEL.message();
 
     private final ClassificationService classification;
     private final ModelHolder holder;
@@ -62,27 +68,41 @@ public class ClassifyResource {
     @POST
     @Path("classify")
     @Consumes({"image/*", MediaType.APPLICATION_OCTET_STREAM})
-    public CompletionStage<Response> classify(byte[] image, @RestQuery("top_k") String topK) {
-        return respond(image, topK);
+    @Operation(
+            summary = "The top classes of one image (the file as the body)",
+            description = "top_k: how many classes (default retrain.classifier.default-top-k); version: a published "
+                    + "version to ask instead of the served one (404 naming the versions there are). 400 for a body "
+                    + "that is no decodable image, 413 over the body or pixel limit, 503 before any model and, with "
+                    + "Retry-After, when the queue is full.")
+    @APIResponse(
+            responseCode = "200",
+            description = "The top classes and the model version that answered",
+            content = @Content(examples = @ExampleObject(name = "daisy", value = REPLY_EXAMPLE)))
+    public CompletionStage<Response> classify(
+            byte[] image, @RestQuery("top_k") String topK, @RestQuery("version") String version) {
+        return respond(image, topK, version);
     }
 
     /** A multipart form with the image in field {@code image} (read from the upload's file, so on a worker). */
     @POST
     @Path("classify")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Operation(summary = "The top classes of one image sent as multipart form field 'image'")
     @Blocking
-    public CompletionStage<Response> classifyForm(@RestForm("image") FileUpload upload, @RestQuery("top_k") String topK)
+    public CompletionStage<Response> classifyForm(
+            @RestForm("image") FileUpload upload, @RestQuery("top_k") String topK, @RestQuery("version") String version)
             throws IOException {
         if (upload == null) {
             return CompletableFuture.completedFuture(
                     error(Response.Status.BAD_REQUEST, "The multipart form has no field 'image'"));
         }
-        return respond(Files.readAllBytes(upload.uploadedFile()), topK);
+        return respond(Files.readAllBytes(upload.uploadedFile()), topK, version);
     }
 
     /** The model being served: version, architecture, labels and metrics. */
     @GET
     @Path("model")
+    @Operation(summary = "The served model: version, architecture, labels, pinned version, metrics and freshness")
     public Response model() {
         return holder.current()
                 .map(serving -> {
@@ -105,7 +125,13 @@ public class ClassifyResource {
                 .orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, NO_MODEL));
     }
 
-    private CompletionStage<Response> respond(byte[] image, String topK) {
+    private CompletionStage<Response> respond(byte[] image, String topK, String version) {
+        OptionalLong wanted;
+        try {
+            wanted = Versions.parse(version);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(error(Response.Status.BAD_REQUEST, e.getMessage()));
+        }
         int k;
         try {
             k = topK == null || topK.isBlank() ? config.classifier().defaultTopK() : Integer.parseInt(topK.trim());
@@ -122,8 +148,8 @@ public class ClassifyResource {
         }
         CompletableFuture<Optional<Classification>> result;
         try {
-            result = classification.classify(image, k);
-        } catch (ImageDecodeException | ClassificationService.OverloadedException e) {
+            result = classification.classify(image, k, wanted);
+        } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failed(e));
         }
         return result.handle((classification, failure) -> {
@@ -136,28 +162,9 @@ public class ClassifyResource {
         });
     }
 
-    /**
-     * The reply to a failed classification: an image over the pixel budget (413), the client's fault (400), too busy
-     * (503 with {@code Retry-After}), else ours (500, also when TensorFlow failed on the image for want of memory).
-     */
     private static Response failed(Throwable failure) {
-        if (failure instanceof ImageTooLargeException) {
-            return error(Response.Status.REQUEST_ENTITY_TOO_LARGE, "Image too large: " + failure.getMessage());
-        }
-        if (failure instanceof ImageRunException) {
-            Log.warnf("Classifying an image failed: %s", failure.getMessage());
-            return error(Response.Status.INTERNAL_SERVER_ERROR, "Classifying failed: " + failure.getMessage());
-        }
-        if (failure instanceof ImageDecodeException) {
-            return error(Response.Status.BAD_REQUEST, "Not a decodable image: " + failure.getMessage());
-        }
-        if (failure instanceof ClassificationService.OverloadedException) {
-            return Response.fromResponse(error(Response.Status.SERVICE_UNAVAILABLE, failure.getMessage()))
-                    .header("Retry-After", ClassificationService.RETRY_AFTER_SECONDS)
-                    .build();
-        }
-        Log.errorf(failure, "Classifying failed");
-        return error(Response.Status.INTERNAL_SERVER_ERROR, "Classifying failed: " + failure.getMessage());
+        Failure reply = Failure.of(failure);
+        return reply.response(new ErrorResponse(reply.status().getStatusCode(), reply.message()));
     }
 
     private static Response error(Response.Status status, String message) {

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.ModelHolder;
+import io.retrainstream.classifier.model.ModelVersions;
 import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.Concurrency;
 import io.retrainstream.common.model.Head;
@@ -19,9 +20,14 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +52,19 @@ public class ClassificationService {
     /** The top predictions and the model version that made them. */
     public record Classification(long modelVersion, String architecture, List<Prediction> predictions) {}
 
+    /** Every class's softmax score of one image, in class-index order, and the model version that made them. */
+    public record Scores(long modelVersion, String architecture, List<String> labels, float[] scores) {
+
+        /** The {@code k} most likely classes, highest first. */
+        public Classification top(int k) {
+            List<Prediction> predictions = new ArrayList<>();
+            for (int i : Head.topK(scores, k)) {
+                predictions.add(new Prediction(labels.get(i), scores[i]));
+            }
+            return new Classification(modelVersion, architecture, List.copyOf(predictions));
+        }
+    }
+
     /**
      * Thrown at once when the queue is full (by requests or by image bytes), and when a request waited longer than the
      * configured timeout for its turn: the client should retry after {@link #RETRY_AFTER_SECONDS}.
@@ -59,9 +78,19 @@ public class ClassificationService {
     /** What the 503 of an overloaded classifier tells clients to wait before trying again. */
     public static final int RETRY_AFTER_SECONDS = 1;
 
-    private record Pending(byte[] image, int topK, CompletableFuture<Optional<Classification>> result) {}
+    /** One image to score on model {@code version}; {@code named} when the request asked for that version. */
+    private record Pending(byte[] image, long version, boolean named, CompletableFuture<Optional<Scores>> result) {}
 
     private final ModelHolder holder;
+    private final ModelVersions versions;
+    private final ModelService models;
+    /** Loads the head of a version a request names, off the HTTP I/O thread (one at a time, as ModelService does). */
+    private final ExecutorService versionLoader = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "version-loader");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final ClassifierConfig.Classifier config;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final ImageLimits limits;
@@ -78,8 +107,15 @@ public class ClassificationService {
     private final DistributionSummary batchSizes;
     private volatile boolean running = true;
 
-    public ClassificationService(ModelHolder holder, ClassifierConfig config, MeterRegistry registry) {
+    public ClassificationService(
+            ModelHolder holder,
+            ModelVersions versions,
+            ModelService models,
+            ClassifierConfig config,
+            MeterRegistry registry) {
         this.holder = holder;
+        this.versions = versions;
+        this.models = models;
         this.config = config.classifier();
         this.limits = new ImageLimits(config.maxImagePixels());
         registry.gauge("classifier.queue.requests", admitted);
@@ -100,44 +136,89 @@ public class ClassificationService {
         dispatcher.start();
     }
 
-    /**
-     * The top {@code topK} classes, or empty when no model has been published yet. Throws at once
-     * {@link ImageDecodeException} for bytes of no image format, {@link ImageTooLargeException} for an image over the
-     * pixel budget (read from its header), and {@link OverloadedException} when the queue is full; the future fails
-     * with {@link ImageDecodeException} when TensorFlow cannot decode the image, and with {@link OverloadedException}
-     * when no result came within the request timeout.
-     */
+    /** {@link #classify(byte[], int, OptionalLong)} by the served model. */
     public CompletableFuture<Optional<Classification>> classify(byte[] image, int topK) {
-        limits.checkPixels(image);
-        if (holder.current().isEmpty()) {
+        return classify(image, topK, OptionalLong.empty());
+    }
+
+    /** The top {@code topK} classes of one image, as {@link #score(List, OptionalLong)} scores it. */
+    public CompletableFuture<Optional<Classification>> classify(byte[] image, int topK, OptionalLong version) {
+        return score(List.of(image), version)
+                .thenApply(scored -> scored.map(all -> all.get(0).top(topK)));
+    }
+
+    /**
+     * Every class's scores of each image, in order, all by the same model: {@code version} when given, else the one
+     * served when the request came; empty when no model has been published yet. Throws at once
+     * {@link ImageDecodeException} for bytes of no image format, {@link ImageTooLargeException} for an image over the
+     * pixel budget (read from its header), {@link OverloadedException} when the queue is full, and
+     * {@link UnknownVersionException} for a version that cannot be served; the future fails with
+     * {@link ImageDecodeException} when TensorFlow cannot decode an image, with {@link UnknownVersionException} when the
+     * version cannot be loaded, and with {@link OverloadedException} when no result came within the request timeout.
+     */
+    public CompletableFuture<Optional<List<Scores>>> score(List<byte[]> images, OptionalLong version) {
+        images.forEach(limits::checkPixels);
+        Optional<ServingModel> served = holder.current();
+        if (served.isEmpty()) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        admit(image.length);
-        Pending pending = new Pending(image, topK, new CompletableFuture<>());
-        pending.result().whenComplete((done, failure) -> {
-            admitted.decrementAndGet();
-            admittedBytes.addAndGet(-image.length);
-        });
-        queue.add(pending);
+        if (version.isEmpty()) {
+            return enqueue(images, served.get().version(), false);
+        }
+        long named = version.getAsLong();
+        if (versions.loaded(named)) {
+            return enqueue(images, named, true);
+        }
+        return CompletableFuture.supplyAsync(() -> models.requireLoaded(named), versionLoader)
+                .exceptionallyCompose(failure -> CompletableFuture.failedFuture(Concurrency.cause(failure)))
+                .thenCompose(loaded -> enqueue(images, named, true));
+    }
+
+    private CompletableFuture<Optional<List<Scores>>> enqueue(List<byte[]> images, long version, boolean named) {
+        long bytes = images.stream().mapToLong(image -> image.length).sum();
+        admit(images.size(), bytes);
         Duration timeout = config.requestTimeout();
-        return pending.result()
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionallyCompose(failure -> CompletableFuture.failedFuture(
-                        Concurrency.cause(failure) instanceof TimeoutException
-                                ? new OverloadedException("The classifier is overloaded: no result within " + timeout)
-                                : Concurrency.cause(failure)));
+        List<CompletableFuture<Optional<Scores>>> results = new ArrayList<>();
+        for (byte[] image : images) {
+            Pending pending = new Pending(image, version, named, new CompletableFuture<>());
+            pending.result().whenComplete((done, failure) -> {
+                admitted.decrementAndGet();
+                admittedBytes.addAndGet(-image.length);
+            });
+            queue.add(pending);
+            results.add(pending.result()
+                    .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .exceptionallyCompose(failure -> CompletableFuture.failedFuture(
+                            Concurrency.cause(failure) instanceof TimeoutException
+                                    ? new OverloadedException("The classifier is overloaded: no result within "
+                                            + timeout + " (retrain.classifier.request-timeout); try again shortly")
+                                    : Concurrency.cause(failure))));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+                .exceptionallyCompose(failure -> CompletableFuture.failedFuture(Concurrency.cause(failure)))
+                .thenApply(done -> {
+                    List<Scores> all = new ArrayList<>();
+                    for (CompletableFuture<Optional<Scores>> result : results) {
+                        Optional<Scores> scores = result.join();
+                        if (scores.isEmpty()) {
+                            return Optional.empty();
+                        }
+                        all.add(scores.get());
+                    }
+                    return Optional.of(List.copyOf(all));
+                });
     }
 
     /** Counts a request in, or refuses it at once when the requests or bytes admitted would pass their bounds. */
-    private void admit(int bytes) {
-        if (admitted.incrementAndGet() > config.maxQueued()) {
-            admitted.decrementAndGet();
+    private void admit(int requests, long bytes) {
+        if (admitted.addAndGet(requests) > config.maxQueued()) {
+            admitted.addAndGet(-requests);
             throw new OverloadedException("The classifier is overloaded: " + config.maxQueued()
                     + " requests are already waiting (retrain.classifier.max-queued); try again shortly");
         }
-        if (admittedBytes.addAndGet(bytes) > config.maxQueuedBytes() && admitted.get() > 1) {
+        if (admittedBytes.addAndGet(bytes) > config.maxQueuedBytes() && admitted.get() > requests) {
             admittedBytes.addAndGet(-bytes);
-            admitted.decrementAndGet();
+            admitted.addAndGet(-requests);
             throw new OverloadedException("The classifier is overloaded: " + config.maxQueuedBytes()
                     + " bytes of images are already waiting (retrain.classifier.max-queued-bytes); try again shortly");
         }
@@ -201,55 +282,82 @@ public class ClassificationService {
         return batch;
     }
 
-    /**
-     * Starts a batch on the current model; when an image in it cannot be decoded, runs each alone so that only its
-     * request fails ({@link BatchIsolation}). Completes once every request of the batch has its result.
-     */
+    /** Starts a batch: each version's images run together on that version's model. */
     private CompletableFuture<Void> run(List<Pending> batch) {
         batchSizes.record(batch.size());
-        Timer.Sample sample = Timer.start();
-        List<byte[]> images = batch.stream().map(Pending::image).toList();
-        Optional<CompletableFuture<Void>> served = holder.withModelAsync(model -> BatchIsolation.runOrIsolate(
-                        images, model::classifyAsync)
-                .handle((results, failure) -> {
-                    if (failure != null) {
-                        Log.errorf(Concurrency.cause(failure), "Classifying a batch of %d failed", batch.size());
-                        batch.forEach(pending -> pending.result().completeExceptionally(Concurrency.cause(failure)));
-                        return null;
-                    }
-                    if (results.batchFailure() == null) {
-                        sample.stop(inference);
-                    }
-                    for (int i = 0; i < batch.size(); i++) {
-                        BatchIsolation.Each<float[]> each = results.each().get(i);
-                        if (each.failed()) {
-                            batch.get(i).result().completeExceptionally(each.failure());
-                        } else {
-                            complete(batch.get(i), model, each.value());
-                        }
-                    }
-                    return null;
-                }));
-        if (served.isEmpty()) {
-            batch.forEach(pending -> pending.result().complete(Optional.empty()));
-            return CompletableFuture.completedFuture(null);
-        }
-        return served.get();
+        Map<Long, List<Pending>> byVersion = new LinkedHashMap<>();
+        batch.forEach(pending -> byVersion
+                .computeIfAbsent(pending.version(), v -> new ArrayList<>())
+                .add(pending));
+        List<CompletableFuture<Void>> runs = new ArrayList<>();
+        byVersion.forEach((version, group) -> runs.add(runOnVersion(version, group)));
+        return CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new));
     }
 
-    private static void complete(Pending pending, ServingModel model, float[] scores) {
-        List<Prediction> predictions = new ArrayList<>();
-        for (int i : Head.topK(scores, pending.topK())) {
-            predictions.add(new Prediction(model.labels().get(i), scores[i]));
+    /**
+     * Runs {@code group} on model {@code version}. When that version was unloaded meanwhile (swapped out and past the
+     * kept heads' bytes), requests that did not name it run on the served model, and those that did fail with 503.
+     */
+    private CompletableFuture<Void> runOnVersion(long version, List<Pending> group) {
+        Optional<CompletableFuture<Void>> run = versions.withVersionAsync(version, model -> runOn(model, group));
+        if (run.isPresent()) {
+            return run.get();
         }
-        pending.result()
-                .complete(Optional.of(new Classification(
-                        model.model().version(), model.model().architecture(), List.copyOf(predictions))));
+        List<Pending> unnamed = new ArrayList<>();
+        for (Pending pending : group) {
+            if (pending.named()) {
+                pending.result()
+                        .completeExceptionally(new OverloadedException("Model version " + version
+                                + " was unloaded while the request waited (more versions were asked for than "
+                                + "retrain.classifier.version-heads-max-bytes keeps); try again"));
+            } else {
+                unnamed.add(pending);
+            }
+        }
+        return holder.withModelAsync(model -> runOn(model, unnamed)).orElseGet(() -> {
+            unnamed.forEach(pending -> pending.result().complete(Optional.empty()));
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /**
+     * Runs {@code group} on {@code model}; when an image in it cannot be decoded, runs each alone so that only its
+     * request fails ({@link BatchIsolation}). Completes once every request of the group has its result.
+     */
+    private CompletableFuture<Void> runOn(ServingModel model, List<Pending> group) {
+        if (group.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Timer.Sample sample = Timer.start();
+        List<byte[]> images = group.stream().map(Pending::image).toList();
+        return BatchIsolation.runOrIsolate(images, model::classifyAsync).handle((results, failure) -> {
+            if (failure != null) {
+                Log.errorf(Concurrency.cause(failure), "Classifying a batch of %d failed", group.size());
+                group.forEach(pending -> pending.result().completeExceptionally(Concurrency.cause(failure)));
+                return null;
+            }
+            if (results.batchFailure() == null) {
+                sample.stop(inference);
+            }
+            for (int i = 0; i < group.size(); i++) {
+                BatchIsolation.Each<float[]> each = results.each().get(i);
+                if (each.failed()) {
+                    group.get(i).result().completeExceptionally(each.failure());
+                } else {
+                    group.get(i)
+                            .result()
+                            .complete(Optional.of(new Scores(
+                                    model.version(), model.model().architecture(), model.labels(), each.value())));
+                }
+            }
+            return null;
+        });
     }
 
     @PreDestroy
     void stop() {
         running = false;
         dispatcher.interrupt();
+        versionLoader.shutdownNow();
     }
 }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.retrainstream.classifier.model.ModelHolder;
+import io.retrainstream.classifier.model.ModelVersions;
 import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.Freshness;
 import io.retrainstream.common.event.ModelPublished;
@@ -13,8 +14,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Follows the model pointer: serves what {@link ServingRule} names, loading it with the {@link ModelLoader} and
@@ -25,6 +28,7 @@ import java.util.TreeMap;
 public class ModelService {
 
     private final ModelHolder holder;
+    private final ModelVersions versions;
     private final ModelLoader loader;
     private final ServingFreshness freshness;
     private final MeterRegistry registry;
@@ -35,8 +39,14 @@ public class ModelService {
 
     private volatile Long pinned;
 
-    public ModelService(ModelHolder holder, ModelLoader loader, ServingFreshness freshness, MeterRegistry registry) {
+    public ModelService(
+            ModelHolder holder,
+            ModelVersions versions,
+            ModelLoader loader,
+            ServingFreshness freshness,
+            MeterRegistry registry) {
         this.holder = holder;
+        this.versions = versions;
         this.loader = loader;
         this.freshness = freshness;
         this.registry = registry;
@@ -89,11 +99,91 @@ public class ModelService {
         }
     }
 
+    /**
+     * The published version {@code version}, loaded (served, kept, or loaded now on the served CNN and kept). Throws
+     * {@link UnknownVersionException} naming the versions there are when it was never published, could not be loaded
+     * here, or runs on another CNN than the served one (which would cost a second CNN: pin it to serve it).
+     */
+    public synchronized ModelPublished requireLoaded(long version) {
+        ModelPublished model = known.get(version);
+        if (model == null || refused.contains(version)) {
+            throw unknown("Model version " + version
+                    + (model == null ? " has not been published" : " could not be loaded here (see the log)"));
+        }
+        if (versions.loaded(version)) {
+            return model;
+        }
+        String served = holder.current().map(m -> m.model().architecture()).orElse(null);
+        if (!model.architecture().equals(served)) {
+            throw unknown("Model version " + version + " runs on " + model.architecture() + ", not on the served "
+                    + served + " (pin it with ./retrain rollback " + version + " to serve it)");
+        }
+        ServingModel loaded;
+        try {
+            loaded = loader.load(model);
+        } catch (RuntimeException e) {
+            refused.add(version);
+            Log.errorf("Cannot load model version %d for a request: %s", version, e.getMessage());
+            throw unknown("Model version " + version + " could not be loaded here: " + e.getMessage());
+        }
+        versions.adopt(loaded);
+        Log.infof("Loaded the head of model version %d for requests that name it", version);
+        return model;
+    }
+
+    /**
+     * The published model a request addresses: {@code version} when given (throws {@link UnknownVersionException} when
+     * a request cannot name it), else the served one; empty while none is served. Loads nothing.
+     */
+    public synchronized Optional<ModelPublished> published(OptionalLong version) {
+        Optional<ModelPublished> served = holder.current().map(ServingModel::model);
+        if (served.isEmpty() || version.isEmpty()) {
+            return served;
+        }
+        long named = version.getAsLong();
+        if (!addressable().contains(named)) {
+            ModelPublished model = known.get(named);
+            throw unknown("Model version " + named
+                    + (model == null
+                            ? " has not been published"
+                            : refused.contains(named)
+                                    ? " could not be loaded here (see the log)"
+                                    : " runs on " + model.architecture() + ", not on the served "
+                                            + served.get().architecture() + " (pin it with ./retrain rollback " + named
+                                            + " to serve it)"));
+        }
+        return Optional.of(known.get(named));
+    }
+
+    /**
+     * The versions a request can name: those published that run on the served CNN and did not fail to load, ascending.
+     */
+    public synchronized List<Long> addressable() {
+        String served = holder.current().map(m -> m.model().architecture()).orElse(null);
+        return known.values().stream()
+                .filter(model -> model.architecture().equals(served) && !refused.contains(model.version()))
+                .map(ModelPublished::version)
+                .toList();
+    }
+
+    private UnknownVersionException unknown(String why) {
+        List<Long> there = addressable();
+        String serving =
+                holder.current().map(m -> " (" + m.version() + " is served)").orElse("");
+        return new UnknownVersionException(
+                why + "; the versions there are: "
+                        + (there.isEmpty()
+                                ? "none"
+                                : there.stream().map(String::valueOf).collect(Collectors.joining(", ")))
+                        + serving,
+                there);
+    }
+
     private boolean load(ModelPublished model) {
         long start = System.nanoTime();
         ServingModel serving;
         try {
-            serving = loader.load(model);
+            serving = versions.take(model.version()).orElseGet(() -> loader.load(model));
         } catch (RuntimeException e) {
             registry.counter("classifier.models", "outcome", "refused").increment();
             Log.errorf(
@@ -104,7 +194,9 @@ public class ModelService {
                     holder.current().map(m -> "version " + m.model().version()).orElse("nothing"));
             return false;
         }
+        holder.current().ifPresent(versions::keep);
         holder.swap(serving);
+        versions.retainArchitecture(model.architecture());
         freshness.served(model);
         registry.counter("classifier.models", "outcome", "loaded").increment();
         Log.infof(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.retrainstream.classifier.model.CountingFeatures;
 import io.retrainstream.classifier.model.ModelHolder;
+import io.retrainstream.classifier.model.ModelVersions;
 import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.event.ModelPublished;
 import java.util.List;
@@ -34,7 +35,8 @@ class ModelServiceTest {
         };
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ModelHolder holder = new ModelHolder();
-        ModelService service = new ModelService(holder, slow, new ServingFreshness(registry), registry);
+        ModelService service = new ModelService(
+                holder, new ModelVersions(holder, 0, registry), slow, new ServingFreshness(registry), registry);
         CompletableFuture<Void> offer =
                 CompletableFuture.runAsync(() -> service.offer(List.of(CountingFeatures.model(1))));
         try {

@@ -16,6 +16,8 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code POST /distorted-bottlenecks}: the bottlenecks of freshly distorted copies of stored images, as
@@ -24,6 +26,7 @@ import java.util.Map;
  * {@link RequestLimits}, 404 naming images the store does not hold.
  */
 @Path("/distorted-bottlenecks")
+@Tag(name = "Distorted bottlenecks")
 public class DistortionResource {
 
     private final DistortionService distortions;
@@ -36,6 +39,9 @@ public class DistortionResource {
     @Blocking
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(AdminToken.ROLE)
+    @Operation(
+            summary =
+                    "Features of freshly distorted copies of stored images (admin): JSON request in, little-endian float32 rows out")
     public Response distort(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, DistortionRequest request) {
         if (contentType == null) {
             // JAX-RS lets a body without a content type through to an @Consumes(JSON) method.

@@ -12,10 +12,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** What the trainer has to learn from: images per class and set. */
 @Path("/dataset")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Dataset")
 public class DatasetResource {
 
     private final BottleneckStore store;
@@ -31,6 +34,7 @@ public class DatasetResource {
     public record Listing(String architecture, String set, List<ImageEntry> images) {}
 
     @GET
+    @Operation(summary = "Images per class and set (training, validation, testing)")
     public Summary summary() {
         BottleneckStore.Snapshot snapshot = store.snapshot();
         Map<String, Map<String, Integer>> classes = new LinkedHashMap<>();
@@ -47,6 +51,7 @@ public class DatasetResource {
     /** The images of one set: {@code training}, {@code validation} or {@code testing}. */
     @GET
     @Path("{set}")
+    @Operation(summary = "The images of one set: training, validation or testing (404 for another name)")
     public Listing images(@PathParam("set") String set) {
         DataSet dataSet;
         try {

@@ -12,6 +12,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Published model versions, and pinning one of them (rollback) or following the newest again; pinning needs the
@@ -19,6 +21,7 @@ import java.util.Map;
  */
 @Path("/models")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Models")
 public class ModelsResource {
 
     private final ModelCatalog catalog;
@@ -28,6 +31,7 @@ public class ModelsResource {
     }
 
     @GET
+    @Operation(summary = "The published model versions, newest first, and the one classifiers serve")
     public ModelCatalog.Catalog models() {
         return catalog.catalog();
     }
@@ -36,6 +40,7 @@ public class ModelsResource {
     @POST
     @Path("{version}/pin")
     @RolesAllowed(AdminToken.ROLE)
+    @Operation(summary = "Pin classifiers to a published version (admin; 404 for a version never published)")
     public Response pin(@PathParam("version") long version) {
         try {
             return Response.ok(catalog.pin(version)).build();
@@ -50,6 +55,7 @@ public class ModelsResource {
     @DELETE
     @Path("pin")
     @RolesAllowed(AdminToken.ROLE)
+    @Operation(summary = "Classifiers follow the newest version again (admin)")
     public ModelCatalog.Catalog unpin() {
         return catalog.unpin();
     }

@@ -24,10 +24,13 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Starts, cancels and reports on training runs. Starting and cancelling need the admin token when one is set. */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Training runs")
 public class TrainingResource {
 
     private final TrainingService training;
@@ -50,6 +53,9 @@ public class TrainingResource {
     @Path("train")
     @Consumes(MediaType.WILDCARD)
     @RolesAllowed(AdminToken.ROLE)
+    @Operation(
+            summary =
+                    "Start a training run (admin): optional JSON body of retrain.py options, e.g. {\"how_many_training_steps\": 500}")
     public Response train(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, String body) {
         boolean empty = body == null || body.isEmpty();
         if (!(empty && contentType == null) && !isJson(contentType)) {
@@ -116,6 +122,7 @@ public class TrainingResource {
     @DELETE
     @Path("runs/{runId}")
     @RolesAllowed(AdminToken.ROLE)
+    @Operation(summary = "Cancel a run (admin): it ends CANCELLED within a second and publishes nothing")
     public Response cancel(@PathParam("runId") long runId) throws InterruptedException {
         TrainingRun.CancelOutcome outcome =
                 training.cancel(runId).orElseThrow(() -> new NotFoundException("No run " + runId));
@@ -144,6 +151,7 @@ public class TrainingResource {
     /** All recent runs, without their log lines. */
     @GET
     @Path("runs")
+    @Operation(summary = "The training runs with their progress")
     public List<TrainingRun.View> runs() {
         return training.runs().stream().map(run -> run.view(Integer.MAX_VALUE)).toList();
     }
@@ -151,6 +159,7 @@ public class TrainingResource {
     /** One run with its log lines from {@code from} on (to follow a run, pass the number of lines already read). */
     @GET
     @Path("runs/{runId}")
+    @Operation(summary = "One run with its progress lines from line N on, and its report once it succeeded")
     public TrainingRun.View run(@PathParam("runId") long runId, @QueryParam("from") int from) {
         return training.run(runId)
                 .orElseThrow(() -> new NotFoundException("No run " + runId))
