@@ -3,6 +3,7 @@ package io.retrainstream.cli.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.retrainstream.cli.FakeService;
 import io.retrainstream.cli.Main;
 import io.retrainstream.cli.TestConsole;
@@ -138,6 +139,16 @@ class UpDownIT {
         assertThat(statusConsole.out())
                 .containsPattern("kafka\\s+\\d+\\s+yes\\s+" + kafkaPort + "\\s+UP")
                 .containsPattern("classifier\\s+\\d+\\s+yes\\s+" + classifierPort + "\\s+UP");
+        assertStatusJson(
+                state,
+                kafkaPort,
+                Map.of(
+                        Service.EXTRACTOR,
+                        extractorPort,
+                        Service.TRAINER,
+                        trainerPort,
+                        Service.CLASSIFIER,
+                        classifierPort));
 
         assertRestartsWhatStops(
                 state,
@@ -242,6 +253,42 @@ class UpDownIT {
                 .content()
                 .contains("classifier stopped: exit 137 (SIGKILL); restart 1 in 1 s")
                 .contains("trainer (pid " + state.pids().get("trainer") + ") failed its liveness check, 3 of 3");
+    }
+
+    /**
+     * {@code status --json} on the running stack: one JSON document listing the broker, each service and the
+     * supervisor with the pids of state.json, their ports and their health, all healthy.
+     */
+    private void assertStatusJson(State state, int kafkaPort, Map<Service, Integer> ports) throws IOException {
+        TestConsole console = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"status", "--json"}, console.context))
+                .as(console.out())
+                .isZero();
+        JsonNode json = ServiceHttp.JSON.readTree(console.out());
+        assertThat(json.get("healthy").asBoolean()).as(console.out()).isTrue();
+        assertThat(json.get("architecture").asText()).isEqualTo("mobilenet_0.25_128");
+        Map<String, JsonNode> byName = new java.util.LinkedHashMap<>();
+        json.get("processes").forEach(process -> byName.put(process.get("name").asText(), process));
+        assertThat(byName).containsOnlyKeys("kafka", "extractor", "trainer", "classifier", "supervisor");
+        for (JsonNode process : byName.values()) {
+            String name = process.get("name").asText();
+            assertThat(process.get("pid").asLong())
+                    .as(name)
+                    .isEqualTo(state.pids().get(name));
+            assertThat(process.get("alive").asBoolean()).as(name).isTrue();
+            assertThat(process.get("health").asText()).as(name).isEqualTo("UP");
+            assertThat(process.get("restarts").asInt()).as(name).isZero();
+        }
+        assertThat(byName.get("kafka").get("role").asText()).isEqualTo("broker");
+        assertThat(byName.get("kafka").get("ports").get("client").asInt()).isEqualTo(kafkaPort);
+        assertThat(byName.get("kafka").get("ports").get("controller").asInt()).isEqualTo(kafkaPort + 1);
+        ports.forEach((service, port) -> {
+            JsonNode process = byName.get(service.id());
+            assertThat(process.get("role").asText()).isEqualTo(service.id());
+            assertThat(process.get("ports").get("http").asInt()).isEqualTo(port);
+            assertThat(process.get("url").asText()).isEqualTo("http://127.0.0.1:" + port);
+        });
+        assertThat(byName.get("supervisor").get("role").asText()).isEqualTo("supervisor");
     }
 
     /** Every socket the stack's processes listen on is on 127.0.0.1 (what {@code ss -ltnp} would show). */
