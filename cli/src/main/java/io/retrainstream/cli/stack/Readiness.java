@@ -6,18 +6,16 @@ import io.retrainstream.cli.StatusLine;
 import io.retrainstream.common.kafka.TopicSetup;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
- * How {@code ./retrain up} waits for what the supervisor starts: the broker (then it creates the topics), then the
- * services, with a spinner on stderr; it fails at once, with the tail of the log, when the supervisor or a process
+ * How {@code ./retrain up} waits for what the supervisor starts: the broker (then it creates the topics), then every
+ * service instance, with a spinner on stderr; it fails at once, with the tail of the log, when the supervisor or a process
  * stops during start-up, and when one takes longer than allowed.
  */
 final class Readiness {
@@ -67,57 +65,58 @@ final class Readiness {
     }
 
     /**
-     * Waits until every service answers its start-up health check ({@link Service#startupHealthPath()}; a classifier
-     * without a {@code started} check counts once live).
+     * Waits until every service instance answers its start-up health check ({@link Service#startupHealthPath()}; a
+     * classifier without a {@code started} check counts once live).
      */
     void awaitServices(State state, Duration timeout) throws InterruptedException {
         ServiceHttp http = new ServiceHttp(workspace);
         StatusLine status = new StatusLine(context.err(), context.interactive());
-        Map<Service, String> healthPaths = new LinkedHashMap<>();
+        Map<String, Service> instances = new LinkedHashMap<>();
+        Map<String, String> healthPaths = new LinkedHashMap<>();
         for (Service service : Service.values()) {
-            healthPaths.put(service, service.startupHealthPath());
+            for (String instance : state.instances(service)) {
+                instances.put(instance, service);
+                healthPaths.put(instance, service.startupHealthPath());
+            }
         }
         long started = System.nanoTime();
-        Set<Service> waiting = new HashSet<>(healthPaths.keySet());
+        Set<String> waiting = new LinkedHashSet<>(instances.keySet());
         while (!waiting.isEmpty()) {
             State now = State.load(workspace).orElse(state);
-            for (Service service : Service.values()) {
-                if (!waiting.contains(service)) {
+            for (Map.Entry<String, Service> entry : instances.entrySet()) {
+                String instance = entry.getKey();
+                Service service = entry.getValue();
+                if (!waiting.contains(instance)) {
                     continue;
                 }
-                failIfStopped(now, service.id());
-                String url = state.url(service) + healthPaths.get(service);
-                Optional<Integer> code = now.pids().containsKey(service.id()) ? http.probe(url) : Optional.empty();
+                failIfStopped(now, instance);
+                String url = state.url(instance) + healthPaths.get(instance);
+                Optional<Integer> code = now.pids().containsKey(instance) ? http.probe(url) : Optional.empty();
                 if (code.isPresent()
                         && code.get() == 404
                         && service == Service.CLASSIFIER
-                        && healthPaths.get(service).endsWith("/started")) {
-                    healthPaths.put(service, service.livenessPath());
+                        && healthPaths.get(instance).endsWith("/started")) {
+                    healthPaths.put(instance, service.livenessPath());
                     continue;
                 }
                 long elapsed = (System.nanoTime() - started) / 1_000_000_000L;
                 if (code.isPresent() && code.get() == 200) {
-                    waiting.remove(service);
+                    waiting.remove(instance);
                     status.done(String.format(
                             "The %-10s is up at %s (pid %d, %d s)",
-                            service.id(), state.url(service), now.pids().get(service.id()), elapsed));
+                            instance, state.url(instance), now.pids().get(instance), elapsed));
                 } else if (elapsed > timeout.toSeconds()) {
                     status.clear();
-                    Path log = workspace.logFile(service.id());
+                    Path log = workspace.logFile(instance);
                     printTail(context, log);
-                    throw new CliException("The " + service.id() + " did not become ready within "
+                    throw new CliException("The " + instance + " did not become ready within "
                             + timeout.toSeconds() + " s (" + url + " answered "
                             + code.map(c -> "HTTP " + c).orElse("nothing") + "); see " + workspace.display(log));
                 }
             }
             if (!waiting.isEmpty()) {
                 long elapsed = (System.nanoTime() - started) / 1_000_000_000L;
-                status.update(status.spin() + " Starting "
-                        + Arrays.stream(Service.values())
-                                .filter(waiting::contains)
-                                .map(Service::id)
-                                .collect(Collectors.joining(", "))
-                        + " (" + elapsed + " s)");
+                status.update(status.spin() + " Starting " + String.join(", ", waiting) + " (" + elapsed + " s)");
                 Thread.sleep(500);
             }
         }

@@ -7,9 +7,6 @@ import io.retrainstream.common.model.Architecture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * The files {@code ./retrain up} writes under {@code .retrain/} before the supervisor starts: the folders, the first
@@ -19,16 +16,14 @@ final class StackFiles {
 
     private StackFiles() {}
 
-    /** The state before anything started: the ports and settings, no pids. */
+    /** The state before anything started: the ports of every service instance and the settings, no pids. */
     static State initialState(UpCommand.Options options, Architecture architecture) {
         return new State(
                 architecture.name(),
                 options.modelDir().map(Path::toString).orElse(null),
                 options.kafkaPort(),
                 options.kafkaPort() + 1,
-                options.ports().entrySet().stream()
-                        .collect(Collectors.toMap(
-                                e -> e.getKey().id(), Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new)),
+                StackPlan.instancePorts(options),
                 options.listen());
     }
 

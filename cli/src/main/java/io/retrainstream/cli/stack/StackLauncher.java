@@ -64,9 +64,13 @@ final class StackLauncher {
         long seconds = Math.round((System.nanoTime() - start) / 1e9);
         PrintStream out = context.out();
         out.printf("retrain-stream is up (architecture %s, started in %d s):%n", architecture.name(), seconds);
-        out.println("  classifier  " + state.url(Service.CLASSIFIER) + "/classify");
-        out.println("  extractor   " + state.url(Service.EXTRACTOR));
-        out.println("  trainer     " + state.url(Service.TRAINER));
+        for (Service service : List.of(Service.CLASSIFIER, Service.EXTRACTOR, Service.TRAINER)) {
+            for (String instance : state.instances(service)) {
+                out.printf(
+                        "  %-11s %s%s%n",
+                        instance, state.url(instance), service == Service.CLASSIFIER ? "/classify" : "");
+            }
+        }
         out.println("  kafka       " + state.bootstrap());
         out.println("  logs        " + workspace.display(workspace.logsDir()) + "/");
         out.println("  supervisor  pid " + supervisorPid + ", restarts whatever stops or stops answering (log "

@@ -6,13 +6,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The processes of a stack as the {@link Supervisor} runs them: the broker, then the three services, each with its
- * command line, environment, port, log and liveness check.
+ * The processes of a stack as the {@link Supervisor} runs them: the broker, then the instances of the three services
+ * (several extractors and classifiers with {@code --extractors}, {@code --classifiers}), each with its command line,
+ * environment, port, log and liveness check.
  */
 final class StackPlan {
 
@@ -39,19 +42,43 @@ final class StackPlan {
                 false,
                 false));
         for (Service service : Service.values()) {
-            children.add(new Supervisor.Child(
-                    service.id(),
-                    serviceCommand(workspace, service),
-                    serviceEnv(service, options, architecture, state),
-                    workspace.root().toString(),
-                    workspace.logFile(service.id()).toString(),
-                    state.url(service) + service.livenessPath(),
-                    0,
-                    options.serviceTimeout().toSeconds(),
-                    service.hasAdminEndpoints(),
-                    true));
+            for (String instance : state.instances(service)) {
+                children.add(new Supervisor.Child(
+                        instance,
+                        serviceCommand(workspace, service),
+                        serviceEnv(service, instance, options, architecture, state),
+                        workspace.root().toString(),
+                        workspace.logFile(instance).toString(),
+                        state.url(instance) + service.livenessPath(),
+                        0,
+                        options.serviceTimeout().toSeconds(),
+                        service.hasAdminEndpoints(),
+                        true));
+            }
         }
         return new Supervisor.Plan(children);
+    }
+
+    /**
+     * The HTTP port of every service instance, by name: each service's first instance on the port the options give,
+     * the others on free ports distinct from all of those and from Kafka's two.
+     */
+    static Map<String, Integer> instancePorts(UpCommand.Options options) {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        Set<Integer> taken = new HashSet<>(options.ports().values());
+        taken.add(options.kafkaPort());
+        taken.add(options.kafkaPort() + 1);
+        for (Service service : Service.values()) {
+            ports.put(service.instanceName(1), options.ports().get(service));
+            for (int number = 2; number <= options.count(service); number++) {
+                int port = Processes.freePort();
+                while (!taken.add(port)) {
+                    port = Processes.freePort();
+                }
+                ports.put(service.instanceName(number), port);
+            }
+        }
+        return ports;
     }
 
     static List<String> serviceCommand(Workspace workspace, Service service) {
@@ -71,13 +98,17 @@ final class StackPlan {
         return command;
     }
 
-    /** The service's environment; the supervisor adds the admin token for those with admin endpoints. */
+    /**
+     * The environment of the service instance {@code instance}; the supervisor adds the admin token for those with
+     * admin endpoints. Every extractor has the same consumer group (the service's own configuration), so that they
+     * share the images topic's partitions; the trainer asks the first extractor for distorted bottlenecks.
+     */
     static Map<String, String> serviceEnv(
-            Service service, UpCommand.Options options, Architecture architecture, State state) {
+            Service service, String instance, UpCommand.Options options, Architecture architecture, State state) {
         Map<String, String> env = new LinkedHashMap<>(ServiceLaunch.environment());
         env.put("KAFKA_BOOTSTRAP_SERVERS", state.bootstrap());
         env.put("QUARKUS_HTTP_HOST", options.listen());
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(state.port(service)));
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(state.port(instance)));
         env.put("RETRAIN_ARCHITECTURE", architecture.name());
         options.modelDir()
                 .ifPresent(

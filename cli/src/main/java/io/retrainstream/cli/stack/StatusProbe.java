@@ -7,6 +7,7 @@ import io.retrainstream.cli.stack.StackStatus.ProcessStatus;
 import io.retrainstream.cli.stack.StackStatus.Training;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,7 @@ import java.util.Optional;
 
 /**
  * Finds out how the stack {@code ./retrain up} started is doing: reads {@code state.json} and the pid files, checks
- * each pid, asks the broker for a connection and each service for its readiness, and the trainer for its models and
+ * each pid (the broker, every service instance, the supervisor), asks the broker for a connection and each service for its readiness, and the trainer for its models and
  * runs.
  */
 final class StatusProbe {
@@ -44,7 +45,9 @@ final class StatusProbe {
         List<ProcessStatus> processes = new ArrayList<>();
         processes.add(broker(state, pids.get(State.KAFKA)));
         for (Service service : Service.values()) {
-            processes.add(service(state, service, pids.get(service.id())));
+            for (String instance : instances(state, pids, service)) {
+                processes.add(service(state, service, instance, pids.get(instance)));
+            }
         }
         processes.add(supervisor(pids.get(Supervisor.NAME)));
         boolean trainerUp =
@@ -68,12 +71,29 @@ final class StatusProbe {
         return process(State.KAFKA, BROKER_ROLE, pid, alive, ports, state.bootstrap(), health, null, state);
     }
 
-    private ProcessStatus service(State state, Service service, Long pid) {
+    /** The service's instances that state.json records a port for or that have a pid recorded, first to last. */
+    private static List<String> instances(State state, Map<String, Long> pids, Service service) {
+        List<String> names = new ArrayList<>(state.instances(service));
+        pids.keySet().stream()
+                .filter(name ->
+                        !names.contains(name) && Service.ofInstance(name).equals(Optional.of(service)))
+                .forEach(names::add);
+        names.sort(Comparator.comparingInt(Service::instanceNumber));
+        return names;
+    }
+
+    private ProcessStatus service(State state, Service service, String instance, Long pid) {
         boolean alive = pid != null && Processes.isAlive(pid, service.commandMarker());
-        String url = state.url(service);
+        Optional<Integer> port = state.ports().containsKey(instance) || instance.equals(service.id())
+                ? Optional.of(state.port(instance))
+                : Optional.empty();
+        String url = port.map(p -> state.url(instance)).orElse(null);
         Health health = Health.NOT_RUNNING;
         String detail = null;
-        if (alive) {
+        if (alive && url == null) {
+            health = Health.DOWN;
+            detail = "no port recorded in state.json";
+        } else if (alive) {
             Optional<Integer> ready = http.probe(url + "/q/health/ready");
             if (ready.isPresent() && ready.get() == 200) {
                 health = Health.UP;
@@ -89,11 +109,11 @@ final class StatusProbe {
             }
         }
         return process(
-                service.id(),
+                instance,
                 service.id(),
                 pid,
                 alive,
-                Map.of("http", state.port(service)),
+                port.map(p -> Map.of("http", p)).orElse(Map.of()),
                 url,
                 health,
                 detail,

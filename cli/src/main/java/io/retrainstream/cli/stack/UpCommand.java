@@ -5,12 +5,9 @@ import io.retrainstream.cli.CliException;
 import io.retrainstream.cli.Context;
 import io.retrainstream.cli.UsageException;
 import io.retrainstream.common.model.Architecture;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,7 +31,8 @@ import picocli.CommandLine.Spec;
         customSynopsis = {
             "Usage: ./retrain up [--architecture A] [--model-dir DIR] [--kafka-port 9092] [--classifier-port 8080]",
             "                    [--extractor-port 8081] [--trainer-port 8082] [--no-continuous]",
-            "                    [--quiet-period SECONDS] [--timeout SECONDS] [--listen ADDRESS]"
+            "                    [--quiet-period SECONDS] [--timeout SECONDS] [--listen ADDRESS]",
+            "                    [--extractors N] [--classifiers N]"
         },
         description = {
             "",
@@ -55,6 +53,9 @@ import picocli.CommandLine.Spec;
             "Stop everything with ./retrain down."
         })
 public final class UpCommand extends CliCommand {
+
+    /** At most this many extractors or classifiers: each is a JVM of its own. */
+    static final int MAX_INSTANCES = 16;
 
     @Option(
             names = "--architecture",
@@ -128,6 +129,27 @@ public final class UpCommand extends CliCommand {
             })
     private String listen;
 
+    @Option(
+            names = "--extractors",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = {
+                "how many extractors to run (default ${DEFAULT-VALUE}), one consumer group sharing the images "
+                        + "topic's partitions; the first on --extractor-port, the others on free ports (./retrain "
+                        + "status lists them)"
+            })
+    private int extractors;
+
+    @Option(
+            names = "--classifiers",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = {
+                "how many classifiers to run (default ${DEFAULT-VALUE}), each following the published models and "
+                        + "serving; the first on --classifier-port, the others on free ports (./retrain status lists them)"
+            })
+    private int classifiers;
+
     @Spec
     private CommandSpec spec;
 
@@ -171,6 +193,10 @@ public final class UpCommand extends CliCommand {
         if (distinct.size() != ports.size() + 2) {
             throw new UsageException("The ports must all differ (Kafka uses --kafka-port and the port after it)");
         }
+        Map<Service, Integer> instances = new EnumMap<>(Service.class);
+        instances.put(Service.EXTRACTOR, inRange("--extractors", extractors, 1, MAX_INSTANCES));
+        instances.put(Service.TRAINER, 1);
+        instances.put(Service.CLASSIFIER, inRange("--classifiers", classifiers, 1, MAX_INSTANCES));
         Optional<Integer> quiet =
                 quietPeriod == null ? Optional.empty() : Optional.of(inRange("--quiet-period", quietPeriod, 0, 86_400));
         return new Options(
@@ -178,14 +204,17 @@ public final class UpCommand extends CliCommand {
                 Optional.ofNullable(modelDir).map(workspace::userPath),
                 kafkaPort,
                 ports,
+                instances,
                 quiet,
                 Duration.ofSeconds(inRange("--timeout", timeout, 5, 3600)),
                 Optional.ofNullable(savedModel).map(workspace::userPath),
                 !noContinuous,
-                Options.listenAddress(listen));
+                ListenAddress.check(listen));
     }
 
     /**
+     * @param ports              the HTTP port of each service's first instance
+     * @param instances          how many instances of each service to run (one trainer)
      * @param quietPeriodSeconds the trainer's quiet period, when given
      * @param serviceTimeout     how long each service may take to start
      * @param continuous         whether the trainer retrains continuously
@@ -196,43 +225,31 @@ public final class UpCommand extends CliCommand {
             Optional<Path> modelDir,
             int kafkaPort,
             Map<Service, Integer> ports,
+            Map<Service, Integer> instances,
             Optional<Integer> quietPeriodSeconds,
             Duration serviceTimeout,
             Optional<Path> savedModel,
             boolean continuous,
             String listen) {
 
-        /** An IP address literal of this machine, or a wildcard (0.0.0.0, ::); never a host name to look up. */
-        static String listenAddress(String value) throws UsageException {
-            String address = value.strip();
-            if (address.startsWith("[") && address.endsWith("]")) {
-                address = address.substring(1, address.length() - 1);
-            }
-            boolean ipv4 = address.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-            boolean ipv6 = address.contains(":") && address.matches("[0-9A-Fa-f:.]+");
-            if (!ipv4 && !ipv6) {
-                throw new UsageException("--listen takes an IP address of this machine (e.g. 127.0.0.1, 0.0.0.0 "
-                        + "for every interface, or one interface's address), not '" + value + "'");
-            }
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress(InetAddress.getByName(address), 0));
-            } catch (IOException e) {
-                throw new UsageException("--listen " + value + ": cannot listen on it here (" + e.getMessage()
-                        + "); give an address of one of this machine's interfaces");
-            }
-            return address;
+        /** How many instances of {@code service} to run. */
+        int count(Service service) {
+            return instances.getOrDefault(service, 1);
         }
 
         public static Options defaults(String architecture, Optional<Path> modelDir) {
             Map<Service, Integer> ports = new LinkedHashMap<>();
+            Map<Service, Integer> instances = new EnumMap<>(Service.class);
             for (Service service : Service.values()) {
                 ports.put(service, service.defaultPort());
+                instances.put(service, 1);
             }
             return new Options(
                     architecture,
                     modelDir,
                     9092,
                     ports,
+                    instances,
                     Optional.empty(),
                     Duration.ofSeconds(120),
                     Optional.empty(),
