@@ -65,11 +65,6 @@ public enum Service {
         return dash < 0 ? 1 : Integer.parseInt(name.substring(dash + 1));
     }
 
-    /** Whether {@code ./retrain up} can start several instances of it (not the trainer: one publishes models). */
-    boolean scalable() {
-        return this != TRAINER;
-    }
-
     String module() {
         return module;
     }
