@@ -145,6 +145,25 @@ class CliSupervisionIT {
                 .containsPattern(
                         "extractor\\s+\\d+\\s+yes\\s+" + extractorPort + "\\s+UP\\s+1\\s+exit 137 \\(SIGKILL\\) at ")
                 .containsPattern("kafka\\s+\\d+\\s+yes\\s+" + kafkaPort + "\\s+UP\\s+0");
+        Result json = cli("status", "--json");
+        assertThat(json.status()).as(json.output()).isZero();
+        JsonNode document = JSON.readTree(json.output());
+        assertThat(document.get("healthy").asBoolean()).isTrue();
+        JsonNode current = state().get("pids");
+        List<String> names = new ArrayList<>();
+        document.get("processes").forEach(process -> {
+            String name = process.get("name").asText();
+            names.add(name);
+            assertThat(process.get("pid").asLong())
+                    .as(name)
+                    .isEqualTo(current.get(name).asLong());
+            assertThat(process.get("health").asText()).as(name).isIn("UP", "STARTED");
+        });
+        assertThat(names).containsExactly("kafka", "extractor", "trainer", "classifier", "supervisor");
+        JsonNode extractor = document.get("processes").get(1);
+        assertThat(extractor.get("ports").get("http").asInt()).isEqualTo(extractorPort);
+        assertThat(extractor.get("restarts").asInt()).isEqualTo(1);
+        assertThat(extractor.get("lastRestartReason").asText()).isEqualTo("exit 137 (SIGKILL)");
         // An admin call with the token ./retrain up gave the trainer (required once retrain.admin-token is enforced)
         Result unpin = cli("unpin");
         assertThat(unpin.status()).as(unpin.output()).isZero();

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,8 +29,8 @@ import picocli.CommandLine.Option;
         customSynopsis = "Usage: ./retrain down [--purge]",
         description = {
             "",
-            "Stops the supervisor first, so that it restarts nothing, then the classifier, trainer and "
-                    + "extractor, then Kafka (each gets 20 s to stop cleanly).",
+            "Stops the supervisor first, so that it restarts nothing, then the classifiers, trainer and "
+                    + "extractors, then Kafka (each gets 20 s to stop cleanly).",
             "Kafka's data in .retrain/kafka is kept, so the next ./retrain up finds the bottlenecks and models again."
         },
         optionListHeading = "%nOptions:%n")
@@ -85,7 +86,7 @@ public final class DownCommand extends CliCommand {
     }
 
     /**
-     * Stops the supervisor, then the services (all at once), then the broker: SIGTERM, up to 20 s, then SIGKILL. The
+     * Stops the supervisor, then the services, every instance (all at once), then the broker: SIGTERM, up to 20 s, then SIGKILL. The
      * pids are read again once the supervisor has stopped, as it may have restarted something meanwhile.
      */
     static void stopAll(Context context, boolean verbose) {
@@ -96,9 +97,11 @@ public final class DownCommand extends CliCommand {
         }
         Map<String, Long> services = new LinkedHashMap<>();
         for (Service service : List.of(Service.CLASSIFIER, Service.TRAINER, Service.EXTRACTOR)) {
-            if (pids.containsKey(service.id())) {
-                services.put(service.id(), pids.get(service.id()));
-            }
+            pids.forEach((name, pid) -> {
+                if (Service.ofInstance(name).equals(Optional.of(service))) {
+                    services.put(name, pid);
+                }
+            });
         }
         stop(context, services, verbose);
         if (pids.containsKey(State.KAFKA)) {

@@ -148,6 +148,16 @@ public final class Processes {
         }
     }
 
+    /** A port free on every interface right now, chosen by the system from its ephemeral range. */
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(0));
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new CliException("Cannot find a free port for a service: " + e.getMessage(), e);
+        }
+    }
+
     static Optional<Long> readPid(Path pidFile) {
         try {
             return Optional.of(Long.parseLong(Files.readString(pidFile).trim()));

@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -19,8 +22,8 @@ import java.util.Optional;
  * @param architecture the architecture the services run with
  * @param modelDir     the absolute {@code --model-dir}, or null
  * @param kafkaPort    the broker's client port
- * @param ports        HTTP port of each service, by {@link Service#id()}
- * @param pids         process id of {@code kafka} and of each service, by name
+ * @param ports        HTTP port of each service instance, by name ({@link Service#instanceName(int)})
+ * @param pids         process id of {@code kafka}, of each service instance and of the supervisor, by name
  * @param listen       the address the services listen on ({@code --listen}; 127.0.0.1 when absent)
  * @param restarts     what the {@link Supervisor} restarted, by name
  */
@@ -113,16 +116,48 @@ public record State(
         return restarts.containsKey(name) ? restarts.get(name).count() : 0;
     }
 
+    /** The HTTP port of the service's first instance. */
     int port(Service service) {
-        return ports.getOrDefault(service.id(), service.defaultPort());
+        return port(service.id());
+    }
+
+    /** The HTTP port of the service instance {@code name}; a first instance not recorded has its default port. */
+    int port(String name) {
+        Integer port = ports.get(name);
+        if (port != null) {
+            return port;
+        }
+        return Service.ofInstance(name)
+                .filter(service -> service.id().equals(name))
+                .map(Service::defaultPort)
+                .orElseThrow(() -> new CliException("No port recorded for " + name + " in state.json. Stop what "
+                        + "runs with ./retrain down, then start again with ./retrain up."));
+    }
+
+    /** The names of the service's instances, first to last: those with a port recorded, at least the first. */
+    List<String> instances(Service service) {
+        List<String> names = new ArrayList<>(ports.keySet().stream()
+                .filter(name -> Service.ofInstance(name).equals(Optional.of(service)))
+                .toList());
+        if (!names.contains(service.id())) {
+            names.add(service.id());
+        }
+        names.sort(Comparator.comparingInt(Service::instanceNumber));
+        return names;
     }
 
     public String bootstrap() {
         return LOOPBACK + ":" + kafkaPort;
     }
 
+    /** The base URL of the service's first instance. */
     public String url(Service service) {
-        return "http://" + clientHost(listen) + ":" + port(service);
+        return url(service.id());
+    }
+
+    /** The base URL of the service instance {@code name}. */
+    String url(String name) {
+        return "http://" + clientHost(listen) + ":" + port(name);
     }
 
     /** The host a client on this machine reaches a service at that listens on {@code listen}. */
@@ -149,12 +184,9 @@ public record State(
 
     /** Part of the command line of the process recorded under {@code name}. */
     static String marker(String name) {
-        for (Service service : Service.values()) {
-            if (service.id().equals(name)) {
-                return service.commandMarker();
-            }
-        }
-        return name.equals(Supervisor.NAME) ? Supervisor.MAIN_CLASS : Broker.MAIN_CLASS;
+        return Service.ofInstance(name)
+                .map(Service::commandMarker)
+                .orElse(name.equals(Supervisor.NAME) ? Supervisor.MAIN_CLASS : Broker.MAIN_CLASS);
     }
 
     /** The broker's address: from {@code state.json} when {@code ./retrain up} wrote one, else 127.0.0.1:9092. */

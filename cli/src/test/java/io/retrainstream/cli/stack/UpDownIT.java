@@ -3,6 +3,7 @@ package io.retrainstream.cli.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.retrainstream.cli.FakeService;
 import io.retrainstream.cli.Main;
 import io.retrainstream.cli.TestConsole;
@@ -138,6 +139,16 @@ class UpDownIT {
         assertThat(statusConsole.out())
                 .containsPattern("kafka\\s+\\d+\\s+yes\\s+" + kafkaPort + "\\s+UP")
                 .containsPattern("classifier\\s+\\d+\\s+yes\\s+" + classifierPort + "\\s+UP");
+        assertStatusJson(
+                state,
+                kafkaPort,
+                Map.of(
+                        Service.EXTRACTOR,
+                        extractorPort,
+                        Service.TRAINER,
+                        trainerPort,
+                        Service.CLASSIFIER,
+                        classifierPort));
 
         assertRestartsWhatStops(
                 state,
@@ -178,6 +189,143 @@ class UpDownIT {
         TestConsole purge = new TestConsole(workspace);
         assertThat(Main.run(new String[] {"down", "--purge"}, purge.context)).isZero();
         assertThat(workspace.kafkaDir()).doesNotExist();
+    }
+
+    /**
+     * {@code up --extractors 2 --classifiers 3}: every instance on a port of its own, supervised (a killed second
+     * extractor comes back), listed by {@code status} and {@code status --json}, and stopped by {@code down}.
+     */
+    @Test
+    void upStartsSeveralExtractorsAndClassifiersAndDownStopsThemAll() throws Exception {
+        int kafkaPort = FreePorts.pair();
+        int classifierPort = FreePorts.any();
+        int extractorPort = FreePorts.any();
+        int trainerPort = FreePorts.any();
+        TestConsole up = new TestConsole(workspace);
+        int status = Main.run(
+                new String[] {
+                    "up",
+                    "--kafka-port=" + kafkaPort,
+                    "--classifier-port=" + classifierPort,
+                    "--extractor-port=" + extractorPort,
+                    "--trainer-port=" + trainerPort,
+                    "--extractors=2",
+                    "--classifiers=3",
+                    "--timeout=60",
+                    "--model-dir=" + io.retrainstream.common.testing.SharedData.models()
+                },
+                up.context);
+
+        assertThat(status).as(up.err()).isZero();
+        State state = State.load(workspace).orElseThrow();
+        List<String> services =
+                List.of("extractor", "extractor-2", "trainer", "classifier", "classifier-2", "classifier-3");
+        assertThat(state.ports()).containsOnlyKeys(services);
+        assertThat(state.ports())
+                .containsEntry("extractor", extractorPort)
+                .containsEntry("trainer", trainerPort)
+                .containsEntry("classifier", classifierPort);
+        assertThat(new java.util.HashSet<>(state.ports().values()))
+                .as("distinct ports")
+                .hasSize(services.size())
+                .doesNotContain(kafkaPort, kafkaPort + 1);
+        assertThat(state.pids()).containsOnlyKeys(concat(services, "kafka", "supervisor"));
+        assertThat(state.alivePids()).hasSize(services.size() + 2);
+        for (String name : services) {
+            int port = state.ports().get(name);
+            // Each instance was started with its own port and the broker's address, and answers there
+            assertThat(Files.readString(root.resolve("fake-" + port + ".env")))
+                    .as(name)
+                    .contains("KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:" + kafkaPort);
+            assertThat(workspace.pidFile(name)).exists();
+            assertThat(workspace.logFile(name)).content().contains("Fake service listening on " + port);
+            if (name.startsWith("classifier")) {
+                assertThat(up.out()).contains("http://127.0.0.1:" + port + "/classify");
+            } else {
+                assertThat(up.out()).contains("http://127.0.0.1:" + port);
+            }
+        }
+        assertThat(Files.readString(root.resolve("fake-" + trainerPort + ".env")))
+                .as("the trainer asks the first extractor for distorted bottlenecks")
+                .contains("TRAINER_EXTRACTOR_URL=http://127.0.0.1:" + extractorPort);
+        assertThat(Files.readString(root.resolve("fake-" + state.ports().get("extractor-2") + ".env")))
+                .contains("RETRAIN_ADMIN_TOKEN="
+                        + Files.readString(root.resolve(".retrain/admin-token")).strip());
+
+        TestConsole json = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"status", "--json"}, json.context))
+                .as(json.out())
+                .isZero();
+        JsonNode processes = ServiceHttp.JSON.readTree(json.out()).get("processes");
+        Map<String, String> roles = new java.util.LinkedHashMap<>();
+        processes.forEach(process -> {
+            String name = process.get("name").asText();
+            roles.put(name, process.get("role").asText());
+            assertThat(process.get("health").asText()).as(name).isEqualTo("UP");
+            assertThat(process.get("pid").asLong())
+                    .as(name)
+                    .isEqualTo(state.pids().get(name));
+            if (state.ports().containsKey(name)) {
+                assertThat(process.get("ports").get("http").asInt())
+                        .as(name)
+                        .isEqualTo(state.ports().get(name));
+            }
+        });
+        assertThat(roles)
+                .containsExactly(
+                        Map.entry("kafka", "broker"),
+                        Map.entry("extractor", "extractor"),
+                        Map.entry("extractor-2", "extractor"),
+                        Map.entry("trainer", "trainer"),
+                        Map.entry("classifier", "classifier"),
+                        Map.entry("classifier-2", "classifier"),
+                        Map.entry("classifier-3", "classifier"),
+                        Map.entry("supervisor", "supervisor"));
+        TestConsole text = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"status"}, text.context))
+                .as(text.out())
+                .isZero();
+        assertThat(text.out())
+                .containsPattern("extractor-2\\s+" + state.pids().get("extractor-2") + "\\s+yes\\s+"
+                        + state.ports().get("extractor-2") + "\\s+UP")
+                .containsPattern("classifier-3\\s+" + state.pids().get("classifier-3") + "\\s+yes\\s+"
+                        + state.ports().get("classifier-3") + "\\s+UP");
+
+        // Each instance is supervised: a killed second extractor comes back, on its port
+        long killedPid = state.pids().get("extractor-2");
+        assertThat(ProcessHandle.of(killedPid).orElseThrow().destroyForcibly()).isTrue();
+        ServiceHttp http = new ServiceHttp(workspace, Duration.ofSeconds(2));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        State now = state;
+        while (System.nanoTime() < deadline
+                && (now.pids().get("extractor-2") == killedPid
+                        || !http.probe("http://127.0.0.1:" + state.ports().get("extractor-2") + "/q/health/live")
+                                .equals(java.util.Optional.of(200)))) {
+            Thread.sleep(100);
+            now = State.load(workspace).orElseThrow();
+        }
+        assertThat(now.pids().get("extractor-2")).as("restarted extractor-2").isNotEqualTo(killedPid);
+        assertThat(now.restartCount("extractor-2")).isEqualTo(1);
+        assertThat(now.restartCount("extractor")).isZero();
+
+        TestConsole down = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"down"}, down.context)).isZero();
+        for (String name : concat(services, "kafka", "supervisor")) {
+            assertThat(down.out()).contains("Stopped " + name + " ");
+        }
+        for (long pid : java.util.stream.Stream.concat(state.pids().values().stream(), now.pids().values().stream())
+                .toList()) {
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive))
+                    .as("pid " + pid)
+                    .isNotEqualTo(java.util.Optional.of(true));
+        }
+        assertThat(workspace.stateFile()).doesNotExist();
+        assertThat(workspace.pidFile("classifier-3")).doesNotExist();
+    }
+
+    private static String[] concat(List<String> names, String... more) {
+        return java.util.stream.Stream.concat(names.stream(), java.util.Arrays.stream(more))
+                .toArray(String[]::new);
     }
 
     /**
@@ -242,6 +390,42 @@ class UpDownIT {
                 .content()
                 .contains("classifier stopped: exit 137 (SIGKILL); restart 1 in 1 s")
                 .contains("trainer (pid " + state.pids().get("trainer") + ") failed its liveness check, 3 of 3");
+    }
+
+    /**
+     * {@code status --json} on the running stack: one JSON document listing the broker, each service and the
+     * supervisor with the pids of state.json, their ports and their health, all healthy.
+     */
+    private void assertStatusJson(State state, int kafkaPort, Map<Service, Integer> ports) throws IOException {
+        TestConsole console = new TestConsole(workspace);
+        assertThat(Main.run(new String[] {"status", "--json"}, console.context))
+                .as(console.out())
+                .isZero();
+        JsonNode json = ServiceHttp.JSON.readTree(console.out());
+        assertThat(json.get("healthy").asBoolean()).as(console.out()).isTrue();
+        assertThat(json.get("architecture").asText()).isEqualTo("mobilenet_0.25_128");
+        Map<String, JsonNode> byName = new java.util.LinkedHashMap<>();
+        json.get("processes").forEach(process -> byName.put(process.get("name").asText(), process));
+        assertThat(byName).containsOnlyKeys("kafka", "extractor", "trainer", "classifier", "supervisor");
+        for (JsonNode process : byName.values()) {
+            String name = process.get("name").asText();
+            assertThat(process.get("pid").asLong())
+                    .as(name)
+                    .isEqualTo(state.pids().get(name));
+            assertThat(process.get("alive").asBoolean()).as(name).isTrue();
+            assertThat(process.get("health").asText()).as(name).isEqualTo("UP");
+            assertThat(process.get("restarts").asInt()).as(name).isZero();
+        }
+        assertThat(byName.get("kafka").get("role").asText()).isEqualTo("broker");
+        assertThat(byName.get("kafka").get("ports").get("client").asInt()).isEqualTo(kafkaPort);
+        assertThat(byName.get("kafka").get("ports").get("controller").asInt()).isEqualTo(kafkaPort + 1);
+        ports.forEach((service, port) -> {
+            JsonNode process = byName.get(service.id());
+            assertThat(process.get("role").asText()).isEqualTo(service.id());
+            assertThat(process.get("ports").get("http").asInt()).isEqualTo(port);
+            assertThat(process.get("url").asText()).isEqualTo("http://127.0.0.1:" + port);
+        });
+        assertThat(byName.get("supervisor").get("role").asText()).isEqualTo("supervisor");
     }
 
     /** Every socket the stack's processes listen on is on 127.0.0.1 (what {@code ss -ltnp} would show). */

@@ -1,0 +1,126 @@
+package io.retrainstream.cli.stack;
+
+import io.retrainstream.common.launch.ServiceLaunch;
+import io.retrainstream.common.model.Architecture;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The processes of a stack as the {@link Supervisor} runs them: the broker, then the instances of the three services
+ * (several extractors and classifiers with {@code --extractors}, {@code --classifiers}), each with its command line,
+ * environment, port, log and liveness check.
+ */
+final class StackPlan {
+
+    /** How long the broker may take to accept connections after a start. */
+    static final Duration BROKER_TIMEOUT = Duration.ofSeconds(90);
+    /** Extra JVM options for the services, split on spaces. */
+    static final String JAVA_OPTS_ENV = "RETRAIN_JAVA_OPTS";
+
+    private StackPlan() {}
+
+    /** What the supervisor runs: the broker, then the three services once the broker accepts connections. */
+    static Supervisor.Plan of(
+            Workspace workspace, UpCommand.Options options, Architecture architecture, State state, Broker broker) {
+        List<Supervisor.Child> children = new ArrayList<>();
+        children.add(new Supervisor.Child(
+                State.KAFKA,
+                broker.command(),
+                Map.of(),
+                broker.workDir().toString(),
+                workspace.logFile(State.KAFKA).toString(),
+                null,
+                state.kafkaPort(),
+                BROKER_TIMEOUT.toSeconds(),
+                false,
+                false));
+        for (Service service : Service.values()) {
+            for (String instance : state.instances(service)) {
+                children.add(new Supervisor.Child(
+                        instance,
+                        serviceCommand(workspace, service),
+                        serviceEnv(service, instance, options, architecture, state),
+                        workspace.root().toString(),
+                        workspace.logFile(instance).toString(),
+                        state.url(instance) + service.livenessPath(),
+                        0,
+                        options.serviceTimeout().toSeconds(),
+                        service.hasAdminEndpoints(),
+                        true));
+            }
+        }
+        return new Supervisor.Plan(children);
+    }
+
+    /**
+     * The HTTP port of every service instance, by name: each service's first instance on the port the options give,
+     * the others on free ports distinct from all of those and from Kafka's two.
+     */
+    static Map<String, Integer> instancePorts(UpCommand.Options options) {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        Set<Integer> taken = new HashSet<>(options.ports().values());
+        taken.add(options.kafkaPort());
+        taken.add(options.kafkaPort() + 1);
+        for (Service service : Service.values()) {
+            ports.put(service.instanceName(1), options.ports().get(service));
+            for (int number = 2; number <= options.count(service); number++) {
+                int port = Processes.freePort();
+                while (!taken.add(port)) {
+                    port = Processes.freePort();
+                }
+                ports.put(service.instanceName(number), port);
+            }
+        }
+        return ports;
+    }
+
+    static List<String> serviceCommand(Workspace workspace, Service service) {
+        List<String> command = new ArrayList<>();
+        command.add(Processes.javaBinary());
+        Path javacpp = Path.of(System.getProperty("user.home"), ".cache", "retrain-stream", "javacpp");
+        command.add("-Dorg.bytedeco.javacpp.cachedir=" + javacpp);
+        command.add("-Dorg.bytedeco.javacpp.cachedir.nosubdir=true");
+        command.addAll(ServiceLaunch.jvmOptions(service.module()));
+        // After ours, so that the user's options win (the JVM takes the last of a repeated option).
+        String extra = System.getenv(JAVA_OPTS_ENV);
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(Arrays.asList(extra.trim().split("\\s+")));
+        }
+        command.add("-jar");
+        command.add(workspace.serviceJar(service).toString());
+        return command;
+    }
+
+    /**
+     * The environment of the service instance {@code instance}; the supervisor adds the admin token for those with
+     * admin endpoints. Every extractor has the same consumer group (the service's own configuration), so that they
+     * share the images topic's partitions; the trainer asks the first extractor for distorted bottlenecks.
+     */
+    static Map<String, String> serviceEnv(
+            Service service, String instance, UpCommand.Options options, Architecture architecture, State state) {
+        Map<String, String> env = new LinkedHashMap<>(ServiceLaunch.environment());
+        env.put("KAFKA_BOOTSTRAP_SERVERS", state.bootstrap());
+        env.put("QUARKUS_HTTP_HOST", options.listen());
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(state.port(instance)));
+        env.put("RETRAIN_ARCHITECTURE", architecture.name());
+        options.modelDir()
+                .ifPresent(
+                        dir -> env.put("RETRAIN_MODEL_DIR", dir.toAbsolutePath().toString()));
+        options.savedModel()
+                .ifPresent(dir ->
+                        env.put("RETRAIN_SAVED_MODEL", dir.toAbsolutePath().toString()));
+        if (service == Service.TRAINER) {
+            options.quietPeriodSeconds().ifPresent(seconds -> env.put("TRAINER_QUIET_PERIOD", seconds + "s"));
+            env.put("TRAINER_CONTINUOUS_ENABLED", Boolean.toString(options.continuous()));
+            env.put("TRAINER_EXTRACTOR_URL", state.url(Service.EXTRACTOR));
+        }
+        return env;
+    }
+}
