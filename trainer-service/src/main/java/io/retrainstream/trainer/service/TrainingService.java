@@ -110,6 +110,16 @@ public class TrainingService {
      * @throws IllegalArgumentException naming an unknown option or a bad value
      */
     public synchronized TrainingRun start(TrainingRun.Trigger trigger, Map<String, ?> overrides) {
+        return start(trigger, overrides, Optional.empty());
+    }
+
+    /**
+     * {@link #start(TrainingRun.Trigger, Map)}, the run first waiting for {@code barrier} (in its own thread, with
+     * progress in its log and its status message) before it takes its snapshot of the bottlenecks. A run that cannot
+     * train on what it then finds ends {@code FAILED}, saying why.
+     */
+    public synchronized TrainingRun start(
+            TrainingRun.Trigger trigger, Map<String, ?> overrides, Optional<RunBarrier> barrier) {
         Map<String, Object> options = outputs.confined(overrides);
         boolean warm = flag(options.remove(WARM_START), WARM_START);
         boolean force = flag(options.remove(FORCE_PUBLISH), FORCE_PUBLISH);
@@ -121,9 +131,60 @@ public class TrainingService {
         if (active != null && !active.finished()) {
             throw new RunInProgressException(active.runId());
         }
+        if (barrier.isPresent()) {
+            TrainingRun run = register(trigger);
+            executor.submit(() -> afterBarrier(run, barrier.get(), params, warm, force));
+            return run;
+        }
         BottleneckStore.Snapshot snapshot = store.snapshot();
+        List<String> labels = checkedLabels(snapshot, params);
+        TrainingRun run = register(trigger);
+        executor.submit(() -> execute(run, snapshot, labels, params, warm, force));
+        return run;
+    }
+
+    /** Waits for {@code barrier}, then trains on what has arrived by then. */
+    private void afterBarrier(TrainingRun run, RunBarrier barrier, TrainingParams params, boolean warm, boolean force) {
+        BottleneckStore.Snapshot snapshot;
+        List<String> labels;
+        try {
+            barrier.await(
+                    line -> {
+                        run.waiting(line);
+                        progress(run, line);
+                    },
+                    run.cancellation());
+            run.waiting(null);
+            synchronized (this) {
+                snapshot = store.snapshot();
+                labels = checkedLabels(snapshot, params);
+            }
+        } catch (RunCancelledException e) {
+            Log.infof("Run %d cancelled while waiting for the photos published before it", run.runId());
+            run.cancelled();
+            registry.counter("trainer.runs", "outcome", "cancelled").increment();
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            run.failed("The trainer stopped while the run waited for the photos published before it");
+            return;
+        } catch (TrainingRefusedException e) {
+            Log.warnf("Run %d: %s", run.runId(), e.getMessage());
+            run.failed(e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            Log.warnf("Run %d: %s", run.runId(), e.getMessage());
+            run.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+            registry.counter("trainer.runs", "outcome", "failed").increment();
+            return;
+        }
+        execute(run, snapshot, labels, params, warm, force);
+    }
+
+    /** The classes {@code snapshot} can train, or a refusal saying what to publish first. */
+    private List<String> checkedLabels(BottleneckStore.Snapshot snapshot, TrainingParams params) {
         List<String> labels = trainableLabels(snapshot, params.splitRule());
-        handledGeneration = snapshot.generation();
+        handledGeneration = Math.max(handledGeneration, snapshot.generation());
         if (labels.size() < 2) {
             registry.counter("trainer.runs", "outcome", "refused").increment();
             throw new TrainingRefusedException("Training needs at least 2 classes with training images; "
@@ -133,13 +194,16 @@ public class TrainingService {
                                     + snapshot.counts().keySet())
                     + ". Publish labelled images of at least two classes to topic 'images' first.");
         }
+        return labels;
+    }
+
+    private TrainingRun register(TrainingRun.Trigger trigger) {
         TrainingRun run = new TrainingRun(++lastRunId, trigger);
         runs.put(run.runId(), run);
         if (runs.size() > RUNS_KEPT) {
             runs.remove(runs.keySet().iterator().next());
         }
         active = run;
-        executor.submit(() -> execute(run, snapshot, labels, params, warm, force));
         return run;
     }
 
