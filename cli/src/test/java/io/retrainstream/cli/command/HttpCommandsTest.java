@@ -21,6 +21,7 @@ class HttpCommandsTest {
     @Test
     void trainWaitPrintsTheRunsLogOnceAndItsResult() throws Exception {
         AtomicInteger polls = new AtomicInteger();
+        AtomicInteger modelPolls = new AtomicInteger();
         try (FakeHttp trainer = new FakeHttp()
                 .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":7,\"status\":\"RUNNING\"}"))
                 .route(
@@ -36,9 +37,17 @@ class HttpCommandsTest {
                                         """
                                 {"runId":7,"status":"SUCCEEDED","log":["Looking for images in 'daisy'",
                                 "Step 0: Train accuracy = 40.0%","Step 99: Train accuracy = 90.0%"],
-                                "modelVersion":3,"testAccuracy":0.859,"testCount":78,"message":null}"""))) {
+                                "modelVersion":3,"testAccuracy":0.859,"testCount":78,"message":null}"""))
+                // the classifier: no model for a while, then the previous version, then the new one
+                .route("/model", r -> switch (modelPolls.incrementAndGet()) {
+                    case 1 -> new FakeHttp.Reply(503, "{\"message\":\"No model has been published yet\"}");
+                    case 2 -> new FakeHttp.Reply(200, "{\"version\":2}");
+                    default -> new FakeHttp.Reply(200, "{\"version\":3}");
+                })) {
             TestConsole console = new TestConsole(root);
-            int status = Main.run(new String[] {"train", "--wait", "--trainer", trainer.url()}, console.context);
+            int status = Main.run(
+                    new String[] {"train", "--wait", "--trainer", trainer.url(), "--classifier", trainer.url()},
+                    console.context);
 
             assertThat(status).as(console.err()).isZero();
             assertThat(console.out())
@@ -50,8 +59,10 @@ class HttpCommandsTest {
                             "Step 99: Train accuracy = 90.0%",
                             "Final test accuracy = 85.9% (N=78)",
                             "Published model version 3",
+                            "The classifier serves model version 3",
                             ""));
             assertThat(trainer.requests.get(0).method()).isEqualTo("POST");
+            assertThat(modelPolls.get()).isEqualTo(3);
         }
     }
 
@@ -73,7 +84,8 @@ class HttpCommandsTest {
                                    {"label":"roses","precision":0.5,"recall":1.0,"support":1}],
                         "hitRate":0.75,"meanScoreHits":0.9,"meanScoreMisses":0.6,
                         "misclassified":[{"imageId":"daisy/1.jpg","label":"daisy","predicted":"roses","score":0.6}],
-                        "timingsMillis":{"total":1234}}}"""))) {
+                        "timingsMillis":{"total":1234}}}"""))
+                .route("/model", r -> new FakeHttp.Reply(200, "{\"version\":1}"))) {
             TestConsole console = new TestConsole(root);
             int status = Main.run(
                     new String[] {
@@ -81,6 +93,9 @@ class HttpCommandsTest {
                         "--wait",
                         "--trainer",
                         trainer.url(),
+                        "--classifier",
+                        trainer.url(),
+                        "--no-wait-for-photos",
                         "--how_many_training_steps",
                         "500",
                         "--mode",
@@ -98,9 +113,10 @@ class HttpCommandsTest {
             FakeHttp.Request request = trainer.requests.get(0);
             assertThat(request.contentType()).startsWith("application/json");
             assertThat(ServiceHttp.JSON.readTree(request.body()))
-                    .isEqualTo(ServiceHttp.JSON.readTree("{\"how_many_training_steps\":\"500\",\"mode\":\"retrain\","
-                            + "\"print_misclassified_test_images\":true,\"flip_left_right\":true,"
-                            + "\"random_crop\":\"10\",\"random_brightness\":\"5\"}"));
+                    .isEqualTo(ServiceHttp.JSON.readTree(
+                            "{\"wait_for_extraction\":false,\"how_many_training_steps\":\"500\",\"mode\":\"retrain\","
+                                    + "\"print_misclassified_test_images\":true,\"flip_left_right\":true,"
+                                    + "\"random_crop\":\"10\",\"random_brightness\":\"5\"}"));
             assertThat(console.out())
                     .contains("Parameters: how_many_training_steps=500, mode=retrain")
                     .contains("Confusion matrix")
