@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
             "Asks the trainer to train a new final layer on every photo published so far (like a run of retrain.py "
                     + "on its --image_dir): the run first waits until the extractor has turned every photo published "
                     + "before it into a bottleneck (or rejected it), printing how many are left, then trains. When a run "
-                    + "is already in progress, follows that one instead."
+                    + "is already in progress (say, a continuous one), lets it end first."
         },
         optionListHeading = "%nOptions:%n",
         footer = {"", "Example:", "  ./retrain train --wait --how_many_training_steps 500 --mode retrain"})
@@ -190,7 +190,8 @@ public final class TrainCommand extends CliCommand {
     public Integer call() throws InterruptedException {
         String trainer = trainerOption.url(context);
         ServiceHttp http = new ServiceHttp(context.workspace());
-        OptionalLong runId = start(
+        // A run in progress (say, a continuous one) may have started before the last photos arrived: let it end
+        OptionalLong runId = startOwn(
                 context, http, trainer, body(spec, noWaitForPhotos ? Map.of(WAIT_FOR_EXTRACTION, false) : Map.of()));
         if (runId.isEmpty()) {
             return 1;

@@ -145,19 +145,38 @@ class HttpCommandsTest {
     }
 
     @Test
-    void trainFollowsTheRunInProgressAndFailsWithItsMessage() throws Exception {
+    void trainLetsTheRunInProgressEndThenStartsItsOwnAndFailsWithItsMessage() throws Exception {
+        AtomicInteger posts = new AtomicInteger();
+        AtomicInteger polls = new AtomicInteger();
         try (FakeHttp trainer = new FakeHttp()
-                .route("/train", r -> new FakeHttp.Reply(409, "{\"message\":\"Run 4 is in progress\",\"runId\":4}"))
+                .route(
+                        "/train",
+                        r -> posts.incrementAndGet() == 1
+                                ? new FakeHttp.Reply(
+                                        409,
+                                        "{\"message\":\"Run 4 is in progress\",\"runId\":4,\"trigger\":\"CONTINUOUS\"}")
+                                : new FakeHttp.Reply(202, "{\"runId\":5,\"status\":\"RUNNING\"}"))
                 .route(
                         "/runs/4",
                         r -> new FakeHttp.Reply(
-                                200, "{\"runId\":4,\"status\":\"FAILED\",\"log\":[],\"message\":\"out of memory\"}"))) {
+                                200,
+                                "{\"runId\":4,\"status\":\""
+                                        + (polls.incrementAndGet() == 1 ? "RUNNING" : "SUCCEEDED")
+                                        + "\",\"log\":[]}"))
+                .route(
+                        "/runs/5",
+                        r -> new FakeHttp.Reply(
+                                200, "{\"runId\":5,\"status\":\"FAILED\",\"log\":[],\"message\":\"out of memory\"}"))) {
             TestConsole console = new TestConsole(root);
             int status = Main.run(new String[] {"train", "--wait", "--trainer", trainer.url()}, console.context);
 
+            // run 4 (say, a continuous run) may have started before the last photos arrived: not the user's run
             assertThat(status).isEqualTo(1);
-            assertThat(console.out()).contains("following run 4");
-            assertThat(console.err()).contains("Training run 4 failed: out of memory");
+            assertThat(console.out())
+                    .contains("Waiting for training run 4 (CONTINUOUS) to finish first")
+                    .contains("Started training run 5 (RUNNING)");
+            assertThat(console.err()).contains("Training run 5 failed: out of memory");
+            assertThat(posts.get()).isEqualTo(2);
         }
     }
 
