@@ -201,20 +201,21 @@ public final class TrainCommand extends CliCommand {
             return 0;
         }
         Outcome outcome = follow(context, http, trainer, runId.getAsLong());
-        if (!outcome.succeeded()) {
+        if (!outcome.succeeded() && !outcome.status().equals("REJECTED")) {
             return 1;
         }
+        // published: the new version; kept back by the promotion gate: the one the classifier keeps serving
         awaitServed(
                 context,
                 http,
                 classifier != null ? classifier : State.defaultUrl(context.workspace(), Service.CLASSIFIER),
-                outcome.modelVersion());
-        return 0;
+                outcome.succeeded() ? outcome.modelVersion() : null);
+        return outcome.succeeded() ? 0 : 1;
     }
 
     /**
-     * Waits until the classifier serves {@code version} (or a later one): a published version takes the classifier
-     * a moment to load, and a classify before that would get the previous model or a 503.
+     * Waits until the classifier serves {@code version} (or a later one; any version when null): a published version
+     * takes the classifier a moment to load, and a classify before that would get the previous model or a 503.
      */
     static void awaitServed(Context context, ServiceHttp http, String classifier, Long version)
             throws InterruptedException {

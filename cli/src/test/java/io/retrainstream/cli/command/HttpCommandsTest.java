@@ -181,6 +181,30 @@ class HttpCommandsTest {
     }
 
     @Test
+    void trainWaitSaysThePromotionGateKeptTheRunBackAndWhichVersionIsServed() throws Exception {
+        try (FakeHttp services = new FakeHttp()
+                .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":3,\"status\":\"RUNNING\"}"))
+                .route(
+                        "/runs/3",
+                        r -> new FakeHttp.Reply(
+                                200,
+                                "{\"runId\":3,\"status\":\"REJECTED\",\"log\":[],\"message\":\"Not published: "
+                                        + "worse: test accuracy 76.9% vs 78.2% of serving version 2\"}"))
+                .route("/model", r -> new FakeHttp.Reply(200, "{\"version\":2}"))) {
+            TestConsole console = new TestConsole(root);
+            int status = Main.run(
+                    new String[] {"train", "--wait", "--trainer", services.url(), "--classifier", services.url()},
+                    console.context);
+
+            assertThat(status).isEqualTo(1);
+            assertThat(console.out())
+                    .contains("Training run 3 was not published (the serving model stays): Not published: worse")
+                    .contains("Add --force_publish to publish it anyway.")
+                    .contains("The classifier serves model version 2");
+        }
+    }
+
+    @Test
     void trainPrintsWhyTheTrainerRefuses() throws Exception {
         try (FakeHttp trainer = new FakeHttp()
                 .route(
