@@ -105,9 +105,10 @@ public final class DemoCommand extends CliCommand {
             return 1;
         }
         TrainCommand.Outcome outcome = TrainCommand.follow(context, http, trainer, runId.getAsLong());
-        if (outcome.succeeded()) {
-            TrainCommand.awaitServed(context, http, classifier, outcome.modelVersion());
-        } else if (!outcome.status().equals("REJECTED")) {
+        if (outcome.succeeded() || outcome.status().equals("REJECTED")) {
+            // kept back by the promotion gate: the classifier serves the version it keeps (say, a continuous run's)
+            TrainCommand.awaitServed(context, http, classifier, outcome.succeeded() ? outcome.modelVersion() : null);
+        } else {
             return 1;
         }
 
