@@ -68,7 +68,7 @@ public final class PublishCommand extends CliCommand {
             names = "--wait",
             description = "then wait, with a progress bar, until the extractor has turned every photo published into a "
                     + "bottleneck or rejected it, and print the bottlenecks per class and each rejected photo with its "
-                    + "reason; exit 1 when a photo was rejected or the extractor is stopped or stuck")
+                    + "reason; exit 1 when the extractor is stopped or stuck")
     private boolean wait;
 
     @Option(
@@ -98,9 +98,8 @@ public final class PublishCommand extends CliCommand {
         }
         Result result = publish(context, dir, bootstrap, new ImageLimits(maxPixels));
         if (wait && result.published() > 0) {
-            List<ExtractionWait.Rejected> rejected =
-                    ExtractionWait.await(context, bootstrap, result.target(), result.dlqFrom(), result.perClass());
-            return result.failed() > 0 || !rejected.isEmpty() ? 1 : 0;
+            // rejected photos are listed with their reasons, as skipped files are warned about: the rest trains
+            ExtractionWait.await(context, bootstrap, result.target(), result.dlqFrom(), result.perClass());
         }
         return result.failed() > 0 ? 1 : 0;
     }

@@ -77,8 +77,8 @@ class PublishWaitTest {
             extractor.join(10_000);
         }
 
-        // a rejected photo makes the exit status 1, after the report
-        assertThat(status).as(console.err()).isEqualTo(1);
+        // a rejected photo is reported, as a skipped file is warned about; the others train
+        assertThat(status).as(console.err()).isZero();
         assertThat(console.out())
                 .contains("Published 8 images to topic 'images'")
                 .contains("Extracted 7 of 8 photos in ")
