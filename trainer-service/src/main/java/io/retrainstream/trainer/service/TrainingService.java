@@ -172,7 +172,8 @@ public class TrainingService {
             Log.warnf("Run %d: %s", run.runId(), e.getMessage());
             run.failed(e.getMessage());
             return;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too, as in execute: the run ends FAILED instead of RUNNING for ever
             Log.warnf("Run %d: %s", run.runId(), e.getMessage());
             run.failed(e.getMessage() == null ? e.toString() : e.getMessage());
             registry.counter("trainer.runs", "outcome", "failed").increment();
