@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.retrainstream.cli.CliCommand;
 import io.retrainstream.cli.CliException;
 import io.retrainstream.cli.Context;
+import io.retrainstream.cli.StatusLine;
+import io.retrainstream.cli.stack.Service;
 import io.retrainstream.cli.stack.ServiceHttp;
+import io.retrainstream.cli.stack.State;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.HashSet;
@@ -28,17 +31,24 @@ import picocli.CommandLine.Spec;
         name = "train",
         header = "train a new model on the bottlenecks the trainer has received",
         synopsisHeading = "",
-        customSynopsis = "Usage: ./retrain train [--wait] [--trainer URL] [retrain.py options]",
+        customSynopsis =
+                "Usage: ./retrain train [--wait] [--no-wait-for-photos] [--trainer URL] [--classifier URL] [retrain.py options]",
         description = {
             "",
-            "Asks the trainer to train a new final layer on every bottleneck it has received (like a "
-                    + "run of retrain.py). When a run is already in progress, follows that one instead."
+            "Asks the trainer to train a new final layer on every photo published so far (like a run of retrain.py "
+                    + "on its --image_dir): the run first waits until the extractor has turned every photo published "
+                    + "before it into a bottleneck (or rejected it), printing how many are left, then trains. When a run "
+                    + "is already in progress (say, a continuous one), lets it end first."
         },
         optionListHeading = "%nOptions:%n",
         footer = {"", "Example:", "  ./retrain train --wait --how_many_training_steps 500 --mode retrain"})
 public final class TrainCommand extends CliCommand {
 
     private static final long POLL_MILLIS = 500;
+    /** The trainer's option that trains on the bottlenecks there are, without waiting for the photos published. */
+    static final String WAIT_FOR_EXTRACTION = "wait_for_extraction";
+    /** How long {@code --wait} waits for the classifier to serve a published version. */
+    static final Duration MODEL_TIMEOUT = Duration.ofMinutes(2);
     /** How long the trainer may be unreachable while a run is followed before giving up. */
     private static final Duration UNREACHABLE_LIMIT = Duration.ofSeconds(30);
 
@@ -106,10 +116,24 @@ public final class TrainCommand extends CliCommand {
             names = "--wait",
             description = {
                 "print the run's progress as it goes, then its report (test accuracy, "
-                        + "confusion matrix, precision and recall per class, misclassified images, timings); exit 1 when it "
-                        + "fails or the promotion gate keeps it back"
+                        + "confusion matrix, precision and recall per class, misclassified images, timings), and return "
+                        + "once the classifier serves the new model version; exit 1 when it fails or the promotion gate "
+                        + "keeps it back"
             })
     private boolean wait;
+
+    @Option(
+            names = "--no-wait-for-photos",
+            description = "train on the bottlenecks the trainer has now, without waiting for the photos still being "
+                    + "extracted (e.g. when the extractor is stopped)")
+    private boolean noWaitForPhotos;
+
+    @Option(
+            names = "--classifier",
+            paramLabel = "URL",
+            description = "the classifier --wait waits for (default: the one ./retrain up started, else "
+                    + "http://127.0.0.1:8080)")
+    private String classifier;
 
     @Mixin
     private TrainerOption trainerOption;
@@ -143,7 +167,12 @@ public final class TrainCommand extends CliCommand {
 
     /** The run's options as the JSON body of {@code POST /train}. */
     public static byte[] body(CommandSpec command) {
-        Map<String, Object> options = new LinkedHashMap<>();
+        return body(command, Map.of());
+    }
+
+    /** {@link #body(CommandSpec)} with some of the trainer's own options, e.g. {@value #WAIT_FOR_EXTRACTION}. */
+    static byte[] body(CommandSpec command, Map<String, Object> trainerOptions) {
+        Map<String, Object> options = new LinkedHashMap<>(trainerOptions);
         for (RunOption option : RUN_OPTIONS) {
             Object value = command.findOption("--" + option.name()).getValue();
             if (option.label() == null ? Boolean.TRUE.equals(value) : value != null) {
@@ -161,7 +190,9 @@ public final class TrainCommand extends CliCommand {
     public Integer call() throws InterruptedException {
         String trainer = trainerOption.url(context);
         ServiceHttp http = new ServiceHttp(context.workspace());
-        OptionalLong runId = start(context, http, trainer, body(spec));
+        // A run in progress (say, a continuous one) may have started before the last photos arrived: let it end
+        OptionalLong runId = startOwn(
+                context, http, trainer, body(spec, noWaitForPhotos ? Map.of(WAIT_FOR_EXTRACTION, false) : Map.of()));
         if (runId.isEmpty()) {
             return 1;
         }
@@ -169,7 +200,56 @@ public final class TrainCommand extends CliCommand {
             context.out().println("Follow it with ./retrain train --wait");
             return 0;
         }
-        return follow(context, http, trainer, runId.getAsLong()).succeeded() ? 0 : 1;
+        Outcome outcome = follow(context, http, trainer, runId.getAsLong());
+        if (!outcome.succeeded() && !outcome.status().equals("REJECTED")) {
+            return 1;
+        }
+        // published: the new version; kept back by the promotion gate: the one the classifier keeps serving
+        awaitServed(
+                context,
+                http,
+                classifier != null ? classifier : State.defaultUrl(context.workspace(), Service.CLASSIFIER),
+                outcome.succeeded() ? outcome.modelVersion() : null);
+        return outcome.succeeded() ? 0 : 1;
+    }
+
+    /**
+     * Waits until the classifier serves {@code version} (or a later one; any version when null): a published version
+     * takes the classifier a moment to load, and a classify before that would get the previous model or a 503.
+     */
+    static void awaitServed(Context context, ServiceHttp http, String classifier, Long version)
+            throws InterruptedException {
+        StatusLine status = new StatusLine(context.err(), context.interactive());
+        String url = ServiceHttp.join(classifier, "/model");
+        long start = System.nanoTime();
+        while (true) {
+            ServiceHttp.Reply reply;
+            try {
+                reply = http.get(url);
+            } catch (CliException e) {
+                reply = null;
+            }
+            long serving =
+                    reply != null && reply.ok() ? reply.json().path("version").asLong(-1) : -1;
+            long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
+            if (serving >= 0 && (version == null || serving >= version)) {
+                status.clear();
+                context.out().println("The classifier serves model version " + serving);
+                return;
+            }
+            if (elapsed > MODEL_TIMEOUT.toSeconds()) {
+                status.clear();
+                throw new CliException("The classifier at " + classifier + " does not serve model version " + version
+                        + " after " + MODEL_TIMEOUT.toMinutes() + " min ("
+                        + (reply == null
+                                ? "it does not answer"
+                                : "GET " + url + ": HTTP " + reply.status() + ", " + reply.message())
+                        + "). See .retrain/logs/classifier.log and ./retrain status");
+            }
+            status.update(status.spin() + " Waiting for the classifier to load model version " + version + " ("
+                    + elapsed + " s)");
+            Thread.sleep(POLL_MILLIS);
+        }
     }
 
     /** Starts a run (or finds the one in progress); empty when the trainer refuses, after printing why. */
