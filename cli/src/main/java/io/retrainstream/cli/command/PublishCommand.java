@@ -8,6 +8,8 @@ import io.retrainstream.cli.StatusLine;
 import io.retrainstream.cli.UsageException;
 import io.retrainstream.cli.stack.Broker;
 import io.retrainstream.cli.stack.State;
+import io.retrainstream.common.kafka.KafkaClients;
+import io.retrainstream.common.kafka.TopicLayout;
 import io.retrainstream.common.kafka.TopicSetup;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.tf.ImageDecodeException;
@@ -131,12 +133,14 @@ public final class PublishCommand extends CliCommand {
         PrintStream err = context.err();
         List<ImageScanner.ClassFolder> classes = scanImageDir(dir);
         int total = classes.stream().mapToInt(c -> c.images().size()).sum();
+        KafkaClients clients = KafkaClients.fromSystem().withBootstrapServers(bootstrap);
         if (!Broker.isReachable(bootstrap, Duration.ofSeconds(5))) {
-            throw new CliException("Cannot reach Kafka at " + bootstrap + ". Start it with ./retrain up, or pass "
-                    + "--bootstrap HOST:PORT.");
+            throw new CliException("Cannot reach " + clients + ". Start it with ./retrain up, or pass "
+                    + "--bootstrap HOST:PORT; for a secured broker set KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, "
+                    + "KAFKA_SASL_JAAS_CONFIG and KAFKA_SSL_TRUSTSTORE_LOCATION (or kafka.* system properties).");
         }
         try {
-            TopicSetup.ensureTopics(bootstrap);
+            TopicSetup.ensureTopics(clients, TopicLayout.DEFAULT);
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage(), e);
         }
@@ -153,7 +157,7 @@ public final class PublishCommand extends CliCommand {
         int sent = 0;
         long start = System.nanoTime();
         long lastUpdate = 0;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(bootstrap))) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(clients))) {
             for (ImageScanner.ClassFolder folder : classes) {
                 for (Path image : folder.images()) {
                     byte[] bytes = read(image, limits, status, err);
@@ -189,7 +193,7 @@ public final class PublishCommand extends CliCommand {
             producer.flush();
         } catch (org.apache.kafka.common.KafkaException e) {
             status.clear();
-            throw new CliException("Publishing to Kafka at " + bootstrap + " failed: " + e.getMessage(), e);
+            throw new CliException("Publishing to Kafka at " + bootstrap + " failed: " + clients.explain(e), e);
         }
         status.done(progress(acked.get() + failed.get() + skipped, total, start));
 
@@ -253,13 +257,10 @@ public final class PublishCommand extends CliCommand {
         }
     }
 
-    static Properties producerConfig(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    /** The shared settings of {@code clients} (acks=all, idempotence, security) and the publisher's own. */
+    static Properties producerConfig(KafkaClients clients) {
+        Properties props = clients.producerProperties();
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "retrain-cli-publish");
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicSetup.MAX_MESSAGE_BYTES);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
