@@ -6,7 +6,6 @@ import io.retrainstream.cli.Context;
 import io.retrainstream.cli.ProgressBar;
 import io.retrainstream.cli.StatusLine;
 import io.retrainstream.cli.UsageException;
-import io.retrainstream.cli.stack.Broker;
 import io.retrainstream.cli.stack.State;
 import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.TopicLayout;
@@ -28,7 +27,9 @@ import java.util.Properties;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -55,6 +56,9 @@ public final class PublishCommand extends CliCommand {
 
     /** Room left in a record for the key, the headers and the batch overhead. */
     static final int MAX_IMAGE_BYTES = TopicSetup.MAX_MESSAGE_BYTES - 64 * 1024;
+
+    /** How long publish waits for the broker to answer before it says it cannot reach it. */
+    private static final Duration REACH_TIMEOUT = Duration.ofSeconds(5);
 
     @Option(
             names = "--image-dir",
@@ -134,11 +138,7 @@ public final class PublishCommand extends CliCommand {
         List<ImageScanner.ClassFolder> classes = scanImageDir(dir);
         int total = classes.stream().mapToInt(c -> c.images().size()).sum();
         KafkaClients clients = KafkaClients.fromSystem().withBootstrapServers(bootstrap);
-        if (!Broker.isReachable(bootstrap, Duration.ofSeconds(5))) {
-            throw new CliException("Cannot reach " + clients + ". Start it with ./retrain up, or pass "
-                    + "--bootstrap HOST:PORT; for a secured broker set KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, "
-                    + "KAFKA_SASL_JAAS_CONFIG and KAFKA_SSL_TRUSTSTORE_LOCATION (or kafka.* system properties).");
-        }
+        checkReachable(clients);
         try {
             TopicSetup.ensureTopics(clients, TopicLayout.DEFAULT);
         } catch (IllegalStateException e) {
@@ -254,6 +254,22 @@ public final class PublishCommand extends CliCommand {
             status.clear();
             err.println("Warning: skipping " + image + ": cannot read it (" + e + ")");
             return null;
+        }
+    }
+
+    /** Fails, saying what to start or set, unless the broker answers these clients within a few seconds. */
+    private static void checkReachable(KafkaClients clients) throws InterruptedException {
+        try (Admin admin = clients.admin((int) REACH_TIMEOUT.toMillis())) {
+            admin.describeCluster().nodes().get(REACH_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CliException(
+                    "Cannot reach " + clients + ": " + clients.explain(e)
+                            + " Start a broker with ./retrain up, or pass --bootstrap HOST:PORT; a secured broker"
+                            + " needs KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_JAAS_CONFIG and"
+                            + " KAFKA_SSL_TRUSTSTORE_LOCATION (or kafka.* system properties).",
+                    e);
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -24,8 +25,21 @@ public final class TopicReader {
         return readAll(KafkaClients.of(bootstrapServers), topic, timeout);
     }
 
-    /** Every record of every partition of {@code topic}, up to the end each partition has now. */
+    /**
+     * Every record of every partition of {@code topic}, up to the end each partition has now.
+     *
+     * @throws IllegalStateException when Kafka cannot be read within {@code timeout}, saying which settings to check
+     */
     public static List<ConsumerRecord<String, byte[]>> readAll(KafkaClients clients, String topic, Duration timeout) {
+        try {
+            return read(clients, topic, timeout);
+        } catch (KafkaException e) {
+            throw new IllegalStateException(
+                    "Cannot read topic " + topic + " from " + clients + ": " + clients.explain(e), e);
+        }
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> read(KafkaClients clients, String topic, Duration timeout) {
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer(clients, timeout)) {
             List<TopicPartition> assigned = partitions(consumer, topic, timeout);
@@ -51,13 +65,20 @@ public final class TopicReader {
         return endOffsets(KafkaClients.of(bootstrapServers), topic, timeout);
     }
 
-    /** The offset after the last record of each partition of {@code topic}, by partition number, now. */
+    /**
+     * The offset after the last record of each partition of {@code topic}, by partition number, now.
+     *
+     * @throws IllegalStateException when Kafka cannot be read within {@code timeout}, saying which settings to check
+     */
     public static Map<Integer, Long> endOffsets(KafkaClients clients, String topic, Duration timeout) {
         try (KafkaConsumer<String, byte[]> consumer = consumer(clients, timeout)) {
             Map<Integer, Long> ends = new java.util.TreeMap<>();
             consumer.endOffsets(partitions(consumer, topic, timeout), timeout)
                     .forEach((partition, offset) -> ends.put(partition.partition(), offset));
             return ends;
+        } catch (KafkaException e) {
+            throw new IllegalStateException(
+                    "Cannot read the end of topic " + topic + " from " + clients + ": " + clients.explain(e), e);
         }
     }
 

@@ -22,7 +22,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -69,7 +68,7 @@ public final class KafkaBroker implements AutoCloseable {
      * replica, so a test may stop brokers without losing the group coordinator's state.
      */
     public static KafkaBroker start(int brokers) {
-        return start(brokers, SecurityProtocol.PLAINTEXT, Map.of(), Map.of());
+        return start(brokers, Map.of(), Map.of());
     }
 
     /**
@@ -77,18 +76,16 @@ public final class KafkaBroker implements AutoCloseable {
      * and a certificate made for the test ({@link SecuredKafka}); its controller listener stays internal.
      */
     public static KafkaBroker start(SecuredKafka secured) {
-        return start(1, SecurityProtocol.SASL_SSL, secured.brokerSettings(), secured.clientSettings());
+        return start(1, secured.brokerSettings(), secured.clientSettings());
     }
 
-    private static KafkaBroker start(
-            int brokers, SecurityProtocol protocol, Map<String, String> brokerSettings, Map<String, String> security) {
+    private static KafkaBroker start(int brokers, Map<String, String> brokerSettings, Map<String, String> security) {
         KafkaClusterTestKit cluster = null;
         try {
             TestKitNodes nodes = new TestKitNodes.Builder()
                     .setCombined(true)
                     .setNumBrokerNodes(brokers)
                     .setNumControllerNodes(1)
-                    .setBrokerSecurityProtocol(protocol)
                     .build();
             KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
             brokerSettings.forEach(builder::setConfigProp);

@@ -123,6 +123,8 @@ public final class SecuredKafka {
     /** The broker's settings: SASL PLAIN over TLS on its client listener, with the users and its certificate. */
     Map<String, String> brokerSettings() {
         Map<String, String> settings = new HashMap<>();
+        // The test kit only builds PLAINTEXT and SASL_PLAINTEXT listeners itself; it keeps a protocol map it is given
+        settings.put("listener.security.protocol.map", LISTENER.toUpperCase() + ":SASL_SSL,CONTROLLER:PLAINTEXT");
         settings.put("sasl.enabled.mechanisms", "PLAIN");
         settings.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
         settings.put(
