@@ -157,11 +157,13 @@ public final class KafkaClients {
     }
 
     /**
-     * A consumer's properties for reading records up to {@link TopicSetup#MAX_MESSAGE_BYTES}: no topic is created by
-     * reading it, nothing is committed unless the caller turns it on. The caller adds deserializers and a group.
+     * A consumer's properties for reading records up to {@link TopicSetup#MAX_MESSAGE_BYTES}: committed records only
+     * (an aborted transaction's, e.g. a fenced trainer's model, are never read), no topic is created by reading it,
+     * nothing is committed unless the caller turns it on. The caller adds deserializers and a group.
      */
     public Properties consumerProperties() {
         Properties props = properties();
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TopicSetup.MAX_MESSAGE_BYTES);
