@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,15 +56,20 @@ public class ModelPublisher {
         this.config = config;
     }
 
-    /** Takes the {@code transactional.id} over at start, so that the newest trainer is the one that publishes. */
+    /**
+     * Takes the {@code transactional.id} over as soon as the trainer has started, so that the newest trainer is the
+     * one that publishes; in the background, so that a broker not up yet does not hold the start back.
+     */
     void onStart(@Observes StartupEvent event) {
-        try {
-            takeOver();
-        } catch (RuntimeException e) {
-            Log.warnf(
-                    "Could not take over model publishing at start (%s); trying again at the first publication",
-                    e.getMessage());
-        }
+        CompletableFuture.runAsync(() -> {
+            try {
+                takeOver();
+            } catch (RuntimeException e) {
+                Log.warnf(
+                        "Could not take over model publishing at start (%s); trying again at the first publication",
+                        e.getMessage());
+            }
+        });
     }
 
     /** Becomes the publisher: fences every earlier producer with the same {@code transactional.id}. */
