@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
@@ -16,6 +17,7 @@ import io.retrainstream.trainer.config.PublisherConfig;
 import io.retrainstream.trainer.messaging.ModelPublisher;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -24,8 +26,21 @@ import org.junit.jupiter.api.Test;
  * FAILED with the message that says why, and nothing appears on {@code models}.
  */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
+@TestProfile(TrainerFencingTest.OwnBroker.class)
 class TrainerFencingTest {
+
+    /** A broker of its own, and not the plain one other tests bring: one {@code kafka.bootstrap.servers}. */
+    public static class OwnBroker implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(KafkaBrokerResource.class));
+        }
+
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+    }
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
