@@ -5,7 +5,7 @@ import io.retrainstream.cli.Context;
 import io.retrainstream.cli.ProgressBar;
 import io.retrainstream.cli.StatusLine;
 import io.retrainstream.common.kafka.ExtractionProgress;
-import io.retrainstream.common.kafka.TopicSetup;
+import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.Topics;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -57,7 +56,8 @@ final class ExtractionWait {
         PrintStream err = context.err();
         StatusLine status = new StatusLine(err, context.interactive());
         long start = System.nanoTime();
-        try (ExtractionProgress progress = new ExtractionProgress(bootstrap, ExtractionProgress.EXTRACTOR_GROUP)) {
+        try (ExtractionProgress progress = new ExtractionProgress(
+                KafkaClients.fromSystem().withBootstrapServers(bootstrap), ExtractionProgress.EXTRACTOR_GROUP)) {
             ExtractionProgress.Snapshot done = progress.await(
                     target, POLL, STALL_TIMEOUT, ABSENT_TIMEOUT, now -> status.update(bar(now, start)), () -> false);
             status.done(bar(done, start));
@@ -97,11 +97,8 @@ final class ExtractionWait {
     private static List<Rejected> rejected(
             String bootstrap, ExtractionProgress.Target target, Map<TopicPartition, Long> dlqFrom) {
         List<Rejected> rejected = new ArrayList<>();
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TopicSetup.MAX_MESSAGE_BYTES);
+        Properties props =
+                KafkaClients.fromSystem().withBootstrapServers(bootstrap).consumerProperties();
         try (KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(dlqFrom.keySet());

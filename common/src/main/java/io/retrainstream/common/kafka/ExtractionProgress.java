@@ -101,11 +101,13 @@ public final class ExtractionProgress implements AutoCloseable {
     }
 
     public ExtractionProgress(String bootstrapServers, String group) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this(KafkaClients.of(bootstrapServers), group);
+    }
+
+    /** Asks Kafka through {@code clients}, the project's one source of client settings (TLS and SASL included). */
+    public ExtractionProgress(KafkaClients clients, String group) {
+        Properties props = clients.adminProperties((int) CALL_TIMEOUT.toMillis());
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, "extraction-progress");
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
         this.admin = Admin.create(props);
         this.group = group;
     }

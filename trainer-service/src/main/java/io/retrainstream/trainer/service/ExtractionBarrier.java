@@ -1,6 +1,7 @@
 package io.retrainstream.trainer.service;
 
 import io.retrainstream.common.kafka.ExtractionProgress;
+import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.messaging.ReplayProgress;
@@ -13,7 +14,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * What a requested run waits for before it trains ({@code trainer.extraction-wait.*}): the extractor group has
@@ -32,15 +32,12 @@ public class ExtractionBarrier {
 
     private final TrainerConfig.ExtractionWait config;
     private final ReplayProgress read;
-    private final String bootstrapServers;
+    private final KafkaClients clients;
 
-    public ExtractionBarrier(
-            TrainerConfig config,
-            ReplayProgress read,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    public ExtractionBarrier(TrainerConfig config, ReplayProgress read, KafkaClients clients) {
         this.config = config.extractionWait();
         this.read = read;
-        this.bootstrapServers = bootstrapServers;
+        this.clients = clients;
     }
 
     /** Whether requested runs wait at all ({@code trainer.extraction-wait.enabled}). */
@@ -54,7 +51,7 @@ public class ExtractionBarrier {
      * @throws IllegalStateException when Kafka cannot be asked, naming what to do
      */
     public Optional<RunBarrier> begin() {
-        try (ExtractionProgress progress = new ExtractionProgress(bootstrapServers, config.group())) {
+        try (ExtractionProgress progress = new ExtractionProgress(clients, config.group())) {
             ExtractionProgress.Target target = progress.everythingNow();
             ExtractionProgress.Snapshot now = progress.check(target);
             if (now.complete() && read.readUpTo(byPartition(progress.endOffsets(Topics.BOTTLENECKS)))) {
@@ -88,7 +85,7 @@ public class ExtractionBarrier {
         public void await(Consumer<String> progress, Cancellation cancellation) throws InterruptedException {
             long start = System.nanoTime();
             Map<Integer, Long> bottlenecks;
-            try (ExtractionProgress extraction = new ExtractionProgress(bootstrapServers, config.group())) {
+            try (ExtractionProgress extraction = new ExtractionProgress(clients, config.group())) {
                 long[] lastLine = {0};
                 ExtractionProgress.Snapshot done = extraction.await(
                         target,
