@@ -22,8 +22,6 @@ import org.junit.jupiter.api.Test;
 /** The extractor group's progress from Kafka's offsets, against a real KRaft broker. */
 class ExtractionProgressTest {
 
-    private static final TopicPartition IMAGES_0 = new TopicPartition(Topics.IMAGES, 0);
-
     private static KafkaBroker kafka;
 
     @BeforeAll
@@ -58,7 +56,7 @@ class ExtractionProgressTest {
                 while (consumer.assignment().isEmpty()) {
                     consumer.poll(Duration.ofMillis(200));
                 }
-                consumer.commitSync(Map.of(IMAGES_0, new OffsetAndMetadata(2)));
+                consumer.commitSync(committed(firstRecords(target.to(), 2)));
                 assertThat(progress.check(target)).isEqualTo(new ExtractionProgress.Snapshot(2, 5, 1));
 
                 // a member that commits nothing more: stuck, reported after the stall timeout
@@ -78,7 +76,7 @@ class ExtractionProgressTest {
                 assertThat((System.nanoTime() - start) / 1e9).isBetween(0.9, 10.0);
                 assertThat(seen).containsExactly(new ExtractionProgress.Snapshot(2, 5, 1));
 
-                consumer.commitSync(Map.of(IMAGES_0, new OffsetAndMetadata(5)));
+                consumer.commitSync(committed(target.to()));
                 assertThat(progress.await(
                                 target,
                                 Duration.ofMillis(100),
@@ -114,10 +112,33 @@ class ExtractionProgressTest {
                             () -> true))
                     .isInstanceOf(ExtractionProgress.CancelledException.class);
             // only the photos of a range count: the 3 published from offset 2 on
-            ExtractionProgress.Target later = new ExtractionProgress.Target(Map.of(IMAGES_0, 2L), target.to());
+            ExtractionProgress.Target later = new ExtractionProgress.Target(firstRecords(target.to(), 2), target.to());
             assertThat(later.total()).isEqualTo(3);
             assertThat(progress.check(later)).isEqualTo(new ExtractionProgress.Snapshot(0, 3, 0));
         }
+    }
+
+    /**
+     * Offsets that cover the first {@code n} records of {@code images} (its partitions in order): the 5 photos are
+     * spread over its partitions by key.
+     */
+    private static Map<TopicPartition, Long> firstRecords(Map<TopicPartition, Long> ends, long n) {
+        Map<TopicPartition, Long> offsets = new java.util.HashMap<>();
+        long left = n;
+        for (TopicPartition partition : ends.keySet().stream()
+                .sorted(java.util.Comparator.comparingInt(TopicPartition::partition))
+                .toList()) {
+            long taken = Math.min(ends.get(partition), left);
+            offsets.put(partition, taken);
+            left -= taken;
+        }
+        return offsets;
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> committed(Map<TopicPartition, Long> offsets) {
+        Map<TopicPartition, OffsetAndMetadata> committed = new java.util.HashMap<>();
+        offsets.forEach((partition, offset) -> committed.put(partition, new OffsetAndMetadata(offset)));
+        return committed;
     }
 
     private static KafkaConsumer<String, byte[]> consumer(String group) {
