@@ -100,14 +100,14 @@ public final class DemoCommand extends CliCommand {
         ExtractionWait.await(context, state.bootstrap(), published.target(), published.dlqFrom(), published.perClass());
 
         out.println("== 4/5 Training");
-        OptionalLong runId = TrainCommand.startOwn(context, http, trainer, new byte[0]);
+        OptionalLong runId = TrainingRuns.startOwn(context, http, trainer, new byte[0]);
         if (runId.isEmpty()) {
             return 1;
         }
-        TrainCommand.Outcome outcome = TrainCommand.follow(context, http, trainer, runId.getAsLong());
+        TrainingRuns.Outcome outcome = TrainingRuns.follow(context, http, trainer, runId.getAsLong());
         if (outcome.succeeded() || outcome.status().equals("REJECTED")) {
             // kept back by the promotion gate: the classifier serves the version it keeps (say, a continuous run's)
-            TrainCommand.awaitServed(context, http, classifier, outcome.succeeded() ? outcome.modelVersion() : null);
+            TrainingRuns.awaitServed(context, http, classifier, outcome.succeeded() ? outcome.modelVersion() : null);
         } else {
             return 1;
         }
