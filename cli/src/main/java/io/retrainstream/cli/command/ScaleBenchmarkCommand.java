@@ -44,12 +44,18 @@ import picocli.CommandLine.Option;
         description = {
             "",
             "Needs a stack of its own, started with ./retrain up --no-continuous (continuous runs would take the "
-                    + "trainer's time) and nothing on it: the trainer trains on the newest architecture's "
-                    + "images, here 'synthetic'. Restarts the trainer once per size (the supervisor starts it "
+                    + "trainer's time) and nothing on it. The events claim the stack's architecture, so that runs "
+                    + "publish models as they would for a CNN: give widths that match it (the defaults are "
+                    + "mobilenet_0.50's). Restarts the trainer once per size (the supervisor starts it "
                     + "again) to time the replay. Each size adds images to the previous one's."
         },
         optionListHeading = "%nOptions:%n",
-        footer = {"", "Example:", "  ./retrain up --no-continuous && ./retrain benchmark scale --sizes 10000,100000"})
+        footer = {
+            "",
+            "Example:",
+            "  ./retrain up --no-continuous --architecture mobilenet_0.50_224_quantized",
+            "  ./retrain benchmark scale --sizes 10000,100000"
+        })
 public final class ScaleBenchmarkCommand extends CliCommand {
 
     private static final long POLL_MILLIS = 500;
@@ -132,7 +138,8 @@ public final class ScaleBenchmarkCommand extends CliCommand {
                         "No stack runs here: start one with ./retrain up --no-continuous, then run this again"));
         String trainer = state.url(Service.TRAINER);
         ServiceHttp http = new ServiceHttp(context.workspace());
-        SyntheticBottlenecks events = new SyntheticBottlenecks(classes, vectorWidth, pooledWidth, noise, 42);
+        SyntheticBottlenecks events =
+                new SyntheticBottlenecks(classes, vectorWidth, pooledWidth, noise, 42, state.architecture());
         PrintStream out = context.out();
         long produced = images(http, trainer);
         if (produced != 0) {
@@ -140,8 +147,9 @@ public final class ScaleBenchmarkCommand extends CliCommand {
                     + "of its own (./retrain down --purge, then ./retrain up --no-continuous)");
         }
         out.printf(
-                "Scale benchmark: %d classes, vectors of %d + %d floats, sizes %s, on %d cores; load %s%n",
+                "Scale benchmark: %d classes of %s, vectors of %d + %d floats, sizes %s, on %d cores; load %s%n",
                 classes,
+                state.architecture(),
                 vectorWidth,
                 pooledWidth,
                 Arrays.toString(sizes),
