@@ -52,6 +52,9 @@ public class BottleneckStore {
     private final SplitRule split;
     private final Set<FeatureLayer> kept;
     private final Path folder;
+    /** Whether the folder is the store's own temporary one, deleted on close. */
+    private final boolean temporary;
+
     private final Map<String, Images> byArchitecture = new TreeMap<>();
     /** One String per label, shared by all its images. */
     private final Map<String, String> labels = new HashMap<>();
@@ -66,7 +69,8 @@ public class BottleneckStore {
         this(
                 new SplitRule(config.validationPercentage(), config.testingPercentage()),
                 keptLayers(config),
-                config.storeDir().orElseGet(BottleneckStore::temporaryFolder));
+                config.storeDir().orElseGet(BottleneckStore::temporaryFolder),
+                config.storeDir().isEmpty());
     }
 
     /**
@@ -74,12 +78,17 @@ public class BottleneckStore {
      * @param folder where the vector files are created
      */
     public BottleneckStore(SplitRule split, Set<FeatureLayer> kept, Path folder) {
+        this(split, kept, folder, false);
+    }
+
+    private BottleneckStore(SplitRule split, Set<FeatureLayer> kept, Path folder, boolean temporary) {
         if (kept.isEmpty()) {
             throw new IllegalArgumentException("The store must keep at least one feature layer");
         }
         this.split = split;
         this.kept = Set.copyOf(kept);
         this.folder = folder;
+        this.temporary = temporary;
         Log.infof("Keeping the %s vectors of each image, 8-bit in files under %s", this.kept, folder);
     }
 
@@ -180,6 +189,13 @@ public class BottleneckStore {
     @PreDestroy
     synchronized void close() {
         byArchitecture.values().forEach(images -> images.rows.values().forEach(QuantizedRows::close));
+        if (temporary) {
+            try {
+                Files.deleteIfExists(folder);
+            } catch (IOException e) {
+                Log.debugf("Left the empty folder %s: %s", folder, e.getMessage());
+            }
+        }
     }
 
     private static Path temporaryFolder() {
@@ -372,8 +388,9 @@ public class BottleneckStore {
             return new ArrayList<>(labels);
         }
 
+        /** The images of one set, without their vectors (as {@link #headers()}). */
         public List<LabelledBottleneck> of(DataSet set) {
-            return images().stream().filter(image -> image.dataSet() == set).toList();
+            return headers().stream().filter(image -> image.dataSet() == set).toList();
         }
 
         /** Per label, how many images each set holds. */
