@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./retrain benchmark scale}: how the trainer grows with the data. Produces synthetic bottleneck events
  * ({@link SyntheticBottlenecks}) to the running stack's {@code bottlenecks} topic, size after size, and for each prints
- * the trainer's resident memory once it has read them, the time a restarted trainer takes to read them back, a cold
+ * the trainer's resident memory once it has read them (after the earlier sizes' runs) and once a restarted trainer
+ * has read them back (before any run), the time a restarted trainer takes to read them back, a cold
  * and a warm run's wall time and the cold run's test accuracy, each next to the first size's.
  */
 @Command(
@@ -118,6 +119,7 @@ public final class ScaleBenchmarkCommand extends CliCommand {
     record Row(
             long images,
             Long rssAfterIngest,
+            Long rssAfterReplay,
             Double replaySeconds,
             Double coldSeconds,
             Double warmSeconds,
@@ -163,7 +165,7 @@ public final class ScaleBenchmarkCommand extends CliCommand {
                     row = measure(state, http, trainer, events, producer, produced, size);
                 } catch (CliException e) {
                     out.println("  " + e.getMessage());
-                    rows.add(new Row(size, null, null, null, null, null, e.getMessage()));
+                    rows.add(new Row(size, null, null, null, null, null, null, e.getMessage()));
                     break;
                 }
                 produced = size + warmImages;
@@ -193,9 +195,11 @@ public final class ScaleBenchmarkCommand extends CliCommand {
         out.printf("  read by the trainer in %.1f s%n", seconds(start));
         Long rss = residentBytes(trainerPid(state));
         Double replay = null;
+        Long replayed = null;
         String note = "";
         try {
             replay = restart(state, http, trainer, size);
+            replayed = residentBytes(trainerPid(state));
         } catch (CliException e) {
             note = e.getMessage();
             out.println("  " + note);
@@ -214,6 +218,7 @@ public final class ScaleBenchmarkCommand extends CliCommand {
         return new Row(
                 size,
                 rss,
+                replayed,
                 replay,
                 cold.ok() ? cold.seconds : null,
                 warm.ok() ? warm.seconds : null,
@@ -380,19 +385,22 @@ public final class ScaleBenchmarkCommand extends CliCommand {
 
     private static String header() {
         return String.format(
-                "%10s  %-18s  %-18s  %-18s  %-18s  %-9s  %s",
-                "images", "RSS after ingest", "replay after restart", "cold run", "warm run", "accuracy", "note");
+                "%10s  %-20s  %-20s  %-18s  %-18s  %-18s  %-9s  %s",
+                "images", "RSS after ingest", "RSS after replay", "replay", "cold run", "warm run", "accuracy", "note");
     }
 
     /** A row, each figure with its ratio to the first row's. */
     static String format(Row row, Row first) {
         return String.format(
                 Locale.ROOT,
-                "%,10d  %-18s  %-18s  %-18s  %-18s  %-9s  %s",
+                "%,10d  %-20s  %-20s  %-18s  %-18s  %-18s  %-9s  %s",
                 row.images(),
                 row.rssAfterIngest() == null
                         ? "-"
                         : ratio(row.rssAfterIngest() / 1048576.0, ratioBase(first.rssAfterIngest()), "MiB"),
+                row.rssAfterReplay() == null
+                        ? "-"
+                        : ratio(row.rssAfterReplay() / 1048576.0, ratioBase(first.rssAfterReplay()), "MiB"),
                 row.replaySeconds() == null ? "-" : ratio(row.replaySeconds(), first.replaySeconds(), "s"),
                 row.coldSeconds() == null ? "-" : ratio(row.coldSeconds(), first.coldSeconds(), "s"),
                 row.warmSeconds() == null ? "-" : ratio(row.warmSeconds(), first.warmSeconds(), "s"),
