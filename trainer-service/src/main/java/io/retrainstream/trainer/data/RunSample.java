@@ -7,8 +7,9 @@ import java.util.List;
 /**
  * Which images a run trains and validates on when the sets are large, so that a run's cost stops growing with the
  * number of images: at most {@code maxTraining} training and {@code maxValidation} validation images, each an evenly
- * spread sample of its set in id order (so every class in proportion); a warm run trains on the training images new
- * since the model it starts from plus at most {@code warmReplay} of the older ones. The test set is always whole.
+ * spread sample of its set in id order (so every class in proportion); a warm run on more than {@code maxTraining}
+ * training images trains on those new since the model it starts from plus at most {@code warmReplay} of the older
+ * ones. The test set is always whole.
  * Sets within the limits are taken whole, so small sets train exactly as before.
  *
  * @param maxTraining   most training images of a cold run
@@ -56,14 +57,17 @@ public record RunSample(int maxTraining, int maxValidation, int warmReplay) {
                 case TESTING -> chosen.add(i);
             }
         }
+        int all = training.size() + fresh.size();
         int trained;
-        if (warm) {
+        if (warm && all > maxTraining) {
             List<Integer> newOnes = spread(fresh, maxTraining);
             List<Integer> replayed = spread(training, Math.min(warmReplay, maxTraining - newOnes.size()));
             chosen.addAll(newOnes);
             chosen.addAll(replayed);
             trained = newOnes.size() + replayed.size();
         } else {
+            training.addAll(fresh);
+            training.sort(null);
             List<Integer> sample = spread(training, maxTraining);
             chosen.addAll(sample);
             trained = sample.size();
@@ -72,7 +76,7 @@ public record RunSample(int maxTraining, int maxValidation, int warmReplay) {
         chosen.addAll(validated);
         return new Selection(
                 chosen.stream().mapToInt(Integer::intValue).sorted().toArray(),
-                training.size() + fresh.size() - trained,
+                all - trained,
                 validation.size() - validated.size());
     }
 

@@ -63,6 +63,14 @@ class RunSampleTest {
     }
 
     @Test
+    void aWarmRunWithinTheLimitTrainsOnTheWholeTrainingSet() {
+        List<LabelledBottleneck> images = images(3_000);
+        RunSample.Selection selection = new RunSample(10_000, 5_000, 500).select(images, RULE, true, 2_900);
+        assertThat(selection.whole()).isTrue();
+        assertThat(selection.indices()).hasSize(3_000);
+    }
+
+    @Test
     void aWarmRunTrainsOnEveryNewImageAndAReplayOfTheOldOnes() {
         List<LabelledBottleneck> images = images(30_000);
         long newAfter = 29_899;
