@@ -6,6 +6,7 @@ import io.retrainstream.cli.command.ClassifyCommand;
 import io.retrainstream.cli.command.DemoCommand;
 import io.retrainstream.cli.command.ModelsCommand;
 import io.retrainstream.cli.command.PublishCommand;
+import io.retrainstream.cli.command.ScaleBenchmarkCommand;
 import io.retrainstream.cli.command.TrainCommand;
 import io.retrainstream.cli.stack.DownCommand;
 import io.retrainstream.cli.stack.StatusCommand;
@@ -36,6 +37,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "Run by the ./retrain script itself:",
             "  benchmark            measure throughput, latency and memory against same-run ceilings",
             "  benchmark streaming  freshness of continuous retraining and classify latency during model swaps",
+            "  benchmark scale      the trainer's memory and run times at 10k, 100k, 300k images (runs on a stack)",
             "",
             "Run ./retrain COMMAND --help (or ./retrain help COMMAND) for a command's options. A first session:",
             "  ./retrain up --model-dir ../shared/models",
@@ -110,7 +112,8 @@ public final class Main implements Runnable {
                 new ArchitecturesCommand(context),
                 new ModelsCommand(context),
                 new ModelsCommand.Rollback(context),
-                new ModelsCommand.Unpin(context))) {
+                new ModelsCommand.Unpin(context),
+                new ScaleBenchmarkCommand(context))) {
             CommandLine sub = new CommandLine(command);
             command.customize(sub.getCommandSpec());
             cli.addSubcommand(sub);

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class TrainerOutOfMemoryIT {
 
-    private static final int MAX_EVENTS = 60_000;
+    private static final int MAX_EVENTS = 300_000;
 
     @Test
     void aTrainerOutOfHeapTurnsHealthDownAndSaysWhatToRaise() throws Exception {
@@ -41,7 +41,7 @@ class TrainerOutOfMemoryIT {
                     "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "TRAINER_AUTO_TRAIN", "false",
                     "RETRAIN_DOWNLOAD", "false");
-            try (ServiceProcess trainer = ServiceProcess.start(root, "trainer-service", env, logs, List.of("-Xmx96m"));
+            try (ServiceProcess trainer = ServiceProcess.start(root, "trainer-service", env, logs, List.of("-Xmx64m"));
                     KafkaProducer<String, byte[]> producer = producer(broker)) {
                 trainer.awaitOk("/q/health/live", Duration.ofMinutes(3));
                 SyntheticBottlenecks synthetic = new SyntheticBottlenecks(5, 1001, 512, 3.0, 18);

@@ -20,6 +20,7 @@ public final class SyntheticBottlenecks {
     private final float[][] pooledCentres;
     private final long seed;
     private final double noise;
+    private final String architecture;
 
     /**
      * @param classes     number of classes ({@code class-0}, {@code class-1}, ...)
@@ -29,6 +30,17 @@ public final class SyntheticBottlenecks {
      * @param seed        the set: the same seed gives the same events
      */
     public SyntheticBottlenecks(int classes, int vectorWidth, int pooledWidth, double noise, long seed) {
+        this(classes, vectorWidth, pooledWidth, noise, seed, ARCHITECTURE);
+    }
+
+    /**
+     * Events that claim a real architecture, so that the trainer publishes their models as it would a CNN's (their
+     * widths must then be the architecture's, e.g. 1001 and 512 for mobilenet_0.50).
+     *
+     * @param architecture what the events claim computed them
+     */
+    public SyntheticBottlenecks(
+            int classes, int vectorWidth, int pooledWidth, double noise, long seed, String architecture) {
         if (classes < 2 || vectorWidth < 1 || pooledWidth < 0 || noise < 0) {
             throw new IllegalArgumentException("need 2+ classes, a vector width of 1+, a pooled width of 0+, noise 0+");
         }
@@ -44,6 +56,7 @@ public final class SyntheticBottlenecks {
         }
         this.seed = seed;
         this.noise = noise;
+        this.architecture = java.util.Objects.requireNonNull(architecture, "architecture");
     }
 
     public List<String> labels() {
@@ -60,7 +73,7 @@ public final class SyntheticBottlenecks {
                 label + "/" + fileName,
                 label,
                 fileName,
-                ARCHITECTURE,
+                architecture,
                 HexFormat.of()
                         .formatHex(java.nio.ByteBuffer.allocate(32)
                                 .putLong(seed)

@@ -13,8 +13,8 @@ import java.util.Map;
  * <li>A heap sized to what the service holds: the extractor and the classifier keep little on the Java heap (images
  * and tensors live in TensorFlow's native memory), so theirs starts small and grows only as needed (the default
  * initial heap, 1/64 of the machine's memory, is the whole maximum here and its young generation is all touched);
- * the trainer's starts small as well; it keeps every bottleneck vector: more than 512 MiB of them needs
- * {@code RETRAIN_JAVA_OPTS=-Xmx...}.</li>
+ * the trainer's starts small as well; it keeps each image's id and label on the heap (its vectors go to
+ * memory-mapped files), so a million images need {@code RETRAIN_JAVA_OPTS=-Xmx...}.</li>
  * <li>The serial collector: G1's own structures cost about 45 MiB per process and these heaps are small. The
  * trainer's too: its work is in TensorFlow, and with G1 it reached 654-689 MiB resident in the benchmark once its
  * improved mode trained two strengths at a time.</li>

@@ -94,7 +94,7 @@ public class FatalFailures {
             String advice = heap
                     ? "Raise the service's heap (" + (Runtime.getRuntime().maxMemory() >> 20) + " MiB at most now),"
                             + " e.g. RETRAIN_JAVA_OPTS=-Xmx2g ./retrain up, or JAVA_OPTS_APPEND=-Xmx2g with docker"
-                            + " compose (the trainer keeps every bottleneck vector on the heap)."
+                            + " compose (the trainer keeps each image's id and label on the heap, its vectors outside it)."
                     : "See the error above.";
             LOG.errorf(failure, "%s. %s Liveness is DOWN now, so a supervisor restarts the service.", reason, advice);
         }

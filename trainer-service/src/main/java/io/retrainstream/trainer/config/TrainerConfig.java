@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -118,6 +119,15 @@ public interface TrainerConfig {
     @WithDefault("improved")
     String mode();
 
+    /**
+     * The feature layers ({@code bottleneck}, {@code pooled}) whose vectors the trainer keeps for each image; a run on
+     * any other layer is refused. Absent: the layer {@link #mode()} trains on.
+     */
+    Optional<List<String>> keptLayers();
+
+    /** Folder of the trainer's vector files (rebuilt from the topic on every start); a new temporary one if absent. */
+    Optional<Path> storeDir();
+
     /** Start a run on its own once new bottlenecks have stopped arriving for {@link #quietPeriod()}. */
     @WithDefault("true")
     boolean autoTrain();
@@ -141,6 +151,28 @@ public interface TrainerConfig {
 
     /** What a requested run waits for before it trains: the photos already published. */
     ExtractionWait extractionWait();
+
+    /** How runs bound their cost when the sets are large. */
+    LargeSets largeSets();
+
+    /**
+     * Runs on large sets train on samples, so that their time stops growing with the number of images: each sample is
+     * evenly spread over its set in id order (every class in proportion). Sets within the limits train whole.
+     */
+    interface LargeSets {
+
+        /** Most training images of a cold run. */
+        @WithDefault("10000")
+        int maxTrainingImages();
+
+        /** Most validation images a run evaluates its steps on (the test set is always whole). */
+        @WithDefault("5000")
+        int maxValidationImages();
+
+        /** Most older training images a warm run replays besides all images new since the model it starts from. */
+        @WithDefault("2000")
+        int warmReplayImages();
+    }
 
     /** Continuous mode: retrain warm-started from the serving head as new images arrive. */
     interface Continuous {

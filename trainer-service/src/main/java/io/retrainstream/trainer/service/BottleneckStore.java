@@ -4,18 +4,33 @@ import io.quarkus.logging.Log;
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.event.MalformedEventException;
+import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.data.LabelledBottleneck;
+import io.retrainstream.trainer.data.QuantizedRows;
+import io.retrainstream.trainer.data.TrainingMode;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -23,52 +38,106 @@ import java.util.TreeSet;
  * The bottlenecks the trainer learns from, by image id, each assigned to its set by {@code retrain.py}'s split rule.
  * Keyed by image id, so a redelivered event changes nothing. Vectors of different architectures are never mixed:
  * the store follows the architecture of the newest bottleneck and keeps each architecture's images apart.
+ *
+ * <p>Only the feature layers runs train on are kept ({@code trainer.kept-layers}; by default the configured mode's),
+ * 8-bit in memory-mapped files ({@link QuantizedRows}) outside the Java heap, so that a million images take a few
+ * hundred MB of heap for their ids and labels and 520 MB of file pages for a 512-wide layer. A snapshot decodes an
+ * image's vectors when it is read.
  */
 @ApplicationScoped
 public class BottleneckStore {
 
+    private static final float[] NO_VECTOR = new float[0];
+
     private final SplitRule split;
-    private final Map<String, Map<String, LabelledBottleneck>> byArchitecture = new TreeMap<>();
+    private final Set<FeatureLayer> kept;
+    private final Path folder;
+    /** Whether the folder is the store's own temporary one, deleted on close. */
+    private final boolean temporary;
+
+    private final Map<String, Images> byArchitecture = new TreeMap<>();
+    /** One String per label, shared by all its images. */
+    private final Map<String, String> labels = new HashMap<>();
+
     private String currentArchitecture;
     private long generation;
     private long trainingChanges;
     private long lastChangeNanos = System.nanoTime();
 
+    @Inject
     public BottleneckStore(TrainerConfig config) {
-        this.split = new SplitRule(config.validationPercentage(), config.testingPercentage());
+        this(
+                new SplitRule(config.validationPercentage(), config.testingPercentage()),
+                keptLayers(config),
+                config.storeDir().orElseGet(BottleneckStore::temporaryFolder),
+                config.storeDir().isEmpty());
     }
 
-    /** Adds or replaces one image; returns whether anything changed. */
+    /**
+     * @param kept   the layers whose vectors are kept (a vector of any other layer is dropped on arrival)
+     * @param folder where the vector files are created
+     */
+    public BottleneckStore(SplitRule split, Set<FeatureLayer> kept, Path folder) {
+        this(split, kept, folder, false);
+    }
+
+    private BottleneckStore(SplitRule split, Set<FeatureLayer> kept, Path folder, boolean temporary) {
+        if (kept.isEmpty()) {
+            throw new IllegalArgumentException("The store must keep at least one feature layer");
+        }
+        this.split = split;
+        this.kept = Set.copyOf(kept);
+        this.folder = folder;
+        this.temporary = temporary;
+        Log.infof("Keeping the %s vectors of each image, 8-bit in files under %s", this.kept, folder);
+    }
+
+    /** {@code trainer.kept-layers} when given, else the layer the configured mode trains on. */
+    static Set<FeatureLayer> keptLayers(TrainerConfig config) {
+        if (config.keptLayers().isPresent()) {
+            Set<FeatureLayer> layers = EnumSet.noneOf(FeatureLayer.class);
+            config.keptLayers().get().forEach(id -> layers.add(FeatureLayer.of(id)));
+            return layers;
+        }
+        return TrainingMode.of(config.mode()) == TrainingMode.IMPROVED
+                ? EnumSet.of(FeatureLayer.POOLED)
+                : EnumSet.of(FeatureLayer.BOTTLENECK);
+    }
+
+    /** The layers the store keeps. */
+    public Set<FeatureLayer> keptLayers() {
+        return kept;
+    }
+
+    /**
+     * Adds or replaces one image; returns whether anything changed.
+     *
+     * @throws MalformedEventException when a kept vector holds a value that is not finite, or has another width
+     *     than the architecture's earlier ones
+     */
     public synchronized boolean add(BottleneckComputed event) {
-        Map<String, LabelledBottleneck> images =
-                byArchitecture.computeIfAbsent(event.architecture(), a -> new TreeMap<>());
-        LabelledBottleneck existing = images.get(event.imageId());
+        Images images = byArchitecture.computeIfAbsent(event.architecture(), a -> new Images());
+        StoredImage existing = images.byId.get(event.imageId());
         if (existing != null
                 && existing.label().equals(event.label())
                 && Objects.equals(existing.contentHash(), event.contentHash())
-                && existing.vector().length == event.vector().length) {
+                && images.sameWidths(existing, event)) {
             return false;
         }
+        int bottleneckRow = images.append(FeatureLayer.BOTTLENECK, event);
+        int pooledRow = images.append(FeatureLayer.POOLED, event);
         if (!event.architecture().equals(currentArchitecture)) {
             if (currentArchitecture != null) {
                 Log.infof(
                         "Bottlenecks now come from %s (was %s): training switches to its %d images",
-                        event.architecture(), currentArchitecture, images.size() + 1);
+                        event.architecture(), currentArchitecture, images.byId.size() + 1);
             }
             currentArchitecture = event.architecture();
         }
         DataSet set = split.assign(event.fileName());
-        images.put(
+        images.byId.put(
                 event.imageId(),
-                new LabelledBottleneck(
-                        event.imageId(),
-                        event.label(),
-                        event.fileName(),
-                        event.contentHash(),
-                        set,
-                        event.vector(),
-                        event.pooled(),
-                        event.imageTime()));
+                StoredImage.of(event, labels.computeIfAbsent(event.label(), l -> l), set, bottleneckRow, pooledRow));
         generation++;
         if (set == DataSet.TRAINING) {
             trainingChanges++;
@@ -96,39 +165,238 @@ public class BottleneckStore {
         return Optional.ofNullable(currentArchitecture);
     }
 
-    /** A consistent copy of the current architecture's images, sorted by image id. */
+    /** Bytes of vector files the store has written (replaced images' old rows included). */
+    public synchronized long vectorBytes() {
+        return byArchitecture.values().stream()
+                .flatMap(images -> images.rows.values().stream())
+                .mapToLong(QuantizedRows::bytes)
+                .sum();
+    }
+
+    /** A consistent view of the current architecture's images, sorted by image id, decoded as they are read. */
     public synchronized Snapshot snapshot() {
         if (currentArchitecture == null) {
-            return new Snapshot(null, List.of(), generation);
+            return new Snapshot(null, List.of(), Map.of(), generation);
         }
+        Images images = byArchitecture.get(currentArchitecture);
         return new Snapshot(
                 currentArchitecture,
-                List.copyOf(byArchitecture.get(currentArchitecture).values()),
+                List.copyOf(images.byId.values()),
+                Map.copyOf(new EnumMap<>(images.rows)),
                 generation);
     }
 
+    @PreDestroy
+    synchronized void close() {
+        byArchitecture.values().forEach(images -> images.rows.values().forEach(QuantizedRows::close));
+        if (temporary) {
+            try {
+                Files.deleteIfExists(folder);
+            } catch (IOException e) {
+                Log.debugf("Left the empty folder %s: %s", folder, e.getMessage());
+            }
+        }
+    }
+
+    private static Path temporaryFolder() {
+        try {
+            return Files.createTempDirectory("retrain-trainer-bottlenecks-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "Cannot create a folder for the bottleneck files (" + e.getMessage()
+                            + "): set trainer.store-dir to a writable folder",
+                    e);
+        }
+    }
+
+    /** One architecture's images and the rows of their kept vectors. */
+    private final class Images {
+        final TreeMap<String, StoredImage> byId = new TreeMap<>();
+        final Map<FeatureLayer, QuantizedRows> rows = new EnumMap<>(FeatureLayer.class);
+
+        /** Appends the event's vector of {@code layer} when kept and present; returns its row or -1. */
+        int append(FeatureLayer layer, BottleneckComputed event) {
+            float[] vector = event.features(layer);
+            if (!kept.contains(layer) || vector.length == 0) {
+                return -1;
+            }
+            for (float v : vector) {
+                if (!Float.isFinite(v)) {
+                    throw new MalformedEventException("bottleneck event for " + event.imageId() + " has " + v
+                            + " in its " + layer.id() + " vector");
+                }
+            }
+            QuantizedRows layerRows = rows.computeIfAbsent(layer, l -> new QuantizedRows(folder, vector.length));
+            if (layerRows.width() != vector.length) {
+                throw new MalformedEventException("bottleneck event for " + event.imageId() + " has a " + layer.id()
+                        + " vector of " + vector.length + " values where " + event.architecture() + "'s have "
+                        + layerRows.width() + ": re-extract it with the same architecture");
+            }
+            return layerRows.append(vector);
+        }
+
+        boolean sameWidths(StoredImage image, BottleneckComputed event) {
+            for (FeatureLayer layer : kept) {
+                boolean stored = image.row(layer) >= 0;
+                boolean sent = event.features(layer).length > 0;
+                if (stored != sent) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     /**
-     * @param architecture the feature extractor of every image in it
-     * @param images       the images, sorted by id
-     * @param generation   the store generation this copy reflects
+     * What the store keeps of an image besides its vectors, compactly: the file name only when the id does not end
+     * with it, the content hash as bytes when it is hex.
      */
-    public record Snapshot(String architecture, List<LabelledBottleneck> images, long generation) {
+    record StoredImage(
+            String imageId,
+            String label,
+            String ownFileName,
+            Object hash,
+            DataSet dataSet,
+            long imageTime,
+            int bottleneckRow,
+            int pooledRow) {
+
+        static StoredImage of(BottleneckComputed event, String label, DataSet set, int bottleneckRow, int pooledRow) {
+            String id = event.imageId();
+            String fileName = event.fileName();
+            boolean derived = id.endsWith(fileName)
+                    && (id.length() == fileName.length() || id.charAt(id.length() - fileName.length() - 1) == '/');
+            return new StoredImage(
+                    id,
+                    label,
+                    derived ? null : fileName,
+                    compactHash(event.contentHash()),
+                    set,
+                    event.imageTime(),
+                    bottleneckRow,
+                    pooledRow);
+        }
+
+        String fileName() {
+            return ownFileName != null ? ownFileName : imageId.substring(imageId.lastIndexOf('/') + 1);
+        }
+
+        String contentHash() {
+            return hash instanceof byte[] bytes ? HexFormat.of().formatHex(bytes) : (String) hash;
+        }
+
+        int row(FeatureLayer layer) {
+            return layer == FeatureLayer.POOLED ? pooledRow : bottleneckRow;
+        }
+
+        private static Object compactHash(String hash) {
+            if (hash != null
+                    && hash.length() % 2 == 0
+                    && hash.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return HexFormat.of().parseHex(hash);
+            }
+            return hash;
+        }
+    }
+
+    /**
+     * A consistent view of one architecture's images: later changes to the store do not show in it (rows are only
+     * ever appended). {@link #images()} decodes an image's vectors each time it is read; the counts, labels and the
+     * fingerprint read no vector.
+     *
+     * @param architecture the feature extractor of every image in it
+     * @param stored       the images, sorted by id
+     * @param rows         the kept layers' vectors
+     * @param generation   the store generation this view reflects
+     */
+    public record Snapshot(
+            String architecture, List<StoredImage> stored, Map<FeatureLayer, QuantizedRows> rows, long generation) {
+
+        /** The images, sorted by id, each decoded when read (a vector the store does not keep is empty). */
+        public List<LabelledBottleneck> images() {
+            return new AbstractList<>() {
+                @Override
+                public LabelledBottleneck get(int index) {
+                    return decode(stored.get(index));
+                }
+
+                @Override
+                public int size() {
+                    return stored.size();
+                }
+            };
+        }
+
+        /** The images of {@code indices} (positions in {@link #images()}), decoded when read. */
+        public List<LabelledBottleneck> images(int[] indices) {
+            return new AbstractList<>() {
+                @Override
+                public LabelledBottleneck get(int index) {
+                    return decode(stored.get(indices[index]));
+                }
+
+                @Override
+                public int size() {
+                    return indices.length;
+                }
+            };
+        }
+
+        /** The images without their vectors (empty): what reading ids, labels, sets and times needs. */
+        public List<LabelledBottleneck> headers() {
+            return new AbstractList<>() {
+                @Override
+                public LabelledBottleneck get(int index) {
+                    StoredImage image = stored.get(index);
+                    return new LabelledBottleneck(
+                            image.imageId(),
+                            image.label(),
+                            image.fileName(),
+                            image.contentHash(),
+                            image.dataSet(),
+                            NO_VECTOR,
+                            NO_VECTOR,
+                            image.imageTime());
+                }
+
+                @Override
+                public int size() {
+                    return stored.size();
+                }
+            };
+        }
+
+        /** How many images it holds. */
+        public int size() {
+            return stored.size();
+        }
+
+        /** Whether it keeps vectors of {@code layer} (for some images at least). */
+        public boolean keeps(FeatureLayer layer) {
+            return rows.containsKey(layer);
+        }
+
+        /** Whether every image has a vector of {@code layer}. */
+        public boolean available(FeatureLayer layer) {
+            return !stored.isEmpty() && stored.stream().allMatch(image -> image.row(layer) >= 0);
+        }
 
         /** Labels in class-index order (sorted, as {@code retrain.py} sorts its class folders). */
         public List<String> labels() {
             TreeSet<String> labels = new TreeSet<>();
-            images.forEach(image -> labels.add(image.label()));
+            stored.forEach(image -> labels.add(image.label()));
             return new ArrayList<>(labels);
         }
 
+        /** The images of one set, without their vectors (as {@link #headers()}). */
         public List<LabelledBottleneck> of(DataSet set) {
-            return images.stream().filter(image -> image.dataSet() == set).toList();
+            return headers().stream().filter(image -> image.dataSet() == set).toList();
         }
 
         /** Per label, how many images each set holds. */
         public Map<String, Map<DataSet, Integer>> counts() {
             Map<String, Map<DataSet, Integer>> counts = new TreeMap<>();
-            for (LabelledBottleneck image : images) {
+            for (StoredImage image : stored) {
                 counts.computeIfAbsent(image.label(), l -> new TreeMap<>()).merge(image.dataSet(), 1, Integer::sum);
             }
             return counts;
@@ -139,7 +407,7 @@ public class BottleneckStore {
             try {
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
                 sha.update(String.valueOf(architecture).getBytes(StandardCharsets.UTF_8));
-                for (LabelledBottleneck image : images) {
+                for (StoredImage image : stored) {
                     sha.update((image.imageId() + '\0' + image.label() + '\0' + image.contentHash() + '\n')
                             .getBytes(StandardCharsets.UTF_8));
                 }
@@ -147,6 +415,23 @@ public class BottleneckStore {
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        private LabelledBottleneck decode(StoredImage image) {
+            return new LabelledBottleneck(
+                    image.imageId(),
+                    image.label(),
+                    image.fileName(),
+                    image.contentHash(),
+                    image.dataSet(),
+                    vector(image, FeatureLayer.BOTTLENECK),
+                    vector(image, FeatureLayer.POOLED),
+                    image.imageTime());
+        }
+
+        private float[] vector(StoredImage image, FeatureLayer layer) {
+            int row = image.row(layer);
+            return row < 0 ? NO_VECTOR : rows.get(layer).get(row);
         }
     }
 }

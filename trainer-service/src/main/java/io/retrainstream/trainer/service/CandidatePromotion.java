@@ -44,7 +44,7 @@ public class CandidatePromotion {
         long previousThrough = promoter.learnedThrough();
         long learnedThrough = 0;
         List<Long> fresh = new ArrayList<>();
-        for (LabelledBottleneck image : snapshot.images()) {
+        for (LabelledBottleneck image : snapshot.headers()) {
             if (params.splitRule().assign(image.fileName()) == DataSet.TRAINING) {
                 learnedThrough = Math.max(learnedThrough, image.imageTime());
                 if (image.imageTime() > previousThrough) {
@@ -66,10 +66,19 @@ public class CandidatePromotion {
                 sample(fresh));
         Promoter.Outcome outcome = force
                 ? promoter.publish(candidate, "force_publish was given")
-                : promoter.promote(candidate, snapshot.images(), params.splitRule());
+                : promoter.promote(candidate, testImages(snapshot, params), params.splitRule());
         run.progress("Promotion gate: " + (outcome.model() != null ? "published, " : "rejected, ")
                 + outcome.decision().reason());
         return outcome;
+    }
+
+    /** The images the gate compares on, and only those decoded (the test set of the run's split rule). */
+    private static List<LabelledBottleneck> testImages(BottleneckStore.Snapshot snapshot, TrainingParams params) {
+        List<LabelledBottleneck> headers = snapshot.headers();
+        int[] test = java.util.stream.IntStream.range(0, headers.size())
+                .filter(i -> params.splitRule().assign(headers.get(i).fileName()) == DataSet.TESTING)
+                .toArray();
+        return snapshot.images(test);
     }
 
     /** Up to {@link #FRESHNESS_SAMPLE} of the times, evenly spread. */

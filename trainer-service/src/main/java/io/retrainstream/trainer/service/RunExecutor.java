@@ -6,7 +6,9 @@ import io.quarkus.logging.Log;
 import io.retrainstream.common.Freshness;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.RunReport;
+import io.retrainstream.trainer.data.RunSample;
 import io.retrainstream.trainer.data.TrainedHead;
 import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingMode;
@@ -73,9 +75,10 @@ public class RunExecutor {
         try {
             Map<String, Long> timings = new LinkedHashMap<>();
             FeatureLayer layer = layer(run, snapshot, params);
-            TrainingData data = TrainingData.of(labels, snapshot.images(), params.splitRule(), layer);
             Optional<ModelPublished> from =
                     options.warmStart() ? warmStarts.from(run, snapshot.architecture(), layer) : Optional.empty();
+            TrainingData data =
+                    TrainingData.of(labels, sample(run, snapshot, options, from), params.splitRule(), layer);
             timings.put("prepare", millisSince(start));
             run.progress(String.format(
                     "Run %d: training %d classes %s on %d training, %d validation and %d test "
@@ -138,16 +141,46 @@ public class RunExecutor {
         }
     }
 
-    /** The improved mode trains on the pooled features when every image has them, else on the bottleneck. */
+    /** The images the run trains on: all, or samples of the large sets ({@link RunSample}). */
+    private static List<LabelledBottleneck> sample(
+            TrainingRun run,
+            BottleneckStore.Snapshot snapshot,
+            RunOptions.Parsed options,
+            Optional<ModelPublished> from) {
+        long learnedThrough = from.map(
+                        m -> m.metrics() == null ? 0L : m.metrics().learnedThrough())
+                .orElse(0L);
+        RunSample.Selection selection = options.sample()
+                .select(snapshot.headers(), options.params().splitRule(), from.isPresent(), learnedThrough);
+        if (!selection.whole()) {
+            run.progress(String.format(
+                    "Large sets: leaving out %d training and %d validation images, evenly spread "
+                            + "(trainer.large-sets: %s)",
+                    selection.trainingLeftOut(), selection.validationLeftOut(), options.sample()));
+        }
+        return snapshot.images(selection.indices());
+    }
+
+    /**
+     * The improved mode trains on the pooled features when every image has them, else on the bottleneck; the retrain
+     * mode on the bottleneck. A layer the store does not keep fails the run, saying which setting keeps it.
+     */
     private static FeatureLayer layer(TrainingRun run, BottleneckStore.Snapshot snapshot, TrainingParams params) {
-        if (params.mode() != TrainingMode.IMPROVED) {
-            return FeatureLayer.BOTTLENECK;
+        FeatureLayer layer = FeatureLayer.BOTTLENECK;
+        if (params.mode() == TrainingMode.IMPROVED) {
+            if (snapshot.available(FeatureLayer.POOLED)) {
+                return FeatureLayer.POOLED;
+            }
+            run.progress("Some bottlenecks came without pooled features: training on retrain.py's bottleneck");
         }
-        if (TrainingData.available(snapshot.images(), FeatureLayer.POOLED)) {
-            return FeatureLayer.POOLED;
+        if (!snapshot.available(layer)) {
+            throw new IllegalStateException("Mode " + params.mode().id() + " trains on the " + layer.id()
+                    + " vectors, which the trainer does not keep for every image (it keeps "
+                    + snapshot.rows().keySet() + "): set trainer.kept-layers (TRAINER_KEPT_LAYERS) to "
+                    + "bottleneck,pooled, or trainer.mode to " + params.mode().id()
+                    + ", and restart the trainer; it reads the vectors back from the topic");
         }
-        run.progress("Some bottlenecks came without pooled features: training on retrain.py's bottleneck");
-        return FeatureLayer.BOTTLENECK;
+        return layer;
     }
 
     /** Ends the run with its report: published or rejected. */

@@ -2,6 +2,7 @@ package io.retrainstream.trainer.service;
 
 import io.quarkus.runtime.StartupEvent;
 import io.retrainstream.trainer.config.TrainerConfig;
+import io.retrainstream.trainer.data.RunSample;
 import io.retrainstream.trainer.data.TrainingParams;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -33,8 +34,9 @@ public class RunOptions {
      * @param params       the run's parameters
      * @param warmStart    whether the run continues from the serving head
      * @param forcePublish whether the run skips the promotion gate
+     * @param sample       which images the run trains and validates on when the sets are large
      */
-    public record Parsed(TrainingParams params, boolean warmStart, boolean forcePublish) {}
+    public record Parsed(TrainingParams params, boolean warmStart, boolean forcePublish, RunSample sample) {}
 
     /** Refuses to start with a configuration whose runs would all be refused. */
     void checkConfiguration(@Observes StartupEvent event) {
@@ -55,7 +57,12 @@ public class RunOptions {
             options.put(STEPS, config.continuous().warmSteps());
         }
         long seed = config.randomSeed().orElse(ThreadLocalRandom.current().nextLong());
-        return new Parsed(TrainingParams.from(config, seed).withOverrides(options), warm, force);
+        TrainerConfig.LargeSets large = config.largeSets();
+        return new Parsed(
+                TrainingParams.from(config, seed).withOverrides(options),
+                warm,
+                force,
+                new RunSample(large.maxTrainingImages(), large.maxValidationImages(), large.warmReplayImages()));
     }
 
     private static boolean flag(Object value, String name) {

@@ -195,7 +195,7 @@ public class TrainingService {
     /** Labels with at least one training image, sorted: the classes of the next model. */
     private static List<String> trainableLabels(BottleneckStore.Snapshot snapshot, SplitRule rule) {
         TreeSet<String> labels = new TreeSet<>();
-        for (LabelledBottleneck image : snapshot.images()) {
+        for (LabelledBottleneck image : snapshot.headers()) {
             if (rule.assign(image.fileName()) == DataSet.TRAINING) {
                 labels.add(image.label());
             }

@@ -285,6 +285,18 @@ class HeadTrainerTest {
     }
 
     @Test
+    void improvedModeStopsEachStrengthEarlyOnALargeSetOnceValidationStopsImproving() {
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(2_500, 13, 2f));
+        assertThat(data.training().count()).isGreaterThanOrEqualTo(FullBatchTraining.EARLY_STOP_MIN_TRAINING);
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TrainingParams improved = params(4000, 0.01, 100, 100, 10, 3)
+                .withOverrides(java.util.Map.of("mode", "improved", "validation_batch_size", -1));
+        TrainedHead head = new HeadTrainer(improved, lines::add).train(data);
+        assertThat(lines).anySatisfy(line -> assertThat(line).contains("stopped early at step"));
+        assertThat(head.testAccuracy()).isGreaterThan(0.95);
+    }
+
+    @Test
     void warmStartMapsColumnsByLabel() {
         // [2][3]: columns a, b, c.
         WarmStart head =

@@ -1,0 +1,90 @@
+package io.retrainstream.trainer.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.retrainstream.common.DataSet;
+import io.retrainstream.common.SplitRule;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class RunSampleTest {
+
+    private static final SplitRule RULE = SplitRule.DEFAULT;
+
+    /** {@code count} images of 3 classes, image {@code i} at time {@code i}, in id order. */
+    private static List<LabelledBottleneck> images(int count) {
+        List<LabelledBottleneck> images = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String label = "c" + i % 3;
+            String file = "img-" + i + ".jpg";
+            images.add(new LabelledBottleneck(
+                    label + "/" + file, label, file, "h", RULE.assign(file), new float[0], new float[0], i));
+        }
+        images.sort(java.util.Comparator.comparing(LabelledBottleneck::imageId));
+        return images;
+    }
+
+    private static Map<DataSet, Long> sets(List<LabelledBottleneck> images, int[] indices) {
+        return Arrays.stream(indices)
+                .mapToObj(images::get)
+                .collect(Collectors.groupingBy(LabelledBottleneck::dataSet, TreeMap::new, Collectors.counting()));
+    }
+
+    @Test
+    void setsWithinTheLimitsAreTakenWhole() {
+        List<LabelledBottleneck> images = images(750);
+        RunSample.Selection selection = new RunSample(10_000, 5_000, 2_000).select(images, RULE, false, 0);
+        assertThat(selection.whole()).isTrue();
+        assertThat(selection.indices()).hasSize(750).isSorted();
+    }
+
+    @Test
+    void aColdRunOnALargeSetTrainsOnAnEvenSampleOfEveryClassAndTestsOnTheWholeTestSet() {
+        List<LabelledBottleneck> images = images(30_000);
+        long testing =
+                images.stream().filter(i -> i.dataSet() == DataSet.TESTING).count();
+        long training =
+                images.stream().filter(i -> i.dataSet() == DataSet.TRAINING).count();
+        RunSample.Selection selection = new RunSample(3_000, 1_000, 500).select(images, RULE, false, 0);
+        Map<DataSet, Long> sets = sets(images, selection.indices());
+        assertThat(sets).containsEntry(DataSet.TRAINING, 3_000L).containsEntry(DataSet.VALIDATION, 1_000L);
+        assertThat(sets).containsEntry(DataSet.TESTING, testing);
+        assertThat(selection.trainingLeftOut()).isEqualTo(training - 3_000);
+        Map<String, Long> classes = Arrays.stream(selection.indices())
+                .mapToObj(images::get)
+                .filter(i -> i.dataSet() == DataSet.TRAINING)
+                .collect(Collectors.groupingBy(LabelledBottleneck::label, Collectors.counting()));
+        assertThat(classes.values()).allSatisfy(n -> assertThat(n).isBetween(990L, 1010L));
+    }
+
+    @Test
+    void aWarmRunWithinTheLimitTrainsOnTheWholeTrainingSet() {
+        List<LabelledBottleneck> images = images(3_000);
+        RunSample.Selection selection = new RunSample(10_000, 5_000, 500).select(images, RULE, true, 2_900);
+        assertThat(selection.whole()).isTrue();
+        assertThat(selection.indices()).hasSize(3_000);
+    }
+
+    @Test
+    void aWarmRunTrainsOnEveryNewImageAndAReplayOfTheOldOnes() {
+        List<LabelledBottleneck> images = images(30_000);
+        long newAfter = 29_899;
+        RunSample.Selection selection = new RunSample(3_000, 1_000, 500).select(images, RULE, true, newAfter);
+        List<LabelledBottleneck> trained = Arrays.stream(selection.indices())
+                .mapToObj(images::get)
+                .filter(i -> i.dataSet() == DataSet.TRAINING)
+                .toList();
+        long fresh = images.stream()
+                .filter(i -> i.dataSet() == DataSet.TRAINING && i.imageTime() > newAfter)
+                .count();
+        assertThat(fresh).isGreaterThan(50);
+        assertThat(trained.stream().filter(i -> i.imageTime() > newAfter).count())
+                .isEqualTo(fresh);
+        assertThat(trained).hasSize((int) fresh + 500);
+    }
+}

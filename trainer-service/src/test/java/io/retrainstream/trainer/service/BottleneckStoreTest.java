@@ -1,0 +1,128 @@
+package io.retrainstream.trainer.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.retrainstream.common.SplitRule;
+import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.event.MalformedEventException;
+import io.retrainstream.common.event.SyntheticBottlenecks;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.trainer.data.LabelledBottleneck;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BottleneckStoreTest {
+
+    private static final SyntheticBottlenecks EVENTS = new SyntheticBottlenecks(3, 1001, 512, 0.5, 11);
+
+    @TempDir
+    Path folder;
+
+    private BottleneckStore store(Set<FeatureLayer> kept) {
+        return new BottleneckStore(SplitRule.DEFAULT, kept, folder);
+    }
+
+    @Test
+    void keepsOnlyTheConfiguredLayerWithinAQuantisationStepOfEveryValue() {
+        BottleneckStore store = store(EnumSet.of(FeatureLayer.POOLED));
+        for (int i = 0; i < 50; i++) {
+            assertThat(store.add(EVENTS.event(i, 1000 + i))).isTrue();
+        }
+        List<LabelledBottleneck> images = store.snapshot().images();
+        assertThat(images).hasSize(50);
+        for (int i = 0; i < 50; i++) {
+            BottleneckComputed sent = EVENTS.event(i, 1000 + i);
+            LabelledBottleneck kept = images.stream()
+                    .filter(image -> image.imageId().equals(sent.imageId()))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(kept.vector()).isEmpty();
+            assertThat(kept.label()).isEqualTo(sent.label());
+            assertThat(kept.fileName()).isEqualTo(sent.fileName());
+            assertThat(kept.contentHash()).isEqualTo(sent.contentHash());
+            assertThat(kept.imageTime()).isEqualTo(1000 + i);
+            float min = Float.MAX_VALUE;
+            float max = -Float.MAX_VALUE;
+            for (float v : sent.pooled()) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+            float step = (max - min) / 255;
+            for (int k = 0; k < sent.pooled().length; k++) {
+                assertThat(kept.pooled()[k]).isCloseTo(sent.pooled()[k], within(step / 2 + 1e-5f));
+            }
+        }
+        // 8 bits a value and 8 bytes a row, 50 rows of 512: no bottleneck vectors written at all
+        assertThat(store.vectorBytes()).isEqualTo(50L * (512 + 8));
+    }
+
+    @Test
+    void aRedeliveredEventChangesNothingAndASnapshotDoesNotSeeLaterChanges() {
+        BottleneckStore store = store(EnumSet.of(FeatureLayer.BOTTLENECK, FeatureLayer.POOLED));
+        store.add(EVENTS.event(0, 1));
+        BottleneckStore.Snapshot before = store.snapshot();
+        assertThat(store.add(EVENTS.event(0, 1))).isFalse();
+        BottleneckComputed sent = EVENTS.event(0, 1);
+        BottleneckComputed relabelled = new BottleneckComputed(
+                sent.imageId(),
+                "class-2",
+                sent.fileName(),
+                sent.architecture(),
+                sent.contentHash(),
+                2,
+                2,
+                new float[1001],
+                new float[512]);
+        assertThat(store.add(relabelled)).isTrue();
+        assertThat(before.images().get(0).label()).isEqualTo("class-0");
+        assertThat(store.snapshot().images().get(0).label()).isEqualTo("class-2");
+        assertThat(store.snapshot().images().get(0).pooled()).containsOnly(0f);
+        assertThat(before.images().get(0).pooled()).isNotEqualTo(new float[512]);
+    }
+
+    @Test
+    void aVectorOfAnotherWidthOrWithANaNIsMalformedAndLosesNothing() {
+        BottleneckStore store = store(EnumSet.of(FeatureLayer.POOLED));
+        store.add(EVENTS.event(0, 1));
+        BottleneckComputed narrow = new BottleneckComputed(
+                "class-1/x.jpg",
+                "class-1",
+                "x.jpg",
+                SyntheticBottlenecks.ARCHITECTURE,
+                "ab",
+                1,
+                1,
+                new float[3],
+                new float[7]);
+        assertThatThrownBy(() -> store.add(narrow))
+                .isInstanceOf(MalformedEventException.class)
+                .hasMessageContaining("7 values where synthetic's have 512");
+        float[] nan = new float[512];
+        nan[3] = Float.NaN;
+        BottleneckComputed broken = new BottleneckComputed(
+                "class-1/y.jpg", "class-1", "y.jpg", SyntheticBottlenecks.ARCHITECTURE, "ab", 1, 1, new float[3], nan);
+        assertThatThrownBy(() -> store.add(broken)).isInstanceOf(MalformedEventException.class);
+        assertThat(store.snapshot().size()).isEqualTo(1);
+        assertThat(store.add(EVENTS.event(1, 1))).isTrue();
+        assertThat(store.snapshot().size()).isEqualTo(2);
+    }
+
+    @Test
+    void aFileNameOtherThanTheIdsEndAndAHashThatIsNotHexComeBackAsSent() {
+        BottleneckStore store = store(EnumSet.of(FeatureLayer.BOTTLENECK));
+        store.add(new BottleneckComputed(
+                "upload-17", "roses", "IMG_1.JPG", "a", "not hex!", 5, 5, new float[] {1, 2, 3}, new float[0]));
+        LabelledBottleneck image = store.snapshot().images().get(0);
+        assertThat(image.fileName()).isEqualTo("IMG_1.JPG");
+        assertThat(image.contentHash()).isEqualTo("not hex!");
+        assertThat(image.vector()[0]).isEqualTo(1f);
+        assertThat(image.vector()[1]).isCloseTo(2f, within(1f / 255));
+        assertThat(image.vector()[2]).isCloseTo(3f, within(1e-6f));
+    }
+}
