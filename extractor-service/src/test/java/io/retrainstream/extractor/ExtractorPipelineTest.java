@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.containsString;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.retrainstream.common.event.BottleneckComputed;
+import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.testing.HostileImages;
 import io.retrainstream.common.testing.KafkaBroker;
@@ -21,10 +22,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.MethodOrderer;
@@ -90,13 +95,14 @@ class ExtractorPipelineTest {
                 daisyBytes,
                 Map.of(Topics.LABEL, "daisy", Topics.FILENAME, "copy.jpg"));
 
-        List<BottleneckComputed> bottlenecks =
-                broker.consume(Topics.BOTTLENECKS, FIRST_TEST_BOTTLENECKS, TIMEOUT).stream()
-                        .map(record -> BottleneckComputed.decode(record.value()))
-                        .toList();
-        assertThat(bottlenecks)
-                .extracting(BottleneckComputed::imageId)
-                .containsExactly("daisy/" + daisy.getFileName(), "roses/" + rose.getFileName(), "daisy/copy.jpg");
+        // The topics have several partitions: records come back in order per image id, in any order across ids
+        Map<String, BottleneckComputed> byId = new java.util.HashMap<>();
+        broker.consume(Topics.BOTTLENECKS, FIRST_TEST_BOTTLENECKS, TIMEOUT)
+                .forEach(record -> byId.put(record.key(), BottleneckComputed.decode(record.value())));
+        List<String> ids = List.of("daisy/" + daisy.getFileName(), "roses/" + rose.getFileName(), "daisy/copy.jpg");
+        assertThat(byId).containsOnlyKeys(ids);
+        List<BottleneckComputed> bottlenecks = ids.stream().map(byId::get).toList();
+        assertThat(bottlenecks).extracting(BottleneckComputed::imageId).containsExactlyElementsOf(ids);
         assertThat(bottlenecks).extracting(BottleneckComputed::label).containsExactly("daisy", "roses", "daisy");
         assertThat(bottlenecks).allSatisfy(b -> {
             assertThat(b.vector()).hasSize(1001);
@@ -108,16 +114,18 @@ class ExtractorPipelineTest {
                 .containsExactly(bottlenecks.get(0).vector());
         assertThat(bottlenecks.get(0).vector()).isNotEqualTo(bottlenecks.get(1).vector());
 
-        List<ConsumerRecord<String, byte[]>> dead = broker.consume(Topics.IMAGES_DLQ, 6, TIMEOUT);
-        assertThat(dead)
-                .extracting(ConsumerRecord::key)
-                .containsExactly(
-                        "broken/truncated.jpg",
-                        "broken/text.jpg",
-                        "broken/unlabelled.jpg",
-                        "broken/empty.jpg",
-                        "broken/null.jpg",
-                        "broken/bomb.jpg");
+        List<String> deadKeys = List.of(
+                "broken/truncated.jpg",
+                "broken/text.jpg",
+                "broken/unlabelled.jpg",
+                "broken/empty.jpg",
+                "broken/null.jpg",
+                "broken/bomb.jpg");
+        Map<String, ConsumerRecord<String, byte[]>> deadByKey = new java.util.HashMap<>();
+        broker.consume(Topics.IMAGES_DLQ, 6, TIMEOUT).forEach(record -> deadByKey.put(record.key(), record));
+        assertThat(deadByKey).containsOnlyKeys(deadKeys);
+        List<ConsumerRecord<String, byte[]>> dead =
+                deadKeys.stream().map(deadByKey::get).toList();
         assertThat(reason(dead.get(0))).contains("cannot decode");
         assertThat(reason(dead.get(1))).contains("not a JPEG, PNG, GIF or BMP");
         assertThat(reason(dead.get(2))).contains("no 'label' header");
@@ -139,7 +147,8 @@ class ExtractorPipelineTest {
     /**
      * Two polls are in flight at once, and a poll of images seen before finishes at once: its bottlenecks must still
      * leave after those of the poll before it. A transaction makes 65 records visible together, so the extractor
-     * polls 32, 32, then the relabelled photo alone (a cache hit).
+     * polls 32, 32, then the relabelled photo alone (a cache hit). Each bottleneck goes to the partition of its image
+     * (both keyed by image id), so in each partition the bottlenecks are in the order of its images.
      */
     @Test
     @Order(2)
@@ -149,14 +158,15 @@ class ExtractorPipelineTest {
         byte[] seenBytes = SharedData.read(seen);
         broker.produce(Topics.IMAGES, "order/seen.jpg", seenBytes, Map.of(Topics.LABEL, "dandelion"));
         int before = FIRST_TEST_BOTTLENECKS + 1;
-        assertThat(broker.consume(Topics.BOTTLENECKS, before, TIMEOUT)
-                        .get(before - 1)
-                        .key())
-                .isEqualTo("order/seen.jpg");
+        assertThat(broker.consume(Topics.BOTTLENECKS, before, TIMEOUT))
+                .extracting(ConsumerRecord::key)
+                .contains("order/seen.jpg");
+        Map<Integer, Long> earlier = TopicReader.endOffsets(broker.clients(), Topics.BOTTLENECKS, TIMEOUT);
 
         List<Path> photos = new ArrayList<>(SharedData.flowerPhotos("tulips", 32));
         photos.addAll(SharedData.flowerPhotos("sunflowers", 32));
         List<String> keys = new ArrayList<>();
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "order-test");
@@ -166,23 +176,46 @@ class ExtractorPipelineTest {
             producer.beginTransaction();
             for (Path photo : photos) {
                 String key = "order/" + photo.getParent().getFileName() + "/" + photo.getFileName();
-                producer.send(record(
+                sent.add(producer.send(record(
                         key,
                         SharedData.read(photo),
-                        photo.getParent().getFileName().toString()));
+                        photo.getParent().getFileName().toString())));
                 keys.add(key);
             }
-            producer.send(record("order/seen.jpg", seenBytes, "relabelled"));
+            sent.add(producer.send(record("order/seen.jpg", seenBytes, "relabelled")));
             keys.add("order/seen.jpg");
             producer.commitTransaction();
         }
+        Map<Integer, List<String>> imagesByPartition = new TreeMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            imagesByPartition
+                    .computeIfAbsent(partition(sent.get(i)), p -> new ArrayList<>())
+                    .add(keys.get(i));
+        }
+        assertThat(imagesByPartition).as("65 images spread over the partitions").hasSizeGreaterThan(1);
 
-        List<BottleneckComputed> order = broker.consume(Topics.BOTTLENECKS, before + keys.size(), TIMEOUT).stream()
-                .skip(before)
-                .map(record -> BottleneckComputed.decode(record.value()))
-                .toList();
-        assertThat(order).extracting(BottleneckComputed::imageId).containsExactlyElementsOf(keys);
-        assertThat(order.get(order.size() - 1).label()).isEqualTo("relabelled");
+        Map<Integer, List<String>> bottlenecksByPartition = new TreeMap<>();
+        Map<Integer, String> lastLabel = new TreeMap<>();
+        for (ConsumerRecord<String, byte[]> record :
+                broker.consume(Topics.BOTTLENECKS, before + keys.size(), TIMEOUT)) {
+            if (record.offset() >= earlier.getOrDefault(record.partition(), 0L)) {
+                BottleneckComputed bottleneck = BottleneckComputed.decode(record.value());
+                bottlenecksByPartition
+                        .computeIfAbsent(record.partition(), p -> new ArrayList<>())
+                        .add(bottleneck.imageId());
+                lastLabel.put(record.partition(), bottleneck.label());
+            }
+        }
+        assertThat(bottlenecksByPartition).isEqualTo(imagesByPartition);
+        assertThat(lastLabel.get(partition(sent.get(sent.size() - 1)))).isEqualTo("relabelled");
+    }
+
+    private static int partition(Future<RecordMetadata> sent) {
+        try {
+            return sent.get(30, TimeUnit.SECONDS).partition();
+        } catch (Exception e) {
+            throw new AssertionError("The image was not written: " + e, e);
+        }
     }
 
     private static ProducerRecord<String, byte[]> record(String key, byte[] image, String label) {

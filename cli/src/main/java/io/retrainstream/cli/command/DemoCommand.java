@@ -11,6 +11,7 @@ import io.retrainstream.cli.stack.ServiceHttp;
 import io.retrainstream.cli.stack.State;
 import io.retrainstream.cli.stack.UpCommand;
 import io.retrainstream.cli.stack.Workspace;
+import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.model.Architecture;
 import java.io.PrintStream;
@@ -283,9 +284,8 @@ public final class DemoCommand extends CliCommand {
     }
 
     private static Admin admin(String bootstrap) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        Properties props =
+                KafkaClients.fromSystem().withBootstrapServers(bootstrap).adminProperties(15_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         return Admin.create(props);
     }

@@ -6,8 +6,9 @@ import io.retrainstream.cli.Context;
 import io.retrainstream.cli.ProgressBar;
 import io.retrainstream.cli.StatusLine;
 import io.retrainstream.cli.UsageException;
-import io.retrainstream.cli.stack.Broker;
 import io.retrainstream.cli.stack.State;
+import io.retrainstream.common.kafka.KafkaClients;
+import io.retrainstream.common.kafka.TopicLayout;
 import io.retrainstream.common.kafka.TopicSetup;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.tf.ImageDecodeException;
@@ -26,7 +27,9 @@ import java.util.Properties;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -53,6 +56,9 @@ public final class PublishCommand extends CliCommand {
 
     /** Room left in a record for the key, the headers and the batch overhead. */
     static final int MAX_IMAGE_BYTES = TopicSetup.MAX_MESSAGE_BYTES - 64 * 1024;
+
+    /** How long publish waits for the broker to answer before it says it cannot reach it. */
+    private static final Duration REACH_TIMEOUT = Duration.ofSeconds(5);
 
     @Option(
             names = "--image-dir",
@@ -131,12 +137,10 @@ public final class PublishCommand extends CliCommand {
         PrintStream err = context.err();
         List<ImageScanner.ClassFolder> classes = scanImageDir(dir);
         int total = classes.stream().mapToInt(c -> c.images().size()).sum();
-        if (!Broker.isReachable(bootstrap, Duration.ofSeconds(5))) {
-            throw new CliException("Cannot reach Kafka at " + bootstrap + ". Start it with ./retrain up, or pass "
-                    + "--bootstrap HOST:PORT.");
-        }
+        KafkaClients clients = KafkaClients.fromSystem().withBootstrapServers(bootstrap);
+        checkReachable(clients);
         try {
-            TopicSetup.ensureTopics(bootstrap);
+            TopicSetup.ensureTopics(clients, TopicLayout.DEFAULT);
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage(), e);
         }
@@ -153,7 +157,7 @@ public final class PublishCommand extends CliCommand {
         int sent = 0;
         long start = System.nanoTime();
         long lastUpdate = 0;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(bootstrap))) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(clients))) {
             for (ImageScanner.ClassFolder folder : classes) {
                 for (Path image : folder.images()) {
                     byte[] bytes = read(image, limits, status, err);
@@ -189,7 +193,7 @@ public final class PublishCommand extends CliCommand {
             producer.flush();
         } catch (org.apache.kafka.common.KafkaException e) {
             status.clear();
-            throw new CliException("Publishing to Kafka at " + bootstrap + " failed: " + e.getMessage(), e);
+            throw new CliException("Publishing to Kafka at " + bootstrap + " failed: " + clients.explain(e), e);
         }
         status.done(progress(acked.get() + failed.get() + skipped, total, start));
 
@@ -253,13 +257,26 @@ public final class PublishCommand extends CliCommand {
         }
     }
 
-    static Properties producerConfig(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    /** Fails, saying what to start or set, unless the broker answers these clients within a few seconds. */
+    private static void checkReachable(KafkaClients clients) throws InterruptedException {
+        try (Admin admin = clients.admin((int) REACH_TIMEOUT.toMillis())) {
+            admin.describeCluster().nodes().get(REACH_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CliException(
+                    "Cannot reach " + clients + ": " + clients.explain(e)
+                            + " Start a broker with ./retrain up, or pass --bootstrap HOST:PORT; a secured broker"
+                            + " needs KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_JAAS_CONFIG and"
+                            + " KAFKA_SSL_TRUSTSTORE_LOCATION (or kafka.* system properties).",
+                    e);
+        }
+    }
+
+    /** The shared settings of {@code clients} (acks=all, idempotence, security) and the publisher's own. */
+    static Properties producerConfig(KafkaClients clients) {
+        Properties props = clients.producerProperties();
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "retrain-cli-publish");
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicSetup.MAX_MESSAGE_BYTES);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());

@@ -1,6 +1,7 @@
 package io.retrainstream.cli.stack;
 
 import io.retrainstream.cli.CliException;
+import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.TopicSetup;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -148,10 +149,9 @@ public final class Broker {
     /** True when a broker at {@code bootstrap} answers a describe-cluster request within {@code timeout}. */
     public static boolean isReachable(String bootstrap, Duration timeout) {
         int millis = (int) Math.max(500, timeout.toMillis());
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties props =
+                KafkaClients.fromSystem().withBootstrapServers(bootstrap).adminProperties(millis);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
         props.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, Math.min(millis, 1000));
         props.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, millis);
         props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);

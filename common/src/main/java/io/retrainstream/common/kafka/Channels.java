@@ -11,8 +11,6 @@ public final class Channels {
     public static final String IMAGES_DLQ_OUT = "images-dlq";
     /** Trainer: consumes {@link Topics#BOTTLENECKS}. */
     public static final String BOTTLENECKS_IN = "bottlenecks";
-    /** Trainer: produces {@link Topics#MODELS}. */
-    public static final String MODELS_OUT = "models-out";
     /** Classifier: consumes {@link Topics#MODELS}. */
     public static final String MODELS_IN = "models";
 

@@ -8,6 +8,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -18,10 +19,29 @@ public final class TopicReader {
 
     private TopicReader() {}
 
+    /** {@link #readAll(KafkaClients, String, Duration)} with plain clients of {@code bootstrapServers}. */
     public static List<ConsumerRecord<String, byte[]>> readAll(
             String bootstrapServers, String topic, Duration timeout) {
+        return readAll(KafkaClients.of(bootstrapServers), topic, timeout);
+    }
+
+    /**
+     * Every record of every partition of {@code topic}, up to the end each partition has now.
+     *
+     * @throws IllegalStateException when Kafka cannot be read within {@code timeout}, saying which settings to check
+     */
+    public static List<ConsumerRecord<String, byte[]>> readAll(KafkaClients clients, String topic, Duration timeout) {
+        try {
+            return read(clients, topic, timeout);
+        } catch (KafkaException e) {
+            throw new IllegalStateException(
+                    "Cannot read topic " + topic + " from " + clients + ": " + clients.explain(e), e);
+        }
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> read(KafkaClients clients, String topic, Duration timeout) {
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrapServers, timeout)) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(clients, timeout)) {
             List<TopicPartition> assigned = partitions(consumer, topic, timeout);
             if (assigned.isEmpty()) {
                 return records;
@@ -32,7 +52,7 @@ public final class TopicReader {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!reached(consumer, end)) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Timed out reading topic " + topic + " from " + bootstrapServers);
+                    throw new IllegalStateException("Timed out reading topic " + topic + " from " + clients);
                 }
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
@@ -42,11 +62,23 @@ public final class TopicReader {
 
     /** The offset after the last record of each partition of {@code topic}, by partition number, now. */
     public static Map<Integer, Long> endOffsets(String bootstrapServers, String topic, Duration timeout) {
-        try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrapServers, timeout)) {
+        return endOffsets(KafkaClients.of(bootstrapServers), topic, timeout);
+    }
+
+    /**
+     * The offset after the last record of each partition of {@code topic}, by partition number, now.
+     *
+     * @throws IllegalStateException when Kafka cannot be read within {@code timeout}, saying which settings to check
+     */
+    public static Map<Integer, Long> endOffsets(KafkaClients clients, String topic, Duration timeout) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(clients, timeout)) {
             Map<Integer, Long> ends = new java.util.TreeMap<>();
             consumer.endOffsets(partitions(consumer, topic, timeout), timeout)
                     .forEach((partition, offset) -> ends.put(partition.partition(), offset));
             return ends;
+        } catch (KafkaException e) {
+            throw new IllegalStateException(
+                    "Cannot read the end of topic " + topic + " from " + clients + ": " + clients.explain(e), e);
         }
     }
 
@@ -59,12 +91,8 @@ public final class TopicReader {
                         .toList();
     }
 
-    private static KafkaConsumer<String, byte[]> consumer(String bootstrapServers, Duration timeout) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TopicSetup.MAX_MESSAGE_BYTES);
+    private static KafkaConsumer<String, byte[]> consumer(KafkaClients clients, Duration timeout) {
+        Properties props = clients.consumerProperties();
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }

@@ -1,5 +1,7 @@
 package io.retrainstream.common.testing;
 
+import io.retrainstream.common.kafka.KafkaClients;
+import io.retrainstream.common.kafka.TopicLayout;
 import io.retrainstream.common.kafka.TopicSetup;
 import io.retrainstream.common.kafka.Topics;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +30,8 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /**
- * A real single-node KRaft Kafka (one combined broker + controller) inside the test JVM, from Apache Kafka's own test
- * kit: no Docker needed. Records up to {@link TopicSetup#MAX_MESSAGE_BYTES} are accepted.
+ * A real KRaft Kafka inside the test JVM, from Apache Kafka's own test kit: one combined broker + controller (or a
+ * cluster of several brokers, or one that accepts only SASL over TLS): no Docker needed. Records up to {@link TopicSetup#MAX_MESSAGE_BYTES} are accepted.
  *
  * <pre>{@code
  * try (KafkaBroker kafka = KafkaBroker.start()) {
@@ -45,23 +47,49 @@ public final class KafkaBroker implements AutoCloseable {
     private static final int MAX_REQUEST_BYTES = TopicSetup.MAX_MESSAGE_BYTES + 1024 * 1024;
 
     private final KafkaClusterTestKit cluster;
+    /** The security settings a client needs for this broker's listener (none for PLAINTEXT), without its address. */
+    private final Map<String, String> security;
+
     private KafkaProducer<String, byte[]> producer;
 
-    private KafkaBroker(KafkaClusterTestKit cluster) {
+    private KafkaBroker(KafkaClusterTestKit cluster, Map<String, String> security) {
         this.cluster = cluster;
+        this.security = Map.copyOf(security);
     }
 
     /** Formats and starts a fresh broker in a temporary folder (deleted on {@link #close()}); waits until it is ready. */
     public static KafkaBroker start() {
+        return start(1);
+    }
+
+    /**
+     * Formats and starts a fresh cluster of {@code brokers} brokers (the first also the KRaft controller) in a
+     * temporary folder (deleted on {@link #close()}); waits until every broker is ready. Internal topics keep one
+     * replica, so a test may stop brokers without losing the group coordinator's state.
+     */
+    public static KafkaBroker start(int brokers) {
+        return start(brokers, Map.of(), Map.of());
+    }
+
+    /**
+     * A single broker whose client listener accepts only {@code secured.protocol()}, e.g. SASL_SSL with PLAIN logins
+     * and a certificate made for the test ({@link SecuredKafka}); its controller listener stays internal.
+     */
+    public static KafkaBroker start(SecuredKafka secured) {
+        return start(1, secured.brokerSettings(), secured.clientSettings());
+    }
+
+    private static KafkaBroker start(int brokers, Map<String, String> brokerSettings, Map<String, String> security) {
         KafkaClusterTestKit cluster = null;
         try {
             TestKitNodes nodes = new TestKitNodes.Builder()
                     .setCombined(true)
-                    .setNumBrokerNodes(1)
+                    .setNumBrokerNodes(brokers)
                     .setNumControllerNodes(1)
                     .build();
-            cluster = new KafkaClusterTestKit.Builder(nodes)
-                    .setConfigProp("message.max.bytes", Integer.toString(TopicSetup.MAX_MESSAGE_BYTES))
+            KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
+            brokerSettings.forEach(builder::setConfigProp);
+            cluster = builder.setConfigProp("message.max.bytes", Integer.toString(TopicSetup.MAX_MESSAGE_BYTES))
                     .setConfigProp("replica.fetch.max.bytes", Integer.toString(MAX_REQUEST_BYTES))
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
                     .setConfigProp("offsets.topic.replication.factor", "1")
@@ -77,7 +105,7 @@ public final class KafkaBroker implements AutoCloseable {
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
-            return new KafkaBroker(cluster);
+            return new KafkaBroker(cluster, security);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -98,16 +126,33 @@ public final class KafkaBroker implements AutoCloseable {
         return cluster.bootstrapServers();
     }
 
-    /** Creates {@code images}, {@code images.dlq}, {@code bottlenecks} and {@code models} as the services do. */
+    /** The settings a client needs for this broker: its address, and its security settings when it has some. */
+    public KafkaClients clients() {
+        Map<String, String> settings = new java.util.HashMap<>(security);
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return KafkaClients.of(settings);
+    }
+
+    /** The {@link #clients()} settings as a service's configuration: {@code kafka.bootstrap.servers} etc. */
+    public Map<String, String> serviceConfig() {
+        Map<String, String> config = new java.util.TreeMap<>();
+        clients().settings().forEach((name, value) -> config.put(KafkaClients.PREFIX + "." + name, value));
+        return config;
+    }
+
+    /** The broker servers by node id, e.g. to stop one ({@code brokers().get(1).shutdown()}). */
+    public Map<Integer, kafka.server.BrokerServer> brokers() {
+        return cluster.brokers();
+    }
+
+    /** Creates the project's topics as the services do, with the default layout. */
     public void createProjectTopics() {
-        TopicSetup.ensureTopics(bootstrapServers());
+        TopicSetup.ensureTopics(clients(), TopicLayout.DEFAULT);
     }
 
     /** A new admin client on this broker; the caller closes it. */
     public Admin admin() {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        return Admin.create(props);
+        return clients().admin(60_000);
     }
 
     /**
@@ -117,9 +162,7 @@ public final class KafkaBroker implements AutoCloseable {
      */
     public synchronized void produce(String topic, String key, byte[] value, Map<String, String> headers) {
         if (producer == null) {
-            Properties props = new Properties();
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            Properties props = clients().producerProperties();
             props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_REQUEST_BYTES);
             props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 4L * MAX_REQUEST_BYTES);
             props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -163,11 +206,8 @@ public final class KafkaBroker implements AutoCloseable {
      * @throws AssertionError when fewer arrived within {@code timeout}, saying how many did
      */
     public List<ConsumerRecord<String, byte[]>> consume(String topic, int count, Duration timeout) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Properties props = clients().consumerProperties();
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_REQUEST_BYTES);
         props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 4 * MAX_REQUEST_BYTES);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

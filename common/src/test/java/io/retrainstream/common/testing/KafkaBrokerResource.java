@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * Quarkus test resource: a real in-JVM KRaft broker ({@link KafkaBroker}) with the project's topics, wired in through
- * {@code kafka.bootstrap.servers}. Use with {@code @QuarkusTestResource(KafkaBrokerResource.class)} (or
+ * {@code kafka.bootstrap.servers} (and the {@code kafka.*} security settings of a secured broker). Use with {@code @QuarkusTestResource(KafkaBrokerResource.class)} (or
  * {@code @WithTestResource}); the test classpath needs {@code org.apache.kafka:kafka_2.13} and
  * {@code org.apache.kafka:kafka-test-common-runtime} (test scope).
  */
@@ -18,16 +18,26 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
 
     @Override
     public Map<String, String> start() {
-        broker = KafkaBroker.start();
+        broker = startBroker();
         try {
-            broker.createProjectTopics();
+            prepare(broker);
         } catch (RuntimeException e) {
             broker.close();
             broker = null;
             throw e;
         }
         current = broker;
-        return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
+        return broker.serviceConfig();
+    }
+
+    /** Readies the started broker for the service: creates the project's topics. */
+    protected void prepare(KafkaBroker broker) {
+        broker.createProjectTopics();
+    }
+
+    /** The broker to start; a subclass may start another kind (e.g. one that accepts only SASL over TLS). */
+    protected KafkaBroker startBroker() {
+        return KafkaBroker.start();
     }
 
     @Override

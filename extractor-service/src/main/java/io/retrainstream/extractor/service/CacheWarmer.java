@@ -4,6 +4,7 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.event.MalformedEventException;
+import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.extractor.model.BottleneckModel;
@@ -11,7 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Fills the content cache from the compacted {@code bottlenecks} topic on start, so that an image published again
@@ -22,16 +22,12 @@ public class CacheWarmer {
 
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    void onStart(
-            @Observes StartupEvent event,
-            BottleneckModel model,
-            BottleneckCache cache,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    void onStart(@Observes StartupEvent event, BottleneckModel model, BottleneckCache cache, KafkaClients clients) {
         long start = System.nanoTime();
         int loaded = 0;
         try {
             for (ConsumerRecord<String, byte[]> record :
-                    TopicReader.readAll(bootstrapServers, Topics.BOTTLENECKS, READ_TIMEOUT)) {
+                    TopicReader.readAll(clients, Topics.BOTTLENECKS, READ_TIMEOUT)) {
                 try {
                     BottleneckComputed bottleneck = BottleneckComputed.decode(record.value());
                     // The same CNN: events carry its name and graph hash (name@sha256:...), as this extractor writes

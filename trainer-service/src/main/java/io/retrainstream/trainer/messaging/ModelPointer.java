@@ -4,6 +4,7 @@ import io.quarkus.logging.Log;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.ModelPinned;
 import io.retrainstream.common.kafka.Channels;
+import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -12,7 +13,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
@@ -23,21 +23,18 @@ public class ModelPointer {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
     private final MutinyEmitter<byte[]> pointer;
 
-    public ModelPointer(
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-            @Channel(Channels.MODEL_POINTER_OUT) MutinyEmitter<byte[]> pointer) {
-        this.bootstrapServers = bootstrapServers;
+    public ModelPointer(KafkaClients clients, @Channel(Channels.MODEL_POINTER_OUT) MutinyEmitter<byte[]> pointer) {
+        this.clients = clients;
         this.pointer = pointer;
     }
 
     /** The pinned version on {@code models.current}, read to its end; empty when classifiers follow the newest. */
     public Optional<Long> read() {
         Long pinned = null;
-        for (ConsumerRecord<String, byte[]> record :
-                TopicReader.readAll(bootstrapServers, Topics.MODEL_POINTER, TIMEOUT)) {
+        for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(clients, Topics.MODEL_POINTER, TIMEOUT)) {
             try {
                 pinned = ModelPinned.decode(record.value()).pinnedVersion();
             } catch (MalformedEventException e) {

@@ -1,13 +1,13 @@
 package io.retrainstream.trainer.messaging;
 
 import io.quarkus.logging.Log;
+import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Whether the trainer has read back the bottlenecks that were on the topic when it started. Until then its sets are
@@ -19,7 +19,7 @@ public class ReplayProgress {
     /** With nothing read for this long, the replay counts as done even if the offsets never line up exactly. */
     private static final long QUIET_NANOS = Duration.ofSeconds(3).toNanos();
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
     /** The next offset to read, per partition. */
     private final Map<Integer, Long> next = new ConcurrentHashMap<>();
 
@@ -27,8 +27,8 @@ public class ReplayProgress {
     private volatile boolean done;
     private volatile long lastReadNanos = System.nanoTime();
 
-    public ReplayProgress(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    public ReplayProgress(KafkaClients clients) {
+        this.clients = clients;
     }
 
     void read(int partition, long offset) {
@@ -42,7 +42,7 @@ public class ReplayProgress {
             return true;
         }
         if (target == null) {
-            target = TopicReader.endOffsets(bootstrapServers, Topics.BOTTLENECKS, Duration.ofSeconds(30));
+            target = TopicReader.endOffsets(clients, Topics.BOTTLENECKS, Duration.ofSeconds(30));
         }
         boolean reached =
                 target.entrySet().stream().allMatch(end -> next.getOrDefault(end.getKey(), 0L) >= end.getValue());

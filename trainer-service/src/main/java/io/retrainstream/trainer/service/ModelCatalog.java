@@ -4,6 +4,7 @@ import io.quarkus.logging.Log;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
+import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.model.ServingRule;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The published model versions and the pointer classifiers follow: read from the compacted {@code models} and
@@ -43,22 +43,19 @@ public class ModelCatalog {
      */
     public record Catalog(Long serving, Long pinned, List<VersionSummary> versions) {}
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
     private final ModelPointer pointer;
     private final ModelVersions versions;
 
-    public ModelCatalog(
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-            ModelPointer pointer,
-            ModelVersions versions) {
-        this.bootstrapServers = bootstrapServers;
+    public ModelCatalog(KafkaClients clients, ModelPointer pointer, ModelVersions versions) {
+        this.clients = clients;
         this.pointer = pointer;
         this.versions = versions;
     }
 
     public Catalog catalog() {
         List<VersionSummary> versions = new ArrayList<>();
-        for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(bootstrapServers, Topics.MODELS, TIMEOUT)) {
+        for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(clients, Topics.MODELS, TIMEOUT)) {
             try {
                 ModelPublished model = ModelPublished.decode(record.value());
                 versions.removeIf(v -> v.version() == model.version());

@@ -3,6 +3,7 @@ package io.retrainstream.trainer.service;
 import io.quarkus.logging.Log;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.ModelPublished;
+import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.model.ServingRule;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The published models as this trainer knows them: read once from {@code models} and {@code models.current} before
@@ -25,16 +25,15 @@ public class ModelVersions {
 
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
     private final ModelPointer pointer;
     private final TreeMap<Long, ModelPublished> models = new TreeMap<>();
     private boolean loaded;
     private long latest;
     private Long pinned;
 
-    public ModelVersions(
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, ModelPointer pointer) {
-        this.bootstrapServers = bootstrapServers;
+    public ModelVersions(KafkaClients clients, ModelPointer pointer) {
+        this.clients = clients;
         this.pointer = pointer;
     }
 
@@ -90,8 +89,7 @@ public class ModelVersions {
         if (loaded) {
             return;
         }
-        for (ConsumerRecord<String, byte[]> record :
-                TopicReader.readAll(bootstrapServers, Topics.MODELS, READ_TIMEOUT)) {
+        for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(clients, Topics.MODELS, READ_TIMEOUT)) {
             try {
                 ModelPublished model = ModelPublished.decode(record.value());
                 models.put(model.version(), model);
