@@ -20,17 +20,31 @@ public final class FreePorts {
 
     /** A free port whose successor (a broker's controller port) is free too. */
     public static int pair() {
+        return consecutive(2);
+    }
+
+    /** The first of {@code count} consecutive free ports (a broker's client and controller port each). */
+    public static int consecutive(int count) {
         for (int i = 0; i < 50; i++) {
             int port = any();
-            if (port >= 65535) {
+            if (port > 65536 - count) {
                 continue;
             }
-            try (ServerSocket next = new ServerSocket(port + 1)) {
+            if (allFree(port + 1, count - 1)) {
                 return port;
-            } catch (IOException e) {
-                // taken: try another
             }
         }
-        throw new IllegalStateException("No two free consecutive ports");
+        throw new IllegalStateException("No " + count + " free consecutive ports");
+    }
+
+    private static boolean allFree(int first, int count) {
+        for (int port = first; port < first + count; port++) {
+            try (ServerSocket socket = new ServerSocket(port)) {
+                // free
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
     }
 }
