@@ -61,7 +61,7 @@ final class StackFiles {
                         + " belongs to a cluster of " + formattedFor + (formattedFor == 1 ? " broker" : " brokers")
                         + ", whose quorum cannot grow or shrink to " + state.brokers()
                         + ". Start it as it is with ./retrain up --brokers " + formattedFor
-                        + ", or delete its topics (images, bottlenecks, models) with ./retrain down --purge and "
+                        + ", or delete its data (images, bottlenecks, models) with ./retrain down --purge and "
                         + "start again with --brokers " + state.brokers() + ".");
             }
         }

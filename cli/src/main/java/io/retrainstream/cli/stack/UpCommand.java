@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
         },
         description = {
             "",
-            "Starts a local Kafka broker (KRaft, data kept in .retrain/kafka) and the extractor, "
+            "Starts a local Kafka broker (KRaft, data kept in .retrain/kafka; with --brokers 3 a cluster of three) "
+                    + "and the extractor, "
                     + "trainer and classifier services in the background, and waits until they answer. Logs go to "
                     + ".retrain/logs/. The broker listens on 127.0.0.1 only, and so do the services unless --listen says "
                     + "otherwise. A supervisor process keeps them running: it restarts any that exits or fails its "
