@@ -33,6 +33,12 @@ class SecuredKafkaPipelineTest {
         public List<TestResourceEntry> testResources() {
             return List.of(new TestResourceEntry(SecuredKafkaBrokerResource.class));
         }
+
+        /** The plain broker other tests bring must not start too: one kafka.bootstrap.servers, the secured one. */
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
     }
 
     @Test

@@ -204,7 +204,7 @@ public class ModelPublisher {
     }
 
     @PreDestroy
-    synchronized void close() {
+    public synchronized void close() {
         closeProducer();
     }
 }
