@@ -7,19 +7,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.testing.FreePorts;
 import io.retrainstream.common.testing.SharedData;
-import java.io.File;
+import io.retrainstream.e2e.CliWorkspace.Result;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,7 +52,6 @@ class BrokerClusterIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final Duration CLI_TIMEOUT = Duration.ofMinutes(5);
     private static final List<String> EXTRACTORS = List.of("extractor", "extractor-2");
     private static final List<String> CLASSIFIERS = List.of("classifier", "classifier-2");
     private static final Pattern EXTRACTED = Pattern.compile(
@@ -62,7 +59,7 @@ class BrokerClusterIT {
     /** The longest the pipeline may stall after a broker is killed (the controller fences it after 4 s). */
     private static final Duration MAX_STALL = Duration.ofSeconds(20);
 
-    private static Path repo;
+    private static CliWorkspace workspace;
     private static Path root;
     private static int trainerPort;
     /** The broker the test kills. */
@@ -74,34 +71,14 @@ class BrokerClusterIT {
 
     @BeforeAll
     static void workspace() throws IOException {
-        SharedData.models();
-        SharedData.flowers();
-        repo = Path.of(System.getProperty("retrainstream.root.dir", ".."))
-                .toAbsolutePath()
-                .normalize();
-        root = repo.resolve("e2e-tests/target/broker-cluster");
-        deleteTree(root);
-        Path lib = repo.resolve("cli/target/lib");
-        if (!Files.isRegularFile(repo.resolve("cli/target/cli.jar")) || !Files.isDirectory(lib)) {
-            throw new IllegalStateException("cli/target/cli.jar or cli/target/lib is missing: package the CLI first");
-        }
-        Files.createDirectories(root.resolve("cli/target"));
-        Files.createSymbolicLink(root.resolve("cli/target/lib"), lib);
-        for (String module : List.of("extractor-service", "trainer-service", "classifier-service")) {
-            Path app = repo.resolve(module).resolve("target/quarkus-app");
-            if (!Files.isRegularFile(app.resolve("quarkus-run.jar"))) {
-                throw new IllegalStateException(app + " is missing: package the services first (./mvnw package)");
-            }
-            Files.createDirectories(root.resolve(module).resolve("target"));
-            Files.createSymbolicLink(root.resolve(module).resolve("target/quarkus-app"), app);
-        }
+        workspace = CliWorkspace.create("broker-cluster");
+        root = workspace.root();
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (root != null && Files.exists(root.resolve(".retrain"))) {
-            Result down = cli("down");
-            System.out.print(down.output());
+        if (workspace != null) {
+            workspace.down();
         }
     }
 
@@ -229,7 +206,7 @@ class BrokerClusterIT {
         long extractorKilled = System.nanoTime();
         System.out.printf(
                 "Killed extractor-2 (SIGKILL, pid %d) with %d photos at the trainer%n", extractorPid, currentCount());
-        assertThat(publishing.waitFor(CLI_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+        assertThat(publishing.waitFor(CliWorkspace.CLI_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
                 .as("publish of the middle classes ends")
                 .isTrue();
         assertThat(publishing.exitValue())
@@ -483,7 +460,7 @@ class BrokerClusterIT {
     }
 
     private static JsonNode state() throws IOException {
-        return JSON.readTree(root.resolve(".retrain/state.json").toFile());
+        return workspace.state();
     }
 
     private static JsonNode get(int port, String path) throws IOException, InterruptedException {
@@ -502,57 +479,13 @@ class BrokerClusterIT {
         return response.body();
     }
 
-    /** The exit status and the output (stdout and stderr) of one CLI command. */
-    private record Result(int status, String output) {}
-
     private static Result cli(String... args) throws IOException, InterruptedException {
-        Path output = Files.createTempFile(root, "cli-", ".out");
-        Process process = start(output, args);
-        if (!process.waitFor(CLI_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("./retrain " + String.join(" ", args) + " took over " + CLI_TIMEOUT);
-        }
-        String text = Files.readString(output, StandardCharsets.UTF_8);
-        Files.delete(output);
-        return new Result(process.exitValue(), text);
+        return workspace.cli(args);
     }
 
     /** {@code ./retrain publish ...} in the background, its output in {@code publish-NAME.out}. */
     private static Process cliProcess(String... args) throws IOException {
         Path dir = Path.of(args[args.length - 1]);
-        return start(root.resolve("publish-" + dir.getFileName() + ".out"), args);
-    }
-
-    /** Runs {@code ./retrain ARGS} as the script does: the CLI's jar and libraries, from the workspace's root. */
-    private static Process start(Path output, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                repo.resolve("cli/target/cli.jar")
-                        + File.pathSeparator
-                        + repo.resolve("cli/target/lib").resolve("*"),
-                "io.retrainstream.cli.Main"));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(root.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile());
-        Map<String, String> env = builder.environment();
-        env.remove("RETRAIN_ADMIN_TOKEN");
-        env.put("RETRAIN_CALLER_DIR", root.toString());
-        env.put("RETRAIN_DOWNLOAD", "false");
-        env.put("RETRAIN_EXTRACTOR_IMAGE_STORE", root.resolve("image-store").toString());
-        return builder.start();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+        return workspace.start(root.resolve("publish-" + dir.getFileName() + ".out"), args);
     }
 }
