@@ -54,17 +54,7 @@ final class StackFiles {
             brokers.add(Broker.of(workspace.libDir(), workspace.kafkaDir(node), state, node));
         }
         Broker first = brokers.get(0);
-        if (first.isFormatted()) {
-            int formattedFor = formattedBrokers(workspace);
-            if (formattedFor != state.brokers()) {
-                throw new CliException("The Kafka data in " + workspace.display(workspace.kafkaDir())
-                        + " belongs to a cluster of " + formattedFor + (formattedFor == 1 ? " broker" : " brokers")
-                        + ", whose quorum cannot grow or shrink to " + state.brokers()
-                        + ". Start it as it is with ./retrain up --brokers " + formattedFor
-                        + ", or delete its data (images, bottlenecks, models) with ./retrain down --purge and "
-                        + "start again with --brokers " + state.brokers() + ".");
-            }
-        }
+        refuseOtherClusterSize(workspace, state.brokers());
         String clusterId = first.clusterId().orElseGet(Broker::newClusterId);
         StatusLine status = new StatusLine(context.err(), context.interactive());
         for (Broker broker : brokers) {
@@ -83,6 +73,25 @@ final class StackFiles {
         status.clear();
         writeFormattedBrokers(workspace, state.brokers());
         return brokers;
+    }
+
+    /**
+     * Refuses to start {@code brokers} brokers on Kafka data formatted for another number (the quorum of a KRaft cluster
+     * is fixed when it is formatted), saying what to do instead.
+     */
+    static void refuseOtherClusterSize(Workspace workspace, int brokers) {
+        if (!Files.isRegularFile(workspace.kafkaDir(1).resolve("data").resolve("meta.properties"))) {
+            return;
+        }
+        int formattedFor = formattedBrokers(workspace);
+        if (formattedFor != brokers) {
+            throw new CliException("The Kafka data in " + workspace.display(workspace.kafkaDir())
+                    + " belongs to a cluster of " + formattedFor + (formattedFor == 1 ? " broker" : " brokers")
+                    + ", whose quorum cannot grow or shrink to " + brokers
+                    + ". Start it as it is with ./retrain up --brokers " + formattedFor
+                    + ", or delete its data (images, bottlenecks, models) with ./retrain down --purge and "
+                    + "start again with --brokers " + brokers + ".");
+        }
     }
 
     /** How many brokers the workspace's Kafka data was formatted for: 1 when it does not say (formatted before). */

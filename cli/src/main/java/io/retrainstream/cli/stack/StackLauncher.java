@@ -27,6 +27,7 @@ final class StackLauncher {
         Preflight.checkFeatureModel(context, architecture, options);
         Preflight.checkBuilt(workspace);
         Preflight.checkPorts(options);
+        StackFiles.refuseOtherClusterSize(workspace, options.brokers());
 
         State state = StackFiles.initialState(options, architecture);
         StackFiles.createDirs(workspace);
