@@ -39,7 +39,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "",
             "Run ./retrain COMMAND --help (or ./retrain help COMMAND) for a command's options. A first session:",
             "  ./retrain up --model-dir ../shared/models",
-            "  ./retrain publish --image-dir ~/flower_photos",
+            "  ./retrain publish --image-dir ~/flower_photos --wait",
             "  ./retrain train --wait",
             "  ./retrain classify ~/flower_photos/daisy/21652746_cc379e0eea_m.jpg",
             "  ./retrain down",

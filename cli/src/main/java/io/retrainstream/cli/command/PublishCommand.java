@@ -7,6 +7,7 @@ import io.retrainstream.cli.ProgressBar;
 import io.retrainstream.cli.StatusLine;
 import io.retrainstream.cli.UsageException;
 import io.retrainstream.cli.stack.State;
+import io.retrainstream.common.kafka.ExtractionProgress;
 import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.TopicLayout;
 import io.retrainstream.common.kafka.TopicSetup;
@@ -33,6 +34,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
@@ -43,7 +45,8 @@ import picocli.CommandLine.Option;
         name = "publish",
         header = "publish the photos of an image dir (one sub-folder per class) to Kafka",
         synopsisHeading = "",
-        customSynopsis = "Usage: ./retrain publish --image-dir DIR [--bootstrap HOST:PORT] [--max-image-pixels N]",
+        customSynopsis =
+                "Usage: ./retrain publish --image-dir DIR [--wait] [--bootstrap HOST:PORT] [--max-image-pixels N]",
         description = {
             "",
             "Publishes every photo of DIR to the Kafka topic 'images', like retrain.py --image_dir: "
@@ -51,7 +54,7 @@ import picocli.CommandLine.Option;
                     + "directly in it is one of its photos. The extractor turns them into bottlenecks for the trainer."
         },
         optionListHeading = "%nOptions:%n",
-        footer = {"", "Example:", "  ./retrain publish --image-dir ~/flower_photos"})
+        footer = {"", "Example:", "  ./retrain publish --image-dir ~/flower_photos --wait"})
 public final class PublishCommand extends CliCommand {
 
     /** Room left in a record for the key, the headers and the batch overhead. */
@@ -66,6 +69,13 @@ public final class PublishCommand extends CliCommand {
             required = true,
             description = "folder of class folders, e.g. flower_photos (daisy/, roses/, ...)")
     private String imageDir;
+
+    @Option(
+            names = "--wait",
+            description = "then wait, with a progress bar, until the extractor has turned every photo published into a "
+                    + "bottleneck or rejected it, and print the bottlenecks per class and each rejected photo with its "
+                    + "reason; exit 1 when the extractor is stopped or stuck")
+    private boolean wait;
 
     @Option(
             names = "--bootstrap",
@@ -93,6 +103,10 @@ public final class PublishCommand extends CliCommand {
             throw new UsageException("--max-image-pixels must be at least 1");
         }
         Result result = publish(context, dir, bootstrap, new ImageLimits(maxPixels));
+        if (wait && result.published() > 0) {
+            // rejected photos are listed with their reasons, as skipped files are warned about: the rest trains
+            ExtractionWait.await(context, bootstrap, result.target(), result.dlqFrom(), result.perClass());
+        }
         return result.failed() > 0 ? 1 : 0;
     }
 
@@ -101,8 +115,16 @@ public final class PublishCommand extends CliCommand {
      * @param skipped   files that could not be read or are too large
      * @param failed    records Kafka refused
      * @param perClass  acknowledged records by class folder
+     * @param target    the offsets on {@code images} the published photos got
+     * @param dlqFrom   the end offsets of {@code images.dlq} before publishing
      */
-    record Result(int published, int skipped, int failed, Map<String, Integer> perClass) {}
+    record Result(
+            int published,
+            int skipped,
+            int failed,
+            Map<String, Integer> perClass,
+            ExtractionProgress.Target target,
+            Map<TopicPartition, Long> dlqFrom) {}
 
     /** The class folders of {@code dir}, refusing a dir without class folders or without images. */
     static List<ImageScanner.ClassFolder> scanImageDir(Path dir) {
@@ -139,11 +161,18 @@ public final class PublishCommand extends CliCommand {
         int total = classes.stream().mapToInt(c -> c.images().size()).sum();
         KafkaClients clients = KafkaClients.fromSystem().withBootstrapServers(bootstrap);
         checkReachable(clients);
+        Map<TopicPartition, Long> from;
+        Map<TopicPartition, Long> dlqFrom;
         try {
             TopicSetup.ensureTopics(clients, TopicLayout.DEFAULT);
+            try (ExtractionProgress offsets = new ExtractionProgress(clients, ExtractionProgress.EXTRACTOR_GROUP)) {
+                from = offsets.endOffsets(Topics.IMAGES);
+                dlqFrom = offsets.endOffsets(Topics.IMAGES_DLQ);
+            }
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage(), e);
         }
+        Map<TopicPartition, Long> to = new ConcurrentHashMap<>(from);
         err.printf(
                 "Publishing %d images of %d classes from %s to topic '%s' on Kafka at %s%n",
                 total, classes.size(), dir, Topics.IMAGES, bootstrap);
@@ -172,6 +201,10 @@ public final class PublishCommand extends CliCommand {
                             .add(Topics.FILENAME, image.getFileName().toString().getBytes(StandardCharsets.UTF_8));
                     producer.send(record, (metadata, exception) -> {
                         if (exception == null) {
+                            to.merge(
+                                    new TopicPartition(metadata.topic(), metadata.partition()),
+                                    metadata.offset() + 1,
+                                    Math::max);
                             acked.incrementAndGet();
                             perClass.merge(folder.name(), 1, Integer::sum);
                         } else {
@@ -218,7 +251,13 @@ public final class PublishCommand extends CliCommand {
             err.println("Kafka refused " + failed.get() + " image(s):");
             errors.stream().limit(10).forEach(e -> err.println("  " + e));
         }
-        return new Result(acked.get(), skipped, failed.get(), Map.copyOf(perClass));
+        return new Result(
+                acked.get(),
+                skipped,
+                failed.get(),
+                Map.copyOf(perClass),
+                new ExtractionProgress.Target(from, to),
+                dlqFrom);
     }
 
     private static String progress(int done, int total, long start) {

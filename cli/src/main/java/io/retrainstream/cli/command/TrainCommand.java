@@ -1,20 +1,15 @@
 package io.retrainstream.cli.command;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.retrainstream.cli.CliCommand;
-import io.retrainstream.cli.CliException;
 import io.retrainstream.cli.Context;
+import io.retrainstream.cli.stack.Service;
 import io.retrainstream.cli.stack.ServiceHttp;
-import java.io.PrintStream;
-import java.time.Duration;
-import java.util.HashSet;
+import io.retrainstream.cli.stack.State;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.ArgGroupSpec;
@@ -28,19 +23,21 @@ import picocli.CommandLine.Spec;
         name = "train",
         header = "train a new model on the bottlenecks the trainer has received",
         synopsisHeading = "",
-        customSynopsis = "Usage: ./retrain train [--wait] [--trainer URL] [retrain.py options]",
+        customSynopsis =
+                "Usage: ./retrain train [--wait] [--no-wait-for-photos] [--trainer URL] [--classifier URL] [retrain.py options]",
         description = {
             "",
-            "Asks the trainer to train a new final layer on every bottleneck it has received (like a "
-                    + "run of retrain.py). When a run is already in progress, follows that one instead."
+            "Asks the trainer to train a new final layer on every photo published so far (like a run of retrain.py "
+                    + "on its --image_dir): the run first waits until the extractor has turned every photo published "
+                    + "before it into a bottleneck (or rejected it), printing how many are left, then trains. When a run "
+                    + "is already in progress (say, a continuous one), lets it end first."
         },
         optionListHeading = "%nOptions:%n",
         footer = {"", "Example:", "  ./retrain train --wait --how_many_training_steps 500 --mode retrain"})
 public final class TrainCommand extends CliCommand {
 
-    private static final long POLL_MILLIS = 500;
-    /** How long the trainer may be unreachable while a run is followed before giving up. */
-    private static final Duration UNREACHABLE_LIMIT = Duration.ofSeconds(30);
+    /** The trainer's option that trains on the bottlenecks there are, without waiting for the photos published. */
+    static final String WAIT_FOR_EXTRACTION = "wait_for_extraction";
 
     private static final String OUTPUT_NOTE = " (written by the trainer on its machine, relative to its output root "
             + "trainer.output-root; one set per published version)";
@@ -106,10 +103,24 @@ public final class TrainCommand extends CliCommand {
             names = "--wait",
             description = {
                 "print the run's progress as it goes, then its report (test accuracy, "
-                        + "confusion matrix, precision and recall per class, misclassified images, timings); exit 1 when it "
-                        + "fails or the promotion gate keeps it back"
+                        + "confusion matrix, precision and recall per class, misclassified images, timings), and return "
+                        + "once the classifier serves the new model version; exit 1 when it fails or the promotion gate "
+                        + "keeps it back"
             })
     private boolean wait;
+
+    @Option(
+            names = "--no-wait-for-photos",
+            description = "train on the bottlenecks the trainer has now, without waiting for the photos still being "
+                    + "extracted (e.g. when the extractor is stopped)")
+    private boolean noWaitForPhotos;
+
+    @Option(
+            names = "--classifier",
+            paramLabel = "URL",
+            description = "the classifier --wait waits for (default: the one ./retrain up started, else "
+                    + "http://127.0.0.1:8080)")
+    private String classifier;
 
     @Mixin
     private TrainerOption trainerOption;
@@ -143,7 +154,12 @@ public final class TrainCommand extends CliCommand {
 
     /** The run's options as the JSON body of {@code POST /train}. */
     public static byte[] body(CommandSpec command) {
-        Map<String, Object> options = new LinkedHashMap<>();
+        return body(command, Map.of());
+    }
+
+    /** {@link #body(CommandSpec)} with some of the trainer's own options, e.g. {@value #WAIT_FOR_EXTRACTION}. */
+    static byte[] body(CommandSpec command, Map<String, Object> trainerOptions) {
+        Map<String, Object> options = new LinkedHashMap<>(trainerOptions);
         for (RunOption option : RUN_OPTIONS) {
             Object value = command.findOption("--" + option.name()).getValue();
             if (option.label() == null ? Boolean.TRUE.equals(value) : value != null) {
@@ -161,7 +177,9 @@ public final class TrainCommand extends CliCommand {
     public Integer call() throws InterruptedException {
         String trainer = trainerOption.url(context);
         ServiceHttp http = new ServiceHttp(context.workspace());
-        OptionalLong runId = start(context, http, trainer, body(spec));
+        // A run in progress (say, a continuous one) may have started before the last photos arrived: let it end
+        OptionalLong runId = TrainingRuns.startOwn(
+                context, http, trainer, body(spec, noWaitForPhotos ? Map.of(WAIT_FOR_EXTRACTION, false) : Map.of()));
         if (runId.isEmpty()) {
             return 1;
         }
@@ -169,191 +187,16 @@ public final class TrainCommand extends CliCommand {
             context.out().println("Follow it with ./retrain train --wait");
             return 0;
         }
-        return follow(context, http, trainer, runId.getAsLong()).succeeded() ? 0 : 1;
-    }
-
-    /** Starts a run (or finds the one in progress); empty when the trainer refuses, after printing why. */
-    static OptionalLong start(Context context, ServiceHttp http, String trainer) {
-        return start(context, http, trainer, new byte[0]);
-    }
-
-    static OptionalLong start(Context context, ServiceHttp http, String trainer, byte[] body) {
-        return start(context, http, trainer, body, false);
-    }
-
-    /**
-     * Starts a run of its own: when one is already in progress (say, a continuous run), lets it finish first.
-     */
-    static OptionalLong startOwn(Context context, ServiceHttp http, String trainer, byte[] body)
-            throws InterruptedException {
-        for (int attempt = 0; attempt < 5; attempt++) {
-            OptionalLong runId = start(context, http, trainer, body, true);
-            if (runId.isEmpty() || runId.getAsLong() > 0) {
-                return runId;
-            }
-            awaitFinished(http, trainer, -runId.getAsLong());
+        TrainingRuns.Outcome outcome = TrainingRuns.follow(context, http, trainer, runId.getAsLong());
+        if (!outcome.succeeded() && !outcome.status().equals("REJECTED")) {
+            return 1;
         }
-        return start(context, http, trainer, body);
-    }
-
-    private static void awaitFinished(ServiceHttp http, String trainer, long runId) throws InterruptedException {
-        while (true) {
-            ServiceHttp.Reply reply = http.get(ServiceHttp.join(trainer, "/runs/" + runId + "?from=1000000"));
-            if (!reply.ok() || !reply.json().path("status").asText("").equals("RUNNING")) {
-                return;
-            }
-            Thread.sleep(POLL_MILLIS);
-        }
-    }
-
-    /** @param own with a run in progress, return minus its id instead of following it */
-    private static OptionalLong start(Context context, ServiceHttp http, String trainer, byte[] body, boolean own) {
-        ServiceHttp.Reply reply =
-                http.post(ServiceHttp.join(trainer, "/train"), body, body.length == 0 ? null : "application/json");
-        JsonNode json = reply.json();
-        if (reply.ok() && json.hasNonNull("runId")) {
-            context.out()
-                    .printf(
-                            "Started training run %d (%s)%n",
-                            json.get("runId").asLong(), json.path("status").asText("RUNNING"));
-            return OptionalLong.of(json.get("runId").asLong());
-        }
-        if (reply.status() == 409 && json.hasNonNull("runId") && own) {
-            context.out()
-                    .printf(
-                            "Waiting for training run %d (%s) to finish first%n",
-                            json.get("runId").asLong(), json.path("trigger").asText("in progress"));
-            return OptionalLong.of(-json.get("runId").asLong());
-        }
-        if (reply.status() == 409 && json.hasNonNull("runId")) {
-            context.out()
-                    .printf(
-                            "A training run is already in progress: following run %d (%s)%n",
-                            json.get("runId").asLong(), reply.message());
-            return OptionalLong.of(json.get("runId").asLong());
-        }
-        if (reply.status() == 400) {
-            throw new CliException("The trainer refused the options: " + reply.message());
-        }
-        if (reply.status() == 422) {
-            context.err().println("The trainer will not train: " + reply.message());
-            return OptionalLong.empty();
-        }
-        throw new CliException("The trainer at " + trainer + " replied HTTP " + reply.status() + " to POST /train: "
-                + reply.message());
-    }
-
-    /** How a run ended. */
-    record Outcome(
-            long runId, String status, String message, Long modelVersion, Double testAccuracy, Integer testCount) {
-
-        boolean succeeded() {
-            return "SUCCEEDED".equals(status);
-        }
-    }
-
-    /** Polls the run until it ends, printing its new log lines as they come, then its result. */
-    static Outcome follow(Context context, ServiceHttp http, String trainer, long runId) throws InterruptedException {
-        PrintStream out = context.out();
-        String url = ServiceHttp.join(trainer, "/runs/" + runId);
-        Set<String> printedLines = new HashSet<>();
-        int printed = 0;
-        long lastContact = System.nanoTime();
-        while (true) {
-            ServiceHttp.Reply reply;
-            try {
-                reply = http.get(url);
-            } catch (CliException e) {
-                if (System.nanoTime() - lastContact > UNREACHABLE_LIMIT.toNanos()) {
-                    throw new CliException("Lost the trainer while following run " + runId + ": " + e.getMessage(), e);
-                }
-                Thread.sleep(POLL_MILLIS * 2);
-                continue;
-            }
-            lastContact = System.nanoTime();
-            if (reply.status() == 404) {
-                throw new CliException("The trainer at " + trainer + " has no run " + runId
-                        + " (was it restarted?). Start a new one with ./retrain train --wait");
-            }
-            if (!reply.ok()) {
-                throw new CliException(
-                        "The trainer replied HTTP " + reply.status() + " to GET " + url + ": " + reply.message());
-            }
-            JsonNode run = reply.json();
-            JsonNode log = run.path("log");
-            for (int i = printed; i < log.size(); i++) {
-                String line = log.get(i).asText();
-                out.println(line);
-                printedLines.add(line.strip());
-            }
-            printed = Math.max(printed, log.size());
-            String status = run.path("status").asText("");
-            if (Set.of("SUCCEEDED", "REJECTED", "FAILED", "REFUSED", "CANCELLED")
-                    .contains(status)) {
-                Outcome outcome = new Outcome(
-                        runId,
-                        status,
-                        run.path("message").asText(null),
-                        run.hasNonNull("modelVersion") ? run.get("modelVersion").asLong() : null,
-                        run.hasNonNull("testAccuracy") ? run.get("testAccuracy").asDouble() : null,
-                        run.hasNonNull("testCount") ? run.get("testCount").asInt() : null);
-                report(context, outcome, printedLines);
-                if ((outcome.succeeded() || status.equals("REJECTED"))
-                        && run.path("report").isObject()) {
-                    out.print(RunReportText.format(run.path("report")));
-                }
-                return outcome;
-            }
-            out.flush();
-            Thread.sleep(POLL_MILLIS);
-        }
-    }
-
-    private static void report(Context context, Outcome outcome, Set<String> printedLines) {
-        if (outcome.status().equals("REJECTED")) {
-            context.out()
-                    .printf(
-                            "Training run %d was not published (the serving model stays): %s%n"
-                                    + "Add --force_publish to publish it anyway.%n",
-                            outcome.runId(), outcome.message());
-            return;
-        }
-        if (outcome.status().equals("CANCELLED")) {
-            context.err().printf("Training run %d was cancelled: nothing was published.%n", outcome.runId());
-            return;
-        }
-        if (!outcome.succeeded()) {
-            context.err()
-                    .printf(
-                            "Training run %d %s: %s%n",
-                            outcome.runId(),
-                            outcome.status().equals("REFUSED") ? "was refused" : "failed",
-                            outcome.message() == null
-                                    ? "(no message; see .retrain/logs/trainer.log)"
-                                    : outcome.message());
-            return;
-        }
-        if (outcome.testAccuracy() != null) {
-            String line = accuracyLine(outcome.testAccuracy(), outcome.testCount());
-            if (!printedLines.contains(line)) {
-                context.out().println(line);
-            }
-        }
-        if (outcome.modelVersion() != null) {
-            String line = "Published model version " + outcome.modelVersion();
-            if (!printedLines.contains(line)) {
-                context.out().println(line);
-            }
-        }
-    }
-
-    /**
-     * retrain.py's last line, e.g. {@code Final test accuracy = 85.9% (N=78)}; the accuracy is a fraction (a value
-     * above 1 is taken as a percentage already).
-     */
-    static String accuracyLine(double accuracy, Integer testCount) {
-        double percent = accuracy <= 1.0 ? accuracy * 100 : accuracy;
-        return String.format(Locale.ROOT, "Final test accuracy = %.1f%%", percent)
-                + (testCount == null ? "" : " (N=" + testCount + ")");
+        // published: the new version; kept back by the promotion gate: the one the classifier keeps serving
+        TrainingRuns.awaitServed(
+                context,
+                http,
+                classifier != null ? classifier : State.defaultUrl(context.workspace(), Service.CLASSIFIER),
+                outcome.succeeded() ? outcome.modelVersion() : null);
+        return outcome.succeeded() ? 0 : 1;
     }
 }

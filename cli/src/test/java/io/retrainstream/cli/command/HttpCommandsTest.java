@@ -21,6 +21,7 @@ class HttpCommandsTest {
     @Test
     void trainWaitPrintsTheRunsLogOnceAndItsResult() throws Exception {
         AtomicInteger polls = new AtomicInteger();
+        AtomicInteger modelPolls = new AtomicInteger();
         try (FakeHttp trainer = new FakeHttp()
                 .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":7,\"status\":\"RUNNING\"}"))
                 .route(
@@ -36,9 +37,17 @@ class HttpCommandsTest {
                                         """
                                 {"runId":7,"status":"SUCCEEDED","log":["Looking for images in 'daisy'",
                                 "Step 0: Train accuracy = 40.0%","Step 99: Train accuracy = 90.0%"],
-                                "modelVersion":3,"testAccuracy":0.859,"testCount":78,"message":null}"""))) {
+                                "modelVersion":3,"testAccuracy":0.859,"testCount":78,"message":null}"""))
+                // the classifier: no model for a while, then the previous version, then the new one
+                .route("/model", r -> switch (modelPolls.incrementAndGet()) {
+                    case 1 -> new FakeHttp.Reply(503, "{\"message\":\"No model has been published yet\"}");
+                    case 2 -> new FakeHttp.Reply(200, "{\"version\":2}");
+                    default -> new FakeHttp.Reply(200, "{\"version\":3}");
+                })) {
             TestConsole console = new TestConsole(root);
-            int status = Main.run(new String[] {"train", "--wait", "--trainer", trainer.url()}, console.context);
+            int status = Main.run(
+                    new String[] {"train", "--wait", "--trainer", trainer.url(), "--classifier", trainer.url()},
+                    console.context);
 
             assertThat(status).as(console.err()).isZero();
             assertThat(console.out())
@@ -50,8 +59,10 @@ class HttpCommandsTest {
                             "Step 99: Train accuracy = 90.0%",
                             "Final test accuracy = 85.9% (N=78)",
                             "Published model version 3",
+                            "The classifier serves model version 3",
                             ""));
             assertThat(trainer.requests.get(0).method()).isEqualTo("POST");
+            assertThat(modelPolls.get()).isEqualTo(3);
         }
     }
 
@@ -73,7 +84,8 @@ class HttpCommandsTest {
                                    {"label":"roses","precision":0.5,"recall":1.0,"support":1}],
                         "hitRate":0.75,"meanScoreHits":0.9,"meanScoreMisses":0.6,
                         "misclassified":[{"imageId":"daisy/1.jpg","label":"daisy","predicted":"roses","score":0.6}],
-                        "timingsMillis":{"total":1234}}}"""))) {
+                        "timingsMillis":{"total":1234}}}"""))
+                .route("/model", r -> new FakeHttp.Reply(200, "{\"version\":1}"))) {
             TestConsole console = new TestConsole(root);
             int status = Main.run(
                     new String[] {
@@ -81,6 +93,9 @@ class HttpCommandsTest {
                         "--wait",
                         "--trainer",
                         trainer.url(),
+                        "--classifier",
+                        trainer.url(),
+                        "--no-wait-for-photos",
                         "--how_many_training_steps",
                         "500",
                         "--mode",
@@ -98,9 +113,10 @@ class HttpCommandsTest {
             FakeHttp.Request request = trainer.requests.get(0);
             assertThat(request.contentType()).startsWith("application/json");
             assertThat(ServiceHttp.JSON.readTree(request.body()))
-                    .isEqualTo(ServiceHttp.JSON.readTree("{\"how_many_training_steps\":\"500\",\"mode\":\"retrain\","
-                            + "\"print_misclassified_test_images\":true,\"flip_left_right\":true,"
-                            + "\"random_crop\":\"10\",\"random_brightness\":\"5\"}"));
+                    .isEqualTo(ServiceHttp.JSON.readTree(
+                            "{\"wait_for_extraction\":false,\"how_many_training_steps\":\"500\",\"mode\":\"retrain\","
+                                    + "\"print_misclassified_test_images\":true,\"flip_left_right\":true,"
+                                    + "\"random_crop\":\"10\",\"random_brightness\":\"5\"}"));
             assertThat(console.out())
                     .contains("Parameters: how_many_training_steps=500, mode=retrain")
                     .contains("Confusion matrix")
@@ -129,19 +145,62 @@ class HttpCommandsTest {
     }
 
     @Test
-    void trainFollowsTheRunInProgressAndFailsWithItsMessage() throws Exception {
+    void trainLetsTheRunInProgressEndThenStartsItsOwnAndFailsWithItsMessage() throws Exception {
+        AtomicInteger posts = new AtomicInteger();
+        AtomicInteger polls = new AtomicInteger();
         try (FakeHttp trainer = new FakeHttp()
-                .route("/train", r -> new FakeHttp.Reply(409, "{\"message\":\"Run 4 is in progress\",\"runId\":4}"))
+                .route(
+                        "/train",
+                        r -> posts.incrementAndGet() == 1
+                                ? new FakeHttp.Reply(
+                                        409,
+                                        "{\"message\":\"Run 4 is in progress\",\"runId\":4,\"trigger\":\"CONTINUOUS\"}")
+                                : new FakeHttp.Reply(202, "{\"runId\":5,\"status\":\"RUNNING\"}"))
                 .route(
                         "/runs/4",
                         r -> new FakeHttp.Reply(
-                                200, "{\"runId\":4,\"status\":\"FAILED\",\"log\":[],\"message\":\"out of memory\"}"))) {
+                                200,
+                                "{\"runId\":4,\"status\":\""
+                                        + (polls.incrementAndGet() == 1 ? "RUNNING" : "SUCCEEDED")
+                                        + "\",\"log\":[]}"))
+                .route(
+                        "/runs/5",
+                        r -> new FakeHttp.Reply(
+                                200, "{\"runId\":5,\"status\":\"FAILED\",\"log\":[],\"message\":\"out of memory\"}"))) {
             TestConsole console = new TestConsole(root);
             int status = Main.run(new String[] {"train", "--wait", "--trainer", trainer.url()}, console.context);
 
+            // run 4 (say, a continuous run) may have started before the last photos arrived: not the user's run
             assertThat(status).isEqualTo(1);
-            assertThat(console.out()).contains("following run 4");
-            assertThat(console.err()).contains("Training run 4 failed: out of memory");
+            assertThat(console.out())
+                    .contains("Waiting for training run 4 (CONTINUOUS) to finish first")
+                    .contains("Started training run 5 (RUNNING)");
+            assertThat(console.err()).contains("Training run 5 failed: out of memory");
+            assertThat(posts.get()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void trainWaitSaysThePromotionGateKeptTheRunBackAndWhichVersionIsServed() throws Exception {
+        try (FakeHttp services = new FakeHttp()
+                .route("/train", r -> new FakeHttp.Reply(202, "{\"runId\":3,\"status\":\"RUNNING\"}"))
+                .route(
+                        "/runs/3",
+                        r -> new FakeHttp.Reply(
+                                200,
+                                "{\"runId\":3,\"status\":\"REJECTED\",\"log\":[],\"message\":\"Not published: "
+                                        + "worse: test accuracy 76.9% vs 78.2% of serving version 2\"}"))
+                .route("/model", r -> new FakeHttp.Reply(200, "{\"version\":2}"))) {
+            TestConsole console = new TestConsole(root);
+            int status = Main.run(
+                    new String[] {"train", "--wait", "--trainer", services.url(), "--classifier", services.url()},
+                    console.context);
+
+            assertThat(status).isEqualTo(1);
+            assertThat(console.out())
+                    .contains("Training run 3 was not published (the serving model stays): Not published: worse")
+                    .contains("Add --force_publish to publish it anyway.")
+                    .contains("The classifier serves model version 2");
         }
     }
 

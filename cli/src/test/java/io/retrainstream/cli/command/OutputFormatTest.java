@@ -26,9 +26,9 @@ class OutputFormatTest {
 
     @Test
     void finalAccuracyLikeRetrainPy() {
-        assertThat(TrainCommand.accuracyLine(0.8589, 78)).isEqualTo("Final test accuracy = 85.9% (N=78)");
-        assertThat(TrainCommand.accuracyLine(1.0, 5)).isEqualTo("Final test accuracy = 100.0% (N=5)");
-        assertThat(TrainCommand.accuracyLine(85.9, null)).isEqualTo("Final test accuracy = 85.9%");
+        assertThat(TrainingRuns.accuracyLine(0.8589, 78)).isEqualTo("Final test accuracy = 85.9% (N=78)");
+        assertThat(TrainingRuns.accuracyLine(1.0, 5)).isEqualTo("Final test accuracy = 100.0% (N=5)");
+        assertThat(TrainingRuns.accuracyLine(85.9, null)).isEqualTo("Final test accuracy = 85.9%");
     }
 
     @Test

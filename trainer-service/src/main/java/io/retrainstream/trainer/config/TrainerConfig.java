@@ -139,6 +139,9 @@ public interface TrainerConfig {
     @WithDefault("0.01")
     double promotionTolerance();
 
+    /** What a requested run waits for before it trains: the photos already published. */
+    ExtractionWait extractionWait();
+
     /** Continuous mode: retrain warm-started from the serving head as new images arrive. */
     interface Continuous {
 
@@ -157,5 +160,33 @@ public interface TrainerConfig {
         /** Training steps of a warm-started run (a cold run takes {@code how_many_training_steps}). */
         @WithDefault("400")
         int warmSteps();
+    }
+
+    /**
+     * A run asked for ({@code POST /train}) first waits until the extractor group has consumed {@code images} up to
+     * the end offsets of the moment of the request and this trainer has read the resulting bottlenecks, so it learns
+     * from every photo published before it was asked for. Automatic runs keep their own trigger and never wait.
+     */
+    interface ExtractionWait {
+
+        /** Off: requested runs train on the bottlenecks there are (one run: {@code {"wait_for_extraction": false}}). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The extractor's consumer group on {@code images}. */
+        @WithDefault("extractor")
+        String group();
+
+        /** How often the offsets are read while waiting. */
+        @WithDefault("1s")
+        Duration poll();
+
+        /** No photo extracted (and, later, no bottleneck read) for this long: the run fails, saying what to do. */
+        @WithDefault("60s")
+        Duration stallTimeout();
+
+        /** The extractor group without any member for this long: the run fails, saying to start the extractor. */
+        @WithDefault("20s")
+        Duration absentTimeout();
     }
 }

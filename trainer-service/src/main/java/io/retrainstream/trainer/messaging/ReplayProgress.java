@@ -36,6 +36,11 @@ public class ReplayProgress {
         lastReadNanos = System.nanoTime();
     }
 
+    /** Whether this trainer has read every partition up to {@code offsets} (the next offset, by partition). */
+    public boolean readUpTo(Map<Integer, Long> offsets) {
+        return offsets.entrySet().stream().allMatch(end -> next.getOrDefault(end.getKey(), 0L) >= end.getValue());
+    }
+
     /** True once every partition has been read up to its end as it was at the first call. */
     public boolean caughtUp() {
         if (done) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.retrainstream.common.quarkus.AdminToken;
+import io.retrainstream.trainer.service.ExtractionBarrier;
+import io.retrainstream.trainer.service.RunBarrier;
 import io.retrainstream.trainer.service.RunInProgressException;
 import io.retrainstream.trainer.service.TrainingRefusedException;
 import io.retrainstream.trainer.service.TrainingRun;
@@ -22,8 +24,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -33,18 +37,25 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Training runs")
 public class TrainingResource {
 
+    /** The trainer's own option of a requested run: false trains on the bottlenecks there are, without waiting. */
+    static final String WAIT_FOR_EXTRACTION = "wait_for_extraction";
+
     private final TrainingService training;
+    private final ExtractionBarrier extraction;
     /** Quarkus's configured mapper, for the optional body that JAX-RS cannot bind (see {@link #train}). */
     private final ObjectMapper json;
 
-    public TrainingResource(TrainingService training, ObjectMapper json) {
+    public TrainingResource(TrainingService training, ExtractionBarrier extraction, ObjectMapper json) {
         this.training = training;
+        this.extraction = extraction;
         this.json = json;
     }
 
     /**
      * Starts a run: 202 with the run, 400 naming an unknown option or bad value, 409 when one is in progress, 415 for
-     * a body that is not {@code application/json}, 422 when the data cannot make a model. The optional JSON body
+     * a body that is not {@code application/json}, 422 when the data cannot make a model, 503 when Kafka cannot say
+     * which photos the run must wait for. The run first waits for the photos published before the request
+     * ({@link ExtractionBarrier}; {@code {"wait_for_extraction": false}} trains on what there is now). The optional JSON body
      * overrides parameters by {@code retrain.py} name, e.g. {@code {"how_many_training_steps": 500, "mode":
      * "retrain"}}; no body at all (and no content type) means the configured defaults. JAX-RS cannot say "JSON, or
      * nothing", hence the check here rather than {@code @Consumes}.
@@ -81,7 +92,10 @@ public class TrainingResource {
                     .build();
         }
         try {
-            TrainingRun run = training.start(TrainingRun.Trigger.REQUEST, options);
+            options = new HashMap<>(options);
+            Object wait = options.remove(WAIT_FOR_EXTRACTION);
+            Optional<RunBarrier> barrier = waitForExtraction(wait) ? extraction.begin() : Optional.empty();
+            TrainingRun run = training.start(TrainingRun.Trigger.REQUEST, options, barrier);
             return Response.accepted(run.view(0))
                     .header("Location", "/runs/" + run.runId())
                     .build();
@@ -97,7 +111,29 @@ public class TrainingResource {
             return Response.status(Response.Status.BAD_REQUEST)
                     .entity(Map.of("message", e.getMessage()))
                     .build();
+        } catch (IllegalStateException e) {
+            return Response.status(Response.Status.SERVICE_UNAVAILABLE)
+                    .entity(Map.of("message", e.getMessage()))
+                    .build();
         }
+    }
+
+    /**
+     * Whether a requested run first waits for the photos published before it ({@code trainer.extraction-wait.*}),
+     * as its {@value #WAIT_FOR_EXTRACTION} option says, else as configured.
+     */
+    private boolean waitForExtraction(Object option) {
+        if (option == null) {
+            return extraction.enabled();
+        }
+        if (option instanceof Boolean flag) {
+            return flag;
+        }
+        String text = String.valueOf(option).trim();
+        if (text.equals("true") || text.equals("false")) {
+            return Boolean.parseBoolean(text);
+        }
+        throw new IllegalArgumentException(WAIT_FOR_EXTRACTION + " must be true or false, got '" + option + "'");
     }
 
     private static boolean isJson(String contentType) {

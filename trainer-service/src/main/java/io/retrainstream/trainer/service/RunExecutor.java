@@ -61,8 +61,13 @@ public class RunExecutor {
         executor.submit(() -> execute(run, snapshot, labels, options));
     }
 
-    private void execute(
-            TrainingRun run, BottleneckStore.Snapshot snapshot, List<String> labels, RunOptions.Parsed options) {
+    /** Queues {@code task} on the training thread (a run that waits before it takes its snapshot). */
+    void submit(Runnable task) {
+        executor.submit(task);
+    }
+
+    /** Carries {@code run} out now, on the calling thread (the training thread, from a task of {@link #submit}). */
+    void execute(TrainingRun run, BottleneckStore.Snapshot snapshot, List<String> labels, RunOptions.Parsed options) {
         long start = System.nanoTime();
         TrainingParams params = options.params();
         try {

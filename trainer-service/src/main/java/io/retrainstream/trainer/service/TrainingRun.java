@@ -78,6 +78,13 @@ public final class TrainingRun {
         Log.info(line);
     }
 
+    /** While the run waits before training: what it waits for (its status message); null once it trains. */
+    synchronized void waiting(String text) {
+        if (!finished()) {
+            message = text;
+        }
+    }
+
     /** Asks the run to stop; it ends {@link Status#CANCELLED} at its next check unless it is already publishing. */
     synchronized CancelOutcome cancel() {
         if (finished()) {

@@ -5,6 +5,7 @@ import io.quarkus.logging.Log;
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.trainer.data.LabelledBottleneck;
+import io.retrainstream.trainer.model.RunCancelledException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,14 +58,76 @@ public class TrainingService {
      *
      * @throws IllegalArgumentException naming an unknown option or a bad value
      */
-    public synchronized TrainingRun start(TrainingRun.Trigger trigger, Map<String, ?> overrides) {
+    public TrainingRun start(TrainingRun.Trigger trigger, Map<String, ?> overrides) {
+        return start(trigger, overrides, Optional.empty());
+    }
+
+    /**
+     * {@link #start(TrainingRun.Trigger, Map)}, the run first waiting for {@code barrier} (on the training thread, with
+     * progress in its log and its status message) before it takes its snapshot of the bottlenecks. A run that cannot
+     * train on what it then finds ends {@code FAILED}, saying why.
+     */
+    public synchronized TrainingRun start(
+            TrainingRun.Trigger trigger, Map<String, ?> overrides, Optional<RunBarrier> barrier) {
         RunOptions.Parsed parsed = options.parse(overrides);
         if (active != null && !active.finished()) {
             throw new RunInProgressException(active.runId());
         }
+        if (barrier.isPresent()) {
+            TrainingRun run = register(trigger);
+            executor.submit(() -> afterBarrier(run, barrier.get(), parsed));
+            return run;
+        }
         BottleneckStore.Snapshot snapshot = store.snapshot();
+        List<String> labels = checkedLabels(snapshot, parsed);
+        TrainingRun run = register(trigger);
+        executor.submit(run, snapshot, labels, parsed);
+        return run;
+    }
+
+    /** Waits for {@code barrier}, then trains on what has arrived by then (on the training thread). */
+    private void afterBarrier(TrainingRun run, RunBarrier barrier, RunOptions.Parsed parsed) {
+        BottleneckStore.Snapshot snapshot;
+        List<String> labels;
+        try {
+            barrier.await(
+                    line -> {
+                        run.waiting(line);
+                        run.progress(line);
+                    },
+                    run.cancellation());
+            run.waiting(null);
+            synchronized (this) {
+                snapshot = store.snapshot();
+                labels = checkedLabels(snapshot, parsed);
+            }
+        } catch (RunCancelledException e) {
+            Log.infof("Run %d cancelled while waiting for the photos published before it", run.runId());
+            run.cancelled();
+            registry.counter("trainer.runs", "outcome", "cancelled").increment();
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            run.failed("The trainer stopped while the run waited for the photos published before it");
+            return;
+        } catch (TrainingRefusedException e) {
+            Log.warnf("Run %d: %s", run.runId(), e.getMessage());
+            run.failed(e.getMessage());
+            return;
+        } catch (RuntimeException | Error e) {
+            // an Error too, as in RunExecutor: the run ends FAILED instead of RUNNING for ever
+            Log.warnf("Run %d: %s", run.runId(), e.getMessage());
+            run.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+            registry.counter("trainer.runs", "outcome", "failed").increment();
+            return;
+        }
+        executor.execute(run, snapshot, labels, parsed);
+    }
+
+    /** The classes {@code snapshot} can train, or a refusal saying what to publish first. */
+    private List<String> checkedLabels(BottleneckStore.Snapshot snapshot, RunOptions.Parsed parsed) {
         List<String> labels = trainableLabels(snapshot, parsed.params().splitRule());
-        handledGeneration = snapshot.generation();
+        handledGeneration = Math.max(handledGeneration, snapshot.generation());
         if (labels.size() < 2) {
             registry.counter("trainer.runs", "outcome", "refused").increment();
             throw new TrainingRefusedException("Training needs at least 2 classes with training images; "
@@ -74,13 +137,16 @@ public class TrainingService {
                                     + snapshot.counts().keySet())
                     + ". Publish labelled images of at least two classes to topic 'images' first.");
         }
+        return labels;
+    }
+
+    private TrainingRun register(TrainingRun.Trigger trigger) {
         TrainingRun run = new TrainingRun(++lastRunId, trigger);
         runs.put(run.runId(), run);
         if (runs.size() > RUNS_KEPT) {
             runs.remove(runs.keySet().iterator().next());
         }
         active = run;
-        executor.submit(run, snapshot, labels, parsed);
         return run;
     }
 

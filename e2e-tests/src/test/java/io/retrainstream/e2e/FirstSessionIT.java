@@ -1,0 +1,313 @@
+package io.retrainstream.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.retrainstream.common.testing.FreePorts;
+import io.retrainstream.common.testing.SharedData;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The first session of {@code ./retrain --help} as a new user runs it (issue 17), on flowers-small: the CLI as its own
+ * process (as the {@code ./retrain} script runs it) on a workspace of its own, the real broker and the three packaged
+ * services. The run must learn all five classes from all 750 photos, and the first classify right after
+ * {@code train --wait} must be answered. Then the same without {@code publish --wait}: {@code train --wait} at once
+ * must still train on every photo published before it.
+ */
+class FirstSessionIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration CLI_TIMEOUT = Duration.ofMinutes(6);
+    private static final List<String> CLASSES = List.of("daisy", "dandelion", "roses", "sunflowers", "tulips");
+    /** The run's first line: {@code Run 1: training 5 classes [...] on 600 training, 75 validation and 75 test ...}. */
+    private static final Pattern TRAINING = Pattern.compile(
+            "Run \\d+: training (\\d+) classes \\[([^]]*)] on (\\d+) training, (\\d+) validation and (\\d+) test");
+
+    private Path repo;
+    private Path root;
+    private int photos;
+    private int trainerPort;
+
+    @BeforeEach
+    void workspace() throws IOException {
+        SharedData.models();
+        photos = countPhotos(SharedData.flowers());
+        repo = Path.of(System.getProperty("retrainstream.root.dir", ".."))
+                .toAbsolutePath()
+                .normalize();
+        root = repo.resolve("e2e-tests/target/first-session");
+        deleteTree(root);
+        Path lib = repo.resolve("cli/target/lib");
+        if (!Files.isRegularFile(repo.resolve("cli/target/cli.jar")) || !Files.isDirectory(lib)) {
+            throw new IllegalStateException("cli/target/cli.jar or cli/target/lib is missing: package the CLI first");
+        }
+        Files.createDirectories(root.resolve("cli/target"));
+        Files.createSymbolicLink(root.resolve("cli/target/lib"), lib);
+        for (String module : List.of("extractor-service", "trainer-service", "classifier-service")) {
+            Path app = repo.resolve(module).resolve("target/quarkus-app");
+            if (!Files.isRegularFile(app.resolve("quarkus-run.jar"))) {
+                throw new IllegalStateException(app + " is missing: package the services first (./mvnw package)");
+            }
+            Files.createDirectories(root.resolve(module).resolve("target"));
+            Files.createSymbolicLink(root.resolve(module).resolve("target/quarkus-app"), app);
+        }
+    }
+
+    @AfterEach
+    void down() throws Exception {
+        if (root != null && Files.exists(root.resolve(".retrain"))) {
+            Result down = cli("down", "--purge");
+            System.out.print(down.output());
+        }
+    }
+
+    @Test
+    void theHelpTextsFirstSessionLearnsEveryPhotoAndTheFirstClassifyIsAnswered() throws Exception {
+        Result help = cli("--help");
+        assertThat(help.output())
+                .contains("  ./retrain up --model-dir ../shared/models")
+                .contains("  ./retrain publish --image-dir ~/flower_photos --wait")
+                .contains("  ./retrain train --wait")
+                .contains("  ./retrain classify ~/flower_photos/daisy/");
+        up(false);
+
+        long start = System.nanoTime();
+        Result published = cli("publish", "--image-dir", SharedData.flowers().toString(), "--wait");
+        long extracted = System.nanoTime();
+        assertThat(published.status()).as(published.output()).isZero();
+        assertThat(published.output()).contains("Extracted " + photos + " of " + photos + " photos in ");
+        for (String label : CLASSES) {
+            assertThat(published.output()).containsPattern("\\n  " + label + "\\s+150\\n");
+        }
+
+        Result train = cli("train", "--wait");
+        long trained = System.nanoTime();
+        assertLearnedEveryPhoto(train.output());
+        // Continuous mode (on by default) has served models trained while the photos streamed in: this cold run is
+        // published, or the promotion gate keeps it back when a continuous run on the same 750 photos did better
+        if (train.status() != 0) {
+            assertThat(train.output())
+                    .as(train.output())
+                    .contains("was not published (the serving model stays): Not published: worse: test accuracy ");
+            System.out.println("The promotion gate kept the run back: "
+                    + train.output()
+                            .lines()
+                            .filter(l -> l.startsWith("Promotion gate"))
+                            .findFirst()
+                            .orElse(""));
+        }
+        assertThat(train.output()).containsPattern("The classifier serves model version \\d+");
+
+        Result classify = cli("classify", firstPhoto("daisy").toString());
+        assertThat(classify.status()).as(classify.output()).isZero();
+        assertThat(classify.output()).contains("(score = ");
+        System.out.printf(
+                Locale.ROOT,
+                "First session: publish --wait %.1f s, train --wait %.1f s, publish to trained and served %.1f s%n",
+                (extracted - start) / 1e9,
+                (trained - extracted) / 1e9,
+                (trained - start) / 1e9);
+        printWaitLines(train.output());
+    }
+
+    @Test
+    void trainRightAfterAPlainPublishWaitsForEveryPhoto() throws Exception {
+        up(true);
+        long start = System.nanoTime();
+        Result published = cli("publish", "--image-dir", SharedData.flowers().toString());
+        assertThat(published.status()).as(published.output()).isZero();
+        long publishedAt = System.nanoTime();
+
+        // when the trainer has every bottleneck, by the wall clock, to measure what the wait adds after that
+        AtomicLong allRead = new AtomicLong();
+        Thread watch = new Thread(() -> watchDataset(allRead), "dataset-watch");
+        watch.setDaemon(true);
+        watch.start();
+        Result train = cli("train", "--wait");
+        long trained = System.nanoTime();
+        watch.interrupt();
+        assertThat(train.status()).as(train.output()).isZero();
+        assertThat(train.output()).containsPattern("Waiting for \\d+ of " + photos + " photos to be extracted");
+        assertLearnedEveryPhoto(train.output());
+        Matcher waited = Pattern.compile("Read the bottlenecks up to offsets \\{[^}]*}: waited ([0-9.]+) s")
+                .matcher(train.output());
+        assertThat(waited.find()).as(train.output()).isTrue();
+        Matcher started = Pattern.compile("Started training run (\\d+)").matcher(train.output());
+        assertThat(started.find()).as(train.output()).isTrue();
+        JsonNode run = JSON.readTree(http("/runs/" + started.group(1)));
+        long ready = Instant.parse(run.get("startedAt").asText()).toEpochMilli()
+                + Math.round(Double.parseDouble(waited.group(1)) * 1000);
+        System.out.printf(
+                Locale.ROOT,
+                "The run was ready to train %.1f s after the trainer had all %d bottlenecks (the wait's overhead)%n",
+                (ready - allRead.get()) / 1e3,
+                photos);
+
+        Result classify = cli("classify", firstPhoto("tulips").toString());
+        assertThat(classify.status()).as(classify.output()).isZero();
+        System.out.printf(
+                Locale.ROOT,
+                "Plain publish %.1f s, then train --wait %.1f s: publish to trained and served %.1f s%n",
+                (publishedAt - start) / 1e9,
+                (trained - publishedAt) / 1e9,
+                (trained - start) / 1e9);
+        printWaitLines(train.output());
+    }
+
+    /** Sets {@code allRead} to the wall-clock time at which the trainer's dataset first holds every photo. */
+    private void watchDataset(AtomicLong allRead) {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                if (JSON.readTree(http("/dataset")).path("images").asInt() >= photos) {
+                    allRead.set(System.currentTimeMillis());
+                    return;
+                }
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                // not answering right now
+            }
+        }
+    }
+
+    private String http(String path) throws IOException {
+        try {
+            return HTTP.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + trainerPort + path))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    /** {@code ./retrain up} on free ports; {@code --no-continuous} as the issue's report tried it. */
+    private void up(boolean noContinuous) throws Exception {
+        List<String> args = new ArrayList<>(List.of(
+                "up",
+                "--model-dir",
+                SharedData.models().toString(),
+                "--kafka-port",
+                Integer.toString(FreePorts.pair()),
+                "--classifier-port",
+                Integer.toString(FreePorts.any()),
+                "--extractor-port",
+                Integer.toString(FreePorts.any()),
+                "--trainer-port",
+                Integer.toString(trainerPort = FreePorts.any()),
+                "--timeout",
+                "180"));
+        if (noContinuous) {
+            args.add("--no-continuous");
+        }
+        Result up = cli(args.toArray(String[]::new));
+        assertThat(up.status()).as(up.output()).isZero();
+    }
+
+    private void assertLearnedEveryPhoto(String output) {
+        Matcher run = TRAINING.matcher(output);
+        assertThat(run.find()).as(output).isTrue();
+        assertThat(Integer.parseInt(run.group(1))).as(run.group()).isEqualTo(CLASSES.size());
+        assertThat(run.group(2)).isEqualTo(String.join(", ", CLASSES));
+        int vectors = Integer.parseInt(run.group(3)) + Integer.parseInt(run.group(4)) + Integer.parseInt(run.group(5));
+        assertThat(vectors).as(run.group()).isEqualTo(photos);
+        assertThat(output).contains("Final test accuracy = ");
+    }
+
+    private static void printWaitLines(String output) {
+        output.lines()
+                .filter(line -> line.startsWith("Waiting for ")
+                        || line.startsWith("All ")
+                        || line.startsWith("Read the bottlenecks"))
+                .forEach(line -> System.out.println("  " + line));
+    }
+
+    private static Path firstPhoto(String label) throws IOException {
+        try (Stream<Path> files = Files.list(SharedData.flowers().resolve(label))) {
+            return files.sorted().findFirst().orElseThrow();
+        }
+    }
+
+    private static int countPhotos(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir, 2, FileVisitOption.FOLLOW_LINKS)) {
+            return (int) files.filter(p -> p.toString().toLowerCase(Locale.ROOT).endsWith(".jpg"))
+                    .count();
+        }
+    }
+
+    /** The exit status and the output (stdout and stderr) of one CLI command. */
+    private record Result(int status, String output) {}
+
+    /** Runs {@code ./retrain ARGS} as the script does: the CLI's jar and libraries, from the workspace's root. */
+    private Result cli(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                repo.resolve("cli/target/cli.jar")
+                        + File.pathSeparator
+                        + repo.resolve("cli/target/lib").resolve("*"),
+                "io.retrainstream.cli.Main"));
+        command.addAll(List.of(args));
+        Path output = Files.createTempFile(root, "cli-", ".out");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        Map<String, String> env = builder.environment();
+        env.remove("RETRAIN_ADMIN_TOKEN");
+        env.put("RETRAIN_CALLER_DIR", root.toString());
+        env.put("RETRAIN_DOWNLOAD", "false");
+        env.put("RETRAIN_EXTRACTOR_IMAGE_STORE", root.resolve("image-store").toString());
+        Process process = builder.start();
+        if (!process.waitFor(CLI_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("./retrain " + String.join(" ", args) + " took over " + CLI_TIMEOUT);
+        }
+        String text = Files.readString(output, StandardCharsets.UTF_8);
+        Files.delete(output);
+        System.out.println("$ ./retrain " + String.join(" ", args) + " -> exit " + process.exitValue());
+        return new Result(process.exitValue(), text);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}
