@@ -7,23 +7,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.retrainstream.common.testing.FreePorts;
 import io.retrainstream.common.testing.Listeners;
 import io.retrainstream.common.testing.SharedData;
-import java.io.File;
+import io.retrainstream.e2e.CliWorkspace.Result;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,45 +37,24 @@ class CliSupervisionIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final Duration CLI_TIMEOUT = Duration.ofMinutes(4);
     /** The photos published before the kill; the others are published while the extractor is down. */
     private static final List<String> FIRST_CLASSES = List.of("daisy", "dandelion", "roses");
 
-    private static Path repo;
+    private static CliWorkspace workspace;
     private static Path root;
     private static int extractorPort;
     private static int trainerPort;
 
     @BeforeAll
     static void workspace() throws IOException {
-        SharedData.models();
-        SharedData.flowers();
-        repo = Path.of(System.getProperty("retrainstream.root.dir", ".."))
-                .toAbsolutePath()
-                .normalize();
-        root = repo.resolve("e2e-tests/target/cli-supervision");
-        deleteTree(root);
-        Path lib = repo.resolve("cli/target/lib");
-        if (!Files.isRegularFile(repo.resolve("cli/target/cli.jar")) || !Files.isDirectory(lib)) {
-            throw new IllegalStateException("cli/target/cli.jar or cli/target/lib is missing: package the CLI first");
-        }
-        Files.createDirectories(root.resolve("cli/target"));
-        Files.createSymbolicLink(root.resolve("cli/target/lib"), lib);
-        for (String module : List.of("extractor-service", "trainer-service", "classifier-service")) {
-            Path app = repo.resolve(module).resolve("target/quarkus-app");
-            if (!Files.isRegularFile(app.resolve("quarkus-run.jar"))) {
-                throw new IllegalStateException(app + " is missing: package the services first (./mvnw package)");
-            }
-            Files.createDirectories(root.resolve(module).resolve("target"));
-            Files.createSymbolicLink(root.resolve(module).resolve("target/quarkus-app"), app);
-        }
+        workspace = CliWorkspace.create("cli-supervision");
+        root = workspace.root();
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (root != null && Files.exists(root.resolve(".retrain"))) {
-            Result down = cli("down");
-            System.out.print(down.output());
+        if (workspace != null) {
+            workspace.down();
         }
     }
 
@@ -239,7 +214,7 @@ class CliSupervisionIT {
     }
 
     private static JsonNode state() throws IOException {
-        return JSON.readTree(root.resolve(".retrain/state.json").toFile());
+        return workspace.state();
     }
 
     private static JsonNode get(int port, String path) throws IOException, InterruptedException {
@@ -264,47 +239,7 @@ class CliSupervisionIT {
         }
     }
 
-    /** The exit status and the output (stdout and stderr) of one CLI command. */
-    private record Result(int status, String output) {}
-
-    /** Runs {@code ./retrain ARGS} as the script does: the CLI's jar and libraries, from the workspace's root. */
     private static Result cli(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                repo.resolve("cli/target/cli.jar")
-                        + File.pathSeparator
-                        + repo.resolve("cli/target/lib").resolve("*"),
-                "io.retrainstream.cli.Main"));
-        command.addAll(List.of(args));
-        Path output = Files.createTempFile(root, "cli-", ".out");
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(root.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile());
-        Map<String, String> env = builder.environment();
-        env.remove("RETRAIN_ADMIN_TOKEN");
-        env.put("RETRAIN_CALLER_DIR", root.toString());
-        env.put("RETRAIN_DOWNLOAD", "false");
-        env.put("RETRAIN_EXTRACTOR_IMAGE_STORE", root.resolve("image-store").toString());
-        Process process = builder.start();
-        if (!process.waitFor(CLI_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("./retrain " + String.join(" ", args) + " took over " + CLI_TIMEOUT);
-        }
-        String text = Files.readString(output, StandardCharsets.UTF_8);
-        Files.delete(output);
-        return new Result(process.exitValue(), text);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+        return workspace.cli(args);
     }
 }

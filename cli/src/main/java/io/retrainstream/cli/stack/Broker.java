@@ -2,13 +2,16 @@ package io.retrainstream.cli.stack;
 
 import io.retrainstream.cli.CliException;
 import io.retrainstream.common.kafka.KafkaClients;
+import io.retrainstream.common.kafka.TopicLayout;
 import io.retrainstream.common.kafka.TopicSetup;
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -17,25 +20,63 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Uuid;
 
 /**
- * A local single-node Apache Kafka broker in KRaft mode (broker and controller in one process), run as its own java
+ * One node of the local Apache Kafka cluster in KRaft mode (broker and controller in one process), run as its own java
  * process from the jars in {@code cli/target/lib}. Its config and data live in {@code kafkaDir}; the data survives
- * restarts. The controller listens on {@code controllerPort}, a static quorum of one voter.
+ * restarts. The controller listens on {@code controllerPort}; the quorum is static, every node of the cluster a voter
+ * ({@code ./retrain up --brokers N}: one voter by default, three for a cluster of three). Kafka's internal topics get
+ * the replication and {@code min.insync.replicas} that {@link TopicLayout#DEFAULT} gives the project's topics on a
+ * cluster of that size (1 and 1 on one broker, 3 and 2 on three).
  */
 public final class Broker {
 
     static final String MAIN_CLASS = "kafka.Kafka";
     static final String STORAGE_TOOL = "kafka.tools.StorageTool";
 
+    /**
+     * How long the controller waits for a broker's heartbeat before it fences it and moves its partitions' leadership
+     * to the others (Kafka's default is 9 s): what a killed broker stalls the partitions it led for.
+     */
+    static final int SESSION_TIMEOUT_MS = 4000;
+    /** A broker's heartbeats to the controller, well within {@link #SESSION_TIMEOUT_MS}. */
+    static final int HEARTBEAT_INTERVAL_MS = 1000;
+
     private final Path libDir;
     private final Path kafkaDir;
+    private final int nodeId;
+    private final int brokers;
+    private final String quorumVoters;
     private final int port;
     private final int controllerPort;
 
-    Broker(Path libDir, Path kafkaDir, int port, int controllerPort) {
+    /**
+     * @param nodeId       this node's id, from 1
+     * @param brokers      how many nodes the cluster has
+     * @param quorumVoters every node's controller, {@code 1@127.0.0.1:9093,...}
+     */
+    Broker(Path libDir, Path kafkaDir, int nodeId, int brokers, String quorumVoters, int port, int controllerPort) {
         this.libDir = libDir.toAbsolutePath().normalize();
         this.kafkaDir = kafkaDir.toAbsolutePath().normalize();
+        this.nodeId = nodeId;
+        this.brokers = brokers;
+        this.quorumVoters = quorumVoters;
         this.port = port;
         this.controllerPort = controllerPort;
+    }
+
+    /** Node {@code node} of the cluster {@code state} describes, its files in {@code kafkaDir}. */
+    static Broker of(Path libDir, Path kafkaDir, State state, int node) {
+        return new Broker(
+                libDir,
+                kafkaDir,
+                node,
+                state.brokers(),
+                state.quorumVoters(),
+                state.brokerPort(node),
+                state.brokerControllerPort(node));
+    }
+
+    int nodeId() {
+        return nodeId;
     }
 
     String bootstrap() {
@@ -56,12 +97,14 @@ public final class Broker {
      */
     void writeConfig() {
         String host = State.LOOPBACK;
+        short replication = TopicLayout.DEFAULT.replicationFactor(brokers);
+        int minInsync = TopicLayout.DEFAULT.minInsyncReplicas(replication);
         String config = String.join(
                 "\n",
                 "# Written by ./retrain up on every start: change the CLI's Broker class, not this file.",
                 "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@" + host + ":" + controllerPort,
+                "node.id=" + nodeId,
+                "controller.quorum.voters=" + quorumVoters,
                 "listeners=PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort,
                 "advertised.listeners=PLAINTEXT://" + host + ":" + port,
                 "controller.listener.names=CONTROLLER",
@@ -69,11 +112,15 @@ public final class Broker {
                 "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
                 "log.dirs=" + dataDir().toString().replace("\\", "\\\\"),
                 "num.partitions=1",
-                "offsets.topic.replication.factor=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
+                "default.replication.factor=" + replication,
+                "min.insync.replicas=" + minInsync,
+                "offsets.topic.replication.factor=" + replication,
+                "transaction.state.log.replication.factor=" + replication,
+                "transaction.state.log.min.isr=" + minInsync,
+                "share.coordinator.state.topic.replication.factor=" + replication,
+                "share.coordinator.state.topic.min.isr=" + minInsync,
+                "broker.session.timeout.ms=" + SESSION_TIMEOUT_MS,
+                "broker.heartbeat.interval.ms=" + HEARTBEAT_INTERVAL_MS,
                 "group.initial.rebalance.delay.ms=0",
                 "message.max.bytes=" + TopicSetup.MAX_MESSAGE_BYTES,
                 "");
@@ -89,8 +136,22 @@ public final class Broker {
         return Files.isRegularFile(dataDir().resolve("meta.properties"));
     }
 
-    /** Formats the data dir with a new cluster id unless it already holds a formatted broker. */
-    void formatIfNeeded(Path log) throws InterruptedException {
+    /** The cluster id the data dir was formatted with, if it was. */
+    Optional<String> clusterId() {
+        if (!isFormatted()) {
+            return Optional.empty();
+        }
+        Properties meta = new Properties();
+        try (Reader reader = Files.newBufferedReader(dataDir().resolve("meta.properties"))) {
+            meta.load(reader);
+        } catch (IOException e) {
+            throw new CliException("Cannot read " + dataDir().resolve("meta.properties") + ": " + e.getMessage(), e);
+        }
+        return Optional.ofNullable(meta.getProperty("cluster.id"));
+    }
+
+    /** Formats the data dir with {@code clusterId} unless it already holds a formatted broker. */
+    void formatIfNeeded(String clusterId, Path log) throws InterruptedException {
         if (isFormatted()) {
             return;
         }
@@ -102,7 +163,7 @@ public final class Broker {
                 STORAGE_TOOL,
                 "format",
                 "-t",
-                Uuid.randomUuid().toString(),
+                clusterId,
                 "-c",
                 configFile().toString(),
                 "--ignore-formatted");
@@ -146,8 +207,21 @@ public final class Broker {
         return libDir.resolve("*").toString();
     }
 
+    /** A new cluster id, for the first format of a workspace's brokers. */
+    static String newClusterId() {
+        return Uuid.randomUuid().toString();
+    }
+
     /** True when a broker at {@code bootstrap} answers a describe-cluster request within {@code timeout}. */
     public static boolean isReachable(String bootstrap, Duration timeout) {
+        return clusterSize(bootstrap, timeout) > 0;
+    }
+
+    /**
+     * How many brokers the cluster at {@code bootstrap} lists as registered and unfenced, or 0 when none answers
+     * within {@code timeout}.
+     */
+    static int clusterSize(String bootstrap, Duration timeout) {
         int millis = (int) Math.max(500, timeout.toMillis());
         Properties props =
                 KafkaClients.fromSystem().withBootstrapServers(bootstrap).adminProperties(millis);
@@ -156,15 +230,15 @@ public final class Broker {
         props.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, millis);
         props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
         try (Admin admin = Admin.create(props)) {
-            return !admin.describeCluster(new DescribeClusterOptions().timeoutMs(millis))
+            return admin.describeCluster(new DescribeClusterOptions().timeoutMs(millis))
                     .nodes()
                     .get(millis + 500L, TimeUnit.MILLISECONDS)
-                    .isEmpty();
+                    .size();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return 0;
         } catch (Exception e) {
-            return false;
+            return 0;
         }
     }
 }

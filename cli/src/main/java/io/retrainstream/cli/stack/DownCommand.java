@@ -40,7 +40,8 @@ public final class DownCommand extends CliCommand {
 
     @Option(
             names = "--purge",
-            description = "also delete Kafka's data (.retrain/kafka): the next start is from scratch")
+            description = "also delete Kafka's data (.retrain/kafka, every broker's): the next start is from scratch, "
+                    + "with any --brokers")
     private boolean purge;
 
     public DownCommand(Context context) {
@@ -86,7 +87,7 @@ public final class DownCommand extends CliCommand {
     }
 
     /**
-     * Stops the supervisor, then the services, every instance (all at once), then the broker: SIGTERM, up to 20 s, then SIGKILL. The
+     * Stops the supervisor, then the services, every instance (all at once), then the brokers (all at once): SIGTERM, up to 20 s, then SIGKILL. The
      * pids are read again once the supervisor has stopped, as it may have restarted something meanwhile.
      */
     static void stopAll(Context context, boolean verbose) {
@@ -104,9 +105,13 @@ public final class DownCommand extends CliCommand {
             });
         }
         stop(context, services, verbose);
-        if (pids.containsKey(State.KAFKA)) {
-            stop(context, Map.of(State.KAFKA, pids.get(State.KAFKA)), verbose);
-        }
+        Map<String, Long> brokers = new LinkedHashMap<>();
+        pids.forEach((name, pid) -> {
+            if (State.isBroker(name)) {
+                brokers.put(name, pid);
+            }
+        });
+        stop(context, brokers, verbose);
     }
 
     private static void stop(Context context, Map<String, Long> pids, boolean verbose) {

@@ -114,13 +114,19 @@ final class Preflight {
     }
 
     static void checkPorts(UpCommand.Options options) {
-        if (!Processes.isPortFree(options.kafkaPort())) {
-            throw new CliException("Port " + options.kafkaPort() + " is in use: is another Kafka running? "
-                    + "Pick another with --kafka-port.");
-        }
-        if (!Processes.isPortFree(options.kafkaPort() + 1)) {
-            throw new CliException("Port " + (options.kafkaPort() + 1) + " (Kafka's controller, --kafka-port + 1) is "
-                    + "in use. Pick another --kafka-port.");
+        List<Integer> kafkaPorts = options.kafkaPorts();
+        for (int i = 0; i < kafkaPorts.size(); i++) {
+            int port = kafkaPorts.get(i);
+            if (!Processes.isPortFree(port)) {
+                String what = i == 0
+                        ? "is in use: is another Kafka running?"
+                        : "(--kafka-port + " + i + ", Kafka's "
+                                + (i % 2 == 0 ? "broker " + (i / 2 + 1) : "controller " + (i / 2 + 1))
+                                + ") is in use.";
+                throw new CliException("Port " + port + " " + what + " Pick another with --kafka-port (the "
+                        + options.brokers() + (options.brokers() == 1 ? " broker uses" : " brokers use") + " "
+                        + kafkaPorts.size() + " ports from it).");
+            }
         }
         for (Map.Entry<Service, Integer> entry : options.ports().entrySet()) {
             if (!Processes.isPortFree(entry.getValue())) {

@@ -33,25 +33,37 @@ final class Readiness {
         this.supervisor = supervisor;
     }
 
-    /** Waits until the broker accepts connections, then creates the topics. */
+    /** Waits until every broker has joined the cluster, then creates the topics. */
     void awaitBroker(State state) throws InterruptedException {
         StatusLine status = new StatusLine(context.err(), context.interactive());
         long start = System.nanoTime();
+        int joined = 0;
         while (true) {
             State now = State.load(workspace).orElse(state);
-            failIfStopped(now, State.KAFKA);
-            if (now.pids().containsKey(State.KAFKA) && Broker.isReachable(state.bootstrap(), Duration.ofSeconds(2))) {
-                break;
+            for (String broker : state.brokerNames()) {
+                failIfStopped(now, broker);
+            }
+            if (now.pids().keySet().containsAll(state.brokerNames())) {
+                joined = Broker.clusterSize(state.bootstrap(), Duration.ofSeconds(2));
+                if (joined >= state.brokers()) {
+                    break;
+                }
             }
             long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
             if (elapsed > StackPlan.BROKER_TIMEOUT.toSeconds()) {
                 status.clear();
-                printTail(context, workspace.logFile(State.KAFKA));
-                throw new CliException("Kafka did not answer at " + state.bootstrap() + " within "
+                for (String broker : state.brokerNames()) {
+                    printTail(context, workspace.logFile(broker));
+                }
+                throw new CliException("Kafka did not answer at " + state.bootstrap() + " with all "
+                        + state.brokers() + " brokers (" + joined + " joined) within "
                         + StackPlan.BROKER_TIMEOUT.toSeconds() + " s; see "
-                        + workspace.display(workspace.logFile(State.KAFKA)));
+                        + workspace.display(workspace.logFile(State.KAFKA))
+                        + (state.brokers() > 1 ? " and the other brokers' logs beside it" : ""));
             }
-            status.update(status.spin() + " Starting Kafka at " + state.bootstrap() + " (" + elapsed + " s)");
+            status.update(status.spin() + " Starting Kafka at " + state.bootstrap()
+                    + (state.brokers() > 1 ? " (" + joined + " of " + state.brokers() + " brokers joined, " : " (")
+                    + elapsed + " s)");
             Thread.sleep(500);
         }
         status.update(status.spin() + " Creating topics...");
@@ -61,7 +73,9 @@ final class Readiness {
             status.clear();
             throw new CliException(e.getMessage(), e);
         }
-        status.done("Kafka is up at " + state.bootstrap() + " (pid " + pid(State.KAFKA) + ")");
+        status.done("Kafka is up at " + state.bootstrap() + " ("
+                + (state.brokers() == 1 ? "pid " + pid(State.KAFKA) : state.brokers() + " brokers, pids " + pids(state))
+                + ")");
     }
 
     /**
@@ -136,10 +150,14 @@ final class Readiness {
         if (state.restartCount(name) > 0) {
             Path log = workspace.logFile(name);
             printTail(context, log);
-            String what = name.equals(State.KAFKA) ? "Kafka" : "The " + name;
+            String what = name.equals(State.KAFKA) && state.brokers() == 1 ? "Kafka" : "The " + name;
             throw new CliException(what + " stopped during start-up ("
                     + state.restarts().get(name).lastReason() + "); see " + workspace.display(log));
         }
+    }
+
+    private String pids(State state) {
+        return String.join(", ", state.brokerNames().stream().map(this::pid).toList());
     }
 
     private String pid(String name) {

@@ -27,6 +27,7 @@ final class StackLauncher {
         Preflight.checkFeatureModel(context, architecture, options);
         Preflight.checkBuilt(workspace);
         Preflight.checkPorts(options);
+        StackFiles.refuseOtherClusterSize(workspace, options.brokers());
 
         State state = StackFiles.initialState(options, architecture);
         StackFiles.createDirs(workspace);
@@ -35,8 +36,8 @@ final class StackLauncher {
         long supervisorPid;
         try {
             state.save(workspace);
-            Broker broker = StackFiles.prepareBroker(context, state);
-            StackPlan.of(workspace, options, architecture, state, broker).save(workspace);
+            List<Broker> brokers = StackFiles.prepareBrokers(context, state);
+            StackPlan.of(workspace, options, architecture, state, brokers).save(workspace);
             Process supervisor = startSupervisor(workspace, token);
             supervisorPid = supervisor.pid();
             Readiness readiness = new Readiness(context, supervisor);

@@ -26,21 +26,32 @@ final class StackPlan {
 
     private StackPlan() {}
 
-    /** What the supervisor runs: the broker, then the three services once the broker accepts connections. */
+    /**
+     * What the supervisor runs: the brokers, then the three services once every broker accepts connections.
+     *
+     * @param brokers the nodes of the Kafka cluster, first to last
+     */
     static Supervisor.Plan of(
-            Workspace workspace, UpCommand.Options options, Architecture architecture, State state, Broker broker) {
+            Workspace workspace,
+            UpCommand.Options options,
+            Architecture architecture,
+            State state,
+            List<Broker> brokers) {
         List<Supervisor.Child> children = new ArrayList<>();
-        children.add(new Supervisor.Child(
-                State.KAFKA,
-                broker.command(),
-                Map.of(),
-                broker.workDir().toString(),
-                workspace.logFile(State.KAFKA).toString(),
-                null,
-                state.kafkaPort(),
-                BROKER_TIMEOUT.toSeconds(),
-                false,
-                false));
+        for (Broker broker : brokers) {
+            String name = State.brokerName(broker.nodeId());
+            children.add(new Supervisor.Child(
+                    name,
+                    broker.command(),
+                    Map.of(),
+                    broker.workDir().toString(),
+                    workspace.logFile(name).toString(),
+                    null,
+                    state.brokerPort(broker.nodeId()),
+                    BROKER_TIMEOUT.toSeconds(),
+                    false,
+                    false));
+        }
         for (Service service : Service.values()) {
             for (String instance : state.instances(service)) {
                 children.add(new Supervisor.Child(
@@ -61,13 +72,12 @@ final class StackPlan {
 
     /**
      * The HTTP port of every service instance, by name: each service's first instance on the port the options give,
-     * the others on free ports distinct from all of those and from Kafka's two.
+     * the others on free ports distinct from all of those and from the brokers' ({@link UpCommand.Options#kafkaPorts}).
      */
     static Map<String, Integer> instancePorts(UpCommand.Options options) {
         Map<String, Integer> ports = new LinkedHashMap<>();
         Set<Integer> taken = new HashSet<>(options.ports().values());
-        taken.add(options.kafkaPort());
-        taken.add(options.kafkaPort() + 1);
+        taken.addAll(options.kafkaPorts());
         for (Service service : Service.values()) {
             ports.put(service.instanceName(1), options.ports().get(service));
             for (int number = 2; number <= options.count(service); number++) {

@@ -21,7 +21,9 @@ import java.util.Optional;
  *
  * @param architecture the architecture the services run with
  * @param modelDir     the absolute {@code --model-dir}, or null
- * @param kafkaPort    the broker's client port
+ * @param kafkaPort    the first broker's client port (broker N listens on {@code kafkaPort + 2 (N - 1)})
+ * @param controllerPort the first broker's controller port (broker N's: {@code controllerPort + 2 (N - 1)})
+ * @param brokers      how many brokers form the Kafka cluster ({@code --brokers}; 1 when absent)
  * @param ports        HTTP port of each service instance, by name ({@link Service#instanceName(int)})
  * @param pids         process id of {@code kafka}, of each service instance and of the supervisor, by name
  * @param listen       the address the services listen on ({@code --listen}; 127.0.0.1 when absent)
@@ -33,6 +35,7 @@ public record State(
         String modelDir,
         int kafkaPort,
         int controllerPort,
+        int brokers,
         Map<String, Integer> ports,
         Map<String, Long> pids,
         String listen,
@@ -54,6 +57,7 @@ public record State(
 
     @JsonCreator
     public State {
+        brokers = Math.max(1, brokers);
         ports = ports == null ? new LinkedHashMap<>() : new LinkedHashMap<>(ports);
         pids = pids == null ? new LinkedHashMap<>() : new LinkedHashMap<>(pids);
         listen = listen == null || listen.isBlank() ? LOOPBACK : listen;
@@ -66,9 +70,10 @@ public record State(
             String modelDir,
             int kafkaPort,
             int controllerPort,
+            int brokers,
             Map<String, Integer> ports,
             String listen) {
-        this(architecture, modelDir, kafkaPort, controllerPort, ports, Map.of(), listen, Map.of());
+        this(architecture, modelDir, kafkaPort, controllerPort, brokers, ports, Map.of(), listen, Map.of());
     }
 
     public static Optional<State> load(Workspace workspace) {
@@ -99,7 +104,7 @@ public record State(
     State withPid(String name, long pid) {
         Map<String, Long> updated = new LinkedHashMap<>(pids);
         updated.put(name, pid);
-        return new State(architecture, modelDir, kafkaPort, controllerPort, ports, updated, listen, restarts);
+        return new State(architecture, modelDir, kafkaPort, controllerPort, brokers, ports, updated, listen, restarts);
     }
 
     /** One more restart of {@code name}, for {@code reason}. */
@@ -108,7 +113,7 @@ public record State(
         updated.put(
                 name,
                 new Restarts(restarts.containsKey(name) ? restarts.get(name).count() + 1 : 1, reason, at));
-        return new State(architecture, modelDir, kafkaPort, controllerPort, ports, pids, listen, updated);
+        return new State(architecture, modelDir, kafkaPort, controllerPort, brokers, ports, pids, listen, updated);
     }
 
     /** How often {@code name} was restarted so far. */
@@ -146,8 +151,59 @@ public record State(
         return names;
     }
 
+    /** The name of broker {@code node} (numbered from 1): {@code kafka}, {@code kafka-2}, {@code kafka-3}. */
+    static String brokerName(int node) {
+        if (node < 1) {
+            throw new IllegalArgumentException("Brokers are numbered from 1, not " + node);
+        }
+        return node == 1 ? KAFKA : KAFKA + "-" + node;
+    }
+
+    /** Whether {@code name} is one of the brokers' names. */
+    static boolean isBroker(String name) {
+        return name.equals(KAFKA) || name.matches(KAFKA + "-[1-9][0-9]*");
+    }
+
+    /** The names of the brokers, first to last. */
+    List<String> brokerNames() {
+        List<String> names = new ArrayList<>();
+        for (int node = 1; node <= brokers; node++) {
+            names.add(brokerName(node));
+        }
+        return names;
+    }
+
+    /** Broker {@code node}'s client port: two ports per broker from {@code kafkaPort}. */
+    int brokerPort(int node) {
+        return kafkaPort + 2 * (node - 1);
+    }
+
+    /** Broker {@code node}'s controller port. */
+    int brokerControllerPort(int node) {
+        return controllerPort + 2 * (node - 1);
+    }
+
+    /** Broker {@code node}'s address for clients. */
+    String brokerAddress(int node) {
+        return LOOPBACK + ":" + brokerPort(node);
+    }
+
+    /** Every broker's address, comma-separated, as {@code bootstrap.servers} takes them. */
     public String bootstrap() {
-        return LOOPBACK + ":" + kafkaPort;
+        List<String> addresses = new ArrayList<>();
+        for (int node = 1; node <= brokers; node++) {
+            addresses.add(brokerAddress(node));
+        }
+        return String.join(",", addresses);
+    }
+
+    /** The static KRaft quorum: every broker is also a controller, {@code 1@127.0.0.1:P,2@127.0.0.1:P2,...}. */
+    String quorumVoters() {
+        List<String> voters = new ArrayList<>();
+        for (int node = 1; node <= brokers; node++) {
+            voters.add(node + "@" + LOOPBACK + ":" + brokerControllerPort(node));
+        }
+        return String.join(",", voters);
     }
 
     /** The base URL of the service's first instance. */

@@ -41,9 +41,11 @@ final class StatusProbe {
         if (loaded.isEmpty() && pids.isEmpty()) {
             return Optional.empty();
         }
-        State state = loaded.orElseGet(() -> new State(null, null, 9092, 9093, Map.of(), null));
+        State state = loaded.orElseGet(() -> new State(null, null, 9092, 9093, 1, Map.of(), null));
         List<ProcessStatus> processes = new ArrayList<>();
-        processes.add(broker(state, pids.get(State.KAFKA)));
+        for (int node = 1; node <= state.brokers(); node++) {
+            processes.add(broker(state, node, pids.get(State.brokerName(node))));
+        }
         for (Service service : Service.values()) {
             for (String instance : instances(state, pids, service)) {
                 processes.add(service(state, service, instance, pids.get(instance)));
@@ -60,15 +62,25 @@ final class StatusProbe {
                 trainerUp ? training(state.url(Service.TRAINER)) : null));
     }
 
-    private ProcessStatus broker(State state, Long pid) {
+    /** Broker {@code node}: up when it answers at its own address. */
+    private ProcessStatus broker(State state, int node, Long pid) {
         boolean alive = pid != null && Processes.isAlive(pid, Broker.MAIN_CLASS);
-        Health health = !alive
-                ? Health.NOT_RUNNING
-                : Broker.isReachable(state.bootstrap(), BROKER_TIMEOUT) ? Health.UP : Health.DOWN;
+        String address = state.brokerAddress(node);
+        Health health =
+                !alive ? Health.NOT_RUNNING : Broker.isReachable(address, BROKER_TIMEOUT) ? Health.UP : Health.DOWN;
         Map<String, Integer> ports = new LinkedHashMap<>();
-        ports.put("client", state.kafkaPort());
-        ports.put("controller", state.controllerPort());
-        return process(State.KAFKA, BROKER_ROLE, pid, alive, ports, state.bootstrap(), health, null, state);
+        ports.put("client", state.brokerPort(node));
+        ports.put("controller", state.brokerControllerPort(node));
+        return process(
+                State.brokerName(node),
+                BROKER_ROLE,
+                pid,
+                alive,
+                ports,
+                address,
+                health,
+                health == Health.DOWN ? "no answer at " + address : null,
+                state);
     }
 
     /** The service's instances that state.json records a port for or that have a pid recorded, first to last. */

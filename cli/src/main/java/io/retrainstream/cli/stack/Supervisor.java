@@ -112,7 +112,8 @@ public final class Supervisor {
     private final PrintStream log;
     private final ServiceHttp http;
     private final Object lock = new Object();
-    private final CountDownLatch brokerLive = new CountDownLatch(1);
+    /** Counted down once by each broker the first time it is live: the services start once all are. */
+    private final CountDownLatch brokerLive;
     /** Guarded by {@link #lock}. */
     private State state;
     /** Guarded by {@link #lock}; once true, nothing more is started. */
@@ -124,6 +125,8 @@ public final class Supervisor {
         this.token = token;
         this.log = log;
         this.http = new ServiceHttp(workspace, PROBE_TIMEOUT);
+        this.brokerLive = new CountDownLatch((int)
+                plan.children().stream().filter(child -> child.tcpPort() > 0).count());
         this.state = State.load(workspace).orElseThrow(() -> new CliException("No " + workspace.stateFile()));
     }
 
@@ -197,6 +200,8 @@ public final class Supervisor {
         private final Child child;
         /** Restarts since the child was last healthy for {@link #HEALTHY_RESET}. */
         private int backoffStep;
+        /** Whether this broker has counted down {@link #brokerLive}. */
+        private boolean countedLive;
 
         Watcher(Child child) {
             this.child = child;
@@ -278,7 +283,8 @@ public final class Supervisor {
                         log(
                                 "%s is live (pid %d, %.1f s after its start)",
                                 child.name(), process.pid(), (now - started) / 1e9);
-                        if (child.tcpPort() > 0) {
+                        if (child.tcpPort() > 0 && !countedLive) {
+                            countedLive = true;
                             brokerLive.countDown();
                         }
                     }

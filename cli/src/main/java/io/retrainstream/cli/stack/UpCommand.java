@@ -7,9 +7,11 @@ import io.retrainstream.cli.UsageException;
 import io.retrainstream.common.model.Architecture;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -32,11 +34,12 @@ import picocli.CommandLine.Spec;
             "Usage: ./retrain up [--architecture A] [--model-dir DIR] [--kafka-port 9092] [--classifier-port 8080]",
             "                    [--extractor-port 8081] [--trainer-port 8082] [--no-continuous]",
             "                    [--quiet-period SECONDS] [--timeout SECONDS] [--listen ADDRESS]",
-            "                    [--extractors N] [--classifiers N]"
+            "                    [--brokers N] [--extractors N] [--classifiers N]"
         },
         description = {
             "",
-            "Starts a local Kafka broker (KRaft, data kept in .retrain/kafka) and the extractor, "
+            "Starts a local Kafka broker (KRaft, data kept in .retrain/kafka; with --brokers 3 a cluster of three) "
+                    + "and the extractor, "
                     + "trainer and classifier services in the background, and waits until they answer. Logs go to "
                     + ".retrain/logs/. The broker listens on 127.0.0.1 only, and so do the services unless --listen says "
                     + "otherwise. A supervisor process keeps them running: it restarts any that exits or fails its "
@@ -56,6 +59,8 @@ public final class UpCommand extends CliCommand {
 
     /** At most this many extractors or classifiers: each is a JVM of its own. */
     static final int MAX_INSTANCES = 16;
+    /** At most this many brokers, each a voter of the controller quorum (an odd number keeps a majority). */
+    static final int MAX_BROKERS = 5;
 
     @Option(
             names = "--architecture",
@@ -130,6 +135,19 @@ public final class UpCommand extends CliCommand {
     private String listen;
 
     @Option(
+            names = "--brokers",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = {
+                "how many Kafka brokers to run (default ${DEFAULT-VALUE}; 3 for a cluster that loses no record and "
+                        + "keeps going when one broker dies), each its own process, broker and controller, on two "
+                        + "ports from --kafka-port up (broker N on --kafka-port + 2(N-1), its controller on the next); "
+                        + "the topics get 3 copies and min.insync.replicas 2 on three brokers. Kafka's data is "
+                        + "formatted for this number: change it only after ./retrain down --purge"
+            })
+    private int brokers;
+
+    @Option(
             names = "--extractors",
             paramLabel = "N",
             defaultValue = "1",
@@ -170,6 +188,14 @@ public final class UpCommand extends CliCommand {
         }
     }
 
+    static List<Integer> kafkaPorts(int first, int brokers) {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < 2 * brokers; i++) {
+            ports.add(first + i);
+        }
+        return ports;
+    }
+
     private static String portOption(Service service) {
         return "--" + service.id() + "-port";
     }
@@ -186,12 +212,17 @@ public final class UpCommand extends CliCommand {
             int port = spec.findOption(portOption(service)).getValue();
             ports.put(service, inRange(portOption(service), port, 1, 65535));
         }
-        inRange("--kafka-port", kafkaPort, 1, 65534);
+        inRange("--brokers", brokers, 1, MAX_BROKERS);
+        if (brokers % 2 == 0) {
+            throw new UsageException("--brokers " + brokers + " would make a controller quorum that stops when half "
+                    + "of it is lost, no safer than " + (brokers - 1) + ": use an odd number (1, 3 or 5)");
+        }
+        inRange("--kafka-port", kafkaPort, 1, 65536 - 2 * brokers);
         Set<Integer> distinct = new HashSet<>(ports.values());
-        distinct.add(kafkaPort);
-        distinct.add(kafkaPort + 1);
-        if (distinct.size() != ports.size() + 2) {
-            throw new UsageException("The ports must all differ (Kafka uses --kafka-port and the port after it)");
+        distinct.addAll(kafkaPorts(kafkaPort, brokers));
+        if (distinct.size() != ports.size() + 2 * brokers) {
+            throw new UsageException("The ports must all differ (Kafka uses --kafka-port and the " + (2 * brokers - 1)
+                    + (brokers == 1 ? " port" : " ports") + " after it)");
         }
         Map<Service, Integer> instances = new EnumMap<>(Service.class);
         instances.put(Service.EXTRACTOR, inRange("--extractors", extractors, 1, MAX_INSTANCES));
@@ -203,6 +234,7 @@ public final class UpCommand extends CliCommand {
                 architecture,
                 Optional.ofNullable(modelDir).map(workspace::userPath),
                 kafkaPort,
+                brokers,
                 ports,
                 instances,
                 quiet,
@@ -213,6 +245,8 @@ public final class UpCommand extends CliCommand {
     }
 
     /**
+     * @param kafkaPort          the first broker's client port
+     * @param brokers            how many brokers form the Kafka cluster
      * @param ports              the HTTP port of each service's first instance
      * @param instances          how many instances of each service to run (one trainer)
      * @param quietPeriodSeconds the trainer's quiet period, when given
@@ -224,6 +258,7 @@ public final class UpCommand extends CliCommand {
             String architecture,
             Optional<Path> modelDir,
             int kafkaPort,
+            int brokers,
             Map<Service, Integer> ports,
             Map<Service, Integer> instances,
             Optional<Integer> quietPeriodSeconds,
@@ -237,6 +272,11 @@ public final class UpCommand extends CliCommand {
             return instances.getOrDefault(service, 1);
         }
 
+        /** The brokers' ports: each broker's client port, then its controller's, from {@link #kafkaPort} up. */
+        List<Integer> kafkaPorts() {
+            return UpCommand.kafkaPorts(kafkaPort, brokers);
+        }
+
         public static Options defaults(String architecture, Optional<Path> modelDir) {
             Map<Service, Integer> ports = new LinkedHashMap<>();
             Map<Service, Integer> instances = new EnumMap<>(Service.class);
@@ -248,6 +288,7 @@ public final class UpCommand extends CliCommand {
                     architecture,
                     modelDir,
                     9092,
+                    1,
                     ports,
                     instances,
                     Optional.empty(),

@@ -33,8 +33,19 @@ public record Workspace(Path root, Path callerDir) {
         return root.resolve(".retrain");
     }
 
+    /** Kafka's data: the first broker's config and data, and every other broker's folder below it. */
     Path kafkaDir() {
         return home().resolve("kafka");
+    }
+
+    /** Broker {@code node}'s config and data: {@code .retrain/kafka} for the first, {@code .retrain/kafka/node-N}. */
+    Path kafkaDir(int node) {
+        return node == 1 ? kafkaDir() : kafkaDir().resolve("node-" + node);
+    }
+
+    /** How many brokers the Kafka data was formatted for (absent: one, as before {@code --brokers}). */
+    Path kafkaBrokersFile() {
+        return kafkaDir().resolve("brokers");
     }
 
     Path logsDir() {

@@ -51,8 +51,9 @@ class StackPlanTest {
 
         Workspace workspace = new Workspace(root, root);
         Files.createDirectories(workspace.libDir());
-        Broker broker = new Broker(workspace.libDir(), workspace.kafkaDir(), 19092, 19093);
-        Supervisor.Plan plan = StackPlan.of(workspace, options, Architecture.of(Architecture.DEFAULT), state, broker);
+        Broker broker = Broker.of(workspace.libDir(), workspace.kafkaDir(1), state, 1);
+        Supervisor.Plan plan =
+                StackPlan.of(workspace, options, Architecture.of(Architecture.DEFAULT), state, List.of(broker));
         assertThat(plan.children())
                 .extracting(Supervisor.Child::name)
                 .containsExactly(
@@ -92,7 +93,109 @@ class StackPlanTest {
         }
     }
 
+    @Test
+    void threeBrokersAreThreeVotersOnTheirOwnPortsAndFolders() throws Exception {
+        UpCommand.Options options = options(2, 1, 3);
+        State state = StackFiles.initialState(options, Architecture.of(Architecture.DEFAULT));
+        assertThat(state.brokers()).isEqualTo(3);
+        assertThat(state.brokerNames()).containsExactly("kafka", "kafka-2", "kafka-3");
+        assertThat(state.bootstrap()).isEqualTo("127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096");
+        assertThat(state.quorumVoters()).isEqualTo("1@127.0.0.1:19093,2@127.0.0.1:19095,3@127.0.0.1:19097");
+        assertThat(new HashSet<>(state.ports().values()))
+                .hasSize(4)
+                .doesNotContainAnyElementsOf(List.of(19092, 19093, 19094, 19095, 19096, 19097));
+        assertThat(State.isBroker("kafka-3")).isTrue();
+        assertThat(State.isBroker("extractor-3")).isFalse();
+        assertThat(State.marker("kafka-2")).isEqualTo(Broker.MAIN_CLASS);
+
+        Workspace workspace = new Workspace(root, root);
+        Files.createDirectories(workspace.libDir());
+        List<Broker> brokers = List.of(
+                Broker.of(workspace.libDir(), workspace.kafkaDir(1), state, 1),
+                Broker.of(workspace.libDir(), workspace.kafkaDir(2), state, 2),
+                Broker.of(workspace.libDir(), workspace.kafkaDir(3), state, 3));
+        Supervisor.Plan plan = StackPlan.of(workspace, options, Architecture.of(Architecture.DEFAULT), state, brokers);
+        assertThat(plan.children())
+                .extracting(Supervisor.Child::name)
+                .containsExactly("kafka", "kafka-2", "kafka-3", "extractor", "extractor-2", "trainer", "classifier");
+        assertThat(plan.children().subList(0, 3))
+                .extracting(Supervisor.Child::tcpPort)
+                .containsExactly(19092, 19094, 19096);
+        assertThat(plan.children().get(3).env()).containsEntry("KAFKA_BOOTSTRAP_SERVERS", state.bootstrap());
+
+        for (Broker broker : brokers) {
+            broker.writeConfig();
+        }
+        assertThat(workspace.kafkaDir(2)).isEqualTo(workspace.kafkaDir().resolve("node-2"));
+        String second = Files.readString(brokers.get(1).configFile());
+        assertThat(second)
+                .contains("node.id=2\n")
+                .contains("controller.quorum.voters=" + state.quorumVoters() + "\n")
+                .contains("listeners=PLAINTEXT://127.0.0.1:19094,CONTROLLER://127.0.0.1:19095\n")
+                .contains("log.dirs=" + workspace.kafkaDir(2).resolve("data") + "\n")
+                .contains("offsets.topic.replication.factor=3\n")
+                .contains("transaction.state.log.replication.factor=3\n")
+                .contains("transaction.state.log.min.isr=2\n")
+                .contains("min.insync.replicas=2\n");
+        String single = Files.readString(writeSingleBrokerConfig(workspace));
+        assertThat(single)
+                .contains("node.id=1\n")
+                .contains("controller.quorum.voters=1@127.0.0.1:19093\n")
+                .contains("offsets.topic.replication.factor=1\n")
+                .contains("min.insync.replicas=1\n");
+    }
+
+    private Path writeSingleBrokerConfig(Workspace workspace) {
+        State state = StackFiles.initialState(options(1, 1, 1), Architecture.of(Architecture.DEFAULT));
+        Broker broker = Broker.of(workspace.libDir(), root.resolve("single"), state, 1);
+        broker.writeConfig();
+        return broker.configFile();
+    }
+
+    @Test
+    void aWorkspaceFormattedForOneBrokerIsNotSilentlyMadeThree() throws Exception {
+        TestConsole console = new TestConsole(root);
+        Workspace workspace = console.context.workspace();
+        Files.createDirectories(workspace.kafkaDir().resolve("data"));
+        Files.writeString(
+                workspace.kafkaDir().resolve("data").resolve("meta.properties"),
+                "version=1\nnode.id=1\ncluster.id=abcdefghijklmnopqrstuv\n");
+        State three = StackFiles.initialState(options(1, 1, 3), Architecture.of(Architecture.DEFAULT));
+
+        assertThatThrownBy(() -> StackFiles.prepareBrokers(console.context, three))
+                .hasMessageContaining("belongs to a cluster of 1 broker")
+                .hasMessageContaining("./retrain up --brokers 1")
+                .hasMessageContaining("./retrain down --purge");
+        assertThat(workspace.kafkaDir(2)).doesNotExist();
+        assertThat(Files.readString(workspace.kafkaDir().resolve("data").resolve("meta.properties")))
+                .contains("cluster.id=abcdefghijklmnopqrstuv");
+
+        Files.writeString(workspace.kafkaBrokersFile(), "3\n");
+        State one = StackFiles.initialState(options(1, 1, 1), Architecture.of(Architecture.DEFAULT));
+        assertThatThrownBy(() -> StackFiles.prepareBrokers(console.context, one))
+                .hasMessageContaining("belongs to a cluster of 3 brokers")
+                .hasMessageContaining("./retrain up --brokers 3");
+    }
+
+    @Test
+    void brokerCountsOutOfRangeOrEvenAreUsageErrors() {
+        for (String[] args :
+                List.of(new String[] {"up", "--brokers", "0"}, new String[] {"up", "--brokers", "2"}, new String[] {
+                    "up", "--brokers", "7"
+                })) {
+            TestConsole console = new TestConsole(root);
+            assertThat(Main.run(args, console.context))
+                    .as(String.join(" ", args))
+                    .isEqualTo(2);
+            assertThat(console.err()).contains("--brokers").contains("Usage: ./retrain up");
+        }
+    }
+
     private static UpCommand.Options options(int extractors, int classifiers) {
+        return options(extractors, classifiers, 1);
+    }
+
+    private static UpCommand.Options options(int extractors, int classifiers, int brokers) {
         Map<Service, Integer> ports = new EnumMap<>(Service.class);
         ports.put(Service.EXTRACTOR, 18081);
         ports.put(Service.TRAINER, 18082);
@@ -105,6 +208,7 @@ class StackPlanTest {
                 Architecture.DEFAULT,
                 Optional.empty(),
                 19092,
+                brokers,
                 ports,
                 instances,
                 Optional.empty(),

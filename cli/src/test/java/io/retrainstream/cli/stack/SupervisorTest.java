@@ -29,7 +29,7 @@ class SupervisorTest {
 
     @Test
     void theStateCountsRestartsAndKeepsTheLastReason() throws Exception {
-        State state = new State("a", null, 9092, 9093, java.util.Map.of(), null)
+        State state = new State("a", null, 9092, 9093, 1, java.util.Map.of(), null)
                 .withRestart("classifier", "exit 137 (SIGKILL)", "2026-01-01T00:00:00Z")
                 .withRestart("classifier", "exit 1", "2026-01-01T00:01:00Z");
         assertThat(state.restartCount("classifier")).isEqualTo(2);

@@ -7,9 +7,9 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Free local TCP ports for the processes a test starts. A port is handed out once per JVM (with a pair, its successor
- * too): the system may offer a port that was just closed again, and two services of one stack must never get the same
- * one.
+ * Free local TCP ports for the processes a test starts. A port is handed out once per JVM (with a pair or a run of
+ * consecutive ports, every one of them): the system may offer a port that was just closed again, and two services of
+ * one stack must never get the same one.
  */
 public final class FreePorts {
 
@@ -30,20 +30,43 @@ public final class FreePorts {
 
     /** A free port whose successor (a broker's controller port) is free too; neither was handed out before. */
     public static synchronized int pair() {
+        return consecutive(2);
+    }
+
+    /**
+     * The first of {@code count} consecutive free ports (a broker's client and controller port each), none handed out
+     * before.
+     */
+    public static synchronized int consecutive(int count) {
         for (int i = 0; i < 100; i++) {
             int port = open();
-            if (port >= 65535 || HANDED_OUT.contains(port) || HANDED_OUT.contains(port + 1)) {
+            if (port > 65536 - count || !allFree(port, count)) {
                 continue;
             }
-            try (ServerSocket next = new ServerSocket(port + 1)) {
-                HANDED_OUT.add(port);
-                HANDED_OUT.add(port + 1);
-                return port;
+            for (int p = port; p < port + count; p++) {
+                HANDED_OUT.add(p);
+            }
+            return port;
+        }
+        throw new IllegalStateException("No " + count + " free consecutive ports");
+    }
+
+    /** Whether none of the {@code count} ports from {@code first} was handed out or is bound now. */
+    private static boolean allFree(int first, int count) {
+        for (int port = first; port < first + count; port++) {
+            if (HANDED_OUT.contains(port)) {
+                return false;
+            }
+            if (port == first) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket(port)) {
+                // free
             } catch (IOException e) {
-                // taken: try another
+                return false;
             }
         }
-        throw new IllegalStateException("No two free consecutive ports");
+        return true;
     }
 
     private static int open() {
