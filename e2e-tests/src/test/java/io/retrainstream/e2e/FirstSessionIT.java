@@ -6,24 +6,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.retrainstream.common.testing.FreePorts;
 import io.retrainstream.common.testing.SharedData;
-import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,53 +39,32 @@ class FirstSessionIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final Duration CLI_TIMEOUT = Duration.ofMinutes(6);
     private static final List<String> CLASSES = List.of("daisy", "dandelion", "roses", "sunflowers", "tulips");
     /** The run's first line: {@code Run 1: training 5 classes [...] on 600 training, 75 validation and 75 test ...}. */
     private static final Pattern TRAINING = Pattern.compile(
             "Run \\d+: training (\\d+) classes \\[([^]]*)] on (\\d+) training, (\\d+) validation and (\\d+) test");
 
-    private Path repo;
-    private Path root;
+    private CliWorkspace workspace;
     private int photos;
     private int trainerPort;
 
     @BeforeEach
     void workspace() throws IOException {
-        SharedData.models();
         photos = countPhotos(SharedData.flowers());
-        repo = Path.of(System.getProperty("retrainstream.root.dir", ".."))
-                .toAbsolutePath()
-                .normalize();
-        root = repo.resolve("e2e-tests/target/first-session");
-        deleteTree(root);
-        Path lib = repo.resolve("cli/target/lib");
-        if (!Files.isRegularFile(repo.resolve("cli/target/cli.jar")) || !Files.isDirectory(lib)) {
-            throw new IllegalStateException("cli/target/cli.jar or cli/target/lib is missing: package the CLI first");
-        }
-        Files.createDirectories(root.resolve("cli/target"));
-        Files.createSymbolicLink(root.resolve("cli/target/lib"), lib);
-        for (String module : List.of("extractor-service", "trainer-service", "classifier-service")) {
-            Path app = repo.resolve(module).resolve("target/quarkus-app");
-            if (!Files.isRegularFile(app.resolve("quarkus-run.jar"))) {
-                throw new IllegalStateException(app + " is missing: package the services first (./mvnw package)");
-            }
-            Files.createDirectories(root.resolve(module).resolve("target"));
-            Files.createSymbolicLink(root.resolve(module).resolve("target/quarkus-app"), app);
-        }
+        workspace = CliWorkspace.create("first-session");
     }
 
     @AfterEach
     void down() throws Exception {
-        if (root != null && Files.exists(root.resolve(".retrain"))) {
-            Result down = cli("down", "--purge");
+        if (workspace != null && Files.exists(workspace.root().resolve(".retrain"))) {
+            CliWorkspace.Result down = cli("down", "--purge");
             System.out.print(down.output());
         }
     }
 
     @Test
     void theHelpTextsFirstSessionLearnsEveryPhotoAndTheFirstClassifyIsAnswered() throws Exception {
-        Result help = cli("--help");
+        CliWorkspace.Result help = cli("--help");
         assertThat(help.output())
                 .contains("  ./retrain up --model-dir ../shared/models")
                 .contains("  ./retrain publish --image-dir ~/flower_photos --wait")
@@ -99,7 +73,8 @@ class FirstSessionIT {
         up(false);
 
         long start = System.nanoTime();
-        Result published = cli("publish", "--image-dir", SharedData.flowers().toString(), "--wait");
+        CliWorkspace.Result published =
+                cli("publish", "--image-dir", SharedData.flowers().toString(), "--wait");
         long extracted = System.nanoTime();
         assertThat(published.status()).as(published.output()).isZero();
         assertThat(published.output()).contains("Extracted " + photos + " of " + photos + " photos in ");
@@ -107,7 +82,7 @@ class FirstSessionIT {
             assertThat(published.output()).containsPattern("\\n  " + label + "\\s+150\\n");
         }
 
-        Result train = cli("train", "--wait");
+        CliWorkspace.Result train = cli("train", "--wait");
         long trained = System.nanoTime();
         assertLearnedEveryPhoto(train.output());
         // Continuous mode (on by default) has served models trained while the photos streamed in: this cold run is
@@ -125,7 +100,7 @@ class FirstSessionIT {
         }
         assertThat(train.output()).containsPattern("The classifier serves model version \\d+");
 
-        Result classify = cli("classify", firstPhoto("daisy").toString());
+        CliWorkspace.Result classify = cli("classify", firstPhoto("daisy").toString());
         assertThat(classify.status()).as(classify.output()).isZero();
         assertThat(classify.output()).contains("(score = ");
         System.out.printf(
@@ -141,7 +116,8 @@ class FirstSessionIT {
     void trainRightAfterAPlainPublishWaitsForEveryPhoto() throws Exception {
         up(true);
         long start = System.nanoTime();
-        Result published = cli("publish", "--image-dir", SharedData.flowers().toString());
+        CliWorkspace.Result published =
+                cli("publish", "--image-dir", SharedData.flowers().toString());
         assertThat(published.status()).as(published.output()).isZero();
         long publishedAt = System.nanoTime();
 
@@ -150,7 +126,7 @@ class FirstSessionIT {
         Thread watch = new Thread(() -> watchDataset(allRead), "dataset-watch");
         watch.setDaemon(true);
         watch.start();
-        Result train = cli("train", "--wait");
+        CliWorkspace.Result train = cli("train", "--wait");
         long trained = System.nanoTime();
         watch.interrupt();
         assertThat(train.status()).as(train.output()).isZero();
@@ -170,7 +146,7 @@ class FirstSessionIT {
                 (ready - allRead.get()) / 1e3,
                 photos);
 
-        Result classify = cli("classify", firstPhoto("tulips").toString());
+        CliWorkspace.Result classify = cli("classify", firstPhoto("tulips").toString());
         assertThat(classify.status()).as(classify.output()).isZero();
         System.out.printf(
                 Locale.ROOT,
@@ -231,7 +207,7 @@ class FirstSessionIT {
         if (noContinuous) {
             args.add("--no-continuous");
         }
-        Result up = cli(args.toArray(String[]::new));
+        CliWorkspace.Result up = cli(args.toArray(String[]::new));
         assertThat(up.status()).as(up.output()).isZero();
     }
 
@@ -266,48 +242,10 @@ class FirstSessionIT {
         }
     }
 
-    /** The exit status and the output (stdout and stderr) of one CLI command. */
-    private record Result(int status, String output) {}
-
-    /** Runs {@code ./retrain ARGS} as the script does: the CLI's jar and libraries, from the workspace's root. */
-    private Result cli(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                repo.resolve("cli/target/cli.jar")
-                        + File.pathSeparator
-                        + repo.resolve("cli/target/lib").resolve("*"),
-                "io.retrainstream.cli.Main"));
-        command.addAll(List.of(args));
-        Path output = Files.createTempFile(root, "cli-", ".out");
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(root.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile());
-        Map<String, String> env = builder.environment();
-        env.remove("RETRAIN_ADMIN_TOKEN");
-        env.put("RETRAIN_CALLER_DIR", root.toString());
-        env.put("RETRAIN_DOWNLOAD", "false");
-        env.put("RETRAIN_EXTRACTOR_IMAGE_STORE", root.resolve("image-store").toString());
-        Process process = builder.start();
-        if (!process.waitFor(CLI_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("./retrain " + String.join(" ", args) + " took over " + CLI_TIMEOUT);
-        }
-        String text = Files.readString(output, StandardCharsets.UTF_8);
-        Files.delete(output);
-        System.out.println("$ ./retrain " + String.join(" ", args) + " -> exit " + process.exitValue());
-        return new Result(process.exitValue(), text);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+    /** Runs {@code ./retrain ARGS} in this test's workspace and prints the command and its exit status. */
+    private CliWorkspace.Result cli(String... args) throws IOException, InterruptedException {
+        CliWorkspace.Result result = workspace.cli(args);
+        System.out.println("$ ./retrain " + String.join(" ", args) + " -> exit " + result.status());
+        return result;
     }
 }
