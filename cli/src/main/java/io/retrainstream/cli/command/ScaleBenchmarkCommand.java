@@ -48,13 +48,15 @@ import picocli.CommandLine.Option;
                     + "trainer's time) and nothing on it. The events claim the stack's architecture, so that runs "
                     + "publish models as they would for a CNN: give widths that match it (the defaults are "
                     + "mobilenet_0.50's). Restarts the trainer once per size (the supervisor starts it "
-                    + "again) to time the replay. Each size adds images to the previous one's."
+                    + "again) to time the replay. Each size adds images to the previous one's. For the memory of "
+                    + "the default improved mode alone, start the stack with TRAINER_KEPT_LAYERS=pooled (the "
+                    + "trainer keeps both layers by default, so that a run may ask for either mode)."
         },
         optionListHeading = "%nOptions:%n",
         footer = {
             "",
             "Example:",
-            "  ./retrain up --no-continuous --architecture mobilenet_0.50_224_quantized",
+            "  TRAINER_KEPT_LAYERS=pooled ./retrain up --no-continuous --architecture mobilenet_0.50_224_quantized",
             "  ./retrain benchmark scale --sizes 10000,100000"
         })
 public final class ScaleBenchmarkCommand extends CliCommand {

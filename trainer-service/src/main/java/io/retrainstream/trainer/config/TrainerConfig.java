@@ -121,7 +121,7 @@ public interface TrainerConfig {
 
     /**
      * The feature layers ({@code bottleneck}, {@code pooled}) whose vectors the trainer keeps for each image; a run on
-     * any other layer is refused. Absent: the layer {@link #mode()} trains on.
+     * any other layer is refused. Absent: both, so that any run may choose either mode.
      */
     Optional<List<String>> keptLayers();
 

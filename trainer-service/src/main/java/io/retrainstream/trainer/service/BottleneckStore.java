@@ -9,7 +9,6 @@ import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.QuantizedRows;
-import io.retrainstream.trainer.data.TrainingMode;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -92,16 +91,17 @@ public class BottleneckStore {
         Log.infof("Keeping the %s vectors of each image, 8-bit in files under %s", this.kept, folder);
     }
 
-    /** {@code trainer.kept-layers} when given, else the layer the configured mode trains on. */
+    /**
+     * {@code trainer.kept-layers} when given, else both layers: a run may ask for either mode ({@code mode} is a run
+     * option like any other), and a run on a layer that is not kept fails. Keeping one halves the memory at scale.
+     */
     static Set<FeatureLayer> keptLayers(TrainerConfig config) {
         if (config.keptLayers().isPresent()) {
             Set<FeatureLayer> layers = EnumSet.noneOf(FeatureLayer.class);
             config.keptLayers().get().forEach(id -> layers.add(FeatureLayer.of(id)));
             return layers;
         }
-        return TrainingMode.of(config.mode()) == TrainingMode.IMPROVED
-                ? EnumSet.of(FeatureLayer.POOLED)
-                : EnumSet.of(FeatureLayer.BOTTLENECK);
+        return EnumSet.allOf(FeatureLayer.class);
     }
 
     /** The layers the store keeps. */
