@@ -159,7 +159,7 @@ class BrokerClusterIT {
         long start = System.nanoTime();
         Result published = cli("publish", "--image-dir", first.toString());
         assertThat(published.status()).as(published.output()).isZero();
-        awaitImages(firstCount, Duration.ofMinutes(3));
+        workspace.awaitTrainerImages(trainerPort, firstCount, Duration.ofMinutes(3));
         double firstSeconds = (System.nanoTime() - start) / 1e9;
         sampleExtractors();
         for (String extractor : EXTRACTORS) {
@@ -173,7 +173,7 @@ class BrokerClusterIT {
 
         // The middle classes stream in while a broker dies.
         Process publishing = cliProcess("publish", "--image-dir", middle.toString());
-        long atKill = awaitImages(firstCount + 20, Duration.ofMinutes(2));
+        long atKill = workspace.awaitTrainerImages(trainerPort, firstCount + 20, Duration.ofMinutes(2));
         try (Admin admin = admin(bootstrap)) {
             int leader = leaders(admin).get(Topics.IMAGES + "-0");
             String victim = leader == 1 ? "kafka" : "kafka-" + leader;
@@ -189,7 +189,7 @@ class BrokerClusterIT {
                     "Every partition %s led has a new leader %.1f s after the kill (photos at the trainer: %d)%n",
                     victim, failover, currentCount());
             assertThat(failover).isLessThan(MAX_STALL.toSeconds());
-            long resumed = awaitImages((int) currentCount() + 30, Duration.ofMinutes(2));
+            long resumed = workspace.awaitTrainerImages(trainerPort, (int) currentCount() + 30, Duration.ofMinutes(2));
             double stall = longestStall(brokerKilled, System.nanoTime());
             System.out.printf(
                     "After the broker kill the trainer went at most %.1f s without a new photo (%d there now)%n",
@@ -215,7 +215,7 @@ class BrokerClusterIT {
         published = cli("publish", "--image-dir", last.toString());
         assertThat(published.status()).as(published.output()).isZero();
 
-        awaitImages(total, Duration.ofMinutes(4));
+        workspace.awaitTrainerImages(trainerPort, total, Duration.ofMinutes(4));
         JsonNode dataset = get(trainerPort, "/dataset");
         System.out.printf(
                 "All %d photos became bottlenecks %.1f s after the extractor kill: %s%n",
@@ -424,25 +424,6 @@ class BrokerClusterIT {
             }
         }
         return longest / 1e9;
-    }
-
-    /** Waits until the trainer has at least {@code count} images' bottlenecks; returns how many it has. */
-    private static long awaitImages(int count, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long images = -1;
-        while (System.nanoTime() < deadline) {
-            try {
-                images = get(trainerPort, "/dataset").get("images").asLong();
-                if (images >= count) {
-                    return images;
-                }
-            } catch (IOException e) {
-                // not answering right now
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("The trainer has " + images + " images' bottlenecks, not " + count + ", after "
-                + timeout.toSeconds() + " s; see " + root.resolve(".retrain/logs"));
     }
 
     /** Waits until {@code status} says every process is healthy (the killed ones restarted). */

@@ -93,7 +93,7 @@ class CliSupervisionIT {
         Result published = cli("publish", "--image-dir", first.toString());
         assertThat(published.status()).as(published.output()).isZero();
         long extractorPid = pids.get("extractor").asLong();
-        long atKill = awaitImages(1, Duration.ofMinutes(2));
+        long atKill = workspace.awaitTrainerImages(trainerPort, 1, Duration.ofMinutes(2));
         long killed = System.nanoTime();
         assertThat(ProcessHandle.of(extractorPid).orElseThrow().destroyForcibly())
                 .isTrue();
@@ -106,7 +106,7 @@ class CliSupervisionIT {
         long back = awaitRestarted(extractorPid, Duration.ofSeconds(60));
         System.out.printf("Extractor back and live %.1f s after the kill%n", (back - killed) / 1e9);
         assertThat((back - killed) / 1e9).isLessThan(15);
-        awaitImages(total, Duration.ofMinutes(2));
+        workspace.awaitTrainerImages(trainerPort, total, Duration.ofMinutes(2));
         JsonNode dataset = get(trainerPort, "/dataset");
         System.out.printf(
                 "All %d photos became bottlenecks %.1f s after the kill: %s%n",
@@ -162,25 +162,6 @@ class CliSupervisionIT {
             return (int) files.filter(p -> p.toString().toLowerCase(Locale.ROOT).endsWith(".jpg"))
                     .count();
         }
-    }
-
-    /** Waits until the trainer has at least {@code count} images' bottlenecks; returns how many it has. */
-    private static long awaitImages(int count, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long images = -1;
-        while (System.nanoTime() < deadline) {
-            try {
-                images = get(trainerPort, "/dataset").get("images").asLong();
-                if (images >= count) {
-                    return images;
-                }
-            } catch (IOException e) {
-                // not answering right now
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("The trainer has " + images + " images' bottlenecks, not " + count + ", after "
-                + timeout.toSeconds() + " s; see " + root.resolve(".retrain/logs"));
     }
 
     /** Waits until the supervisor's new extractor answers its liveness check; returns then, as nanoTime. */

@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.retrainstream.common.testing.SharedData;
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +28,8 @@ final class CliWorkspace {
 
     static final Duration CLI_TIMEOUT = Duration.ofMinutes(5);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /** The exit status and the output (stdout and stderr) of one CLI command. */
     record Result(int status, String output) {}
@@ -76,6 +82,35 @@ final class CliWorkspace {
     /** {@code .retrain/state.json}. */
     JsonNode state() throws IOException {
         return JSON.readTree(root.resolve(".retrain/state.json").toFile());
+    }
+
+    /**
+     * Waits until the trainer on {@code trainerPort} has at least {@code count} images' bottlenecks ({@code GET
+     * /dataset}); returns how many it has.
+     */
+    long awaitTrainerImages(int trainerPort, int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long images = -1;
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response = HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + trainerPort + "/dataset"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    images = JSON.readTree(response.body()).get("images").asLong();
+                    if (images >= count) {
+                        return images;
+                    }
+                }
+            } catch (IOException e) {
+                // not answering right now
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("The trainer has " + images + " images' bottlenecks, not " + count + ", after "
+                + timeout.toSeconds() + " s; see " + root.resolve(".retrain/logs"));
     }
 
     /** Runs {@code ./retrain ARGS} to its end (at most {@link #CLI_TIMEOUT}). */

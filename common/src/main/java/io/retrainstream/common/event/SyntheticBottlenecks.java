@@ -51,8 +51,8 @@ public final class SyntheticBottlenecks {
         this.centres = new float[classes][];
         this.pooledCentres = new float[classes][];
         for (int c = 0; c < classes; c++) {
-            centres[c] = gaussian(random, vectorWidth, 0, 1);
-            pooledCentres[c] = gaussian(random, pooledWidth, 0, 1);
+            centres[c] = around(new float[vectorWidth], 1, random);
+            pooledCentres[c] = around(new float[pooledWidth], 1, random);
         }
         this.seed = seed;
         this.noise = noise;
@@ -81,22 +81,15 @@ public final class SyntheticBottlenecks {
                                 .array()),
                 time,
                 time,
-                around(centres[c], random),
-                around(pooledCentres[c], random));
+                around(centres[c], noise, random),
+                around(pooledCentres[c], noise, random));
     }
 
-    private float[] around(float[] centre, SplittableRandom random) {
+    /** A draw around {@code centre}: each coordinate plus {@code sd} times a standard normal draw. */
+    private static float[] around(float[] centre, double sd, SplittableRandom random) {
         float[] values = new float[centre.length];
         for (int k = 0; k < values.length; k++) {
-            values[k] = (float) (centre[k] + noise * normal(random));
-        }
-        return values;
-    }
-
-    private static float[] gaussian(SplittableRandom random, int width, double mean, double sd) {
-        float[] values = new float[width];
-        for (int k = 0; k < width; k++) {
-            values[k] = (float) (mean + sd * normal(random));
+            values[k] = (float) (centre[k] + sd * normal(random));
         }
         return values;
     }
