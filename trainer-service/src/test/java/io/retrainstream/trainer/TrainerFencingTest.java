@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The trainer service, fenced by a second trainer that took its {@code transactional.id} over: its training run ends
- * FAILED with the message that says why, and nothing appears on {@code models}.
+ * FAILED with the message that says why, nothing appears on {@code models}, and it is no longer ready.
  */
 @QuarkusTest
 @TestProfile(TrainerFencingTest.OwnBroker.class)
@@ -63,6 +64,9 @@ class TrainerFencingTest {
         ModelPublisher second = new ModelPublisher(broker.clients(), config);
         try {
             second.takeOver();
+            given().get("/q/health/ready")
+                    .then()
+                    .body("checks.find { it.name == 'model-publisher' }.status", equalTo("UP"));
 
             int runId = given().contentType("application/json")
                     .post("/train")
@@ -79,6 +83,16 @@ class TrainerFencingTest {
                             + " not published");
             assertThat(TopicReader.readAll(broker.clients(), Topics.MODELS, TIMEOUT))
                     .isEmpty();
+
+            // it says so in its health: not ready (it cannot publish), but live (a restart would fence the other)
+            given().get("/q/health/ready")
+                    .then()
+                    .statusCode(503)
+                    .body("checks.find { it.name == 'model-publisher' }.status", equalTo("DOWN"))
+                    .body(
+                            "checks.find { it.name == 'model-publisher' }.data.reason",
+                            startsWith("fenced: another trainer with transactional.id '" + config.transactionalId()));
+            given().get("/q/health/live").then().statusCode(200);
         } finally {
             second.close();
         }

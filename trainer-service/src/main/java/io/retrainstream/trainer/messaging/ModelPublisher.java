@@ -11,6 +11,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -49,7 +50,7 @@ public class ModelPublisher {
     /** Guarded by {@code this}; null before the first use and after this publisher was fenced or closed. */
     private KafkaProducer<String, byte[]> producer;
 
-    private boolean fenced;
+    private volatile boolean fenced;
 
     public ModelPublisher(KafkaClients clients, PublisherConfig config) {
         this.clients = clients;
@@ -148,6 +149,15 @@ public class ModelPublisher {
         Log.error(message);
         closeProducer();
         throw new PublisherFencedException(message, cause);
+    }
+
+    /** Why this trainer publishes nothing any more, once another trainer fenced it. */
+    public Optional<String> fencedReason() {
+        return fenced
+                ? Optional.of("fenced: another trainer with transactional.id '" + config.transactionalId()
+                        + "' publishes the models now, so this one publishes nothing more; stop one of the two, or"
+                        + " give a trainer that should publish on its own another trainer.publisher.transactional-id")
+                : Optional.empty();
     }
 
     private String fencedMessage(String what) {
