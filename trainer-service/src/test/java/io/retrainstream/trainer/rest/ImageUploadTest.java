@@ -11,6 +11,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.specification.RequestSpecification;
+import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.Features;
@@ -57,7 +58,9 @@ class ImageUploadTest {
                     "retrain.console.max-image-pixels", Long.toString(MAX_PIXELS),
                     "retrain.console.max-upload-images", "5",
                     "retrain.console.classifier-url", "http://classifier.test:8080/",
-                    "quarkus.http.limits.max-body-size", "2M");
+                    "quarkus.http.limits.max-body-size", "2M",
+                    // nothing listens there: the photo proxy's failure is tested, its bytes by ConsoleBrowserIT
+                    "trainer.extractor-url", "http://127.0.0.1:1");
         }
     }
 
@@ -203,6 +206,38 @@ class ImageUploadTest {
         given().get("/console/").then().statusCode(200).body(containsString("retrain-stream console"));
         given().get("/console/console.js").then().statusCode(200);
         given().redirects().follow(false).get("/").then().statusCode(200).body(containsString("console/"));
+    }
+
+    @Test
+    void photosOfTheDatasetAreLookedUpByImageIdOnly() {
+        BottleneckComputed known = new BottleneckComputed(
+                "daisy/known.jpg",
+                "daisy",
+                "known.jpg",
+                "mobilenet_0.25_128",
+                "a".repeat(64),
+                System.currentTimeMillis(),
+                System.currentTimeMillis(),
+                new float[1001],
+                new float[256]);
+        KafkaBrokerResource.broker().produce(Topics.BOTTLENECKS, known.imageId(), known.encode(), Map.of());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/dataset")
+                .then()
+                .body("classes.daisy", org.hamcrest.Matchers.notNullValue()));
+
+        given().get("/dataset/image").then().statusCode(400).body("message", containsString("?id=IMAGE_ID"));
+        for (String unknown : List.of("daisy/unknown.jpg", "../../etc/passwd", "a".repeat(64))) {
+            given().queryParam("id", unknown)
+                    .get("/dataset/image")
+                    .then()
+                    .statusCode(404)
+                    .body("message", containsString("the trainer has no bottleneck of it"));
+        }
+        given().queryParam("id", "daisy/known.jpg")
+                .get("/dataset/image")
+                .then()
+                .statusCode(503)
+                .body("message", containsString("Cannot reach the extractor at http://127.0.0.1:1"));
     }
 
     /** Records on {@code images}: the sum of its partitions' end offsets. */
