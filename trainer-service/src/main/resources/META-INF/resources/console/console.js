@@ -212,10 +212,15 @@ async function addPhotos(event) {
 
 // ---- Runs ------------------------------------------------------------------------------------------------------
 
+let shownRuns = '';
+
 async function refreshRuns() {
   try {
     const runs = await getJson(API + '/runs');
     runs.sort((a, b) => b.runId - a.runId);
+    const shown = JSON.stringify(runs.map((r) => [r.runId, r.status, r.testAccuracy, r.modelVersion, state.runId]));
+    if (shown === shownRuns) return;     // unchanged: keep the list (and what the user points at) as it is
+    shownRuns = shown;
     $('#runs-list').replaceChildren(...runs.map((run) => el('li', {},
       el('button', { type: 'button', 'data-run': run.runId, class: run.runId === state.runId ? 'active' : '',
         onclick: () => openRun(run.runId) },
@@ -344,6 +349,8 @@ function thumbnails(misclassified) {
 
 // ---- Models ----------------------------------------------------------------------------------------------------
 
+let shownModels = '';
+
 async function refreshModels() {
   let catalog;
   try {
@@ -352,6 +359,9 @@ async function refreshModels() {
     $('#models-status').replaceChildren(el('span', { class: 'error' }, error.message));
     return;
   }
+  const shown = JSON.stringify([catalog.serving, catalog.pinned, catalog.versions.map((v) => v.version)]);
+  if (shown === shownModels) return;
+  shownModels = shown;
   $('#models-status').textContent = catalog.versions.length
     ? 'Classifiers serve version ' + catalog.serving + (catalog.pinned ? ', pinned' : ', the newest') + '.'
     : 'No model has been published yet.';
@@ -408,6 +418,7 @@ async function start() {
   $('#teach-form').addEventListener('submit', addPhotos);
   $('#unpin').addEventListener('click', unpin);
   $('#token-button').addEventListener('click', () => askToken(null));
+  $('#token-cancel').addEventListener('click', () => $('#token-dialog').close('cancel'));
   window.addEventListener('hashchange', () => showTab(location.hash.slice(1)));
   showTab(location.hash.slice(1));
   refreshServed();
