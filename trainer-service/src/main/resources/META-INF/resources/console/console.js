@@ -264,7 +264,7 @@ function renderRun(run) {
   const report = run.report;
   const parts = [
     el('h3', {}, 'Run ' + run.runId + ' ', el('span', { class: 'status ' + run.status }, run.status)),
-    el('p', { class: 'muted' }, [run.message, run.modelVersion ? 'model version ' + run.modelVersion : null,
+    el('p', { class: 'muted' }, [run.message,
       run.testAccuracy !== null && run.testAccuracy !== undefined
         ? 'test accuracy ' + percent(run.testAccuracy) + ' (N=' + run.testCount + ')' : null]
       .filter(Boolean).join(' · ')),
@@ -424,7 +424,7 @@ async function start() {
   refreshServed();
   setInterval(refreshServed, POLL_MS);
   setInterval(() => { if (state.tab === 'runs') refreshRuns(); }, 2 * POLL_MS);
-  setInterval(() => { if (state.tab === 'models') refreshModels(); }, 5 * POLL_MS);
+  setInterval(() => { if (state.tab === 'models') refreshModels(); }, 2 * POLL_MS);
 }
 
 start();
