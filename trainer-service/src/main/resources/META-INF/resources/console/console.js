@@ -292,9 +292,12 @@ const SERIES = [
 function curve(points) {
   const wrapper = el('div', { id: 'run-curve' });
   const canvas = el('canvas', { width: 800, height: 220 });
-  const legend = el('div', { class: 'legend' }, SERIES.map((s) => el('span', {}, el('i', { style: 'background:' + s.color }), s.name)));
+  points = points || [];
+  const maxLoss = Math.max(1e-6, ...points.map((p) => p.crossEntropy).filter(Number.isFinite));
+  const legend = el('div', { class: 'legend' }, SERIES.map((s) => el('span', {}, el('i', { style: 'background:' + s.color }),
+    s.axis === 'loss' ? s.name + ' (÷ its maximum, ' + maxLoss.toFixed(3) + ')' : s.name)));
   wrapper.append(canvas, legend);
-  if (!points || points.length < 1) return wrapper;
+  if (points.length < 1) return wrapper;
   requestAnimationFrame(() => {
     const ratio = window.devicePixelRatio || 1;
     const width = canvas.clientWidth || 800;
@@ -305,7 +308,6 @@ function curve(points) {
     g.scale(ratio, ratio);
     const pad = { left: 34, right: 8, top: 8, bottom: 18 };
     const maxStep = Math.max(1, points[points.length - 1].step);
-    const maxLoss = Math.max(1e-6, ...points.map((p) => p.crossEntropy).filter(Number.isFinite));
     const x = (step) => pad.left + (width - pad.left - pad.right) * step / maxStep;
     const y = (v) => pad.top + (height - pad.top - pad.bottom) * (1 - v);
     g.strokeStyle = '#d8dde6';

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -137,10 +138,9 @@ final class StackPlan {
         if (service == Service.CLASSIFIER) {
             // the console's page, loaded from the trainer, may call the classifier's (open) endpoints
             int trainerPort = state.port(Service.TRAINER);
-            env.put(
-                    "QUARKUS_HTTP_CORS_ORIGINS",
-                    state.url(Service.TRAINER) + ",http://localhost:" + trainerPort + ",http://127.0.0.1:"
-                            + trainerPort);
+            Set<String> origins = new LinkedHashSet<>(List.of(
+                    state.url(Service.TRAINER), "http://localhost:" + trainerPort, "http://127.0.0.1:" + trainerPort));
+            env.put("QUARKUS_HTTP_CORS_ORIGINS", String.join(",", origins));
         }
         return env;
     }
