@@ -97,7 +97,7 @@ async function refreshServed() {
     const model = await getJson(state.classifierUrl + '/model');
     state.model = model;
     $('#served-version').textContent = 'version ' + model.version + (model.pinned ? ' (pinned)' : '');
-    $('#served-classes').textContent = model.labels.length + ' classes: ' + model.labels.join(', ');
+    $('#served-classes').textContent = '· ' + model.labels.length + ' classes: ' + model.labels.join(', ');
     const fresh = model.freshness && model.freshness.servingModel;
     $('#served-freshness').textContent = fresh && fresh.images
       ? '· its ' + fresh.images + ' new photos served ' + seconds(fresh.p50Seconds) + ' after publishing (median)'
