@@ -1,5 +1,6 @@
 package io.retrainstream.cli.command;
 
+import io.retrainstream.common.kafka.ImageRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +74,6 @@ public final class ImageScanner {
 
     /** The stable image id of a file of a class folder: {@code <folder>/<file name>}. */
     static String imageId(ClassFolder folder, Path image) {
-        return folder.name() + "/" + image.getFileName();
+        return ImageRecords.imageId(folder.name(), image.getFileName().toString());
     }
 }

@@ -8,6 +8,7 @@ import io.retrainstream.cli.StatusLine;
 import io.retrainstream.cli.UsageException;
 import io.retrainstream.cli.stack.State;
 import io.retrainstream.common.kafka.ExtractionProgress;
+import io.retrainstream.common.kafka.ImageRecords;
 import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.TopicLayout;
 import io.retrainstream.common.kafka.TopicSetup;
@@ -17,7 +18,6 @@ import io.retrainstream.common.tf.ImageLimits;
 import io.retrainstream.common.tf.ImageTooLargeException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +58,7 @@ import picocli.CommandLine.Option;
 public final class PublishCommand extends CliCommand {
 
     /** Room left in a record for the key, the headers and the batch overhead. */
-    static final int MAX_IMAGE_BYTES = TopicSetup.MAX_MESSAGE_BYTES - 64 * 1024;
+    static final int MAX_IMAGE_BYTES = ImageRecords.MAX_IMAGE_BYTES;
 
     /** How long publish waits for the broker to answer before it says it cannot reach it. */
     private static final Duration REACH_TIMEOUT = Duration.ofSeconds(5);
@@ -195,10 +195,8 @@ public final class PublishCommand extends CliCommand {
                         continue;
                     }
                     String imageId = ImageScanner.imageId(folder, image);
-                    ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.IMAGES, imageId, bytes);
-                    record.headers().add(Topics.LABEL, folder.name().getBytes(StandardCharsets.UTF_8));
-                    record.headers()
-                            .add(Topics.FILENAME, image.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+                    ProducerRecord<String, byte[]> record =
+                            ImageRecords.of(folder.name(), image.getFileName().toString(), bytes);
                     producer.send(record, (metadata, exception) -> {
                         if (exception == null) {
                             to.merge(

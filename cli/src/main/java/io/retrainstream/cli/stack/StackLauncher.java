@@ -72,6 +72,7 @@ final class StackLauncher {
                         instance, state.url(instance), service == Service.CLASSIFIER ? "/classify" : "");
             }
         }
+        out.println("  console     " + state.url(Service.TRAINER) + "/console/ (classify, teach, runs, models)");
         out.println("  kafka       " + state.bootstrap());
         out.println("  logs        " + workspace.display(workspace.logsDir()) + "/");
         out.println("  supervisor  pid " + supervisorPid + ", restarts whatever stops or stops answering (log "

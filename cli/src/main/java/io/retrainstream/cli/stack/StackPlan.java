@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -111,7 +112,8 @@ final class StackPlan {
     /**
      * The environment of the service instance {@code instance}; the supervisor adds the admin token for those with
      * admin endpoints. Every extractor has the same consumer group (the service's own configuration), so that they
-     * share the images topic's partitions; the trainer asks the first extractor for distorted bottlenecks.
+     * share the images topic's partitions; the trainer asks the first extractor for distorted bottlenecks. The web
+     * console, served by the trainer, calls the first classifier from the browser, which lets the trainer's origin in.
      */
     static Map<String, String> serviceEnv(
             Service service, String instance, UpCommand.Options options, Architecture architecture, State state) {
@@ -130,6 +132,15 @@ final class StackPlan {
             options.quietPeriodSeconds().ifPresent(seconds -> env.put("TRAINER_QUIET_PERIOD", seconds + "s"));
             env.put("TRAINER_CONTINUOUS_ENABLED", Boolean.toString(options.continuous()));
             env.put("TRAINER_EXTRACTOR_URL", state.url(Service.EXTRACTOR));
+            // the web console's page (served by the trainer) classifies on the first classifier, from the browser
+            env.put("RETRAIN_CONSOLE_CLASSIFIER_URL", state.url(Service.CLASSIFIER));
+        }
+        if (service == Service.CLASSIFIER) {
+            // the console's page, loaded from the trainer, may call the classifier's (open) endpoints
+            int trainerPort = state.port(Service.TRAINER);
+            Set<String> origins = new LinkedHashSet<>(List.of(
+                    state.url(Service.TRAINER), "http://localhost:" + trainerPort, "http://127.0.0.1:" + trainerPort));
+            env.put("QUARKUS_HTTP_CORS_ORIGINS", String.join(",", origins));
         }
         return env;
     }

@@ -67,6 +67,15 @@ class StackPlanTest {
         }
         Supervisor.Child trainer = plan.children().get(4);
         assertThat(trainer.env()).containsEntry("TRAINER_EXTRACTOR_URL", "http://127.0.0.1:18081");
+        // the web console: the trainer's page calls the first classifier, which lets the trainer's origin in
+        assertThat(trainer.env()).containsEntry("RETRAIN_CONSOLE_CLASSIFIER_URL", "http://127.0.0.1:18080");
+        int trainerPort = state.port("trainer");
+        for (Supervisor.Child classifier : plan.children().subList(5, 7)) {
+            assertThat(classifier.env())
+                    .containsEntry(
+                            "QUARKUS_HTTP_CORS_ORIGINS",
+                            "http://127.0.0.1:" + trainerPort + ",http://localhost:" + trainerPort);
+        }
         assertThat(plan.children().get(2).adminToken()).isTrue();
         assertThat(plan.children().get(6).adminToken()).isFalse();
     }

@@ -2,9 +2,11 @@ package io.retrainstream.trainer.service;
 
 import io.retrainstream.common.tf.DistortionRequest;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -24,4 +26,10 @@ public interface ExtractorApi extends AutoCloseable {
     @Produces(MediaType.WILDCARD)
     Response distortedBottlenecks(
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, DistortionRequest request);
+
+    /** The bytes of a photo the extractor's image store keeps, by the SHA-256 of its bytes (read-only, open). */
+    @GET
+    @Path("images/{hash}")
+    @Produces(MediaType.WILDCARD)
+    Response image(@PathParam("hash") String hash);
 }
