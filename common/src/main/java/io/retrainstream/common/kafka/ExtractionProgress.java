@@ -152,6 +152,20 @@ public final class ExtractionProgress implements AutoCloseable {
 
     /** The extractor group's progress on {@code target} now. */
     public Snapshot check(Target target) {
+        return new Snapshot(done(target), target.total(), members());
+    }
+
+    /**
+     * Records on {@code images} the extractor group has not consumed yet: photos waiting for their bottleneck (0 when
+     * the extractor has caught up; transaction markers after its offset do not count). No member count, so cheaper
+     * than {@link #check}, for a caller that only asks whether the extractor is busy.
+     */
+    public long backlog() {
+        Target now = everythingNow();
+        return now.total() - done(now);
+    }
+
+    private long done(Target target) {
         Map<TopicPartition, OffsetAndMetadata> committed = call(
                 admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
                 "read the committed offsets of consumer group '" + group + "'");
@@ -166,7 +180,7 @@ public final class ExtractionProgress implements AutoCloseable {
             }
             done += Math.max(0, consumed - from);
         }
-        return new Snapshot(done, target.total(), members());
+        return done;
     }
 
     /**
