@@ -100,12 +100,21 @@ public final class StreamingBenchmark {
                 hotSwap(trainer, classifier, images, clients, swaps);
                 ServiceProcess off = null;
                 try {
+                    // both bursts start from a trainer with every bottleneck read and no run going
+                    int held = json(trainer.get("/dataset")).get("images").asInt();
+                    TrainerRuns.settled(trainer, held, Duration.ofSeconds(3), Duration.ofMinutes(5));
                     double on = burst(broker, photos, images, copies, "burst-on");
+                    int all = held + photos.size() * copies;
+                    TrainerRuns.settled(trainer, all, Duration.ofSeconds(3), Duration.ofMinutes(5));
                     trainer.close();
                     Map<String, String> autoOff = new java.util.HashMap<>(env);
                     autoOff.put("TRAINER_AUTO_TRAIN", "false");
                     off = ServiceProcess.start(root, "trainer-service", autoOff, logs.resolve("auto-train-off"));
                     off.awaitOk("/q/health/ready", Duration.ofMinutes(3));
+                    while (json(off.get("/dataset")).get("images").asInt() < all) {
+                        Thread.sleep(200);
+                    }
+                    Thread.sleep(3_000);
                     double without = burst(broker, photos, images, copies, "burst-off");
                     System.out.printf(
                             "== Burst: %d photos (%d copies of each, new bytes) published in one transaction%n",

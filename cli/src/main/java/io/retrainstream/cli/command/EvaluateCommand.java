@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
         description = {
             "",
             "Classifies every photo of DIR's class folders (as for ./retrain publish; the photos are only sent to the "
-                    + "classifier, never published) with the model the classifier serves, like the Inception sample's "
+                    + "classifier, never published) with the model the classifier serves when it starts (every photo "
+                    + "by that version, even if another is swapped in meanwhile), like the Inception sample's "
                     + "run_inferences.py. Prints each wrong top-1 answer as a WARNING line (file, true label, "
                     + "predicted label, score), then per label: photos, hit rate (top-1 right), mean score of the hits, "
                     + "mean score of the misses, and a suggested min_score, then the same over every photo.",
@@ -74,12 +75,6 @@ public final class EvaluateCommand extends CliCommand {
     private int concurrency;
 
     @Option(
-            names = "--version",
-            paramLabel = "V",
-            description = "a published model version to evaluate (default: the one served when the command starts)")
-    private Long version;
-
-    @Option(
             names = "--classifier",
             paramLabel = "URL",
             description = "the classifier (default: the one ./retrain up started, else http://127.0.0.1:8080)")
@@ -92,9 +87,6 @@ public final class EvaluateCommand extends CliCommand {
     @Override
     public Integer call() throws UsageException {
         int concurrency = inRange("--concurrency", this.concurrency, 1, 64);
-        if (version != null && version < 1) {
-            throw new UsageException("Option --version must be a positive integer, not " + version);
-        }
         Path dir = context.workspace().userPath(imageDir);
         List<ImageScanner.ClassFolder> classes = PublishCommand.scanImageDir(dir);
         String classifier =
@@ -102,7 +94,8 @@ public final class EvaluateCommand extends CliCommand {
         ServiceHttp http = new ServiceHttp(context.workspace());
 
         JsonNode model = served(http, classifier);
-        long evaluated = version != null ? version : model.path("version").asLong();
+        // every photo by the version served now, even if another is swapped in meanwhile
+        long evaluated = model.path("version").asLong();
         Set<String> labels = new HashSet<>();
         model.path("labels").forEach(label -> labels.add(label.asText()));
         List<Photo> photos = new ArrayList<>();

@@ -15,9 +15,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class ExtractorLoad {
 
+    /** How long a backlog above zero is taken as still there: a burst is not asked about five times a second. */
+    private static final long BUSY_RECHECK_NANOS = 500_000_000L;
+
     private final KafkaClients clients;
     private final String group;
     private ExtractionProgress progress;
+    /** The last backlog above zero and when it was read (nanos). */
+    private long lastBacklog;
+
+    private long lastReadNanos;
 
     public ExtractorLoad(TrainerConfig config, KafkaClients clients) {
         this.clients = clients;
@@ -26,11 +33,17 @@ public class ExtractorLoad {
 
     /** Photos waiting for the extractor now; 0 when Kafka cannot tell (a run is better than none). */
     synchronized long backlog() {
+        long now = System.nanoTime();
+        if (lastBacklog > 0 && now - lastReadNanos < BUSY_RECHECK_NANOS) {
+            return lastBacklog;
+        }
         try {
             if (progress == null) {
                 progress = new ExtractionProgress(clients, group);
             }
-            return progress.backlog();
+            lastBacklog = progress.backlog();
+            lastReadNanos = now;
+            return lastBacklog;
         } catch (RuntimeException e) {
             Log.debugf("Cannot read the extractor's backlog, not yielding to it: %s", e.getMessage());
             close();

@@ -1,11 +1,16 @@
 package io.retrainstream.trainer.service;
 
 import io.quarkus.logging.Log;
-import io.quarkus.scheduler.Scheduled;
+import io.quarkus.runtime.StartupEvent;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.messaging.ReplayProgress;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Starts runs on its own ({@code trainer.auto-train}). In continuous mode: a warm run once new data has waited
@@ -31,6 +36,12 @@ public class RunTrigger {
     /** When new data was first seen waiting (nanos), or 0. */
     private long waitingSince;
 
+    private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "run-trigger");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     public RunTrigger(
             BottleneckStore store,
             TrainerConfig config,
@@ -46,13 +57,32 @@ public class RunTrigger {
         this.versions = versions;
     }
 
-    @Scheduled(
-            every = "${trainer.continuous.check-interval:200ms}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void check() {
-        if (config.autoTrain()) {
-            check(System.nanoTime());
+    /**
+     * Checks every {@code trainer.continuous.check-interval} on a thread of its own (Quarkus' {@code @Scheduled} ticks
+     * once a second at the finest, which alone would add up to a second to every image's wait).
+     */
+    void start(@Observes StartupEvent event) {
+        if (!config.autoTrain()) {
+            return;
         }
+        long interval = Math.max(10, config.continuous().checkInterval().toMillis());
+        checker.scheduleWithFixedDelay(this::checkNow, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    private void checkNow() {
+        try {
+            check(System.nanoTime());
+        } catch (RuntimeException e) {
+            Log.errorf(
+                    e,
+                    "The automatic run trigger failed; it checks again in %s",
+                    config.continuous().checkInterval());
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        checker.shutdownNow();
     }
 
     /** Starts a run when one is due at {@code now} (nanos). */
