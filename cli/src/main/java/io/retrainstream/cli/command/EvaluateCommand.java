@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
         name = "evaluate",
         header = "classify a folder of labelled photos and print hit rates and score thresholds",
         synopsisHeading = "",
-        customSynopsis = "Usage: ./retrain evaluate --image-dir DIR [--concurrency N] [--version V] [--classifier URL]",
+        customSynopsis = "Usage: ./retrain evaluate --image-dir DIR [--concurrency N] [--classifier URL]",
         description = {
             "",
             "Classifies every photo of DIR's class folders (as for ./retrain publish; the photos are only sent to the "
