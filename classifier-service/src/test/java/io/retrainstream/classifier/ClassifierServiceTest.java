@@ -117,6 +117,61 @@ class ClassifierServiceTest {
 
     @Test
     @Order(3)
+    void belowTheMinimumScoreTheAnswerIsUnknownWithTheBestGuessAlongside() {
+        // version 1 (published above) is served
+        float[] expected = softmax(extractor.extract(daisy).bottleneck(), model(1, new Random(1)));
+        int best = argMax(expected);
+        float top = expected[best];
+        assertThat(top).as("the test model's top score leaves room above it").isLessThan(0.999f);
+
+        // the configuration's min-score (1 in the tests' application.properties) applies when the request gives none
+        JsonPath configured = classify("");
+        assertThat(configured.getString("label")).isEqualTo("unknown");
+        assertThat(configured.getDouble("minScore")).isEqualTo(1.0);
+        assertThat(configured.getString("bestGuess.label")).isEqualTo(LABELS.get(best));
+        assertThat(configured.getFloat("bestGuess.score")).isCloseTo(top, org.assertj.core.data.Offset.offset(1e-4f));
+        // the predictions stay as they are, so clients that read them keep working
+        assertThat(configured.getString("predictions[0].label")).isEqualTo(LABELS.get(best));
+        assertThat(configured.getList("predictions")).hasSize(3);
+
+        // a request's min_score overrides it: at or below the top score the answer names the class
+        JsonPath named = classify("?min_score=" + Math.max(0, top - 0.01f));
+        assertThat(named.getString("label")).isEqualTo(LABELS.get(best));
+        assertThat(named.<Object>get("bestGuess")).isNull();
+        assertThat(classify("?min_score=0").getString("label")).isEqualTo(LABELS.get(best));
+        JsonPath above = classify("?top_k=1&min_score=" + (top + 1) / 2);
+        assertThat(above.getString("label")).isEqualTo("unknown");
+        assertThat(above.getString("bestGuess.label")).isEqualTo(LABELS.get(best));
+        assertThat(above.getList("predictions")).hasSize(1);
+        given().multiPart("image", "daisy.jpg", daisy, "image/jpeg")
+                .post("/classify?min_score=0.0")
+                .then()
+                .statusCode(200)
+                .body("label", equalTo(LABELS.get(best)));
+
+        for (String bad : List.of("abc", "1.5", "-0.1", "NaN", "Infinity", "0,5")) {
+            given().contentType("image/jpeg")
+                    .body(daisy)
+                    .post("/classify?min_score=" + bad)
+                    .then()
+                    .statusCode(400)
+                    .body("message", containsString("min_score must be a number from 0 to 1"))
+                    .body("message", containsString("got '" + bad + "'"));
+        }
+    }
+
+    private static JsonPath classify(String query) {
+        return given().contentType("image/jpeg")
+                .body(daisy)
+                .post("/classify" + query)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+    }
+
+    @Test
+    @Order(3)
     void refusesBadRequestsWithAReason() throws Exception {
         given().contentType("image/jpeg")
                 .body("this is no image".getBytes())

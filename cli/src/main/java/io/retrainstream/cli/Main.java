@@ -4,6 +4,7 @@ import io.retrainstream.cli.command.ArchitecturesCommand;
 import io.retrainstream.cli.command.CancelCommand;
 import io.retrainstream.cli.command.ClassifyCommand;
 import io.retrainstream.cli.command.DemoCommand;
+import io.retrainstream.cli.command.EvaluateCommand;
 import io.retrainstream.cli.command.ModelsCommand;
 import io.retrainstream.cli.command.PublishCommand;
 import io.retrainstream.cli.command.ScaleBenchmarkCommand;
@@ -108,6 +109,7 @@ public final class Main implements Runnable {
                 new TrainCommand(context),
                 new CancelCommand(context),
                 new ClassifyCommand(context),
+                new EvaluateCommand(context),
                 new DemoCommand(context),
                 new ArchitecturesCommand(context),
                 new ModelsCommand(context),

@@ -103,6 +103,7 @@ class FirstSessionIT {
         CliWorkspace.Result classify = cli("classify", firstPhoto("daisy").toString());
         assertThat(classify.status()).as(classify.output()).isZero();
         assertThat(classify.output()).contains("(score = ");
+        evaluateCountsHitsPerLabelAndLabelsTheModelDoesNotKnowApart();
         System.out.printf(
                 Locale.ROOT,
                 "First session: publish --wait %.1f s, train --wait %.1f s, publish to trained and served %.1f s%n",
@@ -227,6 +228,47 @@ class FirstSessionIT {
                         || line.startsWith("All ")
                         || line.startsWith("Read the bottlenecks"))
                 .forEach(line -> System.out.println("  " + line));
+    }
+
+    /**
+     * {@code ./retrain evaluate} against the served model: 8 photos of each class and 3 in a folder whose label the
+     * model does not know.
+     */
+    private void evaluateCountsHitsPerLabelAndLabelsTheModelDoesNotKnowApart() throws Exception {
+        Path dir = workspace.root().resolve("evaluate");
+        for (String label : CLASSES) {
+            Files.createDirectories(dir.resolve(label));
+            try (Stream<Path> files = Files.list(SharedData.flowers().resolve(label))) {
+                for (Path photo : files.sorted().limit(8).toList()) {
+                    Files.copy(photo, dir.resolve(label).resolve(photo.getFileName()));
+                }
+            }
+        }
+        Files.createDirectories(dir.resolve("orchids"));
+        try (Stream<Path> files = Files.list(SharedData.flowers().resolve("tulips"))) {
+            for (Path photo : files.sorted().skip(20).limit(3).toList()) {
+                Files.copy(photo, dir.resolve("orchids").resolve(photo.getFileName()));
+            }
+        }
+        CliWorkspace.Result evaluate = cli("evaluate", "--image-dir", dir.toString());
+        System.out.print(evaluate.output());
+        assertThat(evaluate.status()).as(evaluate.output()).isZero();
+        assertThat(evaluate.output())
+                .containsPattern(
+                        "Evaluating model version \\d+ \\(\\S+; 5 labels\\) on 43 photos of 6 " + "class folders in ");
+        Matcher overall = Pattern.compile("\\noverall\\s+40\\s+([0-9.]+)%\\s").matcher(evaluate.output());
+        assertThat(overall.find()).as(evaluate.output()).isTrue();
+        double hitRate = Double.parseDouble(overall.group(1)) / 100;
+        assertThat(hitRate).isGreaterThan(0.7);
+        for (String label : CLASSES) {
+            assertThat(evaluate.output()).containsPattern("\\n" + label + "\\s+8\\s+[0-9.]+%\\s");
+        }
+        long warnings =
+                evaluate.output().lines().filter(l -> l.startsWith("WARNING: ")).count();
+        assertThat(warnings).isEqualTo(Math.round(40 * (1 - hitRate)));
+        assertThat(evaluate.output())
+                .containsPattern("Photos of labels the model does not know \\(not counted above\\):\\n  orchids: 3 "
+                        + "photos, predicted ");
     }
 
     private static Path firstPhoto(String label) throws IOException {

@@ -493,10 +493,7 @@ public final class PerformanceBenchmark {
     }
 
     private static JsonNode train(ServiceProcess trainer, String body) throws IOException {
-        // The benchmark waits for every bottleneck itself; its photos are published in transactions, whose commit
-        // markers the extraction wait does not count as extracted (the extractor commits past the last record only).
-        String options = body.replaceFirst("^\\{", "{\"wait_for_extraction\": false, ");
-        HttpResponse<String> started = trainer.post("/train", "application/json", options.getBytes());
+        HttpResponse<String> started = trainer.post("/train", "application/json", body.getBytes());
         if (started.statusCode() != 202) {
             throw new IllegalStateException("POST /train answered " + started.statusCode() + ": " + started.body());
         }

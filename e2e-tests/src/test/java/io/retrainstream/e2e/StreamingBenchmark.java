@@ -5,6 +5,8 @@ import static io.retrainstream.e2e.BenchmarkSupport.json;
 import static io.retrainstream.e2e.BenchmarkSupport.percentileMillis;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.retrainstream.common.event.ModelPublished;
+import io.retrainstream.common.kafka.Topics;
 import io.retrainstream.common.testing.KafkaBroker;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -13,12 +15,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Streaming retrains on this machine, with the three services as processes and the trainer in continuous mode (its
@@ -27,8 +41,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * rejected. Then clients classify continuously while models are swapped, and it prints the failures and the
  * latency during the swaps against without.
  *
+ * Last, a burst: copies of every photo in one transaction, and the extractor's images/s with the trainer's automatic
+ * runs on (continuous mode) against a restarted trainer with them off.
+ *
  * <p>Run with {@code ./retrain benchmark streaming [--architecture A] [--rate IMAGES_PER_S] [--clients N]
- * [--swaps N]}.
+ * [--swaps N] [--burst-copies N]}.
  */
 public final class StreamingBenchmark {
 
@@ -44,6 +61,7 @@ public final class StreamingBenchmark {
         double rate = Double.parseDouble(options.getOrDefault("rate", "20"));
         int clients = Integer.parseInt(options.getOrDefault("clients", "8"));
         int swaps = Integer.parseInt(options.getOrDefault("swaps", "6"));
+        int copies = Integer.parseInt(options.getOrDefault("burst-copies", "4"));
         List<Path> photos = BenchmarkSupport.photos(imageDir);
         System.out.printf(
                 "Streaming benchmark: %s, %d photos from %s published class by class at %.0f/s, " + "%d cores%n%n",
@@ -72,23 +90,223 @@ public final class StreamingBenchmark {
                 trainer.awaitOk("/q/health/ready", Duration.ofMinutes(3));
                 classifier.awaitOk("/q/health/live", Duration.ofMinutes(3));
 
-                freshness(broker, trainer, classifier, photos, rate);
                 List<byte[]> images = new ArrayList<>();
                 for (Path photo : photos) {
                     images.add(Files.readAllBytes(photo));
                 }
+                try (ServedVersions served = ServedVersions.watch(broker, classifier)) {
+                    freshness(broker, trainer, classifier, photos, rate, served);
+                }
                 hotSwap(trainer, classifier, images, clients, swaps);
+                ServiceProcess off = null;
+                try {
+                    // both bursts start from a trainer with every bottleneck read and no run going
+                    int held = json(trainer.get("/dataset")).get("images").asInt();
+                    TrainerRuns.settled(trainer, held, Duration.ofSeconds(3), Duration.ofMinutes(5));
+                    double on = burst(broker, photos, images, copies, "burst-on");
+                    int all = held + photos.size() * copies;
+                    TrainerRuns.settled(trainer, all, Duration.ofSeconds(3), Duration.ofMinutes(5));
+                    trainer.close();
+                    Map<String, String> autoOff = new java.util.HashMap<>(env);
+                    autoOff.put("TRAINER_AUTO_TRAIN", "false");
+                    off = ServiceProcess.start(root, "trainer-service", autoOff, logs.resolve("auto-train-off"));
+                    off.awaitOk("/q/health/ready", Duration.ofMinutes(3));
+                    while (json(off.get("/dataset")).get("images").asInt() < all) {
+                        Thread.sleep(200);
+                    }
+                    Thread.sleep(3_000);
+                    double without = burst(broker, photos, images, copies, "burst-off");
+                    System.out.printf(
+                            "== Burst: %d photos (%d copies of each, new bytes) published in one transaction%n",
+                            photos.size() * copies, copies);
+                    System.out.printf("%-44s %12s%n", "", "images/s");
+                    System.out.printf("%-44s %12.1f%n", "extractor, automatic runs on (continuous)", on);
+                    System.out.printf("%-44s %12.1f%n", "extractor, automatic runs off", without);
+                    System.out.printf("%-44s %12.2f   (goal >= 0.85)%n", "ratio on / off", on / without);
+                } finally {
+                    if (off != null) {
+                        off.close();
+                    }
+                }
             }
+        }
+    }
+
+    /**
+     * Publishes {@code copies} copies of every photo (each with bytes of its own after the image's end, so that the
+     * extractor's content cache has seen none of them, under new image ids) in one transaction, and returns the images
+     * per second from the commit until a consumer of {@code bottlenecks} has seen every one.
+     */
+    private static double burst(KafkaBroker broker, List<Path> photos, List<byte[]> images, int copies, String prefix)
+            throws Exception {
+        Properties props = broker.clients().producerProperties();
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 512L * 1024 * 1024);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "streaming-benchmark-" + prefix);
+        Properties consumerProps = broker.clients().consumerProperties();
+        try (KafkaProducer<String, byte[]> producer =
+                        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+                KafkaConsumer<String, byte[]> consumer =
+                        new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.BOTTLENECKS).stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            producer.initTransactions();
+            producer.beginTransaction();
+            java.util.Set<String> keys = new java.util.HashSet<>();
+            for (int copy = 0; copy < copies; copy++) {
+                byte[] tail = (prefix + " copy " + copy).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                for (int i = 0; i < photos.size(); i++) {
+                    Path photo = photos.get(i);
+                    String label = photo.getParent().getFileName().toString();
+                    byte[] bytes = java.util.Arrays.copyOf(images.get(i), images.get(i).length + tail.length);
+                    System.arraycopy(tail, 0, bytes, images.get(i).length, tail.length);
+                    String file = prefix + "-" + copy + "-" + photo.getFileName();
+                    ProducerRecord<String, byte[]> record =
+                            new ProducerRecord<>(Topics.IMAGES, label + "/" + file, bytes);
+                    record.headers()
+                            .add(Topics.LABEL, label.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                            .add(Topics.FILENAME, file.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    producer.send(record);
+                    keys.add(record.key());
+                }
+            }
+            producer.commitTransaction();
+            long committed = System.nanoTime();
+            int total = keys.size();
+            long deadline = committed + Duration.ofMinutes(10).toNanos();
+            while (!keys.isEmpty()) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(10))) {
+                    keys.remove(record.key());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            keys.size() + " of " + total + " burst photos have no bottleneck " + "after 10 minutes");
+                }
+            }
+            return total / ((System.nanoTime() - committed) / 1e9);
+        }
+    }
+
+    /**
+     * When each model version was first served (polling the classifier's {@code GET /model} every 20 ms), and the event
+     * times of the training images each version was the first to learn from (its {@code models} event).
+     */
+    private static final class ServedVersions implements AutoCloseable {
+        private final Map<Long, Long> servedAtMillis = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Long, long[]> newImageTimes = new java.util.concurrent.ConcurrentHashMap<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread poller;
+        private final Thread reader;
+
+        private ServedVersions(KafkaBroker broker, ServiceProcess classifier) {
+            poller = new Thread(() -> poll(classifier), "served-versions");
+            reader = new Thread(() -> read(broker), "models-reader");
+            poller.setDaemon(true);
+            reader.setDaemon(true);
+        }
+
+        static ServedVersions watch(KafkaBroker broker, ServiceProcess classifier) {
+            ServedVersions served = new ServedVersions(broker, classifier);
+            served.poller.start();
+            served.reader.start();
+            return served;
+        }
+
+        private void poll(ServiceProcess classifier) {
+            while (running.get()) {
+                try {
+                    HttpResponse<String> reply = classifier.get("/model");
+                    if (reply.statusCode() == 200) {
+                        long version =
+                                JSON.readTree(reply.body()).get("version").asLong();
+                        servedAtMillis.putIfAbsent(version, System.currentTimeMillis());
+                    }
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    // not answering right now
+                }
+            }
+        }
+
+        private void read(KafkaBroker broker) {
+            Properties props = broker.clients().consumerProperties();
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            try (KafkaConsumer<String, byte[]> consumer =
+                    new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+                List<TopicPartition> partitions = consumer.partitionsFor(Topics.MODELS).stream()
+                        .map(info -> new TopicPartition(info.topic(), info.partition()))
+                        .toList();
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                while (running.get()) {
+                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                        ModelPublished model = ModelPublished.decode(record.value());
+                        if (model.metrics() != null) {
+                            newImageTimes.put(model.version(), model.metrics().newImageTimes());
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                System.out.println("models reader stopped: " + e);
+            }
+        }
+
+        /**
+         * Per training image that a served model learned first: seconds from {@code max(event, learnableAt)} to the
+         * moment that version was first seen served (a version rejected by the gate is never served; its images count
+         * with the first served version that learned them, whose event names them; a version replaced before the poll
+         * saw it counts as served with the next one seen).
+         */
+        long[] waits(long learnableAtMillis) {
+            List<Long> waits = new ArrayList<>();
+            newImageTimes.forEach((version, times) -> {
+                // a version replaced within a poll was never seen served: its images came with the next one seen
+                Long served = servedAtMillis.entrySet().stream()
+                        .filter(e -> e.getKey() >= version)
+                        .min(Map.Entry.comparingByKey())
+                        .map(Map.Entry::getValue)
+                        .orElse(null);
+                if (served != null) {
+                    for (long time : times) {
+                        waits.add((served - Math.max(time, learnableAtMillis)) * 1_000_000L);
+                    }
+                }
+            });
+            return waits.stream().mapToLong(Long::longValue).toArray();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            poller.interrupt();
+            poller.join(5_000);
+            reader.join(5_000);
         }
     }
 
     /** Streams the photos, waits until the trainer has caught up, and prints freshness and run counts. */
     private static void freshness(
-            KafkaBroker broker, ServiceProcess trainer, ServiceProcess classifier, List<Path> photos, double rate)
+            KafkaBroker broker,
+            ServiceProcess trainer,
+            ServiceProcess classifier,
+            List<Path> photos,
+            double rate,
+            ServedVersions served)
             throws Exception {
         long start = System.nanoTime();
+        long learnableAt = 0;
+        String firstLabel = photos.get(0).getParent().getFileName().toString();
         for (int i = 0; i < photos.size(); i++) {
             Path photo = photos.get(i);
+            if (learnableAt == 0 && !photo.getParent().getFileName().toString().equals(firstLabel)) {
+                learnableAt = System.currentTimeMillis();
+            }
             broker.publishPhoto(photo);
             long due = start + (long) ((i + 1) / rate * 1e9);
             long wait = due - System.nanoTime();
@@ -115,6 +333,16 @@ public final class StreamingBenchmark {
                 freshness.get("p95Seconds").asDouble(),
                 freshness.get("maxSeconds").asDouble(),
                 freshness.get("images").asInt());
+        Thread.sleep(1_000);
+        long[] fromEvent = served.waits(0);
+        long[] fromLearnable = served.waits(learnableAt);
+        System.out.printf(
+                "event to serving, per image (models topic + served versions polled every 20 ms): p50 %.1f s, "
+                        + "p95 %.1f s over %d images%n",
+                percentileMillis(fromEvent, 0.5) / 1000, percentileMillis(fromEvent, 0.95) / 1000, fromEvent.length);
+        System.out.printf(
+                "learnable (event, or the second class's first event if later) to serving: p50 %.1f s, p95 %.1f s%n",
+                percentileMillis(fromLearnable, 0.5) / 1000, percentileMillis(fromLearnable, 0.95) / 1000);
         System.out.printf(
                 "runs: %d (published %d, rejected by the gate %d, failed %d); serving version %d, "
                         + "test accuracy %.1f%% (N=%d)%n%n",

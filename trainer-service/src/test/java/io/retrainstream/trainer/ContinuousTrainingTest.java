@@ -33,7 +33,10 @@ class ContinuousTrainingTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
     private static final int BURST_PER_CLASS = 1000;
 
-    /** Runs every 50 new training images or 2 s, warm runs of 100 steps. */
+    /**
+     * Runs every 50 new training images or once new data waited 1 s, yielding to an extractor with more than 5 photos
+     * waiting for up to 4 s; warm runs of 100 steps.
+     */
     public static class Continuous implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -44,8 +47,12 @@ class ContinuousTrainingTest {
                     "true",
                     "trainer.continuous.every-images",
                     "50",
+                    "trainer.continuous.min-wait",
+                    "1s",
+                    "trainer.continuous.yield-backlog",
+                    "5",
                     "trainer.continuous.every",
-                    "2s",
+                    "4s",
                     "trainer.continuous.warm-steps",
                     "100");
         }
@@ -110,7 +117,7 @@ class ContinuousTrainingTest {
 
     @Test
     @Order(3)
-    void aFewNewImagesAreLearnedOnceTheyHaveWaitedTheConfiguredTime() {
+    void aFewNewImagesAreLearnedOnceTheyHaveWaitedTheMinimumWait() {
         // The previous test ends once the head has grown, maybe before a run learns the rest of its images: let that
         // run start and end first, so that the next run counted here is the one these images start
         await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -139,8 +146,8 @@ class ContinuousTrainingTest {
                 .hasSizeGreaterThan(runsBefore));
         double waited = (System.nanoTime() - start) / 1e9;
         assertThat(waited)
-                .as("10 images (< every-images 50) wait for 'every' (2 s)")
-                .isGreaterThanOrEqualTo(1.5);
+                .as("10 images (< every-images 50) wait for min-wait (1 s), not for 'every' (4 s)")
+                .isBetween(0.8, 3.5);
         JsonPath run = given().get("/runs/" + (runsBefore + 1)).then().extract().jsonPath();
         assertThat(run.getString("trigger")).isEqualTo("CONTINUOUS");
         int training = given().get("/dataset/training")
@@ -159,5 +166,45 @@ class ContinuousTrainingTest {
                         .jsonPath()
                         .getInt("report.images.training"))
                 .isEqualTo(training);
+    }
+
+    @Test
+    @Order(4)
+    void runsYieldToAnExtractorWithABacklogUntilNewDataHasWaitedTheLongest() {
+        awaitNoRunGoing();
+        KafkaBroker broker = KafkaBrokerResource.broker();
+        // 30 photos on images and no extractor here to take them: a backlog above yield-backlog (5)
+        for (int i = 0; i < 30; i++) {
+            broker.produce(
+                    io.retrainstream.common.kafka.Topics.IMAGES,
+                    "delta/waiting-" + i + ".jpg",
+                    new byte[] {(byte) i},
+                    Map.of(io.retrainstream.common.kafka.Topics.LABEL, "delta"));
+        }
+        int runsBefore =
+                given().get("/runs").then().extract().jsonPath().getList("$").size();
+        long start = System.nanoTime();
+        TrainerServiceTest.send(broker, "delta", 3, 200, 10, new Random(4));
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(
+                        given().get("/runs").then().extract().jsonPath().getList("$"))
+                .hasSizeGreaterThan(runsBefore));
+        double waited = (System.nanoTime() - start) / 1e9;
+        assertThat(waited)
+                .as("new images wait past min-wait (1 s) while the extractor has a backlog, until 'every' (4 s)")
+                .isBetween(3.5, 30.0);
+    }
+
+    private static void awaitNoRunGoing() {
+        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            int trainingNow = given().get("/dataset/training")
+                    .then()
+                    .extract()
+                    .jsonPath()
+                    .getList("images")
+                    .size();
+            given().get("/models").then().body("versions[0].metrics.trainingImages", equalTo(trainingNow));
+            assertThat(given().get("/runs").then().extract().jsonPath().getList("status"))
+                    .doesNotContain("RUNNING");
+        });
     }
 }

@@ -297,6 +297,62 @@ class TrainerServiceTest {
                 .body("message", containsString("force_publish must be true or false"));
     }
 
+    @Test
+    @Order(6)
+    void samplesPerTrainingPhotoSetsTheStepsFromTheTrainingImagesAsRetrainShDoes() {
+        given().contentType("application/json")
+                .body(Map.of("samples_per_training_photo", 75, "how_many_training_steps", 500))
+                .post("/train")
+                .then()
+                .statusCode(400)
+                .body(
+                        "message",
+                        containsString(
+                                "Give either how_many_training_steps or samples_per_training_photo, " + "not both"));
+        for (Object bad : List.of(0, "many", 2.5, 100_001)) {
+            given().contentType("application/json")
+                    .body(Map.of("samples_per_training_photo", bad))
+                    .post("/train")
+                    .then()
+                    .statusCode(400)
+                    .body(
+                            "message",
+                            containsString("samples_per_training_photo must be a whole number from 1 to "
+                                    + "100000, got '" + bad + "'"));
+        }
+
+        int runId = given().contentType("application/json")
+                .body(Map.of(
+                        "mode",
+                        "retrain",
+                        "samples_per_training_photo",
+                        3,
+                        "train_batch_size",
+                        10,
+                        "force_publish",
+                        true))
+                .post("/train")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("runId");
+        await().atMost(TIMEOUT)
+                .untilAsserted(() -> given().get("/runs/" + runId).then().body("status", equalTo("SUCCEEDED")));
+        JsonPath run = given().get("/runs/" + runId).then().extract().jsonPath();
+        int training = run.getInt("report.images.training");
+        int steps = (3 * training + 9) / 10;
+        assertThat(training).isGreaterThan(50);
+        assertThat(run.getInt("report.parameters.how_many_training_steps")).isEqualTo(steps);
+        assertThat(run.getInt("report.parameters.samples_per_training_photo")).isEqualTo(3);
+        String why = steps + " steps = ceil(3 samples per training photo × " + training
+                + " training images / train_batch_size 10)";
+        assertThat(run.getString("report.parameters.steps_chosen")).isEqualTo(why);
+        List<String> log = run.getList("log");
+        assertThat(log).contains("samples_per_training_photo: " + why);
+        assertThat(log).anyMatch(line -> line.contains(steps + " steps, learning rate"));
+        assertThat(log).anyMatch(line -> line.startsWith("Step " + (steps - 1) + ": "));
+    }
+
     /** Bottlenecks of one class: a bump in dimension {@code 5 * classIndex} plus noise. */
     static void send(KafkaBroker broker, String label, int classIndex, int count, Random random) {
         send(broker, label, classIndex, 0, count, random);

@@ -39,6 +39,13 @@ public interface ClassifierConfig {
         int defaultTopK();
 
         /**
+         * The lowest top score (0 to 1) a {@code /classify} answer names a class for: below it the answer's
+         * {@code label} is {@code unknown}, with the best guess alongside; a request's {@code min_score} overrides it.
+         * Unset: every answer names its top class.
+         */
+        Optional<Double> minScore();
+
+        /**
          * Most concurrent requests classified together: one batch, shared among the {@code parallel-runs} CNN runs
          * that go at once (each of up to {@code max-batch / parallel-runs} images).
          */

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -40,8 +41,13 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 public class ClassifyResource {
 
     private static final String REPLY_EXAMPLE = "{\"modelVersion\": 2, \"architecture\": "
-            + "\"mobilenet_0.25_128@sha256:1b5f1a3e2c4d\", \"predictions\": [{\"label\": \"daisy\", \"score\": 0.97}, "
-            + "{\"label\": \"dandelion\", \"score\": 0.02}]}";
+            + "\"mobilenet_0.25_128@sha256:1b5f1a3e2c4d\", \"label\": \"daisy\", \"predictions\": [{\"label\": \"daisy\", "
+            + "\"score\": 0.97}, {\"label\": \"dandelion\", \"score\": 0.02}]}";
+
+    private static final String UNKNOWN_EXAMPLE = "{\"modelVersion\": 2, \"architecture\": "
+            + "\"mobilenet_0.25_128@sha256:1b5f1a3e2c4d\", \"label\": \"unknown\", \"minScore\": 0.6, \"bestGuess\": "
+            + "{\"label\": \"roses\", \"score\": 0.41}, \"predictions\": [{\"label\": \"roses\", \"score\": 0.41}, "
+            + "{\"label\": \"tulips\", \"score\": 0.33}]}";
 
     private static final String NO_MODEL = Failure.NO_MODEL.message();
 
@@ -71,16 +77,26 @@ public class ClassifyResource {
     @Operation(
             summary = "The top classes of one image (the file as the body)",
             description = "top_k: how many classes (default retrain.classifier.default-top-k); version: a published "
-                    + "version to ask instead of the served one (404 naming the versions there are). 400 for a body "
+                    + "version to ask instead of the served one (404 naming the versions there are); min_score: the "
+                    + "lowest top score, 0 to 1, that names a class (default retrain.classifier.min-score, none): "
+                    + "below it 'label' is 'unknown' and 'bestGuess' holds the top class. 400 for a body "
                     + "that is no decodable image, 413 over the body or pixel limit, 503 before any model and, with "
                     + "Retry-After, when the queue is full.")
     @APIResponse(
             responseCode = "200",
             description = "The top classes and the model version that answered",
-            content = @Content(examples = @ExampleObject(name = "daisy", value = REPLY_EXAMPLE)))
+            content =
+                    @Content(
+                            examples = {
+                                @ExampleObject(name = "daisy", value = REPLY_EXAMPLE),
+                                @ExampleObject(name = "below min_score=0.6", value = UNKNOWN_EXAMPLE)
+                            }))
     public CompletionStage<Response> classify(
-            byte[] image, @RestQuery("top_k") String topK, @RestQuery("version") String version) {
-        return respond(image, topK, version);
+            byte[] image,
+            @RestQuery("top_k") String topK,
+            @RestQuery("version") String version,
+            @RestQuery("min_score") String minScore) {
+        return respond(image, topK, version, minScore);
     }
 
     /** A multipart form with the image in field {@code image} (read from the upload's file, so on a worker). */
@@ -90,13 +106,16 @@ public class ClassifyResource {
     @Operation(summary = "The top classes of one image sent as multipart form field 'image'")
     @Blocking
     public CompletionStage<Response> classifyForm(
-            @RestForm("image") FileUpload upload, @RestQuery("top_k") String topK, @RestQuery("version") String version)
+            @RestForm("image") FileUpload upload,
+            @RestQuery("top_k") String topK,
+            @RestQuery("version") String version,
+            @RestQuery("min_score") String minScore)
             throws IOException {
         if (upload == null) {
             return CompletableFuture.completedFuture(
                     error(Response.Status.BAD_REQUEST, "The multipart form has no field 'image'"));
         }
-        return respond(Files.readAllBytes(upload.uploadedFile()), topK, version);
+        return respond(Files.readAllBytes(upload.uploadedFile()), topK, version, minScore);
     }
 
     /** The model being served: version, architecture, labels and metrics. */
@@ -125,10 +144,12 @@ public class ClassifyResource {
                 .orElseGet(() -> error(Response.Status.SERVICE_UNAVAILABLE, NO_MODEL));
     }
 
-    private CompletionStage<Response> respond(byte[] image, String topK, String version) {
+    private CompletionStage<Response> respond(byte[] image, String topK, String version, String minScore) {
         OptionalLong wanted;
+        OptionalDouble threshold;
         try {
             wanted = Versions.parse(version);
+            threshold = ClassificationService.minScore(minScore);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(error(Response.Status.BAD_REQUEST, e.getMessage()));
         }
@@ -148,7 +169,7 @@ public class ClassifyResource {
         }
         CompletableFuture<Optional<Classification>> result;
         try {
-            result = classification.classify(image, k, wanted);
+            result = classification.classify(image, k, wanted, threshold);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failed(e));
         }

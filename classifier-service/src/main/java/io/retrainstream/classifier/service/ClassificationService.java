@@ -1,9 +1,11 @@
 package io.retrainstream.classifier.service;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.ModelHolder;
 import io.retrainstream.classifier.model.ModelVersions;
@@ -24,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -44,24 +47,56 @@ import java.util.concurrent.atomic.AtomicReference;
  * request's future completes when its batch does.
  */
 @ApplicationScoped
+@Startup
 public class ClassificationService {
 
     /** One class and its softmax score. */
     public record Prediction(String label, float score) {}
 
-    /** The top predictions and the model version that made them. */
-    public record Classification(long modelVersion, String architecture, List<Prediction> predictions) {}
+    /** The answer's {@code label} when the top score is below the minimum score. */
+    public static final String UNKNOWN = "unknown";
+
+    /**
+     * The top predictions and the model version that made them.
+     *
+     * @param label       the answer: the top class, or {@link #UNKNOWN} when its score is below {@code minScore}
+     * @param minScore    the minimum score that applied (the request's or the configured one), null when none did
+     * @param bestGuess   the top class and its score when {@code label} is {@link #UNKNOWN}, else null
+     * @param predictions the top classes with their scores, highest first, whatever the minimum score
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Classification(
+            long modelVersion,
+            String architecture,
+            String label,
+            Double minScore,
+            Prediction bestGuess,
+            List<Prediction> predictions) {}
 
     /** Every class's softmax score of one image, in class-index order, and the model version that made them. */
     public record Scores(long modelVersion, String architecture, List<String> labels, float[] scores) {
 
-        /** The {@code k} most likely classes, highest first. */
+        /** The {@code k} most likely classes, highest first, with no minimum score. */
         public Classification top(int k) {
+            return top(k, OptionalDouble.empty());
+        }
+
+        /** The {@code k} most likely classes, highest first; the answer is {@link #UNKNOWN} below {@code minScore}. */
+        public Classification top(int k, OptionalDouble minScore) {
             List<Prediction> predictions = new ArrayList<>();
             for (int i : Head.topK(scores, k)) {
                 predictions.add(new Prediction(labels.get(i), scores[i]));
             }
-            return new Classification(modelVersion, architecture, List.copyOf(predictions));
+            int best = Head.topK(scores, 1)[0];
+            Prediction top = new Prediction(labels.get(best), scores[best]);
+            boolean unknown = minScore.isPresent() && top.score() < minScore.getAsDouble();
+            return new Classification(
+                    modelVersion,
+                    architecture,
+                    unknown ? UNKNOWN : top.label(),
+                    minScore.isPresent() ? minScore.getAsDouble() : null,
+                    unknown ? top : null,
+                    List.copyOf(predictions));
         }
     }
 
@@ -92,6 +127,9 @@ public class ClassificationService {
     });
 
     private final ClassifierConfig.Classifier config;
+    /** {@code retrain.classifier.min-score}: the minimum score of requests that give none. */
+    private final OptionalDouble configuredMinScore;
+
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final ImageLimits limits;
     /** Requests and image bytes admitted and not yet answered: waiting in the queue or being classified. */
@@ -118,6 +156,16 @@ public class ClassificationService {
         this.models = models;
         this.config = config.classifier();
         this.limits = new ImageLimits(config.maxImagePixels());
+        this.configuredMinScore = this.config.minScore().stream()
+                .mapToDouble(Double::doubleValue)
+                .peek(value -> {
+                    if (!(value >= 0 && value <= 1)) {
+                        throw new IllegalStateException("retrain.classifier.min-score (RETRAIN_CLASSIFIER_MIN_SCORE) "
+                                + "must be a number from 0 to 1, got " + value + ": set it so, or leave it unset for "
+                                + "answers that always name their top class");
+                    }
+                })
+                .findFirst();
         registry.gauge("classifier.queue.requests", admitted);
         registry.gauge("classifier.queue.bytes", admittedBytes);
         this.inFlight =
@@ -141,10 +189,42 @@ public class ClassificationService {
         return classify(image, topK, OptionalLong.empty());
     }
 
-    /** The top {@code topK} classes of one image, as {@link #score(List, OptionalLong)} scores it. */
+    /** {@link #classify(byte[], int, OptionalLong, OptionalDouble)} with the configured minimum score. */
     public CompletableFuture<Optional<Classification>> classify(byte[] image, int topK, OptionalLong version) {
+        return classify(image, topK, version, OptionalDouble.empty());
+    }
+
+    /**
+     * The top {@code topK} classes of one image, as {@link #score(List, OptionalLong)} scores it; its answer is
+     * {@link #UNKNOWN} when the top score is below {@code minScore}, or when none is given below
+     * {@code retrain.classifier.min-score}.
+     */
+    public CompletableFuture<Optional<Classification>> classify(
+            byte[] image, int topK, OptionalLong version, OptionalDouble minScore) {
+        OptionalDouble threshold = minScore.isPresent() ? minScore : configuredMinScore;
         return score(List.of(image), version)
-                .thenApply(scored -> scored.map(all -> all.get(0).top(topK)));
+                .thenApply(scored -> scored.map(all -> all.get(0).top(topK, threshold)));
+    }
+
+    /**
+     * A minimum score as a request or the configuration gives it: empty for none, else a number from 0 to 1.
+     *
+     * @throws IllegalArgumentException naming the value and the bound
+     */
+    public static OptionalDouble minScore(String text) {
+        if (text == null || text.isBlank()) {
+            return OptionalDouble.empty();
+        }
+        try {
+            double value = Double.parseDouble(text.trim());
+            if (value >= 0 && value <= 1) {
+                return OptionalDouble.of(value);
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException(
+                "min_score must be a number from 0 to 1 (the lowest top score that names a class), got '" + text + "'");
     }
 
     /**

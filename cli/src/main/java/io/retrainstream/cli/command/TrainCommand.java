@@ -55,6 +55,11 @@ public final class TrainCommand extends CliCommand {
     /** The run's options, in the order the help lists them. */
     public static final List<RunOption> RUN_OPTIONS = List.of(
             new RunOption("how_many_training_steps", "N", "how many training steps to run"),
+            new RunOption(
+                    "samples_per_training_photo",
+                    "N",
+                    "instead of how_many_training_steps: ceil(N × training images / train_batch_size) steps, as the "
+                            + "Inception sample's retrain.sh sets them (e.g. 75)"),
             new RunOption("learning_rate", "X", "how large a learning rate to use when training"),
             new RunOption("testing_percentage", "P", "what percentage of images to use as a test set"),
             new RunOption("validation_percentage", "P", "what percentage of images to use as a validation set"),

@@ -15,10 +15,15 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * How far the extractor's consumer group has consumed {@code images}, from Kafka's own offsets (an {@link Admin}
@@ -26,6 +31,13 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
  * its bottlenecks and dead letters are sent, so a photo below the group's committed offset has its bottleneck (or its
  * dead letter) on Kafka. {@link #await} waits for a range of photos and tells a stopped or stuck extractor from a slow
  * one: no progress at all for the stall timeout, or no member in the group for the absent timeout.
+ *
+ * <p>Photos published in Kafka transactions leave a commit (or abort) marker after their records, and an aborted
+ * transaction's records are never read: the extractor commits the offset after the last record it read, which may be
+ * below the end of a partition with nothing left to extract. For a partition whose committed offset is below its end,
+ * a {@code read_committed} consumer without a group seeks to that offset and reads on: if it reaches the end without a
+ * record, only markers and aborted records are left and the partition is done. One thread at a time (the consumer is
+ * single-threaded), as every waiter uses it.
  */
 public final class ExtractionProgress implements AutoCloseable {
 
@@ -33,9 +45,23 @@ public final class ExtractionProgress implements AutoCloseable {
     public static final String EXTRACTOR_GROUP = "extractor";
 
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
+    /** The longest one {@link #check} reads a partition past the committed offset before calling it pending. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    /** One probe poll; the broker answers a fetch at the end of a partition after {@code fetch.max.wait.ms}. */
+    private static final Duration PROBE_POLL = Duration.ofMillis(100);
+    /** Bytes a probe fetches per partition: aborted records are skipped in bulk, a photo's bytes mostly not read. */
+    private static final int PROBE_FETCH_BYTES = 64 * 1024;
 
     private final Admin admin;
+    private final KafkaClients clients;
     private final String group;
+    /** The probe consumer, made on the first partition it has to read. */
+    private KafkaConsumer<byte[], byte[]> probe;
+    /** Per partition, how far a probe read without a record: from the committed offset it began at to its position. */
+    private final Map<TopicPartition, Scanned> scanned = new HashMap<>();
+
+    /** A probe that began at {@code from} and found no record before {@code reached}. */
+    private record Scanned(long from, long reached) {}
 
     /**
      * The photos to wait for: per partition of {@code images}, the offsets from {@code from} (inclusive) to
@@ -109,6 +135,7 @@ public final class ExtractionProgress implements AutoCloseable {
         Properties props = clients.adminProperties((int) CALL_TIMEOUT.toMillis());
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, "extraction-progress");
         this.admin = Admin.create(props);
+        this.clients = clients;
         this.group = group;
     }
 
@@ -125,6 +152,20 @@ public final class ExtractionProgress implements AutoCloseable {
 
     /** The extractor group's progress on {@code target} now. */
     public Snapshot check(Target target) {
+        return new Snapshot(done(target), target.total(), members());
+    }
+
+    /**
+     * Records on {@code images} the extractor group has not consumed yet: photos waiting for their bottleneck (0 when
+     * the extractor has caught up; transaction markers after its offset do not count). No member count, so cheaper
+     * than {@link #check}, for a caller that only asks whether the extractor is busy.
+     */
+    public long backlog() {
+        Target now = everythingNow();
+        return now.total() - done(now);
+    }
+
+    private long done(Target target) {
         Map<TopicPartition, OffsetAndMetadata> committed = call(
                 admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
                 "read the committed offsets of consumer group '" + group + "'");
@@ -132,10 +173,67 @@ public final class ExtractionProgress implements AutoCloseable {
         for (Map.Entry<TopicPartition, Long> end : target.to().entrySet()) {
             long from = target.from().getOrDefault(end.getKey(), 0L);
             OffsetAndMetadata offset = committed.get(end.getKey());
-            long consumed = offset == null ? from : offset.offset();
-            done += Math.max(0, Math.min(consumed, end.getValue()) - from);
+            long consumed = Math.min(offset == null ? from : offset.offset(), end.getValue());
+            long start = Math.max(consumed, from);
+            if (start < end.getValue() && noRecordBetween(end.getKey(), start, end.getValue())) {
+                consumed = end.getValue();
+            }
+            done += Math.max(0, consumed - from);
         }
-        return new Snapshot(done, target.total(), members());
+        return done;
+    }
+
+    /**
+     * Whether {@code partition} holds no committed record from {@code start} (inclusive) to {@code end} (exclusive):
+     * only transaction markers and aborted records, which no {@code read_committed} consumer (the extractor included)
+     * ever gets. Reads on from where an earlier probe from the same offset stopped.
+     */
+    private boolean noRecordBetween(TopicPartition partition, long start, long end) {
+        Scanned before = scanned.get(partition);
+        long seekTo = before != null && before.from() == start ? before.reached() : start;
+        if (seekTo >= end) {
+            return true;
+        }
+        KafkaConsumer<byte[], byte[]> consumer = probe();
+        consumer.assign(List.of(partition));
+        consumer.seek(partition, seekTo);
+        long deadline = System.nanoTime() + PROBE_TIMEOUT.toNanos();
+        try {
+            while (true) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(PROBE_POLL);
+                if (!records.isEmpty()) {
+                    return records.records(partition).get(0).offset() >= end;
+                }
+                long position = consumer.position(partition, CALL_TIMEOUT);
+                scanned.put(partition, new Scanned(start, position));
+                if (position >= end) {
+                    return true;
+                }
+                if (System.nanoTime() >= deadline) {
+                    return false;
+                }
+            }
+        } catch (KafkaException e) {
+            throw new IllegalStateException(
+                    "Cannot read " + partition + " past the committed offset " + start + " on Kafka: " + e.getMessage(),
+                    e);
+        } finally {
+            consumer.unsubscribe();
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> probe() {
+        if (probe == null) {
+            Properties props = clients.consumerProperties();
+            props.put(ConsumerConfig.CLIENT_ID_CONFIG, "extraction-progress-probe");
+            props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+            props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, PROBE_FETCH_BYTES);
+            props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, PROBE_FETCH_BYTES);
+            props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) PROBE_POLL.toMillis());
+            props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
+            probe = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        }
+        return probe;
     }
 
     /**
@@ -254,6 +352,9 @@ public final class ExtractionProgress implements AutoCloseable {
 
     @Override
     public void close() {
+        if (probe != null) {
+            probe.close();
+        }
         admin.close(Duration.ofSeconds(5));
     }
 }

@@ -177,21 +177,52 @@ public interface TrainerConfig {
     /** Continuous mode: retrain warm-started from the serving head as new images arrive. */
     interface Continuous {
 
-        /** On: runs start after {@link #everyImages()} new training images or {@link #every()}, whichever first. */
+        /**
+         * On: a warm run starts once new data has waited {@link #minWait()} (or {@link #everyImages()} new training
+         * images arrived), unless the extractor is busy with a backlog ({@link #yieldBacklog()}), and in any case once
+         * new data has waited {@link #every()}. One run at a time: what arrives during a run makes the next one.
+         */
         @WithDefault("true")
         boolean enabled();
 
-        /** New training-split images that start a run at once. */
+        /** New training-split images that start a run without waiting for {@link #minWait()}. */
         @WithDefault("50")
         int everyImages();
 
-        /** How long new data (of any split) may wait before a run starts. */
-        @WithDefault("10s")
+        /**
+         * How long new data waits before it starts a run when the extractor is not busy: gathers the images that
+         * arrive together into one run.
+         */
+        @WithDefault("250ms")
+        Duration minWait();
+
+        /**
+         * Photos waiting for the extractor (its consumer group's lag on {@code images}) above which automatic runs
+         * yield to it, so that a burst is extracted at full speed; 0: never yield. Above what a steady stream keeps
+         * waiting on a loaded machine (an extractor 10 to 30 photos behind at 20 photos/s), far below a burst.
+         */
+        @WithDefault("100")
+        int yieldBacklog();
+
+        /** The longest new data (of any split) waits before a run starts, even while the extractor is busy. */
+        @WithDefault("30s")
         Duration every();
+
+        /** How often the automatic trigger checks whether a run is due. */
+        @WithDefault("200ms")
+        Duration checkInterval();
 
         /** Training steps of a warm-started run (a cold run takes {@code how_many_training_steps}). */
         @WithDefault("400")
         int warmSteps();
+
+        /**
+         * Training steps of an automatic warm run on fewer than {@link #everyImages()} new training images (a small
+         * addition, started after {@link #minWait()}): it starts from the serving head, so fewer steps serve the new
+         * images sooner; 0 means {@link #warmSteps()} for every run.
+         */
+        @WithDefault("100")
+        int quickSteps();
     }
 
     /**

@@ -75,6 +75,32 @@ public record RunReport(
                 freshness);
     }
 
+    /** This report with {@code extra} entries after its parameters (e.g. how the steps were chosen). */
+    public RunReport withParameters(Map<String, Object> extra) {
+        Map<String, Object> merged = new java.util.LinkedHashMap<>(parameters);
+        merged.putAll(extra);
+        return new RunReport(
+                merged,
+                architecture,
+                feature,
+                images,
+                curve,
+                chosen,
+                testAccuracy,
+                testCount,
+                labels,
+                confusion,
+                classes,
+                hitRate,
+                meanScoreHits,
+                meanScoreMisses,
+                misclassified,
+                timingsMillis,
+                start,
+                promotion,
+                freshness);
+    }
+
     /** Precision and recall of one class on the test images; null where undefined (nothing predicted / present). */
     public record ClassScore(String label, Double precision, Double recall, int support) {}
 

@@ -9,6 +9,7 @@ import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.RunReport;
 import io.retrainstream.trainer.data.RunSample;
+import io.retrainstream.trainer.data.StepRule;
 import io.retrainstream.trainer.data.TrainedHead;
 import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingMode;
@@ -79,6 +80,9 @@ public class RunExecutor {
                     options.warmStart() ? warmStarts.from(run, snapshot.architecture(), layer) : Optional.empty();
             TrainingData data =
                     TrainingData.of(labels, sample(run, snapshot, options, from), params.splitRule(), layer);
+            Optional<StepRule> stepRule = options.stepRule(data.training().count());
+            params = options.params(data.training().count());
+            stepRule.ifPresent(rule -> run.progress("samples_per_training_photo: " + rule.explain()));
             timings.put("prepare", millisSince(start));
             run.progress(String.format(
                     "Run %d: training %d classes %s on %d training, %d validation and %d test "
@@ -126,7 +130,7 @@ public class RunExecutor {
                 timings.put("publish", millisSince(promoteStart));
             }
             timings.put("total", millisSince(start));
-            end(run, params, snapshot.architecture(), data, head, timings, from, outcome);
+            end(run, params, stepRule, snapshot.architecture(), data, head, timings, from, outcome);
         } catch (RunCancelledException e) {
             Log.infof("Run %d cancelled", run.runId());
             run.cancelled();
@@ -187,6 +191,7 @@ public class RunExecutor {
     private void end(
             TrainingRun run,
             TrainingParams params,
+            Optional<StepRule> stepRule,
             String architecture,
             TrainingData data,
             TrainedHead head,
@@ -195,6 +200,7 @@ public class RunExecutor {
             Promoter.Outcome outcome) {
         ModelPublished model = outcome.model();
         RunReport report = RunReport.of(params, architecture, data, head, timings)
+                .withParameters(stepRule.map(StepRule::reportParameters).orElse(Map.of()))
                 .with(
                         from.map(m -> "warm from version " + m.version()).orElse("cold"),
                         outcome.decision(),

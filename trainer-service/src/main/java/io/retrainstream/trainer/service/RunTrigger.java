@@ -1,19 +1,26 @@
 package io.retrainstream.trainer.service;
 
 import io.quarkus.logging.Log;
-import io.quarkus.scheduler.Scheduled;
+import io.quarkus.runtime.StartupEvent;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.messaging.ReplayProgress;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Starts runs on its own ({@code trainer.auto-train}). In continuous mode: a warm run after
- * {@code trainer.continuous.every-images} new training images, or once new data has waited
- * {@code trainer.continuous.every}, whichever comes first. Otherwise: a cold run once no new bottleneck has arrived
- * for {@code trainer.quiet-period}. Never more than one run at a time, so a burst of images makes a few runs, each
- * on everything that has arrived by its start; nothing runs when the newest model already covers exactly the data,
- * nor before the bottlenecks already on the topic at start have been read back.
+ * Starts runs on its own ({@code trainer.auto-train}). In continuous mode: a warm run once new data has waited
+ * {@code trainer.continuous.min-wait} (or {@code every-images} new training images came), so that new photos are
+ * served within about a run's time; but while more than {@code yield-backlog} photos wait for the extractor (a burst),
+ * runs yield to it, up to {@code every} after new data first waited. Otherwise: a cold run once no new bottleneck has
+ * arrived for {@code trainer.quiet-period}. Never more than one run at a time, so the rate adapts itself: what arrives
+ * during a run makes the next one, and a burst makes a few runs, each on everything that has arrived by its start;
+ * nothing runs when the newest model already covers exactly the data, nor before the bottlenecks already on the topic
+ * at start have been read back.
  */
 @ApplicationScoped
 public class RunTrigger {
@@ -23,29 +30,59 @@ public class RunTrigger {
     private final TrainingService training;
     private final ModelVersions versions;
     private final ReplayProgress replay;
+    private final ExtractorLoad extractor;
     /** Training changes the last automatic run (or skip) covered. */
     private long handledTrainingChanges;
     /** When new data was first seen waiting (nanos), or 0. */
     private long waitingSince;
+
+    private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "run-trigger");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public RunTrigger(
             BottleneckStore store,
             TrainerConfig config,
             TrainingService training,
             ModelVersions versions,
-            ReplayProgress replay) {
+            ReplayProgress replay,
+            ExtractorLoad extractor) {
         this.store = store;
+        this.extractor = extractor;
         this.replay = replay;
         this.config = config;
         this.training = training;
         this.versions = versions;
     }
 
-    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void check() {
-        if (config.autoTrain()) {
-            check(System.nanoTime());
+    /**
+     * Checks every {@code trainer.continuous.check-interval} on a thread of its own (Quarkus' {@code @Scheduled} ticks
+     * once a second at the finest, which alone would add up to a second to every image's wait).
+     */
+    void start(@Observes StartupEvent event) {
+        if (!config.autoTrain()) {
+            return;
         }
+        long interval = Math.max(10, config.continuous().checkInterval().toMillis());
+        checker.scheduleWithFixedDelay(this::checkNow, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    private void checkNow() {
+        try {
+            check(System.nanoTime());
+        } catch (RuntimeException e) {
+            Log.errorf(
+                    e,
+                    "The automatic run trigger failed; it checks again in %s",
+                    config.continuous().checkInterval());
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        checker.shutdownNow();
     }
 
     /** Starts a run when one is due at {@code now} (nanos). */
@@ -63,13 +100,20 @@ public class RunTrigger {
         }
         long trainingChanges = store.trainingChanges();
         TrainingRun.Trigger trigger;
+        long backlog = 0;
         if (config.continuous().enabled()) {
-            boolean enoughImages = trainingChanges - handledTrainingChanges
-                    >= config.continuous().everyImages();
-            boolean waitedLongEnough =
-                    now - waitingSince >= config.continuous().every().toNanos();
-            if (!enoughImages && !waitedLongEnough) {
+            TrainerConfig.Continuous continuous = config.continuous();
+            boolean enoughImages = trainingChanges - handledTrainingChanges >= continuous.everyImages();
+            boolean waited = now - waitingSince >= continuous.minWait().toNanos();
+            boolean waitedLongest = now - waitingSince >= continuous.every().toNanos();
+            if (!enoughImages && !waited && !waitedLongest) {
                 return;
+            }
+            if (!waitedLongest && continuous.yieldBacklog() > 0) {
+                backlog = extractor.backlog();
+                if (backlog > continuous.yieldBacklog()) {
+                    return;
+                }
             }
             trigger = TrainingRun.Trigger.CONTINUOUS;
         } else {
@@ -90,13 +134,26 @@ public class RunTrigger {
         }
         try {
             boolean warm = trigger == TrainingRun.Trigger.CONTINUOUS;
-            TrainingRun run = training.start(trigger, Map.of(RunOptions.WARM_START, warm));
+            long newImages = trainingChanges - handledTrainingChanges;
+            boolean quick = warm
+                    && config.continuous().quickSteps() > 0
+                    && newImages < config.continuous().everyImages();
+            TrainingRun run = training.start(
+                    trigger,
+                    quick
+                            ? Map.of(
+                                    RunOptions.WARM_START,
+                                    true,
+                                    RunOptions.STEPS,
+                                    config.continuous().quickSteps())
+                            : Map.of(RunOptions.WARM_START, warm));
             Log.infof(
                     "%s: started run %d",
                     warm
                             ? String.format(
-                                    "%d new training images, %.0f s since new data",
-                                    trainingChanges - handledTrainingChanges, (now - waitingSince) / 1e9)
+                                    "%d new training images, %.2f s since new data, %d photos waiting for the "
+                                            + "extractor (%s)",
+                                    newImages, (now - waitingSince) / 1e9, backlog, quick ? "quick run" : "warm run")
                             : "No new bottlenecks for " + config.quietPeriod(),
                     run.runId());
         } catch (TrainingRefusedException e) {
