@@ -145,28 +145,41 @@ class CrossValidationBenchmark {
             }
             Map<Integer, Double> latency = classifyLatency(architecture, photos, configs);
             double[] baseline = null;
-            for (Config config : configs) {
-                double[] accuracies = new double[folds.size()];
-                double trainSeconds = 0;
+            // Configurations that train on the same views share one training per fold.
+            Map<List<CvViews>, List<Config>> byTraining = new LinkedHashMap<>();
+            configs.forEach(c -> byTraining
+                    .computeIfAbsent(c.train(), t -> new ArrayList<>())
+                    .add(c));
+            Map<Config, double[]> accuracies = new LinkedHashMap<>();
+            Map<List<CvViews>, Double> trainSeconds = new LinkedHashMap<>();
+            for (var training : byTraining.entrySet()) {
+                double seconds = 0;
                 for (int f = 0; f < folds.size(); f++) {
                     CvFolds.Fold fold = folds.get(f);
                     TrainingData data = new TrainingData(
                             labels,
                             FeatureLayer.POOLED,
                             architecture.pooledSize(),
-                            rows(fold.training(), config.train(), views, classes, ids, labels),
-                            rows(fold.validation(), config.train(), views, classes, ids, labels),
+                            rows(fold.training(), training.getKey(), views, classes, ids, labels),
+                            rows(fold.validation(), training.getKey(), views, classes, ids, labels),
                             new TrainingData.Split(new float[0], new int[0], List.of()));
                     TrainingParams params = TrainingParams.retrainPy(1L + f).withOverrides(Map.of("mode", "improved"));
                     long start = System.nanoTime();
                     TrainedHead head = new HeadTrainer(params, line -> {}).train(data);
-                    trainSeconds += (System.nanoTime() - start) / 1e9;
-                    accuracies[f] = accuracy(head, labels, fold.testing(), config.test(), views, classes);
+                    seconds += (System.nanoTime() - start) / 1e9;
+                    for (Config config : training.getValue()) {
+                        accuracies.computeIfAbsent(config, c -> new double[folds.size()])[f] =
+                                accuracy(head, labels, fold.testing(), config.test(), views, classes);
+                    }
                 }
+                trainSeconds.put(training.getKey(), seconds / folds.size());
+            }
+            for (Config config : configs) {
+                double[] accuracy = accuracies.get(config);
                 if (config.name().equals("baseline")) {
-                    baseline = accuracies;
+                    baseline = accuracy;
                 }
-                String views1 = union(config).stream()
+                String viewRates = union(config).stream()
                         .map(v -> String.format(
                                 Locale.ROOT, "%s %.0f", v.id(), views.get(v).imagesPerSecond()))
                         .reduce((a, b) -> a + ", " + b)
@@ -176,14 +189,14 @@ class CrossValidationBenchmark {
                         "%-30s %-20s %6.1f%% ± %4.1f %15s %8.2f  %-40s %d, %.1f",
                         name,
                         config.name(),
-                        100 * mean(accuracies),
-                        100 * sd(accuracies),
-                        baseline == null ? "n/a" : paired(accuracies, baseline),
-                        trainSeconds / folds.size(),
-                        views1,
+                        100 * mean(accuracy),
+                        100 * sd(accuracy),
+                        baseline == null ? "n/a" : paired(accuracy, baseline),
+                        trainSeconds.get(config.train()),
+                        viewRates,
                         config.test().size(),
                         latency.get(config.test().size())));
-                System.out.println(table.get(table.size() - 1) + "  folds: " + percentages(accuracies));
+                System.out.println(table.get(table.size() - 1) + "  folds: " + percentages(accuracy));
             }
         }
         System.out.println();
