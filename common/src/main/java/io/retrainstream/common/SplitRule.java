@@ -1,6 +1,6 @@
 package io.retrainstream.common;
 
-import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,7 +15,6 @@ public record SplitRule(double validationPercentage, double testingPercentage) {
     /** {@code retrain.py}'s MAX_NUM_IMAGES_PER_CLASS = 2^27 - 1. */
     public static final long MAX_NUM_IMAGES_PER_CLASS = (1L << 27) - 1;
 
-    private static final BigInteger MODULUS = BigInteger.valueOf(MAX_NUM_IMAGES_PER_CLASS + 1);
     private static final Pattern NOHASH = Pattern.compile("_nohash_.*$");
 
     public static final SplitRule DEFAULT = new SplitRule(10, 10);
@@ -30,14 +29,15 @@ public record SplitRule(double validationPercentage, double testingPercentage) {
     /** The percentage hash of a file name (its base name, as {@code os.path.basename} gives). */
     public static double percentageHash(String fileName) {
         String base = fileName.substring(fileName.lastIndexOf('/') + 1);
-        String hashName = NOHASH.matcher(base).replaceFirst("");
+        String hashName = base.contains("_nohash_") ? NOHASH.matcher(base).replaceFirst("") : base;
         byte[] sha1;
         try {
             sha1 = MessageDigest.getInstance("SHA-1").digest(hashName.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        long hashed = new BigInteger(1, sha1).mod(MODULUS).longValueExact();
+        // The digest as an unsigned big-endian integer mod 2^27 is its lowest 27 bits: its last four bytes, masked
+        long hashed = ByteBuffer.wrap(sha1, sha1.length - 4, 4).getInt() & MAX_NUM_IMAGES_PER_CLASS;
         return hashed * (100.0 / MAX_NUM_IMAGES_PER_CLASS);
     }
 

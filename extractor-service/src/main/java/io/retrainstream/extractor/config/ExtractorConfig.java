@@ -51,9 +51,12 @@ public interface ExtractorConfig {
         @WithDefault("0")
         int parallelRuns();
 
-        /** Bottlenecks kept in memory by image content hash, so a re-sent image is not recomputed. */
-        @WithDefault("20000")
-        int cacheSize();
+        /**
+         * Most bytes of bottlenecks kept in memory by image content hash, so a re-sent image is not recomputed (the
+         * least recently used go first; 128 MiB is about 22,000 images of mobilenet_0.50's 1001 + 512 floats).
+         */
+        @WithDefault("134217728")
+        long cacheBytes();
 
         /** Folder of the image store: the bytes of every usable image seen, by SHA-256, for distortions. */
         @WithDefault("${user.home}/.cache/retrain-stream/images")

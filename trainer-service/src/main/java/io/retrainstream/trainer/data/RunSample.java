@@ -1,15 +1,18 @@
 package io.retrainstream.trainer.data;
 
+import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.IntToLongFunction;
 
 /**
  * Which images a run trains and validates on when the sets are large, so that a run's cost stops growing with the
  * number of images: at most {@code maxTraining} training and {@code maxValidation} validation images, each an evenly
- * spread sample of its set in id order (so every class in proportion); a warm run on more than {@code maxTraining}
- * training images trains on those new since the model it starts from plus at most {@code warmReplay} of the older
- * ones. The test set is always whole.
+ * spread sample of its set in id order (so every class in proportion). A warm run trains on the images new since the
+ * model it starts from (at most {@code maxTraining}) plus at most {@code warmReplay} of the older ones, so that its
+ * training set does not grow with the number of images. The test set is always whole.
  * Sets within the limits are taken whole, so small sets train exactly as before.
  *
  * @param maxTraining   most training images of a cold run
@@ -45,21 +48,40 @@ public record RunSample(int maxTraining, int maxValidation, int warmReplay) {
      * @param newAfter for a warm run, the epoch ms after which a training image is new (the start model's newest)
      */
     public Selection select(List<LabelledBottleneck> images, SplitRule rule, boolean warm, long newAfter) {
+        return select(
+                images.size(),
+                i -> rule.assign(images.get(i).fileName()),
+                i -> images.get(i).imageTime(),
+                warm,
+                newAfter);
+    }
+
+    /**
+     * {@link #select(List, SplitRule, boolean, long)} over images known by position only: what it costs is one pass
+     * over {@code count} positions and the chosen lists, whatever the images hold.
+     *
+     * @param count    how many images the run has, in id order
+     * @param sets     the set of the image at a position
+     * @param times    the event time of the image at a position
+     * @param warm     whether the run continues from a model
+     * @param newAfter for a warm run, the epoch ms after which a training image is new (the start model's newest)
+     */
+    public Selection select(
+            int count, IntFunction<DataSet> sets, IntToLongFunction times, boolean warm, long newAfter) {
         List<Integer> training = new ArrayList<>();
         List<Integer> fresh = new ArrayList<>();
         List<Integer> validation = new ArrayList<>();
         List<Integer> chosen = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) {
-            LabelledBottleneck image = images.get(i);
-            switch (rule.assign(image.fileName())) {
-                case TRAINING -> (warm && image.imageTime() > newAfter ? fresh : training).add(i);
+        for (int i = 0; i < count; i++) {
+            switch (sets.apply(i)) {
+                case TRAINING -> (warm && times.applyAsLong(i) > newAfter ? fresh : training).add(i);
                 case VALIDATION -> validation.add(i);
                 case TESTING -> chosen.add(i);
             }
         }
         int all = training.size() + fresh.size();
         int trained;
-        if (warm && all > maxTraining) {
+        if (warm && (training.size() > warmReplay || fresh.size() > maxTraining)) {
             List<Integer> newOnes = spread(fresh, maxTraining);
             List<Integer> replayed = spread(training, Math.min(warmReplay, maxTraining - newOnes.size()));
             chosen.addAll(newOnes);

@@ -14,7 +14,10 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -22,6 +25,11 @@ import org.tensorflow.types.TFloat32;
  * reports the final test accuracy and, when asked, the misclassified images.
  */
 final class TestEvaluation {
+
+    /** Test images scored per {@code Session.run}. */
+    static final int BATCH = 4096;
+
+    private static final String INPUT = "test_input";
 
     private final TrainingParams params;
     private final Consumer<String> progress;
@@ -70,21 +78,40 @@ final class TestEvaluation {
                 kept.l2());
     }
 
-    /** The softmax scores of the test {@code rows}, one row per image. */
+    /**
+     * The softmax scores of the test {@code rows}, one row per image: one graph and one session, the rows fed in
+     * batches of {@link #BATCH}, so the graph holds no copy of the test set however large it is.
+     */
     private float[][] scores(TrainingData data, Candidate kept, int[] rows) {
         int size = data.bottleneckSize();
         int classes = data.labels().size();
+        float[] vectors = data.testing().vectors();
         float[][] scores = new float[rows.length][classes];
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
-            Operand<TFloat32> x = HeadLayers.rows(tf, HeadLayers.constant(tf, data.testing(), size), tf.constant(rows));
+            Placeholder<TFloat32> x =
+                    tf.withName(INPUT).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, size)));
             Operand<TFloat32> softmax =
                     SoftmaxHead.addInference(tf, x, kept.weights(), kept.biases(), params.finalTensorName());
-            try (Session session = new Session(graph, ParallelRuns.oneThreadPerOp());
-                    Result result = session.runner().fetch(softmax).run()) {
-                float[] flat = TrainingLoop.floats(result, 0, rows.length * classes);
-                for (int i = 0; i < rows.length; i++) {
-                    System.arraycopy(flat, i * classes, scores[i], 0, classes);
+            float[] batch = new float[Math.min(BATCH, rows.length) * size];
+            try (Session session = new Session(graph, ParallelRuns.oneThreadPerOp())) {
+                for (int from = 0; from < rows.length; from += BATCH) {
+                    int count = Math.min(BATCH, rows.length - from);
+                    for (int i = 0; i < count; i++) {
+                        System.arraycopy(vectors, rows[from + i] * size, batch, i * size, size);
+                    }
+                    try (TFloat32 input = TFloat32.tensorOf(
+                                    Shape.of(count, size),
+                                    DataBuffers.of(batch, true, false).narrow(count * size));
+                            Result result = session.runner()
+                                    .feed(x, input)
+                                    .fetch(softmax)
+                                    .run()) {
+                        float[] flat = TrainingLoop.floats(result, 0, count * classes);
+                        for (int i = 0; i < count; i++) {
+                            System.arraycopy(flat, i * classes, scores[from + i], 0, classes);
+                        }
+                    }
                 }
             }
         }

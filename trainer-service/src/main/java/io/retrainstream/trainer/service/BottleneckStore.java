@@ -9,11 +9,13 @@ import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.QuantizedRows;
+import io.retrainstream.trainer.data.TrainingData;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,9 +137,13 @@ public class BottleneckStore {
             currentArchitecture = event.architecture();
         }
         DataSet set = split.assign(event.fileName());
-        images.byId.put(
-                event.imageId(),
-                StoredImage.of(event, labels.computeIfAbsent(event.label(), l -> l), set, bottleneckRow, pooledRow));
+        StoredImage image =
+                StoredImage.of(event, labels.computeIfAbsent(event.label(), l -> l), set, bottleneckRow, pooledRow);
+        StoredImage replaced = images.byId.put(event.imageId(), image);
+        if (replaced != null) {
+            images.contents.remove(replaced);
+        }
+        images.contents.add(image);
         generation++;
         if (set == DataSet.TRAINING) {
             trainingChanges++;
@@ -176,14 +182,16 @@ public class BottleneckStore {
     /** A consistent view of the current architecture's images, sorted by image id, decoded as they are read. */
     public synchronized Snapshot snapshot() {
         if (currentArchitecture == null) {
-            return new Snapshot(null, List.of(), Map.of(), generation);
+            return new Snapshot(null, List.of(), Map.of(), generation, split, new Contents().fingerprint(null));
         }
         Images images = byArchitecture.get(currentArchitecture);
         return new Snapshot(
                 currentArchitecture,
                 List.copyOf(images.byId.values()),
                 Map.copyOf(new EnumMap<>(images.rows)),
-                generation);
+                generation,
+                split,
+                images.contents.fingerprint(currentArchitecture));
     }
 
     @PreDestroy
@@ -209,9 +217,59 @@ public class BottleneckStore {
         }
     }
 
+    /**
+     * Identifies a set of images and labels whatever their order, kept up to date as images come and go, so that a
+     * snapshot's fingerprint costs nothing however many images it holds: the sums (mod 2^64) of two 64-bit lanes of
+     * each image's SHA-256 of its id, label and content hash, and the count.
+     */
+    static final class Contents {
+        private long count;
+        private long first;
+        private long second;
+
+        void add(StoredImage image) {
+            long[] lanes = lanes(image);
+            count++;
+            first += lanes[0];
+            second += lanes[1];
+        }
+
+        void remove(StoredImage image) {
+            long[] lanes = lanes(image);
+            count--;
+            first -= lanes[0];
+            second -= lanes[1];
+        }
+
+        String fingerprint(String architecture) {
+            ByteBuffer bytes =
+                    ByteBuffer.allocate(24).putLong(count).putLong(first).putLong(second);
+            MessageDigest sha = sha256();
+            sha.update(String.valueOf(architecture).getBytes(StandardCharsets.UTF_8));
+            sha.update(bytes.array());
+            return HexFormat.of().formatHex(sha.digest());
+        }
+
+        private static long[] lanes(StoredImage image) {
+            ByteBuffer digest = ByteBuffer.wrap(
+                    sha256().digest((image.imageId() + '\0' + image.label() + '\0' + image.contentHash())
+                            .getBytes(StandardCharsets.UTF_8)));
+            return new long[] {digest.getLong(), digest.getLong()};
+        }
+
+        private static MessageDigest sha256() {
+            try {
+                return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     /** One architecture's images and the rows of their kept vectors. */
     private final class Images {
         final TreeMap<String, StoredImage> byId = new TreeMap<>();
+        final Contents contents = new Contents();
         final Map<FeatureLayer, QuantizedRows> rows = new EnumMap<>(FeatureLayer.class);
 
         /** Appends the event's vector of {@code layer} when kept and present; returns its row or -1. */
@@ -308,9 +366,85 @@ public class BottleneckStore {
      * @param stored       the images, sorted by id
      * @param rows         the kept layers' vectors
      * @param generation   the store generation this view reflects
+     * @param split        the rule that assigned each image's {@link DataSet} as it arrived
+     * @param fingerprint  identifies exactly this set of images and labels (their ids, labels and content hashes)
      */
     public record Snapshot(
-            String architecture, List<StoredImage> stored, Map<FeatureLayer, QuantizedRows> rows, long generation) {
+            String architecture,
+            List<StoredImage> stored,
+            Map<FeatureLayer, QuantizedRows> rows,
+            long generation,
+            SplitRule split,
+            String fingerprint) {
+
+        /**
+         * The set of each image under {@code rule}, in {@link #images()} order: the store's own assignment when
+         * {@code rule} is the store's (no hashing: a run at scale reads this several times), else {@code rule}'s.
+         */
+        public DataSet[] sets(SplitRule rule) {
+            DataSet[] sets = new DataSet[stored.size()];
+            boolean own = rule.equals(split);
+            for (int i = 0; i < sets.length; i++) {
+                StoredImage image = stored.get(i);
+                sets[i] = own ? image.dataSet() : rule.assign(image.fileName());
+            }
+            return sets;
+        }
+
+        /** The event time of image {@code index} (in {@link #images()} order). */
+        public long imageTime(int index) {
+            return stored.get(index).imageTime();
+        }
+
+        /**
+         * The dense arrays a run trains on, read straight from the rows: the images of {@code indices} (positions in
+         * {@link #images()}, ascending) whose label is one of {@code labels}, each decoded once into its set's array
+         * (the same as {@link TrainingData#of} over {@link #images(int[])}, without a decoded copy of each image).
+         *
+         * @param sets  each image's set, as {@link #sets} gives it
+         * @param layer a layer every image of {@code indices} has a vector of
+         */
+        public TrainingData trainingData(List<String> labels, int[] indices, DataSet[] sets, FeatureLayer layer) {
+            QuantizedRows layerRows = rows.get(layer);
+            if (layerRows == null) {
+                throw new IllegalArgumentException("The store keeps no " + layer.id() + " vectors");
+            }
+            Map<String, Integer> classOf = new HashMap<>();
+            for (int c = 0; c < labels.size(); c++) {
+                classOf.putIfAbsent(labels.get(c), c);
+            }
+            int size = layerRows.width();
+            Map<DataSet, List<Integer>> chosen = new EnumMap<>(DataSet.class);
+            for (DataSet set : DataSet.values()) {
+                chosen.put(set, new ArrayList<>());
+            }
+            for (int index : indices) {
+                StoredImage image = stored.get(index);
+                if (classOf.containsKey(image.label()) && image.row(layer) >= 0) {
+                    chosen.get(sets[index]).add(index);
+                }
+            }
+            Map<DataSet, TrainingData.Split> splits = new EnumMap<>(DataSet.class);
+            chosen.forEach((set, members) -> {
+                float[] vectors = new float[members.size() * size];
+                int[] classes = new int[members.size()];
+                List<String> ids = new ArrayList<>(members.size());
+                for (int i = 0; i < members.size(); i++) {
+                    StoredImage image = stored.get(members.get(i));
+                    layerRows.read(image.row(layer), vectors, i * size);
+                    classes[i] = classOf.get(image.label());
+                    ids.add(image.imageId());
+                }
+                splits.put(set, new TrainingData.Split(vectors, classes, List.copyOf(ids)));
+            });
+            return new TrainingData(
+                    List.copyOf(labels),
+                    layer,
+                    size,
+                    splits.get(DataSet.TRAINING),
+                    splits.get(DataSet.VALIDATION),
+                    splits.get(DataSet.TESTING));
+        }
 
         /** The images, sorted by id, each decoded when read (a vector the store does not keep is empty). */
         public List<LabelledBottleneck> images() {
@@ -400,21 +534,6 @@ public class BottleneckStore {
                 counts.computeIfAbsent(image.label(), l -> new TreeMap<>()).merge(image.dataSet(), 1, Integer::sum);
             }
             return counts;
-        }
-
-        /** Identifies exactly this set of images and labels. */
-        public String fingerprint() {
-            try {
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                sha.update(String.valueOf(architecture).getBytes(StandardCharsets.UTF_8));
-                for (StoredImage image : stored) {
-                    sha.update((image.imageId() + '\0' + image.label() + '\0' + image.contentHash() + '\n')
-                            .getBytes(StandardCharsets.UTF_8));
-                }
-                return HexFormat.of().formatHex(sha.digest());
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
         }
 
         private LabelledBottleneck decode(StoredImage image) {

@@ -44,11 +44,13 @@ public class CandidatePromotion {
         long previousThrough = promoter.learnedThrough();
         long learnedThrough = 0;
         List<Long> fresh = new ArrayList<>();
-        for (LabelledBottleneck image : snapshot.headers()) {
-            if (params.splitRule().assign(image.fileName()) == DataSet.TRAINING) {
-                learnedThrough = Math.max(learnedThrough, image.imageTime());
-                if (image.imageTime() > previousThrough) {
-                    fresh.add(image.imageTime());
+        DataSet[] sets = snapshot.sets(params.splitRule());
+        for (int i = 0; i < sets.length; i++) {
+            if (sets[i] == DataSet.TRAINING) {
+                long time = snapshot.imageTime(i);
+                learnedThrough = Math.max(learnedThrough, time);
+                if (time > previousThrough) {
+                    fresh.add(time);
                 }
             }
         }
@@ -66,17 +68,16 @@ public class CandidatePromotion {
                 sample(fresh));
         Promoter.Outcome outcome = force
                 ? promoter.publish(candidate, "force_publish was given")
-                : promoter.promote(candidate, testImages(snapshot, params), params.splitRule());
+                : promoter.promote(candidate, testImages(snapshot, sets), params.splitRule());
         run.progress("Promotion gate: " + (outcome.model() != null ? "published, " : "rejected, ")
                 + outcome.decision().reason());
         return outcome;
     }
 
     /** The images the gate compares on, and only those decoded (the test set of the run's split rule). */
-    private static List<LabelledBottleneck> testImages(BottleneckStore.Snapshot snapshot, TrainingParams params) {
-        List<LabelledBottleneck> headers = snapshot.headers();
-        int[] test = java.util.stream.IntStream.range(0, headers.size())
-                .filter(i -> params.splitRule().assign(headers.get(i).fileName()) == DataSet.TESTING)
+    private static List<LabelledBottleneck> testImages(BottleneckStore.Snapshot snapshot, DataSet[] sets) {
+        int[] test = java.util.stream.IntStream.range(0, sets.length)
+                .filter(i -> sets[i] == DataSet.TESTING)
                 .toArray();
         return snapshot.images(test);
     }

@@ -42,81 +42,118 @@ public final class PromotionGate {
         }
     }
 
+    /**
+     * Scores both heads in one pass over {@code images} (each read once, none kept: a snapshot decodes an image when
+     * it is read, and a large test split does not fit the heap twice).
+     */
     public PromotionDecision decide(
             Head candidate, Optional<ModelPublished> serving, List<LabelledBottleneck> images, SplitRule rule) {
-        List<LabelledBottleneck> test = images.stream()
-                .filter(i -> rule.assign(i.fileName()) == DataSet.TESTING)
-                .toList();
-        Double candidateAccuracy = accuracy(candidate, test);
-        if (serving.isEmpty()) {
-            return new PromotionDecision(
-                    true, "the first model", candidateAccuracy, null, null, test.size(), tolerance);
+        ModelPublished current = serving.orElse(null);
+        boolean sameClasses =
+                current != null && new HashSet<>(current.labels()).equals(new HashSet<>(candidate.labels()));
+        boolean sameArchitecture = current != null && current.architecture().equals(candidate.architecture());
+        Scores scores = Scores.of(candidate, sameClasses && sameArchitecture ? Head.of(current) : null, images, rule);
+        Double candidateAccuracy = scores.candidate();
+        int count = scores.count();
+        if (current == null) {
+            return new PromotionDecision(true, "the first model", candidateAccuracy, null, null, count, tolerance);
         }
-        ModelPublished current = serving.get();
-        if (!new HashSet<>(current.labels()).equals(new HashSet<>(candidate.labels()))) {
+        if (!sameClasses) {
             return new PromotionDecision(
                     true,
                     "the classes changed from " + current.labels() + " to " + candidate.labels(),
                     candidateAccuracy,
                     current.version(),
                     null,
-                    test.size(),
+                    count,
                     tolerance);
         }
-        if (!current.architecture().equals(candidate.architecture())) {
+        if (!sameArchitecture) {
             return new PromotionDecision(
                     true,
                     "the architecture changed from " + current.architecture() + " to " + candidate.architecture(),
                     candidateAccuracy,
                     current.version(),
                     null,
-                    test.size(),
+                    count,
                     tolerance);
         }
-        Double servingAccuracy = accuracy(Head.of(current), test);
+        Double servingAccuracy = scores.serving();
         if (candidateAccuracy == null || servingAccuracy == null) {
             return new PromotionDecision(
                     true,
-                    test.isEmpty()
+                    count == 0
                             ? "there are no test images to compare on"
                             : "the serving model's features are missing for some test images",
                     candidateAccuracy,
                     current.version(),
                     servingAccuracy,
-                    test.size(),
+                    count,
                     tolerance);
         }
         boolean published = candidateAccuracy >= servingAccuracy - tolerance - 1e-9;
         String reason = String.format(
                 "test accuracy %.1f%% vs %.1f%% of serving version %d (N=%d, tolerance %.1f " + "points)",
-                candidateAccuracy * 100, servingAccuracy * 100, current.version(), test.size(), tolerance * 100);
+                candidateAccuracy * 100, servingAccuracy * 100, current.version(), count, tolerance * 100);
         return new PromotionDecision(
                 published,
                 (published ? "not worse: " : "worse: ") + reason,
                 candidateAccuracy,
                 current.version(),
                 servingAccuracy,
-                test.size(),
+                count,
                 tolerance);
     }
 
-    /** Top-1 accuracy of {@code candidate} on {@code images}; null when there are none or a vector is missing. */
-    static Double accuracy(Head candidate, List<LabelledBottleneck> images) {
-        if (images.isEmpty()) {
-            return null;
+    /**
+     * Top-1 accuracies on the test images; an accuracy is null when there are none or a vector is missing.
+     *
+     * @param count the test images
+     */
+    private record Scores(int count, Double candidate, Double serving) {
+
+        /** @param serving the second head to score, or null */
+        static Scores of(Head candidate, Head serving, List<LabelledBottleneck> images, SplitRule rule) {
+            Counter first = new Counter(candidate.head());
+            Counter second = serving == null ? null : new Counter(serving.head());
+            int count = 0;
+            for (LabelledBottleneck image : images) {
+                if (rule.assign(image.fileName()) != DataSet.TESTING) {
+                    continue;
+                }
+                count++;
+                first.add(image);
+                if (second != null) {
+                    second.add(image);
+                }
+            }
+            return new Scores(count, first.accuracy(count), second == null ? null : second.accuracy(count));
         }
-        io.retrainstream.common.model.Head head = candidate.head();
-        int correct = 0;
-        double[] logits = new double[head.classes()];
-        for (LabelledBottleneck image : images) {
+    }
+
+    /** One head's correct answers, and whether a vector it takes was missing. */
+    private static final class Counter {
+        private final io.retrainstream.common.model.Head head;
+        private final double[] logits;
+        private int correct;
+        private boolean missing;
+
+        Counter(io.retrainstream.common.model.Head head) {
+            this.head = head;
+            this.logits = new double[head.classes()];
+        }
+
+        void add(LabelledBottleneck image) {
             float[] x = image.features().of(head.layer());
             if (x == null || x.length != head.size()) {
-                return null;
-            }
-            if (head.labels().get(head.top1(x, logits)).equals(image.label())) {
+                missing = true;
+            } else if (head.labels().get(head.top1(x, logits)).equals(image.label())) {
                 correct++;
             }
         }
-        return (double) correct / images.size();
+
+        Double accuracy(int count) {
+            return count == 0 || missing ? null : (double) correct / count;
+        }
     }
 }

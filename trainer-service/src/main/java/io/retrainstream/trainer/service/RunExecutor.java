@@ -3,10 +3,10 @@ package io.retrainstream.trainer.service;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
+import io.retrainstream.common.DataSet;
 import io.retrainstream.common.Freshness;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
-import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.RunReport;
 import io.retrainstream.trainer.data.RunSample;
 import io.retrainstream.trainer.data.StepRule;
@@ -78,8 +78,8 @@ public class RunExecutor {
             FeatureLayer layer = layer(run, snapshot, params);
             Optional<ModelPublished> from =
                     options.warmStart() ? warmStarts.from(run, snapshot.architecture(), layer) : Optional.empty();
-            TrainingData data =
-                    TrainingData.of(labels, sample(run, snapshot, options, from), params.splitRule(), layer);
+            DataSet[] sets = snapshot.sets(params.splitRule());
+            TrainingData data = snapshot.trainingData(labels, sample(run, snapshot, sets, options, from), sets, layer);
             Optional<StepRule> stepRule = options.stepRule(data.training().count());
             params = options.params(data.training().count());
             stepRule.ifPresent(rule -> run.progress("samples_per_training_photo: " + rule.explain()));
@@ -145,24 +145,25 @@ public class RunExecutor {
         }
     }
 
-    /** The images the run trains on: all, or samples of the large sets ({@link RunSample}). */
-    private static List<LabelledBottleneck> sample(
+    /** Positions of the images the run trains on: all, or samples of the large sets ({@link RunSample}). */
+    private static int[] sample(
             TrainingRun run,
             BottleneckStore.Snapshot snapshot,
+            DataSet[] sets,
             RunOptions.Parsed options,
             Optional<ModelPublished> from) {
         long learnedThrough = from.map(
                         m -> m.metrics() == null ? 0L : m.metrics().learnedThrough())
                 .orElse(0L);
         RunSample.Selection selection = options.sample()
-                .select(snapshot.headers(), options.params().splitRule(), from.isPresent(), learnedThrough);
+                .select(snapshot.size(), i -> sets[i], snapshot::imageTime, from.isPresent(), learnedThrough);
         if (!selection.whole()) {
             run.progress(String.format(
                     "Large sets: leaving out %d training and %d validation images, evenly spread "
                             + "(trainer.large-sets: %s)",
                     selection.trainingLeftOut(), selection.validationLeftOut(), options.sample()));
         }
-        return snapshot.images(selection.indices());
+        return selection.indices();
     }
 
     /**

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
-import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.model.RunCancelledException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -195,9 +194,10 @@ public class TrainingService {
     /** Labels with at least one training image, sorted: the classes of the next model. */
     private static List<String> trainableLabels(BottleneckStore.Snapshot snapshot, SplitRule rule) {
         TreeSet<String> labels = new TreeSet<>();
-        for (LabelledBottleneck image : snapshot.headers()) {
-            if (rule.assign(image.fileName()) == DataSet.TRAINING) {
-                labels.add(image.label());
+        DataSet[] sets = snapshot.sets(rule);
+        for (int i = 0; i < sets.length; i++) {
+            if (sets[i] == DataSet.TRAINING) {
+                labels.add(snapshot.stored().get(i).label());
             }
         }
         return new ArrayList<>(labels);

@@ -63,11 +63,32 @@ class RunSampleTest {
     }
 
     @Test
-    void aWarmRunWithinTheLimitTrainsOnTheWholeTrainingSet() {
+    void aWarmRunWithinTheReplayTrainsOnTheWholeTrainingSet() {
         List<LabelledBottleneck> images = images(3_000);
-        RunSample.Selection selection = new RunSample(10_000, 5_000, 500).select(images, RULE, true, 2_900);
+        RunSample.Selection selection = new RunSample(10_000, 5_000, 2_500).select(images, RULE, true, 2_900);
         assertThat(selection.whole()).isTrue();
         assertThat(selection.indices()).hasSize(3_000);
+    }
+
+    @Test
+    void aWarmRunsTrainingSetDoesNotGrowWithTheNumberOfImages() {
+        RunSample sample = new RunSample(10_000, 5_000, 2_000);
+        List<Long> trained = new ArrayList<>();
+        for (int count : new int[] {5_000, 20_000, 100_000}) {
+            List<LabelledBottleneck> images = images(count);
+            // the same 100 newest images are new in each
+            long newAfter = count - 101;
+            RunSample.Selection selection = sample.select(images, RULE, true, newAfter);
+            Map<DataSet, Long> sets = sets(images, selection.indices());
+            long fresh = images.stream()
+                    .filter(i -> i.dataSet() == DataSet.TRAINING && i.imageTime() > newAfter)
+                    .count();
+            assertThat(sets.get(DataSet.TRAINING)).isEqualTo(fresh + 2_000);
+            assertThat(sets.get(DataSet.VALIDATION)).isLessThanOrEqualTo(5_000L);
+            trained.add(sets.get(DataSet.TRAINING) - fresh);
+        }
+        // 4,000 training images at 5,000 and 80,000 at 100,000: always 2,000 of the older ones
+        assertThat(trained).containsOnly(2_000L);
     }
 
     @Test

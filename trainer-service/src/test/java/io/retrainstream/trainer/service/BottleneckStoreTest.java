@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.SyntheticBottlenecks;
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.trainer.data.LabelledBottleneck;
+import io.retrainstream.trainer.data.TrainingData;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -124,5 +126,71 @@ class BottleneckStoreTest {
         assertThat(image.vector()[0]).isEqualTo(1f);
         assertThat(image.vector()[1]).isCloseTo(2f, within(1f / 255));
         assertThat(image.vector()[2]).isCloseTo(3f, within(1e-6f));
+    }
+
+    @Test
+    void theRunsArraysFromTheRowsAreThoseOfTheDecodedImagesAndTheStoresSetsThoseOfItsRule() {
+        BottleneckStore store = store(EnumSet.of(FeatureLayer.POOLED));
+        for (int i = 0; i < 300; i++) {
+            store.add(EVENTS.event(i, 1000 + i));
+        }
+        BottleneckStore.Snapshot snapshot = store.snapshot();
+        SplitRule other = new SplitRule(25, 30);
+        for (SplitRule rule : List.of(SplitRule.DEFAULT, other)) {
+            DataSet[] sets = snapshot.sets(rule);
+            for (int i = 0; i < sets.length; i++) {
+                assertThat(sets[i])
+                        .isEqualTo(rule.assign(snapshot.images().get(i).fileName()));
+            }
+            // every other image, and only two of the three classes
+            int[] indices = java.util.stream.IntStream.range(0, snapshot.size())
+                    .filter(i -> i % 2 == 0)
+                    .toArray();
+            List<String> labels = EVENTS.labels().subList(1, 3);
+            TrainingData fromRows = snapshot.trainingData(labels, indices, sets, FeatureLayer.POOLED);
+            TrainingData decoded = TrainingData.of(labels, snapshot.images(indices), rule, FeatureLayer.POOLED);
+            assertThat(fromRows.bottleneckSize()).isEqualTo(512);
+            for (var pair : List.of(
+                    List.of(fromRows.training(), decoded.training()),
+                    List.of(fromRows.validation(), decoded.validation()),
+                    List.of(fromRows.testing(), decoded.testing()))) {
+                assertThat(pair.get(0).count()).isPositive();
+                assertThat(pair.get(0).ids()).isEqualTo(pair.get(1).ids());
+                assertThat(pair.get(0).classes()).isEqualTo(pair.get(1).classes());
+                assertThat(pair.get(0).vectors()).isEqualTo(pair.get(1).vectors());
+            }
+        }
+    }
+
+    @Test
+    void theFingerprintNamesTheSetOfImagesWhateverTheOrderTheyCameIn() {
+        BottleneckStore forwards = store(EnumSet.of(FeatureLayer.POOLED));
+        for (int i = 0; i < 20; i++) {
+            forwards.add(EVENTS.event(i, 1000 + i));
+        }
+        String twenty = forwards.snapshot().fingerprint();
+        BottleneckStore backwards =
+                new BottleneckStore(SplitRule.DEFAULT, EnumSet.of(FeatureLayer.POOLED), folder.resolve("backwards"));
+        for (int i = 19; i >= 0; i--) {
+            backwards.add(EVENTS.event(i, 1000 + i));
+        }
+        assertThat(backwards.snapshot().fingerprint()).isEqualTo(twenty);
+
+        BottleneckComputed first = EVENTS.event(0, 1000);
+        forwards.add(new BottleneckComputed(
+                first.imageId(),
+                EVENTS.labels().get(2),
+                first.fileName(),
+                first.architecture(),
+                first.contentHash(),
+                first.imageTime(),
+                first.imageTime(),
+                first.vector(),
+                first.pooled()));
+        assertThat(forwards.snapshot().fingerprint()).isNotEqualTo(twenty);
+        forwards.add(first);
+        assertThat(forwards.snapshot().fingerprint()).isEqualTo(twenty);
+        forwards.add(EVENTS.event(20, 1020));
+        assertThat(forwards.snapshot().fingerprint()).isNotEqualTo(twenty);
     }
 }
