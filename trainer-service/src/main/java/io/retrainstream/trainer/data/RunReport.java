@@ -3,6 +3,7 @@ package io.retrainstream.trainer.data;
 import io.retrainstream.common.Freshness;
 import io.retrainstream.common.model.Head;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,34 +54,20 @@ public record RunReport(
 
     /** This report with what happened after training. */
     public RunReport with(String start, PromotionDecision promotion, Freshness freshness) {
-        return new RunReport(
-                parameters,
-                architecture,
-                feature,
-                images,
-                curve,
-                chosen,
-                testAccuracy,
-                testCount,
-                labels,
-                confusion,
-                classes,
-                hitRate,
-                meanScoreHits,
-                meanScoreMisses,
-                misclassified,
-                timingsMillis,
-                start,
-                promotion,
-                freshness);
+        return copy(parameters, start, promotion, freshness);
     }
 
     /** This report with {@code extra} entries after its parameters (e.g. how the steps were chosen). */
     public RunReport withParameters(Map<String, Object> extra) {
-        Map<String, Object> merged = new java.util.LinkedHashMap<>(parameters);
+        Map<String, Object> merged = new LinkedHashMap<>(parameters);
         merged.putAll(extra);
+        return copy(merged, start, promotion, freshness);
+    }
+
+    private RunReport copy(
+            Map<String, Object> parameters, String start, PromotionDecision promotion, Freshness freshness) {
         return new RunReport(
-                merged,
+                parameters,
                 architecture,
                 feature,
                 images,
