@@ -92,8 +92,8 @@ public final class UpCommand extends CliCommand {
             names = "--no-continuous",
             description = {
                 "turn the trainer's continuous mode off (on by default: it "
-                        + "retrains, warm-started from the served model, after every 50 new training images or 10 s with new "
-                        + "data; TRAINER_CONTINUOUS_* to tune)"
+                        + "retrains, warm-started from the served model, once new data has waited 250 ms or at once after 50"
+                        + " new training images, yielding to the extractor during a burst; TRAINER_CONTINUOUS_* to tune)"
             })
     private boolean noContinuous;
 
