@@ -165,9 +165,16 @@ public interface TrainerConfig {
         @WithDefault("10000")
         int maxTrainingImages();
 
-        /** Most validation images a run evaluates its steps on (the test set is always whole). */
+        /** Most validation images a run evaluates its steps on. */
         @WithDefault("5000")
         int maxValidationImages();
+
+        /**
+         * Most test images a run and its promotion gate score: above it, the same stable sample of this many (the
+         * test images of lowest image-id hash) for every run of a data set, so that the gate compares like with like.
+         */
+        @WithDefault("20000")
+        int testImages();
 
         /** Most older training images a warm run replays besides all images new since the model it starts from. */
         @WithDefault("2000")

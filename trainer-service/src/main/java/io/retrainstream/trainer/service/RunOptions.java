@@ -104,7 +104,11 @@ public class RunOptions {
                 TrainingParams.from(config, seed).withOverrides(options),
                 warm,
                 force,
-                new RunSample(large.maxTrainingImages(), large.maxValidationImages(), large.warmReplayImages()),
+                new RunSample(
+                        large.maxTrainingImages(),
+                        large.maxValidationImages(),
+                        large.warmReplayImages(),
+                        large.testImages()),
                 samples);
     }
 
