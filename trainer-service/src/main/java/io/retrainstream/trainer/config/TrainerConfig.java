@@ -176,6 +176,22 @@ public interface TrainerConfig {
         @WithDefault("20000")
         int testImages();
 
+        /**
+         * From this many training vectors on, the improved mode trains in shuffled mini-batches of
+         * {@code train_batch_size} with an epoch budget ({@link #epochs()}) and early stopping on validation; smaller
+         * sets train full-batch as before.
+         */
+        @WithDefault("5000")
+        int miniBatchFrom();
+
+        /** Most passes over the training set of each L2 strength's mini-batch training. */
+        @WithDefault("20")
+        int epochs();
+
+        /** Most training vectors each L2 strength trains on in a mini-batch run's search (evenly spread). */
+        @WithDefault("5000")
+        int l2SearchImages();
+
         /** Most older training images a warm run replays besides all images new since the model it starts from. */
         @WithDefault("2000")
         int warmReplayImages();

@@ -114,6 +114,7 @@ public class RunExecutor {
                 }
                 head = new HeadTrainer(params, run::progress, files, distorted)
                         .cancelledBy(run.cancellation())
+                        .withMiniBatches(options.miniBatches())
                         .train(data, from.map(WarmStarts::of).orElse(null));
                 timings.put("train_and_test", millisSince(trainStart));
                 long outputStart = System.nanoTime();
