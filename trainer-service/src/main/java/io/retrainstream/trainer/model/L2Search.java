@@ -50,12 +50,13 @@ final class L2Search {
             context.progress()
                     .accept(String.format(
                             "Mini-batch training: %d training vectors in batches of %d, at most %d epochs per L2 "
-                                    + "strength (trainer.large-sets.mini-batch-from %d)",
+                                    + "strength, learning rate %s (trainer.large-sets.mini-batch-from %d)",
                             data.training().count(),
                             Math.min(
                                     context.params().trainBatchSize(),
                                     data.training().count()),
                             miniBatches.epochs(),
+                            (float) (context.params().learningRate() * miniBatches.learningRateScale()),
                             miniBatches.fromTraining()));
             if (grid.length > 1 && data.training().count() > miniBatches.searchImages()) {
                 searched = data.withTraining(miniBatches.searchImages());

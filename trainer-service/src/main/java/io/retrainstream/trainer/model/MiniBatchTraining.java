@@ -92,7 +92,8 @@ final class MiniBatchTraining {
                             : HeadLayers.zeros(head, classes));
             HeadLayers.Loss batchLoss =
                     HeadLayers.loss(tf, head, standardised, y, classes, weights, biases, tf.constant(l2));
-            float learningRate = (float) context.params().learningRate();
+            float learningRate = (float)
+                    (context.params().learningRate() * context.miniBatches().learningRateScale());
             Operand<TFloat32> updateWeights = new ImprovedGraph.Adam(tf, learningRate, size, classes)
                     .apply(tf, weights, beta1Power, beta2Power, batchLoss.weights());
             Operand<TFloat32> updateBiases = new ImprovedGraph.Adam(tf, learningRate, classes)

@@ -112,7 +112,11 @@ public class RunOptions {
                         large.maxValidationImages(),
                         large.warmReplayImages(),
                         large.testImages()),
-                new MiniBatches(large.miniBatchFrom(), large.epochs(), large.l2SearchImages()),
+                new MiniBatches(
+                        large.miniBatchFrom(),
+                        large.epochs(),
+                        large.l2SearchImages(),
+                        large.miniBatchLearningRateScale()),
                 samples);
     }
 
