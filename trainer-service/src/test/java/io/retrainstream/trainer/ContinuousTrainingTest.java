@@ -33,9 +33,12 @@ class ContinuousTrainingTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
     private static final int BURST_PER_CLASS = 1000;
 
+    /** The cap on the test images a run and its promotion gate score (trainer.large-sets.test-images). */
+    private static final int TEST_IMAGES = 200;
+
     /**
      * Runs every 50 new training images or once new data waited 1 s, yielding to an extractor with more than 5 photos
-     * waiting for up to 4 s; warm runs of 100 steps.
+     * waiting for up to 4 s; warm runs of 100 steps; at most 200 of the ~300 test images scored.
      */
     public static class Continuous implements QuarkusTestProfile {
         @Override
@@ -54,7 +57,9 @@ class ContinuousTrainingTest {
                     "trainer.continuous.every",
                     "4s",
                     "trainer.continuous.warm-steps",
-                    "100");
+                    "100",
+                    "trainer.large-sets.test-images",
+                    String.valueOf(TEST_IMAGES));
         }
     }
 
@@ -86,6 +91,35 @@ class ContinuousTrainingTest {
         assertThat(first.getString("report.start")).isEqualTo("cold");
         assertThat(first.getInt("report.freshness.images")).isPositive();
         assertThat(first.getString("report.promotion.reason")).isEqualTo("the first model");
+        int testing = (int) labels.stream()
+                .flatMap(l ->
+                        java.util.stream.IntStream.range(0, BURST_PER_CLASS).mapToObj(i -> l + "_" + i + ".jpg"))
+                .filter(f -> new SplitRule(10, 10).assign(f) == DataSet.TESTING)
+                .count();
+        assertThat(testing).isGreaterThan(TEST_IMAGES);
+        for (int id = 1; id <= runs.size(); id++) {
+            JsonPath run = given().get("/runs/" + id).then().extract().jsonPath();
+            if (!"SUCCEEDED".equals(run.getString("status")) && !"REJECTED".equals(run.getString("status"))) {
+                continue;
+            }
+            // the run's test figure and the gate's comparison are on the same images, never more than the cap (the
+            // first runs of the burst see fewer)
+            int tested = run.getInt("report.images.testing");
+            assertThat(tested).isLessThanOrEqualTo(TEST_IMAGES);
+            assertThat(run.getInt("report.promotion.testCount")).isEqualTo(tested);
+            if (run.getString("report.promotion.reason").contains("worse: ")) {
+                // both heads compared on that sample
+                assertThat(run.getString("report.promotion.reason")).contains("N=" + tested + ",");
+                assertThat(run.getDouble("report.promotion.servingAccuracy")).isNotNull();
+            }
+        }
+        // the run that learned the whole burst scored the capped sample of its ~300 test images
+        JsonPath whole = given().get("/runs/" + runs.size()).then().extract().jsonPath();
+        assertThat(whole.getInt("report.images.testing")).isEqualTo(TEST_IMAGES);
+        assertThat(whole.getInt("report.promotion.testCount")).isEqualTo(TEST_IMAGES);
+        assertThat(whole.getString("report.parameters.test_sample"))
+                .isEqualTo("testing on a sample of " + TEST_IMAGES + " of " + testing
+                        + " test images, those of lowest image-id hash (trainer.large-sets.test-images)");
         if (runs.size() > 1) {
             JsonPath last = given().get("/runs/" + runs.size()).then().extract().jsonPath();
             assertThat(last.getString("report.start")).startsWith("warm from version");

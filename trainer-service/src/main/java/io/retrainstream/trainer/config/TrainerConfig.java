@@ -165,9 +165,39 @@ public interface TrainerConfig {
         @WithDefault("10000")
         int maxTrainingImages();
 
-        /** Most validation images a run evaluates its steps on (the test set is always whole). */
+        /** Most validation images a run evaluates its steps on. */
         @WithDefault("5000")
         int maxValidationImages();
+
+        /**
+         * Most test images a run and its promotion gate score: above it, the same stable sample of this many (the
+         * test images of lowest image-id hash) for every run of a data set, so that the gate compares like with like.
+         */
+        @WithDefault("20000")
+        int testImages();
+
+        /**
+         * From this many training vectors on, the improved mode trains in shuffled mini-batches of
+         * {@code train_batch_size} with an epoch budget ({@link #epochs()}) and early stopping on validation; smaller
+         * sets train full-batch as before.
+         */
+        @WithDefault("5000")
+        int miniBatchFrom();
+
+        /** Most passes over the training set of each L2 strength's mini-batch training. */
+        @WithDefault("20")
+        int epochs();
+
+        /** Most training vectors each L2 strength trains on in a mini-batch run's search (evenly spread). */
+        @WithDefault("5000")
+        int l2SearchImages();
+
+        /**
+         * Mini-batch training's learning rate as a fraction of the run's {@code learning_rate}: Adam's steps on a batch
+         * are noisier than on the whole set (0.2: 0.002 at the default 0.01).
+         */
+        @WithDefault("0.2")
+        double miniBatchLearningRateScale();
 
         /** Most older training images a warm run replays besides all images new since the model it starts from. */
         @WithDefault("2000")

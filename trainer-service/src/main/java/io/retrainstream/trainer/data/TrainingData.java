@@ -53,6 +53,28 @@ public record TrainingData(
                 split(labels, images, rule, layer, DataSet.TESTING, size));
     }
 
+    /**
+     * These data with at most {@code limit} of the training vectors, evenly spread (every class in proportion when
+     * the rows are in id order); itself when within the limit.
+     */
+    public TrainingData withTraining(int limit) {
+        int count = training.count();
+        if (count <= limit) {
+            return this;
+        }
+        float[] vectors = new float[limit * bottleneckSize];
+        int[] classes = new int[limit];
+        List<String> ids = new java.util.ArrayList<>(limit);
+        for (int i = 0; i < limit; i++) {
+            int row = (int) ((long) i * count / limit);
+            System.arraycopy(training.vectors(), row * bottleneckSize, vectors, i * bottleneckSize, bottleneckSize);
+            classes[i] = training.classes()[row];
+            ids.add(training.ids().get(row));
+        }
+        return new TrainingData(
+                labels, layer, bottleneckSize, new Split(vectors, classes, List.copyOf(ids)), validation, testing);
+    }
+
     /** Whether every image has a vector of this layer. */
     public static boolean available(List<LabelledBottleneck> images, FeatureLayer layer) {
         return !images.isEmpty()

@@ -41,6 +41,8 @@ public final class HeadTrainer {
     /** Asked before every {@code Session.run} of training whether to stop. */
     private final Cancellation cancellation;
 
+    private final MiniBatches miniBatches;
+
     public HeadTrainer(TrainingParams params, Consumer<String> progress) {
         this(params, progress, TrainingListener.NONE);
     }
@@ -55,11 +57,11 @@ public final class HeadTrainer {
      */
     public HeadTrainer(
             TrainingParams params, Consumer<String> progress, TrainingListener listener, DistortedBatches distorted) {
-        this(params, progress, listener, null, distorted, DEFAULT_UNROLL, Cancellation.NEVER);
+        this(params, progress, listener, null, distorted, DEFAULT_UNROLL, Cancellation.NEVER, MiniBatches.NEVER);
     }
 
     HeadTrainer(TrainingParams params, Consumer<String> progress, TrainingListener listener, float[] initialWeights) {
-        this(params, progress, listener, initialWeights, null, DEFAULT_UNROLL, Cancellation.NEVER);
+        this(params, progress, listener, initialWeights, null, DEFAULT_UNROLL, Cancellation.NEVER, MiniBatches.NEVER);
     }
 
     private HeadTrainer(
@@ -69,7 +71,8 @@ public final class HeadTrainer {
             float[] initialWeights,
             DistortedBatches distorted,
             int unroll,
-            Cancellation cancellation) {
+            Cancellation cancellation,
+            MiniBatches miniBatches) {
         this.schedule = new StepSchedule(params, unroll);
         if (params.distortions().any() && distorted == null) {
             throw new IllegalArgumentException("Distortions are on but nothing computes distorted bottlenecks");
@@ -80,11 +83,12 @@ public final class HeadTrainer {
         this.initialWeights = initialWeights;
         this.distorted = params.distortions().any() ? distorted : null;
         this.cancellation = cancellation;
+        this.miniBatches = miniBatches;
     }
 
     /** This trainer chaining at most {@code steps} training steps per {@code Session.run}. */
     HeadTrainer unrolled(int steps) {
-        return new HeadTrainer(params, progress, listener, initialWeights, distorted, steps, cancellation);
+        return new HeadTrainer(params, progress, listener, initialWeights, distorted, steps, cancellation, miniBatches);
     }
 
     /**
@@ -93,7 +97,17 @@ public final class HeadTrainer {
      * trainings, and while it waits for distorted batches.
      */
     public HeadTrainer cancelledBy(Cancellation cancellation) {
-        return new HeadTrainer(params, progress, listener, initialWeights, distorted, schedule.unroll(), cancellation);
+        return new HeadTrainer(
+                params, progress, listener, initialWeights, distorted, schedule.unroll(), cancellation, miniBatches);
+    }
+
+    /**
+     * This trainer training the improved mode's large sets in mini-batches with an epoch budget ({@link MiniBatches});
+     * by default every set trains full-batch.
+     */
+    public HeadTrainer withMiniBatches(MiniBatches miniBatches) {
+        return new HeadTrainer(
+                params, progress, listener, initialWeights, distorted, schedule.unroll(), cancellation, miniBatches);
     }
 
     public TrainedHead train(TrainingData data) {
@@ -131,7 +145,7 @@ public final class HeadTrainer {
                             .toList());
         }
         Random random = new Random(params.seed());
-        TrainingContext context = new TrainingContext(schedule, progress, listener, cancellation);
+        TrainingContext context = new TrainingContext(schedule, progress, listener, cancellation, miniBatches);
         Candidate kept = params.mode() == TrainingMode.RETRAIN
                 ? new RetrainTraining(context, distorted)
                         .train(

@@ -99,7 +99,7 @@ final class ImprovedGraph {
     }
 
     /** Adam's moment slots of one variable; each step's update reads and writes them. */
-    private static final class Adam {
+    static final class Adam {
         private final Variable<TFloat32> m;
         private final Variable<TFloat32> v;
         private final float learningRate;

@@ -35,13 +35,40 @@ final class L2Search {
 
     L2Search(TrainingContext context) {
         Synchronized output = new Synchronized(context.progress(), context.listener());
-        this.context = new TrainingContext(context.schedule(), output, output, context.cancellation());
+        this.context =
+                new TrainingContext(context.schedule(), output, output, context.cancellation(), context.miniBatches());
     }
 
     /** The best head over the grid's strengths, each strength's best reported in grid order. */
     Candidate search(TrainingData data, WarmStart from) {
         float[] grid = from == null ? GRID : new float[] {from.l2() != null ? from.l2() : WARM_L2};
-        List<Candidate> candidates = trainAll(data, grid, from);
+        MiniBatches miniBatches = context.miniBatches();
+        boolean miniBatch = miniBatches.applies(data.training().count());
+        boolean sampled = false;
+        TrainingData searched = data;
+        if (miniBatch) {
+            context.progress()
+                    .accept(String.format(
+                            "Mini-batch training: %d training vectors in batches of %d, at most %d epochs per L2 "
+                                    + "strength, learning rate %s (trainer.large-sets.mini-batch-from %d)",
+                            data.training().count(),
+                            Math.min(
+                                    context.params().trainBatchSize(),
+                                    data.training().count()),
+                            miniBatches.epochs(),
+                            (float) (context.params().learningRate() * miniBatches.learningRateScale()),
+                            miniBatches.fromTraining()));
+            if (grid.length > 1 && data.training().count() > miniBatches.searchImages()) {
+                searched = data.withTraining(miniBatches.searchImages());
+                sampled = true;
+                context.progress()
+                        .accept(String.format(
+                                "L2 search on %d of the %d training vectors, evenly spread "
+                                        + "(trainer.large-sets.l2-search-images)",
+                                searched.training().count(), data.training().count()));
+            }
+        }
+        List<Candidate> candidates = trainAll(searched, grid, from, miniBatch);
         Candidate best = null;
         for (int i = 0; i < grid.length; i++) {
             Candidate candidate = candidates.get(i);
@@ -57,12 +84,17 @@ final class L2Search {
                 best = candidate;
             }
         }
+        if (sampled) {
+            float l2 = best.l2();
+            context.progress().accept(String.format("L2 %.0e chosen on the sample: training it on every vector", l2));
+            best = train(data, l2, from, true);
+        }
         context.progress().accept("Chosen on validation: " + best.chosen());
         return best;
     }
 
     /** Each strength's head, in grid order. */
-    private List<Candidate> trainAll(TrainingData data, float[] grid, WarmStart from) {
+    private List<Candidate> trainAll(TrainingData data, float[] grid, WarmStart from, boolean miniBatch) {
         long bytes = 4L * data.training().count() * data.bottleneckSize();
         int threads = bytes > PARALLEL_MAX_BYTES
                 ? 1
@@ -70,7 +102,7 @@ final class L2Search {
         List<Candidate> candidates = new ArrayList<>(grid.length);
         if (threads == 1) {
             for (float l2 : grid) {
-                candidates.add(train(data, l2, from));
+                candidates.add(train(data, l2, from, miniBatch));
             }
             return candidates;
         }
@@ -78,7 +110,7 @@ final class L2Search {
         try {
             List<Future<Candidate>> trainings = new ArrayList<>(grid.length);
             for (float l2 : grid) {
-                trainings.add(pool.submit(() -> train(data, l2, from)));
+                trainings.add(pool.submit(() -> train(data, l2, from, miniBatch)));
             }
             for (Future<Candidate> training : trainings) {
                 candidates.add(training.get());
@@ -100,8 +132,11 @@ final class L2Search {
         }
     }
 
-    private Candidate train(TrainingData data, float l2, WarmStart from) {
-        return new FullBatchTraining(context, l2).train(data, from);
+    /** One strength's training: in mini-batches when the run's set is large (its L2 search's sample too). */
+    private Candidate train(TrainingData data, float l2, WarmStart from, boolean miniBatch) {
+        return miniBatch
+                ? new MiniBatchTraining(context, l2, context.miniBatches().epochs()).train(data, from)
+                : new FullBatchTraining(context, l2).train(data, from);
     }
 
     /** The progress lines and listener calls of trainings running at the same time, one at a time. */

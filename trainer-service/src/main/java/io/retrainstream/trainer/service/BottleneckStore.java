@@ -396,6 +396,11 @@ public class BottleneckStore {
             return stored.get(index).imageTime();
         }
 
+        /** The id of image {@code index} (in {@link #images()} order). */
+        public String imageId(int index) {
+            return stored.get(index).imageId();
+        }
+
         /**
          * The dense arrays a run trains on, read straight from the rows: the images of {@code indices} (positions in
          * {@link #images()}, ascending) whose label is one of {@code labels}, each decoded once into its set's array

@@ -2,7 +2,6 @@ package io.retrainstream.trainer.service;
 
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.model.FeatureLayer;
-import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.TrainedHead;
 import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingParams;
@@ -28,6 +27,8 @@ public class CandidatePromotion {
     }
 
     /**
+     * @param testImages the positions in {@code snapshot} of the test images the gate compares both heads on (the
+     *                   run's, all or a stable sample)
      * @param startNanos {@link System#nanoTime()} at the run's start
      * @return the gate's decision and, when published, the model
      */
@@ -39,6 +40,7 @@ public class CandidatePromotion {
             FeatureLayer layer,
             TrainingData data,
             TrainedHead head,
+            int[] testImages,
             long startNanos,
             boolean force) {
         long previousThrough = promoter.learnedThrough();
@@ -68,18 +70,10 @@ public class CandidatePromotion {
                 sample(fresh));
         Promoter.Outcome outcome = force
                 ? promoter.publish(candidate, "force_publish was given")
-                : promoter.promote(candidate, testImages(snapshot, sets), params.splitRule());
+                : promoter.promote(candidate, snapshot.images(testImages), params.splitRule());
         run.progress("Promotion gate: " + (outcome.model() != null ? "published, " : "rejected, ")
                 + outcome.decision().reason());
         return outcome;
-    }
-
-    /** The images the gate compares on, and only those decoded (the test set of the run's split rule). */
-    private static List<LabelledBottleneck> testImages(BottleneckStore.Snapshot snapshot, DataSet[] sets) {
-        int[] test = java.util.stream.IntStream.range(0, sets.length)
-                .filter(i -> sets[i] == DataSet.TESTING)
-                .toArray();
-        return snapshot.images(test);
     }
 
     /** Up to {@link #FRESHNESS_SAMPLE} of the times, evenly spread. */

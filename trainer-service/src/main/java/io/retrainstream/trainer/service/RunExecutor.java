@@ -79,7 +79,8 @@ public class RunExecutor {
             Optional<ModelPublished> from =
                     options.warmStart() ? warmStarts.from(run, snapshot.architecture(), layer) : Optional.empty();
             DataSet[] sets = snapshot.sets(params.splitRule());
-            TrainingData data = snapshot.trainingData(labels, sample(run, snapshot, sets, options, from), sets, layer);
+            RunSample.Selection selection = sample(run, snapshot, sets, options, from);
+            TrainingData data = snapshot.trainingData(labels, selection.indices(), sets, layer);
             Optional<StepRule> stepRule = options.stepRule(data.training().count());
             params = options.params(data.training().count());
             stepRule.ifPresent(rule -> run.progress("samples_per_training_photo: " + rule.explain()));
@@ -113,6 +114,7 @@ public class RunExecutor {
                 }
                 head = new HeadTrainer(params, run::progress, files, distorted)
                         .cancelledBy(run.cancellation())
+                        .withMiniBatches(options.miniBatches())
                         .train(data, from.map(WarmStarts::of).orElse(null));
                 timings.put("train_and_test", millisSince(trainStart));
                 long outputStart = System.nanoTime();
@@ -123,14 +125,23 @@ public class RunExecutor {
                 }
                 long promoteStart = System.nanoTime();
                 outcome = promotion.promote(
-                        run, snapshot, labels, params, layer, data, head, start, options.forcePublish());
+                        run,
+                        snapshot,
+                        labels,
+                        params,
+                        layer,
+                        data,
+                        head,
+                        selection.testing(),
+                        start,
+                        options.forcePublish());
                 if (outcome.model() != null) {
                     commitOutputs(run, files, outcome.model().version());
                 }
                 timings.put("publish", millisSince(promoteStart));
             }
             timings.put("total", millisSince(start));
-            end(run, params, stepRule, snapshot.architecture(), data, head, timings, from, outcome);
+            end(run, params, stepRule, selection, snapshot.architecture(), data, head, timings, from, outcome);
         } catch (RunCancelledException e) {
             Log.infof("Run %d cancelled", run.runId());
             run.cancelled();
@@ -145,8 +156,8 @@ public class RunExecutor {
         }
     }
 
-    /** Positions of the images the run trains on: all, or samples of the large sets ({@link RunSample}). */
-    private static int[] sample(
+    /** The images the run trains, validates and tests on: all, or samples of the large sets ({@link RunSample}). */
+    private static RunSample.Selection sample(
             TrainingRun run,
             BottleneckStore.Snapshot snapshot,
             DataSet[] sets,
@@ -156,14 +167,32 @@ public class RunExecutor {
                         m -> m.metrics() == null ? 0L : m.metrics().learnedThrough())
                 .orElse(0L);
         RunSample.Selection selection = options.sample()
-                .select(snapshot.size(), i -> sets[i], snapshot::imageTime, from.isPresent(), learnedThrough);
-        if (!selection.whole()) {
+                .select(
+                        snapshot.size(),
+                        i -> sets[i],
+                        snapshot::imageTime,
+                        snapshot::imageId,
+                        from.isPresent(),
+                        learnedThrough);
+        if (selection.trainingLeftOut() > 0 || selection.validationLeftOut() > 0) {
             run.progress(String.format(
                     "Large sets: leaving out %d training and %d validation images, evenly spread "
                             + "(trainer.large-sets: %s)",
                     selection.trainingLeftOut(), selection.validationLeftOut(), options.sample()));
         }
-        return selection.indices();
+        if (selection.testingLeftOut() > 0) {
+            run.progress("Large sets: " + testSample(selection) + ", the same for every run of these images");
+        }
+        return selection;
+    }
+
+    /** What the test figures are on when the test set is sampled. */
+    private static String testSample(RunSample.Selection selection) {
+        int tested = selection.testing().length;
+        return String.format(
+                "testing on a sample of %d of %d test images, those of lowest image-id hash "
+                        + "(trainer.large-sets.test-images)",
+                tested, tested + selection.testingLeftOut());
     }
 
     /**
@@ -193,6 +222,7 @@ public class RunExecutor {
             TrainingRun run,
             TrainingParams params,
             Optional<StepRule> stepRule,
+            RunSample.Selection selection,
             String architecture,
             TrainingData data,
             TrainedHead head,
@@ -200,8 +230,13 @@ public class RunExecutor {
             Optional<ModelPublished> from,
             Promoter.Outcome outcome) {
         ModelPublished model = outcome.model();
+        Map<String, Object> extra =
+                new LinkedHashMap<>(stepRule.map(StepRule::reportParameters).orElse(Map.of()));
+        if (selection.testingLeftOut() > 0) {
+            extra.put("test_sample", testSample(selection));
+        }
         RunReport report = RunReport.of(params, architecture, data, head, timings)
-                .withParameters(stepRule.map(StepRule::reportParameters).orElse(Map.of()))
+                .withParameters(extra)
                 .with(
                         from.map(m -> "warm from version " + m.version()).orElse("cold"),
                         outcome.decision(),

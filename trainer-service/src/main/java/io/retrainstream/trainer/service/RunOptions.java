@@ -5,6 +5,7 @@ import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.data.RunSample;
 import io.retrainstream.trainer.data.StepRule;
 import io.retrainstream.trainer.data.TrainingParams;
+import io.retrainstream.trainer.model.MiniBatches;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Map;
@@ -39,12 +40,14 @@ public class RunOptions {
      * @param warmStart    whether the run continues from the serving head
      * @param forcePublish whether the run skips the promotion gate
      * @param sample       which images the run trains and validates on when the sets are large
+     * @param miniBatches  when the improved mode trains in mini-batches, and for how many epochs
      */
     public record Parsed(
             TrainingParams params,
             boolean warmStart,
             boolean forcePublish,
             RunSample sample,
+            MiniBatches miniBatches,
             OptionalInt samplesPerTrainingPhoto) {
 
         /**
@@ -104,7 +107,16 @@ public class RunOptions {
                 TrainingParams.from(config, seed).withOverrides(options),
                 warm,
                 force,
-                new RunSample(large.maxTrainingImages(), large.maxValidationImages(), large.warmReplayImages()),
+                new RunSample(
+                        large.maxTrainingImages(),
+                        large.maxValidationImages(),
+                        large.warmReplayImages(),
+                        large.testImages()),
+                new MiniBatches(
+                        large.miniBatchFrom(),
+                        large.epochs(),
+                        large.l2SearchImages(),
+                        large.miniBatchLearningRateScale()),
                 samples);
     }
 

@@ -36,7 +36,7 @@ class WarmRunProfile {
         Path folder = Files.createTempDirectory("warm-run-profile-");
         BottleneckStore store = new BottleneckStore(rule, Set.of(FeatureLayer.POOLED), folder);
         TrainingParams params = TrainingParams.retrainPy(1).withOverrides(Map.of("mode", "improved"));
-        RunSample sample = new RunSample(10_000, 5_000, 2_000);
+        RunSample sample = new RunSample(10_000, 5_000, 2_000, 20_000);
         long added = 0;
         for (String size :
                 System.getProperty("profile.sizes", "10000,100000,300000").split(",")) {
@@ -59,7 +59,8 @@ class WarmRunProfile {
             // the serving head: a cold run on the sample
             BottleneckStore.Snapshot before = store.snapshot();
             DataSet[] beforeSets = before.sets(rule);
-            RunSample.Selection cold = sample.select(before.size(), i -> beforeSets[i], before::imageTime, false, 0);
+            RunSample.Selection cold =
+                    sample.select(before.size(), i -> beforeSets[i], before::imageTime, before::imageId, false, 0);
             TrainingData coldData =
                     before.trainingData(events.labels(), cold.indices(), beforeSets, FeatureLayer.POOLED);
             TrainedHead serving = new HeadTrainer(params, line -> {}).train(coldData);
@@ -73,8 +74,8 @@ class WarmRunProfile {
                 BottleneckStore.Snapshot snapshot = store.snapshot();
                 long t0 = System.nanoTime();
                 DataSet[] sets = snapshot.sets(rule);
-                RunSample.Selection warm =
-                        sample.select(snapshot.size(), i -> sets[i], snapshot::imageTime, true, through);
+                RunSample.Selection warm = sample.select(
+                        snapshot.size(), i -> sets[i], snapshot::imageTime, snapshot::imageId, true, through);
                 long t1 = System.nanoTime();
                 TrainingData data = snapshot.trainingData(events.labels(), warm.indices(), sets, FeatureLayer.POOLED);
                 long t2 = System.nanoTime();
@@ -94,9 +95,7 @@ class WarmRunProfile {
                 long t3 = System.nanoTime();
                 snapshot.fingerprint();
                 long t4 = System.nanoTime();
-                int[] test = java.util.stream.IntStream.range(0, sets.length)
-                        .filter(i -> sets[i] == DataSet.TESTING)
-                        .toArray();
+                int[] test = warm.testing();
                 new PromotionGate(0.01)
                         .decide(
                                 new PromotionGate.Head(

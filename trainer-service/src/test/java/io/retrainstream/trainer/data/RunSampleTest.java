@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class RunSampleTest {
     @Test
     void setsWithinTheLimitsAreTakenWhole() {
         List<LabelledBottleneck> images = images(750);
-        RunSample.Selection selection = new RunSample(10_000, 5_000, 2_000).select(images, RULE, false, 0);
+        RunSample.Selection selection = new RunSample(10_000, 5_000, 2_000, 20_000).select(images, RULE, false, 0);
         assertThat(selection.whole()).isTrue();
         assertThat(selection.indices()).hasSize(750).isSorted();
     }
@@ -50,7 +51,7 @@ class RunSampleTest {
                 images.stream().filter(i -> i.dataSet() == DataSet.TESTING).count();
         long training =
                 images.stream().filter(i -> i.dataSet() == DataSet.TRAINING).count();
-        RunSample.Selection selection = new RunSample(3_000, 1_000, 500).select(images, RULE, false, 0);
+        RunSample.Selection selection = new RunSample(3_000, 1_000, 500, 20_000).select(images, RULE, false, 0);
         Map<DataSet, Long> sets = sets(images, selection.indices());
         assertThat(sets).containsEntry(DataSet.TRAINING, 3_000L).containsEntry(DataSet.VALIDATION, 1_000L);
         assertThat(sets).containsEntry(DataSet.TESTING, testing);
@@ -63,16 +64,71 @@ class RunSampleTest {
     }
 
     @Test
+    void aLargeTestSetIsScoredOnAStableSampleThatDoesNotGrowPastTheCap() {
+        RunSample sample = new RunSample(3_000, 1_000, 500, 1_000);
+        Set<String> before = null;
+        for (int count : new int[] {20_000, 40_000, 80_000}) {
+            List<LabelledBottleneck> images = images(count);
+            long testing =
+                    images.stream().filter(i -> i.dataSet() == DataSet.TESTING).count();
+            RunSample.Selection selection = sample.select(images, RULE, true, count - 101);
+            assertThat(selection.testing()).hasSize(1_000).isSorted();
+            assertThat(selection.testingLeftOut()).isEqualTo(testing - 1_000);
+            assertThat(selection.whole()).isFalse();
+            assertThat(sets(images, selection.indices())).containsEntry(DataSet.TESTING, 1_000L);
+            Set<String> tested = Arrays.stream(selection.testing())
+                    .mapToObj(i -> images.get(i).imageId())
+                    .collect(Collectors.toSet());
+            assertThat(Arrays.stream(selection.indices())
+                            .mapToObj(images::get)
+                            .filter(i -> i.dataSet() == DataSet.TESTING)
+                            .map(LabelledBottleneck::imageId))
+                    .containsExactlyInAnyOrderElementsOf(tested);
+            if (before != null) {
+                // an image already there is in the sample only if it was before: only newer ones displace any
+                Set<String> earlier = before;
+                Set<String> kept = tested.stream()
+                        .filter(id -> Integer.parseInt(id.replaceAll("\\D", "").substring(1)) < count / 2)
+                        .collect(Collectors.toSet());
+                assertThat(kept).isSubsetOf(earlier);
+                assertThat(kept).hasSizeGreaterThan(300);
+            }
+            before = tested;
+        }
+    }
+
+    @Test
+    void theTestSampleIsTheSameWhateverOrderTheImagesArrivedIn() {
+        List<LabelledBottleneck> images = images(30_000);
+        List<LabelledBottleneck> reversed = new ArrayList<>();
+        for (LabelledBottleneck i : images) {
+            reversed.add(new LabelledBottleneck(
+                    i.imageId(),
+                    i.label(),
+                    i.fileName(),
+                    i.contentHash(),
+                    i.dataSet(),
+                    new float[0],
+                    new float[0],
+                    30_000 - i.imageTime()));
+        }
+        RunSample sample = new RunSample(3_000, 1_000, 500, 1_000);
+        assertThat(sample.select(reversed, RULE, false, 0).testing())
+                .containsExactly(sample.select(images, RULE, false, 0).testing())
+                .containsExactly(sample.select(reversed, RULE, true, 10_000).testing());
+    }
+
+    @Test
     void aWarmRunWithinTheReplayTrainsOnTheWholeTrainingSet() {
         List<LabelledBottleneck> images = images(3_000);
-        RunSample.Selection selection = new RunSample(10_000, 5_000, 2_500).select(images, RULE, true, 2_900);
+        RunSample.Selection selection = new RunSample(10_000, 5_000, 2_500, 20_000).select(images, RULE, true, 2_900);
         assertThat(selection.whole()).isTrue();
         assertThat(selection.indices()).hasSize(3_000);
     }
 
     @Test
     void aWarmRunsTrainingSetDoesNotGrowWithTheNumberOfImages() {
-        RunSample sample = new RunSample(10_000, 5_000, 2_000);
+        RunSample sample = new RunSample(10_000, 5_000, 2_000, 20_000);
         List<Long> trained = new ArrayList<>();
         for (int count : new int[] {5_000, 20_000, 100_000}) {
             List<LabelledBottleneck> images = images(count);
@@ -95,7 +151,7 @@ class RunSampleTest {
     void aWarmRunTrainsOnEveryNewImageAndAReplayOfTheOldOnes() {
         List<LabelledBottleneck> images = images(30_000);
         long newAfter = 29_899;
-        RunSample.Selection selection = new RunSample(3_000, 1_000, 500).select(images, RULE, true, newAfter);
+        RunSample.Selection selection = new RunSample(3_000, 1_000, 500, 20_000).select(images, RULE, true, newAfter);
         List<LabelledBottleneck> trained = Arrays.stream(selection.indices())
                 .mapToObj(images::get)
                 .filter(i -> i.dataSet() == DataSet.TRAINING)
