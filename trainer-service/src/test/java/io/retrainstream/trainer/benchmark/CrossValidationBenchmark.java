@@ -49,6 +49,16 @@ class CrossValidationBenchmark {
     /** Which views train the head and which views of a test photo it averages. */
     record Config(String name, List<CvViews> train, List<CvViews> test) {}
 
+    /** The photo, its mirror, its central crop and its four corner crops. */
+    static final List<CvViews> SEVEN_VIEWS = List.of(
+            CvViews.ORIGINAL,
+            CvViews.MIRROR,
+            CvViews.CENTRE,
+            CvViews.TOP_LEFT,
+            CvViews.TOP_RIGHT,
+            CvViews.BOTTOM_LEFT,
+            CvViews.BOTTOM_RIGHT);
+
     static final List<Config> CONFIGS = List.of(
             new Config("baseline", List.of(CvViews.ORIGINAL), List.of(CvViews.ORIGINAL)),
             new Config("mirror-train", List.of(CvViews.ORIGINAL, CvViews.MIRROR), List.of(CvViews.ORIGINAL)),
@@ -62,35 +72,8 @@ class CrossValidationBenchmark {
                     "orig+centre-mirror",
                     List.of(CvViews.ORIGINAL, CvViews.MIRROR, CvViews.CENTRE, CvViews.CENTRE_MIRROR),
                     List.of(CvViews.ORIGINAL, CvViews.MIRROR, CvViews.CENTRE, CvViews.CENTRE_MIRROR)),
-            new Config(
-                    "crops-train",
-                    List.of(
-                            CvViews.ORIGINAL,
-                            CvViews.MIRROR,
-                            CvViews.CENTRE,
-                            CvViews.TOP_LEFT,
-                            CvViews.TOP_RIGHT,
-                            CvViews.BOTTOM_LEFT,
-                            CvViews.BOTTOM_RIGHT),
-                    List.of(CvViews.ORIGINAL, CvViews.MIRROR)),
-            new Config(
-                    "crops",
-                    List.of(
-                            CvViews.ORIGINAL,
-                            CvViews.MIRROR,
-                            CvViews.CENTRE,
-                            CvViews.TOP_LEFT,
-                            CvViews.TOP_RIGHT,
-                            CvViews.BOTTOM_LEFT,
-                            CvViews.BOTTOM_RIGHT),
-                    List.of(
-                            CvViews.ORIGINAL,
-                            CvViews.MIRROR,
-                            CvViews.CENTRE,
-                            CvViews.TOP_LEFT,
-                            CvViews.TOP_RIGHT,
-                            CvViews.BOTTOM_LEFT,
-                            CvViews.BOTTOM_RIGHT)));
+            new Config("crops-train", SEVEN_VIEWS, List.of(CvViews.ORIGINAL, CvViews.MIRROR)),
+            new Config("crops", SEVEN_VIEWS, SEVEN_VIEWS));
 
     @Test
     void crossValidate() throws IOException {

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
  * {@code full-decode}, the same JPEG decoded at full size (by ImageIO, fed as a BMP, which TensorFlow decodes at full
  * size): what reduced-scale decoding changes in accuracy.
  */
-class TrainingBenchmark {
+public class TrainingBenchmark {
 
     private static final int MAX_BATCH = 32;
 
@@ -259,19 +259,7 @@ class TrainingBenchmark {
                     List<LabelledBottleneck> images =
                             variants.computeIfAbsent(input.getKey(), key -> new ArrayList<>());
                     for (int i = 0; i < batch.size(); i++) {
-                        Path photo = batch.get(i);
-                        String label =
-                                Labels.normalize(photo.getParent().getFileName().toString());
-                        String file = photo.getFileName().toString();
-                        images.add(new LabelledBottleneck(
-                                label + "/" + file,
-                                label,
-                                file,
-                                file,
-                                SplitRule.DEFAULT.assign(file),
-                                features.get(i).bottleneck(),
-                                features.get(i).pooled(),
-                                0L));
+                        images.add(flowerPhoto(batch.get(i), features.get(i)));
                     }
                 }
             }
@@ -291,5 +279,20 @@ class TrainingBenchmark {
 
     private static String accuracy(double value, int count) {
         return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, "%.1f%% (N=%d)", value * 100, count);
+    }
+
+    /** A photo of {@code ../shared/datasets/flowers-small} with its features, labelled by its folder. */
+    public static LabelledBottleneck flowerPhoto(Path photo, Features features) {
+        String label = Labels.normalize(photo.getParent().getFileName().toString());
+        String file = photo.getFileName().toString();
+        return new LabelledBottleneck(
+                label + "/" + file,
+                label,
+                file,
+                file,
+                SplitRule.DEFAULT.assign(file),
+                features.bottleneck(),
+                features.pooled(),
+                0L);
     }
 }

@@ -2,7 +2,6 @@ package io.retrainstream.trainer.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.retrainstream.common.Labels;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.model.Architecture;
@@ -11,6 +10,7 @@ import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.testing.SharedData;
 import io.retrainstream.common.tf.FeatureExtractor;
+import io.retrainstream.trainer.benchmark.TrainingBenchmark;
 import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.TrainedHead;
 import io.retrainstream.trainer.data.TrainingData;
@@ -94,19 +94,7 @@ class QuantisedAccuracyTest {
                 List<Features> features =
                         extractor.extract(batch.stream().map(SharedData::read).toList());
                 for (int i = 0; i < batch.size(); i++) {
-                    Path photo = batch.get(i);
-                    String label =
-                            Labels.normalize(photo.getParent().getFileName().toString());
-                    String file = photo.getFileName().toString();
-                    images.add(new LabelledBottleneck(
-                            label + "/" + file,
-                            label,
-                            file,
-                            file,
-                            SplitRule.DEFAULT.assign(file),
-                            features.get(i).bottleneck(),
-                            features.get(i).pooled(),
-                            0L));
+                    images.add(TrainingBenchmark.flowerPhoto(batch.get(i), features.get(i)));
                 }
             }
         }
