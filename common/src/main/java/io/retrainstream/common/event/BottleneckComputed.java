@@ -2,7 +2,11 @@ package io.retrainstream.common.event;
 
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.model.Features;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Published on {@code bottlenecks} by the extractor, one per image event, keyed by image id.
@@ -62,18 +66,8 @@ public record BottleneckComputed(
     public static BottleneckComputed decode(byte[] bytes) {
         EventFrame.Decoded<Metadata> decoded = EventFrame.read(bytes, TYPE, Metadata.class);
         Metadata m = decoded.metadata();
-        if (m.imageId() == null || m.label() == null || m.fileName() == null || m.architecture() == null) {
-            throw new MalformedEventException("bottleneck event lacks imageId, label, fileName or architecture");
-        }
         float[] floats = decoded.floats();
-        if (floats.length == 0) {
-            throw new MalformedEventException("bottleneck event for " + m.imageId() + " has an empty vector");
-        }
-        if (m.pooledSize() < 0 || m.pooledSize() >= floats.length) {
-            throw new MalformedEventException("bottleneck event for " + m.imageId() + " has " + floats.length
-                    + " values, too few for a vector and " + m.pooledSize() + " pooled features");
-        }
-        int vectorSize = floats.length - m.pooledSize();
+        int vectorSize = vectorSize(m, floats.length);
         return new BottleneckComputed(
                 m.imageId(),
                 m.label(),
@@ -82,8 +76,52 @@ public record BottleneckComputed(
                 m.contentHash(),
                 m.imageTime(),
                 m.computedAt(),
-                java.util.Arrays.copyOfRange(floats, 0, vectorSize),
-                java.util.Arrays.copyOfRange(floats, vectorSize, floats.length));
+                Arrays.copyOfRange(floats, 0, vectorSize),
+                Arrays.copyOfRange(floats, vectorSize, floats.length));
+    }
+
+    /**
+     * Decodes the event in {@code bytes} (from its position to its limit) with the vectors of {@code layers} only: a
+     * layer not asked for is left empty and its floats are never copied (a trainer that keeps the 512 pooled features
+     * reads a quarter of a MobileNet event's floats). Checks the frame as {@link #decode(byte[])} does.
+     */
+    public static BottleneckComputed decode(ByteBuffer bytes, Set<FeatureLayer> layers) {
+        EventFrame.View<Metadata> view = EventFrame.view(bytes, TYPE, Metadata.class);
+        Metadata m = view.metadata();
+        FloatBuffer floats = view.floats();
+        int total = floats.remaining();
+        int vectorSize = vectorSize(m, total);
+        return new BottleneckComputed(
+                m.imageId(),
+                m.label(),
+                m.fileName(),
+                m.architecture(),
+                m.contentHash(),
+                m.imageTime(),
+                m.computedAt(),
+                layers.contains(FeatureLayer.BOTTLENECK) ? floats(floats, 0, vectorSize) : new float[0],
+                layers.contains(FeatureLayer.POOLED) ? floats(floats, vectorSize, total) : new float[0]);
+    }
+
+    /** The bottleneck vector's length, after checking the metadata and the float count fit together. */
+    private static int vectorSize(Metadata m, int floats) {
+        if (m.imageId() == null || m.label() == null || m.fileName() == null || m.architecture() == null) {
+            throw new MalformedEventException("bottleneck event lacks imageId, label, fileName or architecture");
+        }
+        if (floats == 0) {
+            throw new MalformedEventException("bottleneck event for " + m.imageId() + " has an empty vector");
+        }
+        if (m.pooledSize() < 0 || m.pooledSize() >= floats) {
+            throw new MalformedEventException("bottleneck event for " + m.imageId() + " has " + floats
+                    + " values, too few for a vector and " + m.pooledSize() + " pooled features");
+        }
+        return floats - m.pooledSize();
+    }
+
+    private static float[] floats(FloatBuffer floats, int from, int to) {
+        float[] values = new float[to - from];
+        floats.get(from, values);
+        return values;
     }
 
     record Metadata(

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * The wire frame of the binary events: a 4-byte magic ({@code R S <type> <format version>}), a length-prefixed JSON
@@ -43,8 +44,22 @@ final class EventFrame {
         if (bytes == null) {
             throw new MalformedEventException("empty event (null value)");
         }
+        View<M> view = view(ByteBuffer.wrap(bytes), type, metadataType);
+        float[] floats = new float[view.floats().remaining()];
+        view.floats().get(floats);
+        return new Decoded<>(view.metadata(), floats);
+    }
+
+    /**
+     * Reads the frame in {@code bytes} (from its position to its limit, which it leaves as they are) without copying
+     * its floats: the view's float buffer reads them where they are, so a consumer may take only the ones it keeps.
+     */
+    static <M> View<M> view(ByteBuffer bytes, byte type, Class<M> metadataType) {
+        if (bytes == null) {
+            throw new MalformedEventException("empty event (null value)");
+        }
         try {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer buffer = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
             if (buffer.get() != MAGIC_0 || buffer.get() != MAGIC_1) {
                 throw new MalformedEventException("not a retrain-stream event (bad magic bytes)");
             }
@@ -61,7 +76,7 @@ final class EventFrame {
             if (metaLength < 0 || metaLength > buffer.remaining()) {
                 throw new MalformedEventException("metadata length " + metaLength + " exceeds the event");
             }
-            M metadata = JSON.readValue(bytes, buffer.position(), metaLength, metadataType);
+            M metadata = metadata(buffer, metaLength, metadataType);
             if (metadata == null) {
                 throw new MalformedEventException("event metadata is JSON null");
             }
@@ -71,15 +86,26 @@ final class EventFrame {
                 throw new MalformedEventException(
                         "float count " + count + " does not match the " + buffer.remaining() + " bytes left");
             }
-            float[] floats = new float[count];
-            buffer.asFloatBuffer().get(floats);
-            return new Decoded<>(metadata, floats);
+            return new View<>(metadata, buffer.asFloatBuffer());
         } catch (BufferUnderflowException e) {
             throw new MalformedEventException("event truncated", e);
         } catch (IOException e) {
             throw new MalformedEventException("unreadable metadata: " + e.getMessage(), e);
         }
     }
+
+    /** The JSON metadata at the buffer's position, read in place when the buffer has an array. */
+    private static <M> M metadata(ByteBuffer buffer, int length, Class<M> metadataType) throws IOException {
+        if (buffer.hasArray()) {
+            return JSON.readValue(buffer.array(), buffer.arrayOffset() + buffer.position(), length, metadataType);
+        }
+        byte[] meta = new byte[length];
+        buffer.get(buffer.position(), meta);
+        return JSON.readValue(meta, metadataType);
+    }
+
+    /** A frame read in place: its metadata and its floats, not copied. */
+    record View<M>(M metadata, FloatBuffer floats) {}
 
     record Decoded<M>(M metadata, float[] floats) {}
 }

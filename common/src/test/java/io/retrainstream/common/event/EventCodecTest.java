@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.retrainstream.common.model.FeatureLayer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -124,9 +126,27 @@ class EventCodecTest {
         }
     }
 
-    private static void assertBothMalformed(byte[] bytes, String... messageParts) {
+    /** Malformed for both bottleneck decoders: from a byte array and in place from a buffer. */
+    private static void assertBottleneckMalformed(byte[] bytes, String... messageParts) {
         assertMalformed(BottleneckComputed::decode, bytes, messageParts);
+        assertMalformed(EventCodecTest::decodeInPlace, bytes, messageParts);
+    }
+
+    private static void assertBothMalformed(byte[] bytes, String... messageParts) {
+        assertBottleneckMalformed(bytes, messageParts);
         assertMalformed(ModelPublished::decode, bytes, messageParts);
+    }
+
+    /** The trainer's way: the event's bytes in the middle of a larger buffer, both layers asked for. */
+    private static BottleneckComputed decodeInPlace(byte[] bytes) {
+        if (bytes == null) {
+            return BottleneckComputed.decode(null, EnumSet.allOf(FeatureLayer.class));
+        }
+        ByteBuffer larger = ByteBuffer.allocate(bytes.length + 10);
+        larger.position(7);
+        larger.put(bytes);
+        ByteBuffer value = larger.position(7).limit(7 + bytes.length);
+        return BottleneckComputed.decode(value, EnumSet.allOf(FeatureLayer.class));
     }
 
     // ---- round trips ----------------------------------------------------------------------------------------
@@ -146,6 +166,33 @@ class EventCodecTest {
         assertSameBits(decoded.pooled(), event.pooled());
         // and encoding is deterministic
         assertThat(decoded.encode()).isEqualTo(event.encode());
+    }
+
+    @Test
+    void decodingInPlaceReadsOnlyTheLayersAskedForAndLeavesTheBufferAsItWas() {
+        BottleneckComputed event = bottleneck();
+        byte[] bytes = event.encode();
+        ByteBuffer larger = ByteBuffer.allocate(bytes.length + 9);
+        larger.position(5).put(bytes);
+        ByteBuffer value = larger.position(5).limit(5 + bytes.length);
+
+        BottleneckComputed pooledOnly = BottleneckComputed.decode(value, EnumSet.of(FeatureLayer.POOLED));
+        assertThat(value.position()).isEqualTo(5);
+        assertThat(value.limit()).isEqualTo(5 + bytes.length);
+        assertThat(pooledOnly.vector()).isEmpty();
+        assertSameBits(pooledOnly.pooled(), event.pooled());
+        assertThat(pooledOnly.imageId()).isEqualTo(event.imageId());
+        assertThat(pooledOnly.contentHash()).isEqualTo(event.contentHash());
+        assertThat(pooledOnly.imageTime()).isEqualTo(event.imageTime());
+
+        BottleneckComputed both = decodeInPlace(bytes);
+        assertSameBits(both.vector(), event.vector());
+        assertSameBits(both.pooled(), event.pooled());
+        assertThat(both.encode()).isEqualTo(bytes);
+        BottleneckComputed vectorOnly =
+                BottleneckComputed.decode(ByteBuffer.wrap(bytes), EnumSet.of(FeatureLayer.BOTTLENECK));
+        assertSameBits(vectorOnly.vector(), event.vector());
+        assertThat(vectorOnly.pooled()).isEmpty();
     }
 
     @Test
@@ -256,7 +303,7 @@ class EventCodecTest {
     @Test
     void wrongTypeIsMalformed() {
         assertMalformed(ModelPublished::decode, bottleneck().encode(), "expected event type 'M'", "got 'B'");
-        assertMalformed(BottleneckComputed::decode, model().encode(), "expected event type 'B'", "got 'M'");
+        assertBottleneckMalformed(model().encode(), "expected event type 'B'", "got 'M'");
         byte[] bytes = bottleneck().encode();
         bytes[2] = 'X';
         assertBothMalformed(bytes, "'X'");
@@ -266,7 +313,7 @@ class EventCodecTest {
     void unknownFormatVersionIsMalformed() {
         byte[] bytes = bottleneck().encode();
         bytes[3] = 2;
-        assertMalformed(BottleneckComputed::decode, bytes, "version 2");
+        assertBottleneckMalformed(bytes, "version 2");
     }
 
     @Test
@@ -281,8 +328,8 @@ class EventCodecTest {
     @Test
     void trailingBytesAreMalformed() {
         byte[] valid = bottleneck().encode();
-        assertMalformed(BottleneckComputed::decode, Arrays.copyOf(valid, valid.length + 3), "float count");
-        assertMalformed(BottleneckComputed::decode, Arrays.copyOf(valid, valid.length + 4), "float count");
+        assertBottleneckMalformed(Arrays.copyOf(valid, valid.length + 3), "float count");
+        assertBottleneckMalformed(Arrays.copyOf(valid, valid.length + 4), "float count");
     }
 
     @Test
@@ -290,12 +337,12 @@ class EventCodecTest {
         String json = "{\"imageId\":\"i\",\"label\":\"l\",\"fileName\":\"f\",\"architecture\":\"a\"}";
         byte[] meta = json.getBytes(StandardCharsets.UTF_8);
         float[] floats = {1, 2, 3};
-        assertMalformed(BottleneckComputed::decode, frame('B', 1, meta, 4, floats), "float count 4", "12 bytes");
-        assertMalformed(BottleneckComputed::decode, frame('B', 1, meta, 2, floats), "float count 2");
-        assertMalformed(BottleneckComputed::decode, frame('B', 1, meta, -1, floats), "float count -1");
-        assertMalformed(BottleneckComputed::decode, frame('B', 1, meta, Integer.MAX_VALUE, floats));
-        assertMalformed(BottleneckComputed::decode, frame('B', 1, meta, Integer.MIN_VALUE, floats));
-        assertMalformed(BottleneckComputed::decode, frame('B', json, new float[0]), "empty vector");
+        assertBottleneckMalformed(frame('B', 1, meta, 4, floats), "float count 4", "12 bytes");
+        assertBottleneckMalformed(frame('B', 1, meta, 2, floats), "float count 2");
+        assertBottleneckMalformed(frame('B', 1, meta, -1, floats), "float count -1");
+        assertBottleneckMalformed(frame('B', 1, meta, Integer.MAX_VALUE, floats));
+        assertBottleneckMalformed(frame('B', 1, meta, Integer.MIN_VALUE, floats));
+        assertBottleneckMalformed(frame('B', json, new float[0]), "empty vector");
     }
 
     @Test
@@ -304,17 +351,17 @@ class EventCodecTest {
         for (int length : new int[] {-1, Integer.MIN_VALUE, valid.length, Integer.MAX_VALUE}) {
             byte[] bytes = valid.clone();
             ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(4, length);
-            assertMalformed(BottleneckComputed::decode, bytes);
+            assertBottleneckMalformed(bytes);
         }
     }
 
     @Test
     void unreadableMetadataIsMalformed() {
         float[] one = {1f};
-        assertMalformed(BottleneckComputed::decode, frame('B', "", one), "metadata");
-        assertMalformed(BottleneckComputed::decode, frame('B', "{\"imageId\":", one), "metadata");
-        assertMalformed(BottleneckComputed::decode, frame('B', "[1,2,3]", one), "metadata");
-        assertMalformed(BottleneckComputed::decode, frame('B', "\"a string\"", one), "metadata");
+        assertBottleneckMalformed(frame('B', "", one), "metadata");
+        assertBottleneckMalformed(frame('B', "{\"imageId\":", one), "metadata");
+        assertBottleneckMalformed(frame('B', "[1,2,3]", one), "metadata");
+        assertBottleneckMalformed(frame('B', "\"a string\"", one), "metadata");
         assertMalformed(
                 BottleneckComputed::decode, frame('B', "{\"imageId\":\"i\",\"imageTime\":\"soon\"}", one), "metadata");
         assertMalformed(
@@ -338,7 +385,7 @@ class EventCodecTest {
 
     @Test
     void nullMetadataIsMalformed() {
-        assertMalformed(BottleneckComputed::decode, frame('B', "null", new float[] {1f}), "metadata");
+        assertBottleneckMalformed(frame('B', "null", new float[] {1f}), "metadata");
         assertMalformed(ModelPublished::decode, frame('M', "null", new float[] {1f}), "metadata");
     }
 
@@ -356,9 +403,9 @@ class EventCodecTest {
             assertMalformed(
                     BottleneckComputed::decode, frame('B', json.toString(), new float[] {1f}), "lacks", missing);
             String withNull = json.toString().replace("{", "{\"" + missing + "\":null,");
-            assertMalformed(BottleneckComputed::decode, frame('B', withNull, new float[] {1f}), "lacks");
+            assertBottleneckMalformed(frame('B', withNull, new float[] {1f}), "lacks");
         }
-        assertMalformed(BottleneckComputed::decode, frame('B', "{}", new float[] {1f}), "lacks");
+        assertBottleneckMalformed(frame('B', "{}", new float[] {1f}), "lacks");
     }
 
     @Test
