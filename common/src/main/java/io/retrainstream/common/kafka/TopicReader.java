@@ -82,6 +82,24 @@ public final class TopicReader {
         }
     }
 
+    /**
+     * The offset of the first record still on each partition of {@code topic} (above 0 once compaction or retention
+     * removed older ones), by partition number, now.
+     *
+     * @throws IllegalStateException when Kafka cannot be read within {@code timeout}, saying which settings to check
+     */
+    public static Map<Integer, Long> beginningOffsets(KafkaClients clients, String topic, Duration timeout) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(clients, timeout)) {
+            Map<Integer, Long> beginnings = new java.util.TreeMap<>();
+            consumer.beginningOffsets(partitions(consumer, topic, timeout), timeout)
+                    .forEach((partition, offset) -> beginnings.put(partition.partition(), offset));
+            return beginnings;
+        } catch (KafkaException e) {
+            throw new IllegalStateException(
+                    "Cannot read the beginning of topic " + topic + " from " + clients + ": " + clients.explain(e), e);
+        }
+    }
+
     private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic, Duration timeout) {
         List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
         return partitions == null
