@@ -27,7 +27,7 @@ FROM ${BASE}-base AS service
 ARG SERVICE
 ARG PORT=8080
 # Java heap and collector (common/.../launch/ServiceLaunch.java): the trainer, which keeps every bottleneck vector,
-# gets HEAP_OPTS="-Xms64m -Xmx512m -XX:MaxHeapFreeRatio=40 -XX:+UseSerialGC"
+# gets HEAP_OPTS="-Xms64m -Xmx512m -XX:-ShrinkHeapInSteps -XX:+UseSerialGC"
 ARG HEAP_OPTS="-Xms64m -Xmx256m -XX:+UseSerialGC"
 RUN test -n "${SERVICE}" || { echo "pass --build-arg SERVICE=classifier|extractor|trainer" >&2; exit 1; }
 

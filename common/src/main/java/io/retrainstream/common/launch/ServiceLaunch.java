@@ -14,9 +14,10 @@ import java.util.Map;
  * and tensors live in TensorFlow's native memory), so theirs starts small and grows only as needed (the default
  * initial heap, 1/64 of the machine's memory, is the whole maximum here and its young generation is all touched);
  * the trainer's starts small as well; it keeps each image's id and label on the heap (its vectors go to
- * memory-mapped files), so a million images need {@code RETRAIN_JAVA_OPTS=-Xmx...}. Its heap gives back what is more
- * than 40% free after a full collection ({@code -XX:MaxHeapFreeRatio=40}, 70 by default), which the trainer runs
- * once its replay of the bottlenecks topic is over: the replay's buffers otherwise keep the heap at their size.</li>
+ * memory-mapped files), so a million images need {@code RETRAIN_JAVA_OPTS=-Xmx...}. Once it has read back the
+ * bottlenecks topic it collects the heap and shrinks it to what it holds ({@code ReplayProgress}), at once thanks to
+ * {@code -XX:-ShrinkHeapInSteps} (the serial collector otherwise shrinks by 0%, 10%, 40% of the excess at successive
+ * full collections).</li>
  * <li>The serial collector: G1's own structures cost about 45 MiB per process and these heaps are small. The
  * trainer's too: its work is in TensorFlow, and with G1 it reached 654-689 MiB resident in the benchmark once its
  * improved mode trained two strengths at a time.</li>
@@ -33,7 +34,7 @@ public final class ServiceLaunch {
      * small too, so that replaying the bottlenecks topic does not leave the default initial heap (1/64 of the
      * machine's memory) resident.
      */
-    static final List<String> TRAINER_HEAP = List.of("-Xms64m", "-Xmx512m", "-XX:MaxHeapFreeRatio=40");
+    static final List<String> TRAINER_HEAP = List.of("-Xms64m", "-Xmx512m", "-XX:-ShrinkHeapInSteps");
 
     private ServiceLaunch() {}
 

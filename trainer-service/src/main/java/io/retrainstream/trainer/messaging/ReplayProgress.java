@@ -1,5 +1,6 @@
 package io.retrainstream.trainer.messaging;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.quarkus.logging.Log;
 import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.TopicReader;
@@ -16,9 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * partial, so no automatic run starts and the trainer is not ready: a restarted trainer must not train (and publish)
  * on half of its data.
  *
- * <p>Once it has, the heap is collected once: replaying a million events leaves the heap at the size their buffers
- * needed, while what stays is each image's id and label (about 200 bytes); a full collection hands the rest back to
- * the system (the trainer's JVM runs with {@code -XX:MaxHeapFreeRatio}, {@code ServiceLaunch}).
+ * <p>Once it has, the heap is collected once and shrunk to its live set and a third more: replaying a million events
+ * leaves the heap at the size their buffers needed, while what stays is each image's id, label and set (about 200
+ * bytes).
  */
 @ApplicationScoped
 public class ReplayProgress {
@@ -30,6 +31,11 @@ public class ReplayProgress {
      * partition holding only transaction markers), the replay counts as done.
      */
     private static final Duration NOTHING_READ = Duration.ofSeconds(60);
+
+    private static final String MIN_FREE = "MinHeapFreeRatio";
+    private static final String MAX_FREE = "MaxHeapFreeRatio";
+    /** The heap's free share the collection after the replay leaves at most (percent). */
+    private static final String SHRUNK_FREE_PERCENT = "25";
 
     private final KafkaClients clients;
     private final Runnable whenDone;
@@ -142,15 +148,42 @@ public class ReplayProgress {
         }
     }
 
+    /**
+     * One full collection that hands back to the system what the heap holds beyond its live set and a third more
+     * (after which the heap grows and shrinks by the JVM's usual ratios again): the replay's buffers left it at their
+     * size, the images' ids and labels need far less. The shrink takes effect at once with
+     * {@code -XX:-ShrinkHeapInSteps} ({@code ServiceLaunch}); otherwise the collector shrinks over several collections.
+     */
     private static void collectHeap() {
         long before = Runtime.getRuntime().totalMemory();
         long start = System.nanoTime();
-        System.gc();
+        HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        String minFree = hotspot.getVMOption(MIN_FREE).getValue();
+        String maxFree = hotspot.getVMOption(MAX_FREE).getValue();
+        try {
+            hotspot.setVMOption(MIN_FREE, "0");
+            hotspot.setVMOption(MAX_FREE, SHRUNK_FREE_PERCENT);
+            System.gc();
+        } catch (IllegalArgumentException e) {
+            // a JVM whose options cannot be changed this way: a plain collection
+            System.gc();
+        } finally {
+            restore(hotspot, maxFree, minFree);
+        }
         Log.infof(
                 "Collected the replay's garbage in %d ms: heap %d -> %d MiB committed, %d MiB used",
                 (System.nanoTime() - start) / 1_000_000,
                 before >> 20,
                 Runtime.getRuntime().totalMemory() >> 20,
                 (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
+    }
+
+    private static void restore(HotSpotDiagnosticMXBean hotspot, String maxFree, String minFree) {
+        try {
+            hotspot.setVMOption(MAX_FREE, maxFree);
+            hotspot.setVMOption(MIN_FREE, minFree);
+        } catch (IllegalArgumentException e) {
+            Log.debugf("Could not restore the heap's free ratios: %s", e.getMessage());
+        }
     }
 }

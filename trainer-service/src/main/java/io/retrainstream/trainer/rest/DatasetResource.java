@@ -36,16 +36,16 @@ public class DatasetResource {
     @GET
     @Operation(summary = "Images per class and set (training, validation, testing)")
     public Summary summary() {
-        BottleneckStore.Snapshot snapshot = store.snapshot();
+        BottleneckStore.Summary summary = store.summary();
         Map<String, Map<String, Integer>> classes = new LinkedHashMap<>();
-        snapshot.counts().forEach((label, counts) -> {
+        summary.counts().forEach((label, counts) -> {
             Map<String, Integer> bySet = new LinkedHashMap<>();
             for (DataSet set : DataSet.values()) {
                 bySet.put(set.id(), counts.getOrDefault(set, 0));
             }
             classes.put(label, bySet);
         });
-        return new Summary(snapshot.architecture(), snapshot.images().size(), classes);
+        return new Summary(summary.architecture(), summary.images(), classes);
     }
 
     /** The images of one set: {@code training}, {@code validation} or {@code testing}. */

@@ -142,8 +142,10 @@ public class BottleneckStore {
         StoredImage replaced = images.byId.put(event.imageId(), image);
         if (replaced != null) {
             images.contents.remove(replaced);
+            images.count(replaced, -1);
         }
         images.contents.add(image);
+        images.count(image, 1);
         generation++;
         if (set == DataSet.TRAINING) {
             trainingChanges++;
@@ -178,6 +180,36 @@ public class BottleneckStore {
                 .mapToLong(QuantizedRows::bytes)
                 .sum();
     }
+
+    /**
+     * The current architecture's images per label and set, without a snapshot: kept up to date as images arrive, so
+     * that asking costs nothing at any size (a snapshot copies the list of every image under the store's lock).
+     *
+     * @return the architecture (null before the first image), the image count, and per label (sorted) the count of
+     *     each set
+     */
+    public synchronized Summary summary() {
+        if (currentArchitecture == null) {
+            return new Summary(null, 0, Map.of());
+        }
+        Images images = byArchitecture.get(currentArchitecture);
+        Map<String, Map<DataSet, Integer>> counts = new TreeMap<>();
+        images.counts.forEach((label, bySet) -> {
+            Map<DataSet, Integer> sets = new EnumMap<>(DataSet.class);
+            for (DataSet set : DataSet.values()) {
+                if (bySet[set.ordinal()] > 0) {
+                    sets.put(set, bySet[set.ordinal()]);
+                }
+            }
+            if (!sets.isEmpty()) {
+                counts.put(label, sets);
+            }
+        });
+        return new Summary(currentArchitecture, images.byId.size(), counts);
+    }
+
+    /** What {@link #summary()} tells: as {@link Snapshot#counts()}, without the images. */
+    public record Summary(String architecture, int images, Map<String, Map<DataSet, Integer>> counts) {}
 
     /** A consistent view of the current architecture's images, sorted by image id, decoded as they are read. */
     public synchronized Snapshot snapshot() {
@@ -271,6 +303,13 @@ public class BottleneckStore {
         final TreeMap<String, StoredImage> byId = new TreeMap<>();
         final Contents contents = new Contents();
         final Map<FeatureLayer, QuantizedRows> rows = new EnumMap<>(FeatureLayer.class);
+        /** Per label, the images of each set (by {@link DataSet#ordinal()}). */
+        final Map<String, int[]> counts = new HashMap<>();
+
+        void count(StoredImage image, int change) {
+            counts.computeIfAbsent(image.label(), l -> new int[DataSet.values().length])[
+                    image.dataSet().ordinal()] += change;
+        }
 
         /** Appends the event's vector of {@code layer} when kept and present; returns its row or -1. */
         int append(FeatureLayer layer, BottleneckComputed event) {

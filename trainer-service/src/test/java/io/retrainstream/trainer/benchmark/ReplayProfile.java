@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Not a test (Surefire skips it by name): where a replay's seconds go, against a real (in-JVM) broker. Produces
- * {@code -Dprofile.images} synthetic MobileNet events (1001 + 512 floats, lz4 as {@code ./retrain benchmark scale}
- * sends them) to {@code bottlenecks}, then reads them all back from the start several ways, each with a fresh consumer:
+ * {@code -Dprofile.images} synthetic MobileNet events (1001 + 512 floats, uncompressed as the extractor and
+ * {@code ./retrain benchmark scale} send them) to {@code bottlenecks}, then reads them all back from the start several ways, each with a fresh consumer:
  * fetching only, fetching and decoding and storing as the trainer did (a byte array per value, both layers decoded),
  * and as it does now (the value read in place, the pooled layer only).
  * {@code ./mvnw -B -o -pl trainer-service -am verify -Dtest=ReplayProfile -Dsurefire.failIfNoSpecifiedTests=false}
@@ -93,7 +93,6 @@ class ReplayProfile {
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
             for (long i = 0; i < images; i++) {
                 BottleneckComputed event = events.event(i, 1_000 + i);

@@ -193,4 +193,40 @@ class BottleneckStoreTest {
         forwards.add(EVENTS.event(20, 1020));
         assertThat(forwards.snapshot().fingerprint()).isNotEqualTo(twenty);
     }
+
+    @Test
+    void theSummaryCountsWhatASnapshotCountsThroughReplacementsAndArchitectures() {
+        BottleneckStore store = store(EnumSet.of(FeatureLayer.POOLED));
+        assertThat(store.summary()).isEqualTo(new BottleneckStore.Summary(null, 0, java.util.Map.of()));
+        for (int i = 0; i < 300; i++) {
+            store.add(EVENTS.event(i, i));
+        }
+        // relabel some images, and one becomes the only image of a new class, which it then leaves again
+        for (int i = 0; i < 40; i++) {
+            BottleneckComputed sent = EVENTS.event(i, i);
+            store.add(new BottleneckComputed(
+                    sent.imageId(),
+                    i == 0 ? "lonely" : "class-2",
+                    sent.fileName(),
+                    sent.architecture(),
+                    sent.contentHash(),
+                    sent.imageTime(),
+                    sent.computedAt(),
+                    sent.vector(),
+                    sent.pooled()));
+        }
+        store.add(EVENTS.event(0, 0));
+        BottleneckStore.Snapshot snapshot = store.snapshot();
+        assertThat(store.summary())
+                .isEqualTo(new BottleneckStore.Summary(snapshot.architecture(), snapshot.size(), snapshot.counts()));
+        assertThat(store.summary().counts()).doesNotContainKey("lonely");
+
+        SyntheticBottlenecks other = new SyntheticBottlenecks(2, 1001, 512, 0.5, 3, "other-architecture");
+        store.add(other.event(0, 0));
+        assertThat(store.summary().architecture()).isEqualTo("other-architecture");
+        assertThat(store.summary().images()).isEqualTo(1);
+        assertThat(store.summary())
+                .isEqualTo(new BottleneckStore.Summary(
+                        "other-architecture", 1, store.snapshot().counts()));
+    }
 }
