@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -16,6 +17,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads a whole topic, from its first record to the end it has now, without joining a consumer group. */
 public final class TopicReader {
+
+    /** Bytes of one fetch. */
+    private static final int FETCH_BYTES = 1 << 20;
 
     private TopicReader() {}
 
@@ -39,12 +43,37 @@ public final class TopicReader {
         }
     }
 
+    /**
+     * Hands every record of every partition of {@code topic}, up to the end each partition has now, to {@code each} as
+     * it is read, keeping none: for a topic larger than the heap (a compacted {@code bottlenecks} of a million images
+     * is 6 GB), where {@link #readAll} would run out of memory.
+     *
+     * @return how many records it handed over
+     * @throws IllegalStateException when Kafka cannot be read within {@code timeout}, saying which settings to check
+     */
+    public static long forEach(
+            KafkaClients clients, String topic, Duration timeout, Consumer<ConsumerRecord<String, byte[]>> each) {
+        try {
+            return read(clients, topic, timeout, each);
+        } catch (KafkaException e) {
+            throw new IllegalStateException(
+                    "Cannot read topic " + topic + " from " + clients + ": " + clients.explain(e), e);
+        }
+    }
+
     private static List<ConsumerRecord<String, byte[]>> read(KafkaClients clients, String topic, Duration timeout) {
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        read(clients, topic, timeout, records::add);
+        return records;
+    }
+
+    private static long read(
+            KafkaClients clients, String topic, Duration timeout, Consumer<ConsumerRecord<String, byte[]>> each) {
+        long count = 0;
         try (KafkaConsumer<String, byte[]> consumer = consumer(clients, timeout)) {
             List<TopicPartition> assigned = partitions(consumer, topic, timeout);
             if (assigned.isEmpty()) {
-                return records;
+                return count;
             }
             consumer.assign(assigned);
             consumer.seekToBeginning(assigned);
@@ -54,10 +83,13 @@ public final class TopicReader {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("Timed out reading topic " + topic + " from " + clients);
                 }
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    each.accept(record);
+                    count++;
+                }
             }
         }
-        return records;
+        return count;
     }
 
     /** The offset after the last record of each partition of {@code topic}, by partition number, now. */
@@ -112,6 +144,10 @@ public final class TopicReader {
     private static KafkaConsumer<String, byte[]> consumer(KafkaClients clients, Duration timeout) {
         Properties props = clients.consumerProperties();
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        // fetches of 1 MB, not Kafka's 50 MB: a fetch is one byte array, and a small heap reading a large topic ran
+        // out with a few in flight (a record larger than this is still fetched, alone)
+        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, FETCH_BYTES);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FETCH_BYTES / 4);
         return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 

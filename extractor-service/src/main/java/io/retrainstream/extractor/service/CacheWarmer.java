@@ -11,7 +11,7 @@ import io.retrainstream.extractor.model.BottleneckModel;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fills the content cache from the compacted {@code bottlenecks} topic on start, so that an image published again
@@ -24,10 +24,10 @@ public class CacheWarmer {
 
     void onStart(@Observes StartupEvent event, BottleneckModel model, BottleneckCache cache, KafkaClients clients) {
         long start = System.nanoTime();
-        int loaded = 0;
+        AtomicLong loaded = new AtomicLong();
         try {
-            for (ConsumerRecord<String, byte[]> record :
-                    TopicReader.readAll(clients, Topics.BOTTLENECKS, READ_TIMEOUT)) {
+            // record by record, keeping none: the topic may be many times the heap (6 GB for a million images)
+            TopicReader.forEach(clients, Topics.BOTTLENECKS, READ_TIMEOUT, record -> {
                 try {
                     BottleneckComputed bottleneck = BottleneckComputed.decode(record.value());
                     // The same CNN: events carry its name and graph hash (name@sha256:...), as this extractor writes
@@ -38,15 +38,15 @@ public class CacheWarmer {
                             && bottleneck.pooled().length
                                     == model.architecture().pooledSize()) {
                         cache.put(bottleneck.contentHash(), bottleneck.features());
-                        loaded++;
+                        loaded.incrementAndGet();
                     }
                 } catch (MalformedEventException e) {
                     Log.debugf("Not caching malformed bottleneck event %s: %s", record.key(), e.getMessage());
                 }
-            }
+            });
             Log.infof(
                     "Cached %d bottlenecks of %s from topic %s in %d ms",
-                    loaded, model.architectureId(), Topics.BOTTLENECKS, (System.nanoTime() - start) / 1_000_000);
+                    loaded.get(), model.architectureId(), Topics.BOTTLENECKS, (System.nanoTime() - start) / 1_000_000);
         } catch (RuntimeException e) {
             Log.warnf(
                     "Could not read earlier bottlenecks (%s); images seen before a restart will be recomputed",
