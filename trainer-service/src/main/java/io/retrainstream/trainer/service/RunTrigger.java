@@ -110,7 +110,7 @@ public class RunTrigger {
                 return;
             }
             if (!waitedLongest && continuous.yieldBacklog() > 0) {
-                backlog = extractor.backlog();
+                backlog = extractor.backlog(continuous.yieldBacklog());
                 if (backlog > continuous.yieldBacklog()) {
                     return;
                 }
