@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * arrived for {@code trainer.quiet-period}. Never more than one run at a time, so the rate adapts itself: what arrives
  * during a run makes the next one, and a burst makes a few runs, each on everything that has arrived by its start;
  * nothing runs when the newest model already covers exactly the data, nor before the bottlenecks already on the topic
- * at start have been read back.
+ * at start have been read back. When an automatic run ends, it checks at once rather than at its next tick.
  */
 @ApplicationScoped
 public class RunTrigger {
@@ -77,6 +77,15 @@ public class RunTrigger {
                     e,
                     "The automatic run trigger failed; it checks again in %s",
                     config.continuous().checkInterval());
+        }
+    }
+
+    /** Checks on the trigger's own thread as soon as it is free. */
+    private void checkSoon() {
+        try {
+            checker.execute(this::checkNow);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping: no more runs
         }
     }
 
@@ -156,6 +165,8 @@ public class RunTrigger {
                                     newImages, (now - waitingSince) / 1e9, backlog, quick ? "quick run" : "warm run")
                             : "No new bottlenecks for " + config.quietPeriod(),
                     run.runId());
+            // what arrives during the run makes the next one, started as soon as this one ends
+            training.afterRuns(this::checkSoon);
         } catch (TrainingRefusedException e) {
             Log.warn(e.getMessage());
         } catch (RunInProgressException e) {
