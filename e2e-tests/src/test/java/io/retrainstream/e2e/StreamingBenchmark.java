@@ -110,7 +110,13 @@ public final class StreamingBenchmark {
                     // both bursts start from a trainer with every bottleneck read and no run going
                     int held = json(trainer.get("/dataset")).get("images").asInt();
                     TrainerRuns.settled(trainer, held, Duration.ofSeconds(3), Duration.ofMinutes(5));
+                    double[] trainerCpu = new double[2];
+                    double[] extractorCpu = new double[2];
+                    double trainerBefore = trainer.cpuSeconds();
+                    double extractorBefore = extractor.cpuSeconds();
                     double on = burst(broker, photos, images, copies, "burst-on");
+                    trainerCpu[0] = trainer.cpuSeconds() - trainerBefore;
+                    extractorCpu[0] = extractor.cpuSeconds() - extractorBefore;
                     int all = held + photos.size() * copies;
                     TrainerRuns.settled(trainer, all, Duration.ofSeconds(3), Duration.ofMinutes(5));
                     trainer.close();
@@ -122,7 +128,11 @@ public final class StreamingBenchmark {
                         Thread.sleep(200);
                     }
                     Thread.sleep(3_000);
+                    trainerBefore = off.cpuSeconds();
+                    extractorBefore = extractor.cpuSeconds();
                     double without = burst(broker, photos, images, copies, "burst-off");
+                    trainerCpu[1] = off.cpuSeconds() - trainerBefore;
+                    extractorCpu[1] = extractor.cpuSeconds() - extractorBefore;
                     System.out.printf(
                             "== Burst: %d photos (%d copies of each, new bytes) published in one transaction%n",
                             photos.size() * copies, copies);
@@ -130,6 +140,10 @@ public final class StreamingBenchmark {
                     System.out.printf("%-44s %12.1f%n", "extractor, automatic runs on (continuous)", on);
                     System.out.printf("%-44s %12.1f%n", "extractor, automatic runs off", without);
                     System.out.printf("%-44s %12.2f   (goal >= 0.85)%n", "ratio on / off", on / without);
+                    // what competes with the extractor for the cores: the trainer's CPU during each burst
+                    System.out.printf(
+                            "CPU seconds during the burst, on / off: trainer %.1f / %.1f, extractor %.1f / %.1f%n",
+                            trainerCpu[0], trainerCpu[1], extractorCpu[0], extractorCpu[1]);
                 } finally {
                     if (off != null) {
                         off.close();

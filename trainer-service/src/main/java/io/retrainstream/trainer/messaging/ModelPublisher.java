@@ -72,6 +72,7 @@ public class ModelPublisher {
         CompletableFuture.runAsync(() -> {
             try {
                 takeOver();
+                prepare();
             } catch (RuntimeException e) {
                 Log.warnf(
                         "Could not take over model publishing at start (%s); trying again at the first publication",
@@ -103,6 +104,18 @@ public class ModelPublisher {
         Log.infof(
                 "This trainer publishes the models (transactional.id '%s'): any earlier trainer with it is fenced from now on",
                 config.transactionalId());
+    }
+
+    /**
+     * Reads the topic's versions and its partitions once now, so that the first model is published as quickly as the
+     * next ones (the first read and the producer's first metadata request took about a second of the first model's
+     * freshness).
+     */
+    private synchronized void prepare() {
+        if (producer != null) {
+            producer.partitionsFor(Topics.MODELS);
+            newestPublishedVersion();
+        }
     }
 
     /**

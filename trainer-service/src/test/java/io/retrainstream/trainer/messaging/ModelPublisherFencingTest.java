@@ -110,6 +110,9 @@ class ModelPublisherFencingTest {
                     + 1;
             ours.publish(model(next, "ours"));
             other.publish(model(next + 1, "other"));
+            // a commit returns before its markers are written: the check sees what readers see, so wait for that
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> publishedModels()
+                    .containsKey(next + 1));
             assertThatThrownBy(() -> ours.publish(model(next + 1, "ours")))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageStartingWith("Not publishing model version " + (next + 1) + ": version " + (next + 1)
