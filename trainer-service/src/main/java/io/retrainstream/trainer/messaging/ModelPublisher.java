@@ -53,9 +53,10 @@ public class ModelPublisher {
 
     private volatile boolean fenced;
 
-    /** Guarded by {@code this}: the committed records of {@code models} read so far, and the newest version among them. */
+    /** Guarded by {@code this}: the reader of {@code models}, which keeps its place between publications. */
     private final TopicTail models;
 
+    /** Guarded by {@code this}: the newest version read on {@code models} so far. */
     private long newestRead;
 
     public ModelPublisher(KafkaClients clients, PublisherConfig config) {
@@ -107,9 +108,8 @@ public class ModelPublisher {
     }
 
     /**
-     * Reads the topic's versions and its partitions once now, so that the first model is published as quickly as the
-     * next ones (the first read and the producer's first metadata request took about a second of the first model's
-     * freshness).
+     * Reads the topic's versions and its partitions once now, so that the first model does not pay for the reader's
+     * start and the producer's first metadata request (its publication took 0.6 s under load, 0.3 s with this).
      */
     private synchronized void prepare() {
         if (producer != null) {

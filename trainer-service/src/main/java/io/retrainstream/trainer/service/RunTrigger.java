@@ -17,10 +17,11 @@ import java.util.concurrent.TimeUnit;
  * {@code trainer.continuous.min-wait} (or {@code every-images} new training images came), so that new photos are
  * served within about a run's time; but once more than {@code yield-backlog} photos wait for the extractor (a burst),
  * runs yield to it until it has extracted the whole burst, up to {@code every} after new data first waited. Otherwise:
- * a cold run once no new bottleneck has arrived for {@code trainer.quiet-period}. Never more than one run at a time, so the rate adapts itself: what arrives
- * during a run makes the next one, and a burst makes a few runs, each on everything that has arrived by its start;
- * nothing runs when the newest model already covers exactly the data, nor before the bottlenecks already on the topic
- * at start have been read back. When an automatic run ends, it checks at once rather than at its next tick.
+ * a cold run once no new bottleneck has arrived for {@code trainer.quiet-period}. Never more than one run at a time,
+ * so the rate adapts itself: what arrives during a run makes the next one, and a burst makes a few runs, each on
+ * everything that has arrived by its start; nothing runs when the newest model already covers exactly the data, nor
+ * before the bottlenecks already on the topic at start have been read back. When an automatic run ends, it checks at
+ * once rather than at its next tick.
  */
 @ApplicationScoped
 public class RunTrigger {
