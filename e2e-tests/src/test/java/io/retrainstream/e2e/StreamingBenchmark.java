@@ -81,7 +81,14 @@ public final class StreamingBenchmark {
                     "RETRAIN_MODEL_DIR",
                     modelDir.toString(),
                     "TRAINER_CONTINUOUS_ENABLED",
-                    "true");
+                    "true",
+                    // a workspace of its own: nothing shared with a stack of ./retrain up or another benchmark
+                    "TRAINER_OUTPUT_ROOT",
+                    root.resolve("e2e-tests/target/streaming-benchmark-workspace/outputs")
+                            .toString(),
+                    "RETRAIN_EXTRACTOR_IMAGE_STORE",
+                    root.resolve("e2e-tests/target/streaming-benchmark-workspace/images")
+                            .toString());
             Path logs = root.resolve("e2e-tests/target/streaming-benchmark-logs");
             try (ServiceProcess extractor = ServiceProcess.start(root, "extractor-service", env, logs);
                     ServiceProcess trainer = ServiceProcess.start(root, "trainer-service", env, logs);
@@ -103,7 +110,13 @@ public final class StreamingBenchmark {
                     // both bursts start from a trainer with every bottleneck read and no run going
                     int held = json(trainer.get("/dataset")).get("images").asInt();
                     TrainerRuns.settled(trainer, held, Duration.ofSeconds(3), Duration.ofMinutes(5));
+                    double[] trainerCpu = new double[2];
+                    double[] extractorCpu = new double[2];
+                    double trainerBefore = trainer.cpuSeconds();
+                    double extractorBefore = extractor.cpuSeconds();
                     double on = burst(broker, photos, images, copies, "burst-on");
+                    trainerCpu[0] = trainer.cpuSeconds() - trainerBefore;
+                    extractorCpu[0] = extractor.cpuSeconds() - extractorBefore;
                     int all = held + photos.size() * copies;
                     TrainerRuns.settled(trainer, all, Duration.ofSeconds(3), Duration.ofMinutes(5));
                     trainer.close();
@@ -115,7 +128,11 @@ public final class StreamingBenchmark {
                         Thread.sleep(200);
                     }
                     Thread.sleep(3_000);
+                    trainerBefore = off.cpuSeconds();
+                    extractorBefore = extractor.cpuSeconds();
                     double without = burst(broker, photos, images, copies, "burst-off");
+                    trainerCpu[1] = off.cpuSeconds() - trainerBefore;
+                    extractorCpu[1] = extractor.cpuSeconds() - extractorBefore;
                     System.out.printf(
                             "== Burst: %d photos (%d copies of each, new bytes) published in one transaction%n",
                             photos.size() * copies, copies);
@@ -123,6 +140,10 @@ public final class StreamingBenchmark {
                     System.out.printf("%-44s %12.1f%n", "extractor, automatic runs on (continuous)", on);
                     System.out.printf("%-44s %12.1f%n", "extractor, automatic runs off", without);
                     System.out.printf("%-44s %12.2f   (goal >= 0.85)%n", "ratio on / off", on / without);
+                    // what competes with the extractor for the cores: the trainer's CPU during each burst
+                    System.out.printf(
+                            "CPU seconds during the burst, on / off: trainer %.1f / %.1f, extractor %.1f / %.1f%n",
+                            trainerCpu[0], trainerCpu[1], extractorCpu[0], extractorCpu[1]);
                 } finally {
                     if (off != null) {
                         off.close();
@@ -198,6 +219,7 @@ public final class StreamingBenchmark {
     private static final class ServedVersions implements AutoCloseable {
         private final Map<Long, Long> servedAtMillis = new java.util.concurrent.ConcurrentHashMap<>();
         private final Map<Long, long[]> newImageTimes = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Long, Long> publishedAtMillis = new java.util.concurrent.ConcurrentHashMap<>();
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Thread poller;
         private final Thread reader;
@@ -250,6 +272,7 @@ public final class StreamingBenchmark {
                         if (model.metrics() != null) {
                             newImageTimes.put(model.version(), model.metrics().newImageTimes());
                         }
+                        publishedAtMillis.put(model.version(), model.publishedAt());
                     }
                 }
             } catch (RuntimeException e) {
@@ -279,6 +302,58 @@ public final class StreamingBenchmark {
                 }
             });
             return waits.stream().mapToLong(Long::longValue).toArray();
+        }
+
+        /**
+         * Where each learnable image's wait went, as p50 / p95 over the images (ms): from {@code max(event, learnable)}
+         * to the start of the run that learned it (extraction, the trainer reading the bottleneck, the run in progress
+         * and the trigger), that run's start to its model's publication, and publication to the moment it was first
+         * seen served (the classifier's consumer, load and swap, and this poll's 20 ms).
+         */
+        void printStages(JsonNode runs, long learnableAtMillis) {
+            List<Long> toStart = new ArrayList<>();
+            List<Long> running = new ArrayList<>();
+            List<Long> toServed = new ArrayList<>();
+            Map<String, List<Long>> phases = new TreeMap<>();
+            for (JsonNode run : runs) {
+                JsonNode timings = run.path("report").path("timingsMillis");
+                timings.fields().forEachRemaining(e -> phases.computeIfAbsent(e.getKey(), k -> new ArrayList<>())
+                        .add(e.getValue().asLong() * 1_000_000L));
+                if (!run.path("modelVersion").isNumber()
+                        || !"SUCCEEDED".equals(run.path("status").asText())) {
+                    continue;
+                }
+                long version = run.get("modelVersion").asLong();
+                long started =
+                        java.time.Instant.parse(run.get("startedAt").asText()).toEpochMilli();
+                Long published = publishedAtMillis.get(version);
+                Long served = servedAtMillis.entrySet().stream()
+                        .filter(e -> e.getKey() >= version)
+                        .min(Map.Entry.comparingByKey())
+                        .map(Map.Entry::getValue)
+                        .orElse(null);
+                long[] times = newImageTimes.get(version);
+                if (published == null || served == null || times == null) {
+                    continue;
+                }
+                for (long time : times) {
+                    toStart.add((started - Math.max(time, learnableAtMillis)) * 1_000_000L);
+                    running.add((published - started) * 1_000_000L);
+                    toServed.add((served - published) * 1_000_000L);
+                }
+            }
+            System.out.println("where the wait went, per learnable image, p50 / p95 ms:");
+            stage("learnable -> run start (extraction, bottleneck read, run in progress, trigger)", toStart);
+            stage("run start -> model published (train, gate, publish)", running);
+            stage("published -> seen served (classifier consumes, loads, swaps; 20 ms poll)", toServed);
+            System.out.println("run phases (timingsMillis), p50 / p95 ms over the runs:");
+            phases.forEach((phase, nanos) -> stage("  " + phase, nanos));
+        }
+
+        private static void stage(String what, List<Long> nanos) {
+            long[] values = nanos.stream().mapToLong(Long::longValue).toArray();
+            System.out.printf(
+                    "  %-80s %7.0f / %7.0f%n", what, percentileMillis(values, 0.5), percentileMillis(values, 0.95));
         }
 
         @Override
@@ -343,6 +418,7 @@ public final class StreamingBenchmark {
         System.out.printf(
                 "learnable (event, or the second class's first event if later) to serving: p50 %.1f s, p95 %.1f s%n",
                 percentileMillis(fromLearnable, 0.5) / 1000, percentileMillis(fromLearnable, 0.95) / 1000);
+        served.printStages(runs, learnableAt);
         System.out.printf(
                 "runs: %d (published %d, rejected by the gate %d, failed %d); serving version %d, "
                         + "test accuracy %.1f%% (N=%d)%n%n",

@@ -12,12 +12,16 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
+import io.retrainstream.common.kafka.ExtractionProgress;
 import io.retrainstream.common.testing.KafkaBroker;
 import io.retrainstream.common.testing.KafkaBrokerResource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -226,6 +230,50 @@ class ContinuousTrainingTest {
         assertThat(waited)
                 .as("new images wait past min-wait (1 s) while the extractor has a backlog, until 'every' (4 s)")
                 .isBetween(3.5, 30.0);
+    }
+
+    @Test
+    @Order(5)
+    void runsYieldToABurstUntilItsLastPhotoIsExtracted() throws Exception {
+        awaitNoRunGoing();
+        KafkaBroker broker = KafkaBrokerResource.broker();
+        // the 30 photos of the test before still wait on images: a burst the extractor is working through
+        int runsBefore =
+                given().get("/runs").then().extract().jsonPath().getList("$").size();
+        long start = System.nanoTime();
+        TrainerServiceTest.send(broker, "delta", 3, 400, 10, new Random(5));
+        // past min-wait (1 s) the trigger has seen the burst; then the extractor is 3 photos short of its end, fewer
+        // than yield-backlog (5)
+        Thread.sleep(2_000);
+        extractorBehindBy(broker, 3);
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(
+                        given().get("/runs").then().extract().jsonPath().getList("$"))
+                .hasSizeGreaterThan(runsBefore));
+        double waited = (System.nanoTime() - start) / 1e9;
+        assertThat(waited)
+                .as("runs keep yielding while the last photos of a burst are extracted, until 'every' (4 s)")
+                .isBetween(3.5, 30.0);
+        extractorBehindBy(broker, 0);
+    }
+
+    /** Commits the extractor group's offsets on images so that {@code pending} photos are left to extract. */
+    private static void extractorBehindBy(KafkaBroker broker, int pending) throws Exception {
+        try (ExtractionProgress progress =
+                        new ExtractionProgress(broker.clients(), ExtractionProgress.EXTRACTOR_GROUP);
+                Admin admin = Admin.create(broker.clients().adminProperties(30_000))) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new java.util.HashMap<>();
+            int left = pending;
+            for (Map.Entry<TopicPartition, Long> end :
+                    progress.everythingNow().to().entrySet()) {
+                long behind = Math.min(left, end.getValue());
+                left -= (int) behind;
+                offsets.put(end.getKey(), new OffsetAndMetadata(end.getValue() - behind));
+            }
+            admin.alterConsumerGroupOffsets(ExtractionProgress.EXTRACTOR_GROUP, offsets)
+                    .all()
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(progress.backlog()).isEqualTo(pending);
+        }
     }
 
     private static void awaitNoRunGoing() {

@@ -111,7 +111,8 @@ class TrainerServiceTest {
                         - confusion.get(0).get(0)
                         - confusion.get(1).get(1)
                         - confusion.get(2).get(2));
-        assertThat(run.getMap("report.timingsMillis")).containsKeys("prepare", "train_and_test", "publish", "total");
+        assertThat(run.getMap("report.timingsMillis"))
+                .containsKeys("prepare", "train_and_test", "gate", "publish", "total");
         assertThat(log).anyMatch(line -> line.startsWith("Final test accuracy = "));
         assertThat(run.getDouble("testAccuracy")).isGreaterThan(0.9);
         assertThat(given().get("/runs/" + runId + "?from=" + (log.size() - 1))

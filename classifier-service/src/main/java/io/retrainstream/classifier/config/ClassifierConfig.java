@@ -27,6 +27,13 @@ public interface ClassifierConfig {
     @WithDefault("64000000")
     long maxImagePixels();
 
+    /**
+     * The CNN to load and warm up at start, before the first model arrives ({@code RETRAIN_ARCHITECTURE}, which
+     * {@code ./retrain up} gives every service), so that the first model is served without waiting seconds for its
+     * CNN; unset: the CNN is loaded with the first model. A model on another CNN still loads its own.
+     */
+    Optional<String> architecture();
+
     /** The SavedModel feature-vector module that models with a {@code savedmodel:} architecture were trained on. */
     Optional<Path> savedModel();
 

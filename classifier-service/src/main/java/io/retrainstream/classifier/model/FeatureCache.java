@@ -36,6 +36,20 @@ public class FeatureCache {
         return shared.lease();
     }
 
+    /**
+     * Builds and warms the CNN loaded from {@code source} while nothing is cached yet (at start, before the first model
+     * arrives), so that the first model's load finds it; does nothing once a CNN is cached.
+     *
+     * @return whether it built one
+     */
+    public synchronized boolean preload(String source, Supplier<ImageFeatures> load) {
+        if (shared != null) {
+            return false;
+        }
+        lease(source, load).close();
+        return true;
+    }
+
     /** Lets go of the cached CNN: it closes now, or after the last model on it is closed. */
     @PreDestroy
     public synchronized void close() {

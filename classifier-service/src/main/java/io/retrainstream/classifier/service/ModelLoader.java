@@ -5,6 +5,7 @@ import io.retrainstream.classifier.model.FeatureCache;
 import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
 import io.retrainstream.common.tf.FeatureExtractor;
@@ -41,22 +42,66 @@ public class ModelLoader {
             serving = onSavedModel(model);
         } else {
             Architecture architecture = Architecture.of(model.architecture());
-            Path graph = ModelFiles.obtainGraph(
-                    architecture,
-                    config.modelDir(),
-                    config.modelCache().orElseGet(ModelFiles::defaultCacheDir),
-                    config.download(),
-                    new LoggedProgress(architecture.downloadUrl()));
+            Path graph = graph(architecture);
             requireSameGraph(model, graph);
-            ParallelRuns parallel = ParallelRuns.orPerCore(config.classifier().parallelRuns());
-            int runBatch = (config.classifier().maxBatch() + parallel.runs() - 1) / parallel.runs();
-            ImageFeatures features = cache.lease(
-                    model.architecture() + " " + graph,
-                    () -> new FeatureExtractor(
-                            architecture, graph, runBatch, parallel, new ImageLimits(config.maxImagePixels())));
+            ImageFeatures features =
+                    cache.lease(model.architecture() + " " + graph, () -> extractor(architecture, graph));
             serving = new ServingModel(model, features);
         }
         return warmed(serving);
+    }
+
+    /**
+     * Loads and warms the CNN of architecture {@code name} (e.g. {@code mobilenet_0.50_224_quantized}) into the cache
+     * while no model has been loaded yet, under the key a model trained on that graph file finds: its first model is
+     * then served without waiting seconds for the CNN.
+     *
+     * @return whether it loaded the CNN (false: a model's CNN was cached already)
+     */
+    public boolean preload(String name) {
+        Architecture architecture = Architecture.of(name);
+        Path graph = graph(architecture);
+        String id = architecture.id(ModelFiles.sha256(graph));
+        String key = id + " " + graph;
+        if (!cache.preload(key, () -> extractor(architecture, graph))) {
+            return false;
+        }
+        // the first model's own warm-up (its first classification) still took 1.3 s: a throwaway head on each layer
+        // takes that path once now
+        for (FeatureLayer layer : FeatureLayer.values()) {
+            int size = architecture.size(layer);
+            if (size == 0) {
+                continue;
+            }
+            ModelPublished head = new ModelPublished(
+                    0,
+                    id,
+                    layer.id(),
+                    List.of("a", "b"),
+                    size,
+                    new float[size * 2],
+                    new float[2],
+                    null,
+                    System.currentTimeMillis());
+            warmed(new ServingModel(head, cache.lease(key, () -> extractor(architecture, graph))))
+                    .retire();
+        }
+        return true;
+    }
+
+    private Path graph(Architecture architecture) {
+        return ModelFiles.obtainGraph(
+                architecture,
+                config.modelDir(),
+                config.modelCache().orElseGet(ModelFiles::defaultCacheDir),
+                config.download(),
+                new LoggedProgress(architecture.downloadUrl()));
+    }
+
+    private ImageFeatures extractor(Architecture architecture, Path graph) {
+        ParallelRuns parallel = ParallelRuns.orPerCore(config.classifier().parallelRuns());
+        int runBatch = (config.classifier().maxBatch() + parallel.runs() - 1) / parallel.runs();
+        return new FeatureExtractor(architecture, graph, runBatch, parallel, new ImageLimits(config.maxImagePixels()));
     }
 
     /** Warms {@code serving} up, closing it when that fails. */

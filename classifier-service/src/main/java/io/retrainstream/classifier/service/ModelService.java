@@ -200,12 +200,14 @@ public class ModelService {
         freshness.served(model);
         registry.counter("classifier.models", "outcome", "loaded").increment();
         Log.infof(
-                "Serving model version %d (%s, %d classes %s) after %d ms to load and warm up",
+                "Serving model version %d (%s, %d classes %s) after %d ms to load and warm up, %d ms after its "
+                        + "publication",
                 model.version(),
                 model.architecture(),
                 model.labels().size(),
                 model.labels(),
-                (System.nanoTime() - start) / 1_000_000);
+                (System.nanoTime() - start) / 1_000_000,
+                System.currentTimeMillis() - model.publishedAt());
         return true;
     }
 }

@@ -165,10 +165,36 @@ public final class ExtractionProgress implements AutoCloseable {
         return now.total() - done(now);
     }
 
-    private long done(Target target) {
-        Map<TopicPartition, OffsetAndMetadata> committed = call(
+    /**
+     * {@link #backlog()} for a caller that only asks whether it is above {@code enough}: from Kafka's offsets alone
+     * (end offset minus the group's committed offset, which counts a transaction's marker and aborted records too, so
+     * never less than the photos waiting) while that is at most {@code enough}; above it, the photos really waiting,
+     * read past the committed offsets as {@link #backlog()} does. A steady stream costs two offset requests; only a
+     * backlog that looks like a burst is read.
+     */
+    public long backlog(long enough) {
+        Target now = everythingNow();
+        Map<TopicPartition, OffsetAndMetadata> committed = committed();
+        long lag = 0;
+        for (Map.Entry<TopicPartition, Long> end : now.to().entrySet()) {
+            OffsetAndMetadata offset = committed.get(end.getKey());
+            long from = now.from().getOrDefault(end.getKey(), 0L);
+            lag += Math.max(0, end.getValue() - Math.max(from, offset == null ? from : offset.offset()));
+        }
+        return lag <= enough ? lag : now.total() - done(now, committed);
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> committed() {
+        return call(
                 admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
                 "read the committed offsets of consumer group '" + group + "'");
+    }
+
+    private long done(Target target) {
+        return done(target, committed());
+    }
+
+    private long done(Target target, Map<TopicPartition, OffsetAndMetadata> committed) {
         long done = 0;
         for (Map.Entry<TopicPartition, Long> end : target.to().entrySet()) {
             long from = target.from().getOrDefault(end.getKey(), 0L);

@@ -31,8 +31,11 @@ public class ExtractorLoad {
         this.group = config.extractionWait().group();
     }
 
-    /** Photos waiting for the extractor now; 0 when Kafka cannot tell (a run is better than none). */
-    synchronized long backlog() {
+    /**
+     * Photos waiting for the extractor now, exact when above {@code enough} (a steady stream is judged from offsets
+     * alone, see {@link ExtractionProgress#backlog(long)}); 0 when Kafka cannot tell (a run is better than none).
+     */
+    synchronized long backlog(long enough) {
         long now = System.nanoTime();
         if (lastBacklog > 0 && now - lastReadNanos < BUSY_RECHECK_NANOS) {
             return lastBacklog;
@@ -41,7 +44,7 @@ public class ExtractorLoad {
             if (progress == null) {
                 progress = new ExtractionProgress(clients, group);
             }
-            lastBacklog = progress.backlog();
+            lastBacklog = progress.backlog(enough);
             lastReadNanos = now;
             return lastBacklog;
         } catch (RuntimeException e) {

@@ -83,7 +83,7 @@ public class Promoter {
                 .increment();
         if (!decision.published()) {
             Log.infof("Promotion gate: not publishing the candidate, %s", decision.reason());
-            return new Outcome(decision, null);
+            return new Outcome(decision, null, 0);
         }
         return publish(candidate, decision);
     }
@@ -104,15 +104,20 @@ public class Promoter {
 
     private Outcome publish(Candidate candidate, PromotionDecision decision) {
         ModelPublished model = candidate.withVersion(versions.next());
+        long start = System.nanoTime();
         publisher.publish(model);
+        long publishMillis = (System.nanoTime() - start) / 1_000_000;
         versions.published(model);
         for (long time : model.metrics().newImageTimes()) {
             freshness.record(Math.max(0, model.publishedAt() - time), TimeUnit.MILLISECONDS);
         }
         Log.infof("Promotion gate: publishing version %d, %s", model.version(), decision.reason());
-        return new Outcome(decision, model);
+        return new Outcome(decision, model, publishMillis);
     }
 
-    /** @param model the published model, or null when the gate rejected it */
-    public record Outcome(PromotionDecision decision, ModelPublished model) {}
+    /**
+     * @param model         the published model, or null when the gate rejected it
+     * @param publishMillis how long publishing the model on Kafka took (0 when nothing was published)
+     */
+    public record Outcome(PromotionDecision decision, ModelPublished model, long publishMillis) {}
 }

@@ -135,10 +135,14 @@ public class RunExecutor {
                         selection.testing(),
                         start,
                         options.forcePublish());
+                // the gate (with the freshness bookkeeping) apart from the Kafka transaction that publishes
+                timings.put("gate", millisSince(promoteStart) - outcome.publishMillis());
+                timings.put("publish", outcome.publishMillis());
                 if (outcome.model() != null) {
+                    long commitStart = System.nanoTime();
                     commitOutputs(run, files, outcome.model().version());
+                    timings.put("commit_outputs", millisSince(commitStart));
                 }
-                timings.put("publish", millisSince(promoteStart));
             }
             timings.put("total", millisSince(start));
             end(run, params, stepRule, selection, snapshot.architecture(), data, head, timings, from, outcome);

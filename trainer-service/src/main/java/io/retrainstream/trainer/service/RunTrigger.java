@@ -15,12 +15,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * Starts runs on its own ({@code trainer.auto-train}). In continuous mode: a warm run once new data has waited
  * {@code trainer.continuous.min-wait} (or {@code every-images} new training images came), so that new photos are
- * served within about a run's time; but while more than {@code yield-backlog} photos wait for the extractor (a burst),
- * runs yield to it, up to {@code every} after new data first waited. Otherwise: a cold run once no new bottleneck has
- * arrived for {@code trainer.quiet-period}. Never more than one run at a time, so the rate adapts itself: what arrives
- * during a run makes the next one, and a burst makes a few runs, each on everything that has arrived by its start;
- * nothing runs when the newest model already covers exactly the data, nor before the bottlenecks already on the topic
- * at start have been read back.
+ * served within about a run's time; but once more than {@code yield-backlog} photos wait for the extractor (a burst),
+ * runs yield to it until it has extracted the whole burst, up to {@code every} after new data first waited. Otherwise:
+ * a cold run once no new bottleneck has arrived for {@code trainer.quiet-period}. Never more than one run at a time,
+ * so the rate adapts itself: what arrives during a run makes the next one, and a burst makes a few runs, each on
+ * everything that has arrived by its start; nothing runs when the newest model already covers exactly the data, nor
+ * before the bottlenecks already on the topic at start have been read back. When an automatic run ends, it checks at
+ * once rather than at its next tick.
  */
 @ApplicationScoped
 public class RunTrigger {
@@ -35,6 +36,8 @@ public class RunTrigger {
     private long handledTrainingChanges;
     /** When new data was first seen waiting (nanos), or 0. */
     private long waitingSince;
+    /** Whether automatic runs yield to a burst now: until the extractor has caught up with all of it. */
+    private boolean yielding;
 
     private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "run-trigger");
@@ -80,6 +83,15 @@ public class RunTrigger {
         }
     }
 
+    /** Checks on the trigger's own thread as soon as it is free. */
+    private void checkSoon() {
+        try {
+            checker.execute(this::checkNow);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping: no more runs
+        }
+    }
+
     @PreDestroy
     void stop() {
         checker.shutdownNow();
@@ -90,6 +102,7 @@ public class RunTrigger {
         long generation = store.generation();
         if (generation == 0 || generation <= training.handledGeneration()) {
             waitingSince = 0;
+            yielding = false;
             return;
         }
         if (waitingSince == 0) {
@@ -110,11 +123,15 @@ public class RunTrigger {
                 return;
             }
             if (!waitedLongest && continuous.yieldBacklog() > 0) {
-                backlog = extractor.backlog();
-                if (backlog > continuous.yieldBacklog()) {
+                // once yielding to a burst, until its last photo is extracted: a run started on its last
+                // yield-backlog photos took half the extractor's cores while they were extracted
+                backlog = extractor.backlog(yielding ? 0 : continuous.yieldBacklog());
+                if (backlog > continuous.yieldBacklog() || (yielding && backlog > 0)) {
+                    yielding = true;
                     return;
                 }
             }
+            yielding = false;
             trigger = TrainingRun.Trigger.CONTINUOUS;
         } else {
             if (now - store.lastChangeNanos() < config.quietPeriod().toNanos()) {
@@ -156,6 +173,8 @@ public class RunTrigger {
                                     newImages, (now - waitingSince) / 1e9, backlog, quick ? "quick run" : "warm run")
                             : "No new bottlenecks for " + config.quietPeriod(),
                     run.runId());
+            // what arrives during the run makes the next one, started as soon as this one ends
+            training.afterRuns(this::checkSoon);
         } catch (TrainingRefusedException e) {
             Log.warn(e.getMessage());
         } catch (RunInProgressException e) {

@@ -84,6 +84,14 @@ public class TrainingService {
         return run;
     }
 
+    /**
+     * Runs {@code task} on the training thread once every run started so far has ended: the automatic trigger checks
+     * again the moment a run ends, instead of at its next tick.
+     */
+    public void afterRuns(Runnable task) {
+        executor.submit(task);
+    }
+
     /** Waits for {@code barrier}, then trains on what has arrived by then (on the training thread). */
     private void afterBarrier(TrainingRun run, RunBarrier barrier, RunOptions.Parsed parsed) {
         BottleneckStore.Snapshot snapshot;

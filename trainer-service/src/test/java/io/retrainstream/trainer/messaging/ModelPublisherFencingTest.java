@@ -96,6 +96,38 @@ class ModelPublisherFencingTest {
         }
     }
 
+    @Test
+    void aVersionPublishedByAnotherTrainerAfterOurLastModelIsSeen() {
+        // the publisher reads the topic once and then only what is new: what another trainer (one given another
+        // transactional.id, so not fenced) published between two of our models still counts
+        ModelPublisher ours = new ModelPublisher(kafka.clients(), config("retrain-trainer-ours"));
+        ModelPublisher other = new ModelPublisher(kafka.clients(), config("retrain-trainer-other"));
+        try {
+            long next = publishedModels().keySet().stream()
+                            .mapToLong(Long::longValue)
+                            .max()
+                            .orElse(0)
+                    + 1;
+            ours.publish(model(next, "ours"));
+            other.publish(model(next + 1, "other"));
+            // a commit returns before its markers are written: the check sees what readers see, so wait for that
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> publishedModels()
+                    .containsKey(next + 1));
+            assertThatThrownBy(() -> ours.publish(model(next + 1, "ours")))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("Not publishing model version " + (next + 1) + ": version " + (next + 1)
+                            + " is already on topic models");
+            ours.publish(model(next + 2, "ours"));
+            assertThat(publishedModels())
+                    .containsEntry(next, List.of("ours-a", "ours-b"))
+                    .containsEntry(next + 1, List.of("other-a", "other-b"))
+                    .containsEntry(next + 2, List.of("ours-a", "ours-b"));
+        } finally {
+            ours.close();
+            other.close();
+        }
+    }
+
     /** Every committed model on {@code models}, by version: its labels. Fails on a version published twice. */
     private static Map<Long, List<String>> publishedModels() {
         Map<Long, List<String>> models = new TreeMap<>();
