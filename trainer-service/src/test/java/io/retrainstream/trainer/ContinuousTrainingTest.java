@@ -95,6 +95,11 @@ class ContinuousTrainingTest {
         assertThat(first.getString("report.start")).isEqualTo("cold");
         assertThat(first.getInt("report.freshness.images")).isPositive();
         assertThat(first.getString("report.promotion.reason")).isEqualTo("the first model");
+        // nothing to start from: a quick first model at the middle L2 strength, not the grid's seven trainings
+        assertThat(first.getList("log", String.class))
+                .anyMatch(line -> line.startsWith("Nothing to start from: a quick first model at L2 3e-02 alone"))
+                .noneMatch(line -> line.startsWith("L2 1e-03: best validation"));
+        assertThat(first.getString("report.chosen")).startsWith("L2 3e-02");
         int testing = (int) labels.stream()
                 .flatMap(l ->
                         java.util.stream.IntStream.range(0, BURST_PER_CLASS).mapToObj(i -> l + "_" + i + ".jpg"))

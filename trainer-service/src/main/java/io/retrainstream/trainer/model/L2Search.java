@@ -39,9 +39,24 @@ final class L2Search {
                 new TrainingContext(context.schedule(), output, output, context.cancellation(), context.miniBatches());
     }
 
-    /** The best head over the grid's strengths, each strength's best reported in grid order. */
-    Candidate search(TrainingData data, WarmStart from) {
-        float[] grid = from == null ? GRID : new float[] {from.l2() != null ? from.l2() : WARM_L2};
+    /**
+     * The best head over the grid's strengths, each strength's best reported in grid order: a warm start trains its
+     * own strength only, and so does a cold start without {@code searchAll} ({@link #WARM_L2}).
+     */
+    Candidate search(TrainingData data, WarmStart from, boolean searchAll) {
+        float[] grid;
+        if (from != null) {
+            grid = new float[] {from.l2() != null ? from.l2() : WARM_L2};
+        } else if (searchAll) {
+            grid = GRID;
+        } else {
+            grid = new float[] {WARM_L2};
+            context.progress()
+                    .accept(String.format(
+                            "Nothing to start from: a quick first model at L2 %.0e alone (a cold run searches %d "
+                                    + "strengths)",
+                            WARM_L2, GRID.length));
+        }
         MiniBatches miniBatches = context.miniBatches();
         boolean miniBatch = miniBatches.applies(data.training().count());
         boolean sampled = false;

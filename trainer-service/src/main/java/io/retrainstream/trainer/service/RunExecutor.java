@@ -115,7 +115,7 @@ public class RunExecutor {
                 head = new HeadTrainer(params, run::progress, files, distorted)
                         .cancelledBy(run.cancellation())
                         .withMiniBatches(options.miniBatches())
-                        .train(data, from.map(WarmStarts::of).orElse(null));
+                        .train(data, from.map(WarmStarts::of).orElse(null), !options.warmStart());
                 timings.put("train_and_test", millisSince(trainStart));
                 long outputStart = System.nanoTime();
                 files.stage(head, run.cancellation());

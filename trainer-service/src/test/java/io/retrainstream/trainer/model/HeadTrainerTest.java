@@ -364,6 +364,26 @@ class HeadTrainerTest {
     }
 
     @Test
+    void aQuickFirstModelTrainsTheMiddleStrengthAloneInsteadOfSearchingTheGrid() {
+        TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 8, 1.5f));
+        TrainingParams improved = params(400, 0.01, 100, 100, 10, 5)
+                .withOverrides(java.util.Map.of("mode", "improved", "validation_batch_size", -1));
+        List<String> searched = new java.util.concurrent.CopyOnWriteArrayList<>();
+        new HeadTrainer(improved, searched::add).train(data, null, true);
+        assertThat(searched.stream().filter(line -> line.matches("L2 \\S+: best validation .*")))
+                .hasSize(L2Search.GRID.length);
+
+        List<String> lines = new ArrayList<>();
+        TrainedHead quick = new HeadTrainer(improved, lines::add).train(data, null, false);
+        assertThat(lines.stream().filter(line -> line.matches("L2 \\S+: best validation .*")))
+                .singleElement()
+                .satisfies(line -> assertThat(line).startsWith(String.format("L2 %.0e:", L2Search.WARM_L2)));
+        assertThat(lines).anyMatch(line -> line.startsWith("Nothing to start from: a quick first model"));
+        assertThat(quick.l2()).isEqualTo(L2Search.WARM_L2);
+        assertThat(quick.testAccuracy()).isGreaterThan(0.8);
+    }
+
+    @Test
     void improvedModeKeepsTheStepOfLowestValidationCrossEntropy() {
         // Overlapping classes in 32 dimensions with a few training images.
         TrainingData data = TrainingData.of(List.of("alpha", "beta", "gamma"), blobs(40, 8, 1.5f));
