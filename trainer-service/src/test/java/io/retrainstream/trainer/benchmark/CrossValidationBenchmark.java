@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * Not a test (Surefire skips it by name): repeated stratified k-fold cross-validation of the head over all photos of
  * {@code ../shared/datasets/flowers-small}, whole photos per fold ({@link CvFolds}), for each architecture and each
  * configuration of views ({@link CvViews}): which views of a training photo the head learns from, and which views of
- * a test photo it averages its softmax over (as a classifier would). Features come from the project's extractor
+ * a test photo it averages its softmax over (as a classifier would); and of features: the pooled vector of a view
+ * alone, joined with another layer of the same CNN run ({@link CvLayers}), or transformed ({@link Transform}). Features come from the project's extractor
  * graph, computed once per view and cached on disk; the head is trained by the trainer's own {@link HeadTrainer} with
  * the service's default parameters ({@code retrain.py}'s, {@code mode=improved}); test scores are {@link Head}'s
  * softmax, the classifier's arithmetic. Run it with
