@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * Not a test (Surefire skips it by name): repeated stratified k-fold cross-validation of the head over all photos of
  * {@code ../shared/datasets/flowers-small}, whole photos per fold ({@link CvFolds}), for each architecture and each
  * configuration of views ({@link CvViews}): which views of a training photo the head learns from, and which views of
- * a test photo it averages its softmax over (as a classifier would). Features come from the project's extractor
+ * a test photo it averages its softmax over (as a classifier would); and of features: the pooled vector of a view
+ * alone, joined with another layer of the same CNN run ({@link CvLayers}), or transformed ({@link Transform}). Features come from the project's extractor
  * graph, computed once per view and cached on disk; the head is trained by the trainer's own {@link HeadTrainer} with
  * the service's default parameters ({@code retrain.py}'s, {@code mode=improved}); test scores are {@link Head}'s
  * softmax, the classifier's arithmetic. Run it with
@@ -46,8 +47,75 @@ import org.junit.jupiter.api.Test;
  */
 class CrossValidationBenchmark {
 
-    /** Which views train the head and which views of a test photo it averages. */
-    record Config(String name, List<CvViews> train, List<CvViews> test) {}
+    /**
+     * Which views train the head and which views of a test photo it averages, and the vector of a view: its pooled
+     * features, followed by those of {@code extra} layers ({@link CvLayers}), then {@code transform}ed.
+     */
+    record Config(String name, List<CvViews> train, List<CvViews> test, List<CvLayers> extra, Transform transform) {
+        Config(String name, List<CvViews> train, List<CvViews> test) {
+            this(name, train, test, List.of(), Transform.NONE);
+        }
+
+        Config(String name, List<CvLayers> extra, Transform transform) {
+            this(name, List.of(CvViews.ORIGINAL), List.of(CvViews.ORIGINAL), extra, transform);
+        }
+
+        /** The same features of the photo and its mirror, trained on both and averaged at serving. */
+        Config mirrored(String name) {
+            return new Config(
+                    name,
+                    List.of(CvViews.ORIGINAL, CvViews.MIRROR),
+                    List.of(CvViews.ORIGINAL, CvViews.MIRROR),
+                    extra,
+                    transform);
+        }
+
+        /** What one training depends on: configurations that agree on it share it. */
+        List<Object> trainingKey() {
+            return List.of(train, extra, transform);
+        }
+    }
+
+    /** A transform of each vector before the head (the trainer then standardises each feature on the training set). */
+    enum Transform {
+        NONE,
+        /** Signed square root of each value ("power normalisation"). */
+        SIGNED_SQRT,
+        /** The vector divided by its L2 norm. */
+        L2_NORMALISED;
+
+        float[] apply(float[] x) {
+            return switch (this) {
+                case NONE -> x;
+                case SIGNED_SQRT -> {
+                    float[] y = new float[x.length];
+                    for (int i = 0; i < x.length; i++) {
+                        y[i] = (float) (Math.signum(x[i]) * Math.sqrt(Math.abs(x[i])));
+                    }
+                    yield y;
+                }
+                case L2_NORMALISED -> {
+                    double norm = 0;
+                    for (float v : x) {
+                        norm += v * v;
+                    }
+                    float scale = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
+                    float[] y = new float[x.length];
+                    for (int i = 0; i < x.length; i++) {
+                        y[i] = x[i] * scale;
+                    }
+                    yield y;
+                }
+            };
+        }
+    }
+
+    static final Config SQRT = new Config("sqrt", List.of(), Transform.SIGNED_SQRT);
+    static final Config L2N = new Config("l2-normalised", List.of(), Transform.L2_NORMALISED);
+    static final Config BOTTLENECK = new Config("pooled+bottleneck", List.of(CvLayers.BOTTLENECK), Transform.NONE);
+    static final Config GEM = new Config("pooled+gem", List.of(CvLayers.GEM), Transform.NONE);
+    static final Config CONV12 = new Config("pooled+conv12", List.of(CvLayers.CONV12), Transform.NONE);
+    static final Config CONV11 = new Config("pooled+conv11", List.of(CvLayers.CONV11), Transform.NONE);
 
     /** The photo, its mirror, its central crop and its four corner crops. */
     static final List<CvViews> SEVEN_VIEWS = List.of(
@@ -73,7 +141,16 @@ class CrossValidationBenchmark {
                     List.of(CvViews.ORIGINAL, CvViews.MIRROR, CvViews.CENTRE, CvViews.CENTRE_MIRROR),
                     List.of(CvViews.ORIGINAL, CvViews.MIRROR, CvViews.CENTRE, CvViews.CENTRE_MIRROR)),
             new Config("crops-train", SEVEN_VIEWS, List.of(CvViews.ORIGINAL, CvViews.MIRROR)),
-            new Config("crops", SEVEN_VIEWS, SEVEN_VIEWS));
+            new Config("crops", SEVEN_VIEWS, SEVEN_VIEWS),
+            SQRT,
+            L2N,
+            BOTTLENECK,
+            GEM,
+            CONV12,
+            CONV11,
+            SQRT.mirrored("sqrt-mirror"),
+            BOTTLENECK.mirrored("pooled+bottleneck-mirror"),
+            GEM.mirrored("pooled+gem-mirror"));
 
     @Test
     void crossValidate() throws IOException {
@@ -126,25 +203,48 @@ class CrossValidationBenchmark {
                     });
                 }
             }
+            Map<Config, Map<CvViews, float[][]>> vectors = new LinkedHashMap<>();
+            for (Config config : configs) {
+                Map<CvViews, float[][]> byView = new LinkedHashMap<>();
+                for (CvViews view : union(config)) {
+                    Map<CvLayers, float[][]> extra = CvLayers.of(architecture, view, ids, photos, config.extra());
+                    float[][] pooled = views.get(view).pooled();
+                    float[][] rows = new float[pooled.length][];
+                    for (int p = 0; p < rows.length; p++) {
+                        float[] row = pooled[p];
+                        for (CvLayers layer : config.extra()) {
+                            float[] more = extra.get(layer)[p];
+                            float[] joined = Arrays.copyOf(row, row.length + more.length);
+                            System.arraycopy(more, 0, joined, row.length, more.length);
+                            row = joined;
+                        }
+                        rows[p] = config.transform().apply(row);
+                    }
+                    byView.put(view, rows);
+                }
+                vectors.put(config, byView);
+            }
             Map<Integer, Double> latency = classifyLatency(architecture, photos, configs);
             double[] baseline = null;
             // Configurations that train on the same views share one training per fold.
-            Map<List<CvViews>, List<Config>> byTraining = new LinkedHashMap<>();
+            Map<List<Object>, List<Config>> byTraining = new LinkedHashMap<>();
             configs.forEach(c -> byTraining
-                    .computeIfAbsent(c.train(), t -> new ArrayList<>())
+                    .computeIfAbsent(c.trainingKey(), t -> new ArrayList<>())
                     .add(c));
             Map<Config, double[]> accuracies = new LinkedHashMap<>();
-            Map<List<CvViews>, Double> trainSeconds = new LinkedHashMap<>();
+            Map<List<Object>, Double> trainSeconds = new LinkedHashMap<>();
             for (var training : byTraining.entrySet()) {
+                Config first = training.getValue().get(0);
+                Map<CvViews, float[][]> rows = vectors.get(first);
                 double seconds = 0;
                 for (int f = 0; f < folds.size(); f++) {
                     CvFolds.Fold fold = folds.get(f);
                     TrainingData data = new TrainingData(
                             labels,
                             FeatureLayer.POOLED,
-                            architecture.pooledSize(),
-                            rows(fold.training(), training.getKey(), views, classes, ids, labels),
-                            rows(fold.validation(), training.getKey(), views, classes, ids, labels),
+                            rows.get(first.train().get(0))[0].length,
+                            rows(fold.training(), first.train(), rows, classes, ids, labels),
+                            rows(fold.validation(), first.train(), rows, classes, ids, labels),
                             new TrainingData.Split(new float[0], new int[0], List.of()));
                     TrainingParams params = TrainingParams.retrainPy(1L + f).withOverrides(Map.of("mode", "improved"));
                     long start = System.nanoTime();
@@ -152,7 +252,7 @@ class CrossValidationBenchmark {
                     seconds += (System.nanoTime() - start) / 1e9;
                     for (Config config : training.getValue()) {
                         accuracies.computeIfAbsent(config, c -> new double[folds.size()])[f] =
-                                accuracy(head, labels, fold.testing(), config.test(), views, classes);
+                                accuracy(head, labels, fold.testing(), config.test(), vectors.get(config), classes);
                     }
                 }
                 trainSeconds.put(training.getKey(), seconds / folds.size());
@@ -175,7 +275,7 @@ class CrossValidationBenchmark {
                         100 * mean(accuracy),
                         100 * sd(accuracy),
                         baseline == null ? "n/a" : paired(accuracy, baseline),
-                        trainSeconds.get(config.train()),
+                        trainSeconds.get(config.trainingKey()),
                         viewRates,
                         config.test().size(),
                         latency.get(config.test().size())));
@@ -199,18 +299,18 @@ class CrossValidationBenchmark {
     private static TrainingData.Split rows(
             List<Integer> photos,
             List<CvViews> views,
-            Map<CvViews, CvViews.Computed> computed,
+            Map<CvViews, float[][]> computed,
             List<String> classes,
             List<String> ids,
             List<String> labels) {
-        int size = computed.get(views.get(0)).pooled()[0].length;
+        int size = computed.get(views.get(0))[0].length;
         float[] vectors = new float[photos.size() * views.size() * size];
         int[] rowClasses = new int[photos.size() * views.size()];
         List<String> rowIds = new ArrayList<>();
         int row = 0;
         for (int photo : photos) {
             for (CvViews view : views) {
-                System.arraycopy(computed.get(view).pooled()[photo], 0, vectors, row * size, size);
+                System.arraycopy(computed.get(view)[photo], 0, vectors, row * size, size);
                 rowClasses[row] = labels.indexOf(classes.get(photo));
                 rowIds.add(ids.get(photo) + "#" + view.id());
                 row++;
@@ -225,14 +325,14 @@ class CrossValidationBenchmark {
             List<String> labels,
             List<Integer> photos,
             List<CvViews> views,
-            Map<CvViews, CvViews.Computed> computed,
+            Map<CvViews, float[][]> computed,
             List<String> classes) {
         Head head = new Head(labels, FeatureLayer.POOLED, trained.weights(), trained.biases());
         int right = 0;
         for (int photo : photos) {
             float[] mean = new float[labels.size()];
             for (CvViews view : views) {
-                float[] scores = head.softmax(computed.get(view).pooled()[photo]);
+                float[] scores = head.softmax(computed.get(view)[photo]);
                 for (int c = 0; c < mean.length; c++) {
                     mean[c] += scores[c] / views.size();
                 }

@@ -88,10 +88,9 @@ enum CvViews {
     /** The view's features of {@code photos} (ids {@code label/file}), from the cache or computed and cached. */
     Computed of(Architecture architecture, List<String> ids, List<Path> photos) {
         Path graph = ModelFiles.locateGraph(architecture, java.util.Optional.of(SharedData.models()));
-        String hash = ModelFiles.sha256(graph).substring(0, 12);
-        Path file = cacheRoot().resolve(architecture.name() + "-" + hash).resolve(id() + ".pooled");
+        Path file = cacheFolder(architecture, graph).resolve(id() + ".pooled");
         if (Files.isRegularFile(file)) {
-            Computed cached = read(file, ids);
+            Computed cached = read(this, file, ids);
             if (cached != null) {
                 return cached;
             }
@@ -112,6 +111,12 @@ enum CvViews {
         } catch (IOException e) {
             return "load unknown";
         }
+    }
+
+    /** The cache folder of one architecture's graph file (by its hash). */
+    static Path cacheFolder(Architecture architecture, Path graph) {
+        return cacheRoot()
+                .resolve(architecture.name() + "-" + ModelFiles.sha256(graph).substring(0, 12));
     }
 
     private static Path cacheRoot() {
@@ -161,8 +166,11 @@ enum CvViews {
         }
     }
 
-    /** The cached view, or null when the file holds other photos (then it is recomputed). */
-    private Computed read(Path file, List<String> ids) {
+    /** The cached rows of {@code view}, or null when the file is missing or holds other photos (recompute then). */
+    static Computed read(CvViews view, Path file, List<String> ids) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             if (in.readInt() != MAGIC) {
                 return null;
@@ -184,13 +192,13 @@ enum CvViews {
                 }
                 pooled[i] = row;
             }
-            return new Computed(this, pooled, imagesPerSecond, measured + ", cached");
+            return new Computed(view, pooled, imagesPerSecond, measured + ", cached");
         } catch (IOException e) {
             return null;
         }
     }
 
-    private static void write(Path file, List<String> ids, Computed computed) {
+    static void write(Path file, List<String> ids, Computed computed) {
         try {
             Files.createDirectories(file.getParent());
             Path temp =
