@@ -4,7 +4,7 @@ import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.model.Features;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 
@@ -64,20 +64,7 @@ public record BottleneckComputed(
     }
 
     public static BottleneckComputed decode(byte[] bytes) {
-        EventFrame.Decoded<Metadata> decoded = EventFrame.read(bytes, TYPE, Metadata.class);
-        Metadata m = decoded.metadata();
-        float[] floats = decoded.floats();
-        int vectorSize = vectorSize(m, floats.length);
-        return new BottleneckComputed(
-                m.imageId(),
-                m.label(),
-                m.fileName(),
-                m.architecture(),
-                m.contentHash(),
-                m.imageTime(),
-                m.computedAt(),
-                Arrays.copyOfRange(floats, 0, vectorSize),
-                Arrays.copyOfRange(floats, vectorSize, floats.length));
+        return decode(bytes == null ? null : ByteBuffer.wrap(bytes), EnumSet.allOf(FeatureLayer.class));
     }
 
     /**
