@@ -80,6 +80,7 @@ class HostileInputIT {
             }
         }
         awaitModel(Duration.ofMinutes(5));
+        pinServedModel();
         byte[] daisy = SharedData.read(SharedData.flowerPhotos("daisy", 13).get(12));
         String expectedTop = topLabel(classifier.post("/classify", "image/jpeg", daisy));
 
@@ -231,6 +232,24 @@ class HostileInputIT {
             return JSON.readTree(reply.body()).get("message").asText();
         } catch (Exception e) {
             return reply.body();
+        }
+    }
+
+    /**
+     * Pins the served version: the normal photo's answer is compared with that model's, and continuous runs on the
+     * hostile inputs that decode (published with the label daisy) would otherwise swap in newer models meanwhile.
+     */
+    private static void pinServedModel() throws Exception {
+        long version =
+                JSON.readTree(classifier.get("/model").body()).get("version").asLong();
+        HttpResponse<String> pinned = trainer.post("/models/" + version + "/pin", "application/json", new byte[0]);
+        assertThat(pinned.statusCode()).as(pinned.body()).isEqualTo(200);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (JSON.readTree(classifier.get("/model").body()).get("version").asLong() != version) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Version " + version + " not served within 60 s of pinning it");
+            }
+            ServiceProcess.sleep(200);
         }
     }
 
