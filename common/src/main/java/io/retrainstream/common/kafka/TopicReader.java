@@ -132,7 +132,8 @@ public final class TopicReader {
         }
     }
 
-    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic, Duration timeout) {
+    /** The partitions of {@code topic}, none when it does not exist. */
+    static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic, Duration timeout) {
         List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
         return partitions == null
                 ? List.of()
@@ -141,7 +142,8 @@ public final class TopicReader {
                         .toList();
     }
 
-    private static KafkaConsumer<String, byte[]> consumer(KafkaClients clients, Duration timeout) {
+    /** A consumer without a group ({@code read_committed}, as the clients say), in fetches of 1 MB. */
+    static KafkaConsumer<String, byte[]> consumer(KafkaClients clients, Duration timeout) {
         Properties props = clients.consumerProperties();
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         // fetches of 1 MB, not Kafka's 50 MB: a fetch is one byte array, and a small heap reading a large topic ran

@@ -4,14 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads a topic from its start and then on, one call at a time, with one consumer kept between calls (no group,
@@ -55,12 +51,13 @@ public final class TopicTail implements AutoCloseable {
 
     private List<ConsumerRecord<String, byte[]>> read() {
         if (consumer == null) {
-            Properties props = clients.consumerProperties();
-            props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-            consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-            partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition()))
-                    .toList();
+            consumer = TopicReader.consumer(clients, timeout);
+            partitions = TopicReader.partitions(consumer, topic, timeout);
+            if (partitions.isEmpty()) {
+                // no such topic yet: nothing to read, and the next call looks again
+                close();
+                return List.of();
+            }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
         }
