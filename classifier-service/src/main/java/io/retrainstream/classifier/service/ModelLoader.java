@@ -68,7 +68,7 @@ public class ModelLoader {
         }
         // the first model's own warm-up (its first classification) still took 1.3 s: a throwaway head on each layer
         // takes that path once now
-        for (FeatureLayer layer : FeatureLayer.values()) {
+        for (FeatureLayer layer : List.of(FeatureLayer.BOTTLENECK, FeatureLayer.POOLED)) {
             int size = architecture.size(layer);
             if (size == 0) {
                 continue;

@@ -20,6 +20,7 @@ import java.util.Set;
  * @param computedAt   time the vector was computed (epoch ms)
  * @param vector       {@code retrain.py}'s bottleneck values
  * @param pooled       the pooled features before the CNN's own classifier (empty when not computed)
+ * @param mirror       the pooled features of the image mirrored left to right (empty when not computed)
  */
 public record BottleneckComputed(
         String imageId,
@@ -30,7 +31,8 @@ public record BottleneckComputed(
         long imageTime,
         long computedAt,
         float[] vector,
-        float[] pooled) {
+        float[] pooled,
+        float[] mirror) {
 
     static final byte TYPE = 'B';
 
@@ -41,11 +43,30 @@ public record BottleneckComputed(
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(vector, "vector");
         pooled = pooled == null ? new float[0] : pooled;
+        mirror = mirror == null ? new float[0] : mirror;
+        if (mirror.length > 0 && mirror.length != pooled.length) {
+            throw new IllegalArgumentException("the mirror's " + mirror.length + " pooled features do not match the "
+                    + pooled.length + " of the photo");
+        }
     }
 
-    /** Both vectors: {@code vector} is the bottleneck; pooled is empty when the event does not carry it. */
+    /** An event without the mirror view. */
+    public BottleneckComputed(
+            String imageId,
+            String label,
+            String fileName,
+            String architecture,
+            String contentHash,
+            long imageTime,
+            long computedAt,
+            float[] vector,
+            float[] pooled) {
+        this(imageId, label, fileName, architecture, contentHash, imageTime, computedAt, vector, pooled, null);
+    }
+
+    /** Every vector: {@code vector} is the bottleneck; pooled and mirror are empty when the event does not carry them. */
     public Features features() {
-        return new Features(vector, pooled);
+        return new Features(vector, pooled, mirror);
     }
 
     /** The vector of one feature layer; empty when the event does not carry it. */
@@ -54,12 +75,22 @@ public record BottleneckComputed(
     }
 
     public byte[] encode() {
-        float[] floats = new float[vector.length + pooled.length];
+        float[] floats = new float[vector.length + pooled.length + mirror.length];
         System.arraycopy(vector, 0, floats, 0, vector.length);
         System.arraycopy(pooled, 0, floats, vector.length, pooled.length);
+        System.arraycopy(mirror, 0, floats, vector.length + pooled.length, mirror.length);
         return EventFrame.write(
                 TYPE,
-                new Metadata(imageId, label, fileName, architecture, contentHash, imageTime, computedAt, pooled.length),
+                new Metadata(
+                        imageId,
+                        label,
+                        fileName,
+                        architecture,
+                        contentHash,
+                        imageTime,
+                        computedAt,
+                        pooled.length,
+                        mirror.length),
                 floats);
     }
 
@@ -78,6 +109,7 @@ public record BottleneckComputed(
         FloatBuffer floats = view.floats();
         int total = floats.remaining();
         int vectorSize = vectorSize(m, total);
+        int pooledEnd = total - m.mirrorSize();
         return new BottleneckComputed(
                 m.imageId(),
                 m.label(),
@@ -87,7 +119,8 @@ public record BottleneckComputed(
                 m.imageTime(),
                 m.computedAt(),
                 layers.contains(FeatureLayer.BOTTLENECK) ? floats(floats, 0, vectorSize) : new float[0],
-                layers.contains(FeatureLayer.POOLED) ? floats(floats, vectorSize, total) : new float[0]);
+                layers.contains(FeatureLayer.POOLED) ? floats(floats, vectorSize, pooledEnd) : new float[0],
+                layers.contains(FeatureLayer.MIRROR) ? floats(floats, pooledEnd, total) : new float[0]);
     }
 
     /** The bottleneck vector's length, after checking the metadata and the float count fit together. */
@@ -98,11 +131,16 @@ public record BottleneckComputed(
         if (floats == 0) {
             throw new MalformedEventException("bottleneck event for " + m.imageId() + " has an empty vector");
         }
-        if (m.pooledSize() < 0 || m.pooledSize() >= floats) {
-            throw new MalformedEventException("bottleneck event for " + m.imageId() + " has " + floats
-                    + " values, too few for a vector and " + m.pooledSize() + " pooled features");
+        if (m.mirrorSize() != 0 && m.mirrorSize() != m.pooledSize()) {
+            throw new MalformedEventException("bottleneck event for " + m.imageId() + " has " + m.mirrorSize()
+                    + " mirror features for " + m.pooledSize() + " pooled features");
         }
-        return floats - m.pooledSize();
+        if (m.pooledSize() < 0 || (long) m.pooledSize() + m.mirrorSize() >= floats) {
+            throw new MalformedEventException("bottleneck event for " + m.imageId() + " has " + floats
+                    + " values, too few for a vector, " + m.pooledSize() + " pooled features and "
+                    + m.mirrorSize() + " of the mirror");
+        }
+        return floats - m.pooledSize() - m.mirrorSize();
     }
 
     private static float[] floats(FloatBuffer floats, int from, int to) {
@@ -119,5 +157,6 @@ public record BottleneckComputed(
             String contentHash,
             long imageTime,
             long computedAt,
-            int pooledSize) {}
+            int pooledSize,
+            int mirrorSize) {}
 }

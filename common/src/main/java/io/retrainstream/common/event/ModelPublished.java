@@ -2,6 +2,7 @@ package io.retrainstream.common.event;
 
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.model.Head;
+import io.retrainstream.common.model.View;
 import java.util.List;
 import java.util.Objects;
 
@@ -17,6 +18,8 @@ import java.util.Objects;
  * @param biases         head biases, one per class
  * @param metrics        how the model was trained and how well it does
  * @param publishedAt    epoch ms
+ * @param views          the views of a photo the head averages over ({@link View#id()}; {@code [original]} for
+ *                       events written before views existed)
  */
 public record ModelPublished(
         long version,
@@ -27,18 +30,44 @@ public record ModelPublished(
         float[] weights,
         float[] biases,
         ModelMetrics metrics,
-        long publishedAt) {
+        long publishedAt,
+        List<String> views) {
 
     static final byte TYPE = 'M';
 
     public ModelPublished {
         Objects.requireNonNull(architecture, "architecture");
         feature = FeatureLayer.of(feature).id();
+        views = View.ids(View.of(views));
         labels = List.copyOf(labels);
         if (weights.length != (long) bottleneckSize * labels.size() || biases.length != labels.size()) {
             throw new IllegalArgumentException("weights " + weights.length + " and biases " + biases.length
                     + " do not fit " + bottleneckSize + " x " + labels.size() + " classes");
         }
+    }
+
+    /** A model that reads the photo alone. */
+    public ModelPublished(
+            long version,
+            String architecture,
+            String feature,
+            List<String> labels,
+            int bottleneckSize,
+            float[] weights,
+            float[] biases,
+            ModelMetrics metrics,
+            long publishedAt) {
+        this(
+                version,
+                architecture,
+                feature,
+                labels,
+                bottleneckSize,
+                weights,
+                biases,
+                metrics,
+                publishedAt,
+                View.ids(View.ORIGINAL_ONLY));
     }
 
     public byte[] encode() {
@@ -47,7 +76,7 @@ public record ModelPublished(
         System.arraycopy(biases, 0, floats, weights.length, biases.length);
         return EventFrame.write(
                 TYPE,
-                new Metadata(version, architecture, feature, labels, bottleneckSize, metrics, publishedAt),
+                new Metadata(version, architecture, feature, labels, bottleneckSize, metrics, publishedAt, views),
                 floats);
     }
 
@@ -71,8 +100,11 @@ public record ModelPublished(
         System.arraycopy(decoded.floats(), 0, weights, 0, weights.length);
         System.arraycopy(decoded.floats(), weights.length, biases, 0, classes);
         FeatureLayer feature;
+        List<View> views;
         try {
             feature = FeatureLayer.of(m.feature());
+            views = View.of(m.views());
+            new Head(m.labels(), feature, weights, biases, views);
         } catch (IllegalArgumentException e) {
             throw new MalformedEventException("model " + m.version() + ": " + e.getMessage());
         }
@@ -85,7 +117,8 @@ public record ModelPublished(
                 weights,
                 biases,
                 m.metrics(),
-                m.publishedAt());
+                m.publishedAt(),
+                View.ids(views));
     }
 
     /** The record key on {@code models}: the version, zero-padded so keys sort like versions. */
@@ -100,7 +133,12 @@ public record ModelPublished(
 
     /** The trained head this event carries. */
     public Head head() {
-        return new Head(labels, featureLayer(), weights, biases);
+        return new Head(labels, featureLayer(), weights, biases, viewList());
+    }
+
+    /** The views of a photo the head averages over. */
+    public List<View> viewList() {
+        return View.of(views);
     }
 
     record Metadata(
@@ -110,5 +148,6 @@ public record ModelPublished(
             List<String> labels,
             int bottleneckSize,
             ModelMetrics metrics,
-            long publishedAt) {}
+            long publishedAt,
+            List<String> views) {}
 }

@@ -128,11 +128,11 @@ public record Architecture(
 
     /** The tensor and length of one of the feature layers. */
     public String tensor(FeatureLayer layer) {
-        return layer == FeatureLayer.POOLED ? pooledTensor : bottleneckTensor;
+        return layer == FeatureLayer.BOTTLENECK ? bottleneckTensor : pooledTensor;
     }
 
     public int size(FeatureLayer layer) {
-        return layer == FeatureLayer.POOLED ? pooledSize : bottleneckSize;
+        return layer == FeatureLayer.BOTTLENECK ? bottleneckSize : pooledSize;
     }
 
     /** Where the graph sits below a model dir in {@code retrain.py}'s download layout. */

@@ -8,7 +8,13 @@ public enum FeatureLayer {
     /** {@code retrain.py}'s bottleneck: for MobileNet the 1001 ImageNet logits. */
     BOTTLENECK,
     /** The pooled image features before the ImageNet classifier (MobileNet: {@code AvgPool_1a}). */
-    POOLED;
+    POOLED,
+    /**
+     * {@link #POOLED} of the image mirrored left to right: the second {@link View} of a photo, computed only where
+     * {@code retrain.views} asks for it. A head never reads it alone: a head on {@code POOLED} with the mirror among
+     * its views learns from both and answers the mean of their softmax.
+     */
+    MIRROR;
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);

@@ -9,14 +9,45 @@ import java.util.List;
  * the classifier's serving and the trainer's promotion gate ({@code tf/SoftmaxHead} builds the same as graph ops for
  * training and exported graphs).
  */
-public record Head(List<String> labels, FeatureLayer layer, float[] weights, float[] biases) {
+public record Head(List<String> labels, FeatureLayer layer, float[] weights, float[] biases, List<View> views) {
 
     public Head {
         labels = List.copyOf(labels);
+        views = views == null || views.isEmpty() ? View.ORIGINAL_ONLY : List.copyOf(views);
+        if (layer == FeatureLayer.MIRROR || (layer != FeatureLayer.POOLED && !views.equals(View.ORIGINAL_ONLY))) {
+            throw new IllegalArgumentException(
+                    "only a head on the pooled layer has views, not one on " + layer.id() + " with " + View.ids(views));
+        }
         if (labels.isEmpty() || biases.length != labels.size() || weights.length % labels.size() != 0) {
             throw new IllegalArgumentException("a head of " + labels.size() + " classes needs one bias per class and "
                     + "[size][classes] weights, got " + biases.length + " biases and " + weights.length + " weights");
         }
+    }
+
+    /** A head that reads the photo alone. */
+    public Head(List<String> labels, FeatureLayer layer, float[] weights, float[] biases) {
+        this(labels, layer, weights, biases, View.ORIGINAL_ONLY);
+    }
+
+    /** Whether it answers the mean over the photo and its mirror. */
+    public boolean mirrored() {
+        return views.contains(View.MIRROR);
+    }
+
+    /**
+     * The softmax scores of an image: the mean of {@link #softmax(float[])} over its {@link #views} that
+     * {@code features} hold (a photo whose mirror was not computed is answered on itself alone).
+     */
+    public float[] softmax(Features features) {
+        float[] scores = softmax(features.of(layer));
+        if (!mirrored() || !features.hasMirror()) {
+            return scores;
+        }
+        float[] mirror = softmax(features.mirror());
+        for (int c = 0; c < scores.length; c++) {
+            scores[c] = (scores[c] + mirror[c]) / 2;
+        }
+        return scores;
     }
 
     public int classes() {

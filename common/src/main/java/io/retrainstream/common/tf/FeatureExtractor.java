@@ -63,11 +63,26 @@ public final class FeatureExtractor implements ImageFeatures {
      */
     public FeatureExtractor(
             Architecture architecture, Path graphFile, int maxBatch, ParallelRuns parallel, DecodeBudget budget) {
+        this(architecture, graphFile, maxBatch, parallel, budget, false);
+    }
+
+    /**
+     * As {@link #FeatureExtractor(Architecture, Path, int, ParallelRuns, DecodeBudget)}; with {@code mirror}, every
+     * image's {@link Features} also hold the pooled features of its left-right mirror ({@link
+     * io.retrainstream.common.model.View#MIRROR}), a second CNN image each.
+     */
+    public FeatureExtractor(
+            Architecture architecture,
+            Path graphFile,
+            int maxBatch,
+            ParallelRuns parallel,
+            DecodeBudget budget,
+            boolean mirror) {
         this.parallel = parallel;
         this.budget = budget;
         graph = new Graph();
         try {
-            features = FeatureGraph.build(graph, architecture, graphFile, maxBatch);
+            features = FeatureGraph.withViews(graph, architecture, graphFile, maxBatch, mirror);
             session = new Session(graph, parallel.sessionConfig());
         } catch (RuntimeException e) {
             graph.close();
@@ -117,6 +132,11 @@ public final class FeatureExtractor implements ImageFeatures {
     @Override
     public Architecture architecture() {
         return features.architecture();
+    }
+
+    @Override
+    public boolean mirrors() {
+        return features.mirrors();
     }
 
     @Override
@@ -319,21 +339,29 @@ public final class FeatureExtractor implements ImageFeatures {
         }
     }
 
-    /** Both layers of at most {@code maxBatch} images, in one run. */
+    /** Every layer of at most {@code maxBatch} images (the mirror's where built), in one run. */
     private List<Features> runBatch(List<byte[]> images) {
         int batch = features.batchFor(images.size());
+        Session.Runner runner =
+                session.runner().fetch(features.bottleneck(batch)).fetch(features.pooled(batch));
+        if (features.mirrors()) {
+            runner.fetch(features.mirror(batch));
+        }
         try (ImageFeed feed = new ImageFeed(images, batch);
-                Result result = feed.feed(session.runner())
-                        .fetch(features.bottleneck(batch))
-                        .fetch(features.pooled(batch))
-                        .run()) {
+                Result result = feed.feed(runner).run()) {
             float[][] bottlenecks =
                     rows((TFloat32) result.get(0), images.size(), architecture().bottleneckSize());
             float[][] pooled =
                     rows((TFloat32) result.get(1), images.size(), architecture().pooledSize());
+            float[][] mirror = features.mirrors()
+                    ? rows(
+                            (TFloat32) result.get(2),
+                            images.size(),
+                            architecture().pooledSize())
+                    : null;
             List<Features> out = new ArrayList<>(images.size());
             for (int i = 0; i < images.size(); i++) {
-                out.add(new Features(bottlenecks[i], pooled[i]));
+                out.add(new Features(bottlenecks[i], pooled[i], mirror == null ? null : mirror[i]));
             }
             return out;
         } catch (TFInvalidArgumentException e) {

@@ -65,10 +65,29 @@ public final class FeatureGraph {
     private final boolean distorted;
     private final TreeMap<Integer, Output<TFloat32>> bottlenecks = new TreeMap<>();
     private final TreeMap<Integer, Output<TFloat32>> pooled = new TreeMap<>();
+    /** Pooled features of each batch mirrored left to right; empty when the graph was built without them. */
+    private final TreeMap<Integer, Output<TFloat32>> mirror = new TreeMap<>();
 
     private FeatureGraph(Architecture architecture, boolean distorted) {
         this.architecture = architecture;
         this.distorted = distorted;
+    }
+
+    /**
+     * Builds the graph into {@code graph} from the architecture's frozen GraphDef file, with the {@link
+     * FeatureLayer#MIRROR} outputs when {@code mirror}: each batch copy of the CNN gets a second copy fed the same
+     * preprocessed images reversed along their width, which TensorFlow runs only when a mirror output is fetched.
+     */
+    public static FeatureGraph withViews(
+            Graph graph, Architecture architecture, Path graphFile, int maxBatch, boolean mirror) {
+        GraphDef cnn = GraphDefs.read(graphFile);
+        GraphDefs.requireNodes(
+                cnn,
+                graphFile,
+                architecture.inputTensor(),
+                architecture.bottleneckTensor(),
+                architecture.pooledTensor());
+        return build(graph, architecture, cnn, maxBatch, false, mirror);
     }
 
     /** Builds the graph into {@code graph} from the architecture's frozen GraphDef file. */
@@ -100,6 +119,12 @@ public final class FeatureGraph {
     /** Builds the graph into {@code graph}, with or without the distortion inputs. */
     public static FeatureGraph build(
             Graph graph, Architecture architecture, GraphDef cnn, int maxBatch, boolean distorted) {
+        return build(graph, architecture, cnn, maxBatch, distorted, false);
+    }
+
+    /** Builds the graph into {@code graph}, with or without the distortion inputs and the mirror outputs. */
+    public static FeatureGraph build(
+            Graph graph, Architecture architecture, GraphDef cnn, int maxBatch, boolean distorted, boolean mirror) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
         }
@@ -114,12 +139,19 @@ public final class FeatureGraph {
                 images.add(features.preprocess(tf, tf.withSubScope("preprocess_" + i), i));
             }
             List<String> batchInputs = new ArrayList<>();
+            List<String> mirrorInputs = new ArrayList<>();
             for (int batch : sizes) {
                 Ops scope = tf.withSubScope("batch_" + batch);
                 Operand<TFloat32> batched = batch == 1
                         ? scope.withName("images").identity(images.get(0))
                         : scope.withName("images").concat(images.subList(0, batch), tf.constant(0));
                 batchInputs.add(batched.op().name());
+                if (mirror) {
+                    mirrorInputs.add(scope.withName("mirrored")
+                            .reverse(batched, tf.constant(new int[] {2}))
+                            .op()
+                            .name());
+                }
             }
             merged.mergeFrom(preprocessing.toGraphDef());
             for (int i = 0; i < sizes.size(); i++) {
@@ -130,6 +162,15 @@ public final class FeatureGraph {
                         architecture.inputTensor(),
                         batchInputs.get(i),
                         List.of(architecture.bottleneckTensor(), architecture.pooledTensor()));
+                if (mirror) {
+                    GraphDefs.appendWithInput(
+                            merged,
+                            cnn,
+                            mirrorPrefix(sizes.get(i)),
+                            architecture.inputTensor(),
+                            mirrorInputs.get(i),
+                            List.of(architecture.pooledTensor()));
+                }
             }
         }
         graph.importGraphDef(merged.build());
@@ -147,6 +188,18 @@ public final class FeatureGraph {
                             architecture.bottleneckSize()));
             features.pooled.put(
                     batch, flatten(graph, tf, batch, "pooled", architecture.pooledTensor(), architecture.pooledSize()));
+            if (mirror) {
+                features.mirror.put(
+                        batch,
+                        flatten(
+                                graph,
+                                tf,
+                                batch,
+                                mirrorPrefix(batch),
+                                "mirror",
+                                architecture.pooledTensor(),
+                                architecture.pooledSize()));
+            }
         }
         return features;
     }
@@ -170,8 +223,14 @@ public final class FeatureGraph {
 
     /** The CNN's tensor {@code name} of one batch copy, reshaped to {@code [batch, size]}. */
     private static Output<TFloat32> flatten(Graph graph, Ops tf, int batch, String as, String name, int size) {
+        return flatten(graph, tf, batch, cnnPrefix(batch), as, name, size);
+    }
+
+    /** The tensor {@code name} of the CNN copy under {@code prefix}, reshaped to {@code [batch, size]}. */
+    private static Output<TFloat32> flatten(
+            Graph graph, Ops tf, int batch, String prefix, String as, String name, int size) {
         @SuppressWarnings("unchecked")
-        Output<TFloat32> raw = (Output<TFloat32>) graph.outputOrThrow(cnnPrefix(batch) + name);
+        Output<TFloat32> raw = (Output<TFloat32>) graph.outputOrThrow(prefix + name);
         return tf.withSubScope("batch_" + batch)
                 .withName(as)
                 .reshape(raw, tf.constant(new int[] {batch, size}))
@@ -180,6 +239,10 @@ public final class FeatureGraph {
 
     private static String cnnPrefix(int batch) {
         return "cnn_" + batch + "/";
+    }
+
+    private static String mirrorPrefix(int batch) {
+        return "cnn_mirror_" + batch + "/";
     }
 
     /** Encoded bytes -> float [1, S, S, 3] scaled like the architecture's training input. */
@@ -329,9 +392,29 @@ public final class FeatureGraph {
         return output(pooled, batch);
     }
 
+    /**
+     * Pooled features of the batch mirrored left to right {@code [batch, pooledSize]}, fed by inputs {@code image_0 ..
+     * image_<batch-1>}; only in a graph built with the mirror ({@link #mirrors()}).
+     */
+    public Output<TFloat32> mirror(int batch) {
+        if (mirror.isEmpty()) {
+            throw new IllegalStateException("This feature graph was built without the mirror view");
+        }
+        return output(mirror, batch);
+    }
+
+    /** Whether it computes the {@link FeatureLayer#MIRROR} view. */
+    public boolean mirrors() {
+        return !mirror.isEmpty();
+    }
+
     /** The output of one feature layer. */
     public Output<TFloat32> features(FeatureLayer layer, int batch) {
-        return layer == FeatureLayer.POOLED ? pooled(batch) : bottleneck(batch);
+        return switch (layer) {
+            case BOTTLENECK -> bottleneck(batch);
+            case POOLED -> pooled(batch);
+            case MIRROR -> mirror(batch);
+        };
     }
 
     private Output<TFloat32> output(TreeMap<Integer, Output<TFloat32>> outputs, int batch) {

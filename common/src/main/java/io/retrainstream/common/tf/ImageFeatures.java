@@ -16,6 +16,11 @@ public interface ImageFeatures extends AutoCloseable {
     /** The largest batch one run takes. */
     int maxBatch();
 
+    /** Whether its {@link Features} hold the pooled features of each image's left-right mirror as well. */
+    default boolean mirrors() {
+        return false;
+    }
+
     /** The features of {@code images}, in order; throws {@link ImageDecodeException} when any cannot be decoded. */
     List<Features> extract(List<byte[]> images);
 
