@@ -44,7 +44,7 @@ public record BottleneckComputed(
         Objects.requireNonNull(vector, "vector");
         pooled = pooled == null ? new float[0] : pooled;
         mirror = mirror == null ? new float[0] : mirror;
-        if (mirror.length > 0 && mirror.length != pooled.length) {
+        if (mirror.length > 0 && pooled.length > 0 && mirror.length != pooled.length) {
             throw new IllegalArgumentException("the mirror's " + mirror.length + " pooled features do not match the "
                     + pooled.length + " of the photo");
         }

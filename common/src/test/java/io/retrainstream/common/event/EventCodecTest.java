@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.View;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -196,6 +197,65 @@ class EventCodecTest {
     }
 
     @Test
+    void theMirrorViewRoundTripsAfterThePooledFeaturesAndDecodesOnlyWhenAskedFor() {
+        BottleneckComputed plain = bottleneck();
+        float[] mirror = new float[plain.pooled().length];
+        for (int i = 0; i < mirror.length; i++) {
+            mirror[i] = -i - 0.5f;
+        }
+        BottleneckComputed event = new BottleneckComputed(
+                plain.imageId(),
+                plain.label(),
+                plain.fileName(),
+                plain.architecture(),
+                plain.contentHash(),
+                plain.imageTime(),
+                plain.computedAt(),
+                plain.vector(),
+                plain.pooled(),
+                mirror);
+        byte[] bytes = event.encode();
+        BottleneckComputed decoded = BottleneckComputed.decode(bytes);
+        assertSameBits(decoded.vector(), event.vector());
+        assertSameBits(decoded.pooled(), event.pooled());
+        assertSameBits(decoded.mirror(), mirror);
+        assertThat(decoded.features().hasMirror()).isTrue();
+        assertThat(decoded.encode()).isEqualTo(bytes);
+
+        BottleneckComputed pooledOnly =
+                BottleneckComputed.decode(ByteBuffer.wrap(bytes), EnumSet.of(FeatureLayer.POOLED));
+        assertSameBits(pooledOnly.pooled(), event.pooled());
+        assertThat(pooledOnly.mirror()).isEmpty();
+        BottleneckComputed views =
+                BottleneckComputed.decode(ByteBuffer.wrap(bytes), EnumSet.of(FeatureLayer.POOLED, FeatureLayer.MIRROR));
+        assertSameBits(views.mirror(), mirror);
+        assertThat(views.vector()).isEmpty();
+        assertSameBits(
+                BottleneckComputed.decode(ByteBuffer.wrap(bytes), EnumSet.of(FeatureLayer.MIRROR))
+                        .mirror(),
+                mirror);
+        // an event without the view is as before
+        assertThat(BottleneckComputed.decode(plain.encode()).mirror()).isEmpty();
+    }
+
+    @Test
+    void aMirrorThatDoesNotMatchThePooledFeaturesIsMalformed() {
+        String json = "{\"imageId\":\"i\",\"label\":\"l\",\"fileName\":\"f\",\"architecture\":\"a\","
+                + "\"pooledSize\":2,\"mirrorSize\":%d}";
+        float[] floats = {1, 2, 3, 4, 5};
+        assertThat(BottleneckComputed.decode(frame('B', String.format(json, 2), floats))
+                        .mirror())
+                .containsExactly(4, 5);
+        assertBottleneckMalformed(frame('B', String.format(json, 1), floats), "1 mirror features for 2 pooled");
+        assertBottleneckMalformed(
+                frame('B', String.format(json, 2), new float[] {1, 2, 3, 4}), "too few for a vector, 2 pooled");
+        assertThatThrownBy(() -> new BottleneckComputed(
+                        "a", "b", "c.jpg", "m", null, 0, 0, new float[] {1}, new float[2], new float[3]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("mirror's 3 pooled features do not match the 2");
+    }
+
+    @Test
     void bottleneckWithoutContentHashRoundTrips() {
         BottleneckComputed event =
                 new BottleneckComputed("a", "b", "c.jpg", "mobilenet_0.25_128", null, 0, 0, new float[] {1f}, null);
@@ -237,6 +297,58 @@ class EventCodecTest {
         assertThat(decoded.metrics()).isNull();
         assertSameBits(decoded.weights(), event.weights());
         assertSameBits(decoded.biases(), event.biases());
+    }
+
+    @Test
+    void aModelsViewsRoundTripAndAnOlderModelReadsThePhotoAlone() {
+        ModelPublished m = model();
+        assertThat(m.views()).containsExactly("original");
+        ModelPublished mirrored = new ModelPublished(
+                m.version(),
+                m.architecture(),
+                m.feature(),
+                m.labels(),
+                m.bottleneckSize(),
+                m.weights(),
+                m.biases(),
+                m.metrics(),
+                m.publishedAt(),
+                List.of("mirror", "original"));
+        assertThat(mirrored.views()).containsExactly("original", "mirror");
+        ModelPublished decoded = ModelPublished.decode(mirrored.encode());
+        assertThat(decoded.views()).containsExactly("original", "mirror");
+        assertThat(decoded.head().views()).containsExactly(View.ORIGINAL, View.MIRROR);
+        assertThat(decoded.head().mirrored()).isTrue();
+        assertThat(ModelPublished.decode(m.encode()).head().mirrored()).isFalse();
+
+        // written before views existed: no "views" in the metadata
+        String json = "{\"version\":3,\"architecture\":\"a\",\"feature\":\"pooled\",\"labels\":[\"x\",\"y\"],"
+                + "\"bottleneckSize\":1,\"publishedAt\":9%s}";
+        float[] floats = {1, 2, 3, 4};
+        assertThat(ModelPublished.decode(frame('M', String.format(json, ""), floats))
+                        .views())
+                .containsExactly("original");
+        assertThat(ModelPublished.decode(
+                                frame('M', String.format(json, ",\"views\":[\"original\",\"mirror\"]"), floats))
+                        .viewList())
+                .containsExactly(View.ORIGINAL, View.MIRROR);
+        assertMalformed(
+                ModelPublished::decode,
+                frame('M', String.format(json, ",\"views\":[\"upside-down\"]"), floats),
+                "model 3",
+                "Unknown view 'upside-down'");
+        assertMalformed(
+                ModelPublished::decode,
+                frame('M', String.format(json, ",\"views\":[\"mirror\"]"), floats),
+                "leave out the photo itself");
+        assertMalformed(
+                ModelPublished::decode,
+                frame(
+                        'M',
+                        String.format(json, ",\"views\":[\"original\",\"mirror\"]")
+                                .replace("pooled", "bottleneck"),
+                        floats),
+                "only a head on the pooled layer has views");
     }
 
     @Test

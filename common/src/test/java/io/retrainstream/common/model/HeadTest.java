@@ -69,4 +69,56 @@ class HeadTest {
         assertThatThrownBy(() -> new Head(LABELS, FeatureLayer.BOTTLENECK, new float[7], new float[3]))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aMirroredHeadAnswersTheMeanOfItsSoftmaxOverThePhotoAndItsMirror() {
+        float[] weights = {1f, -1f, 0.5f, 2f, 0f, -0.5f};
+        float[] biases = {0.1f, 0f, -0.1f};
+        Head plain = new Head(LABELS, FeatureLayer.POOLED, weights, biases);
+        Head mirrored = new Head(LABELS, FeatureLayer.POOLED, weights, biases, List.of(View.ORIGINAL, View.MIRROR));
+        float[] photo = {0.3f, -1.2f};
+        float[] mirror = {1.5f, 0.4f};
+        Features features = new Features(new float[] {9f}, photo, mirror);
+
+        float[] a = plain.softmax(photo);
+        float[] b = plain.softmax(mirror);
+        float[] mean = mirrored.softmax(features);
+        for (int c = 0; c < LABELS.size(); c++) {
+            assertThat(mean[c]).isCloseTo((a[c] + b[c]) / 2, offset(1e-6f));
+        }
+        assertThat(plain.softmax(features)).containsExactly(a);
+        // a photo whose mirror was not computed is answered on itself
+        assertThat(mirrored.softmax(new Features(new float[] {9f}, photo))).containsExactly(a);
+        assertThat(mirrored.mirrored()).isTrue();
+        assertThat(plain.mirrored()).isFalse();
+        assertThat(plain.views()).containsExactly(View.ORIGINAL);
+    }
+
+    @Test
+    void onlyAPooledHeadHasViews() {
+        float[] weights = new float[6];
+        float[] biases = new float[3];
+        assertThatThrownBy(() ->
+                        new Head(LABELS, FeatureLayer.BOTTLENECK, weights, biases, List.of(View.ORIGINAL, View.MIRROR)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("only a head on the pooled layer has views");
+        assertThatThrownBy(() -> new Head(LABELS, FeatureLayer.MIRROR, weights, biases))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void viewsParseWithAnErrorThatSaysWhatToWrite() {
+        assertThat(View.parse(null)).isEqualTo(View.ORIGINAL_ONLY);
+        assertThat(View.parse(" ")).isEqualTo(View.ORIGINAL_ONLY);
+        assertThat(View.parse("mirror, original")).containsExactly(View.ORIGINAL, View.MIRROR);
+        assertThat(View.parse("ORIGINAL,original")).containsExactly(View.ORIGINAL);
+        assertThat(View.mirrored(View.parse("original,mirror"))).isTrue();
+        assertThat(View.ids(View.parse("original,mirror"))).containsExactly("original", "mirror");
+        assertThatThrownBy(() -> View.parse("original,flipped"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Unknown view 'flipped': use original or original,mirror");
+        assertThatThrownBy(() -> View.parse("mirror"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("leave out the photo itself");
+    }
 }

@@ -113,4 +113,76 @@ class FeatureExtractorTest {
             assertThat(extractor.extract(good).bottleneck()).hasSize(1001);
         }
     }
+
+    /** A photo scaled to {@code size x size} pixels and written as PNG, mirrored left to right when asked. */
+    static byte[] squarePng(byte[] jpeg, int size, boolean mirrored) {
+        try {
+            java.awt.image.BufferedImage photo = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
+            java.awt.image.BufferedImage square =
+                    new java.awt.image.BufferedImage(size, size, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            java.awt.Graphics2D g = square.createGraphics();
+            g.drawImage(photo, 0, 0, size, size, null);
+            g.dispose();
+            java.awt.image.BufferedImage out =
+                    new java.awt.image.BufferedImage(size, size, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < size; y++) {
+                for (int x = 0; x < size; x++) {
+                    out.setRGB(x, y, square.getRGB(mirrored ? size - 1 - x : x, y));
+                }
+            }
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(out, "png", png);
+            return png.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void theMirrorViewIsThePooledFeaturesOfTheMirroredPhotoAndCostsNothingWhenNotAskedFor() {
+        Architecture architecture = Architecture.of("mobilenet_0.25_128");
+        Path graph = ModelFiles.locateGraph(architecture, Optional.of(SharedData.models()));
+        List<byte[]> photos = SharedData.flowerPhotos("tulips", 3).stream()
+                .map(SharedData::read)
+                .toList();
+        // at the CNN's own input size no resize happens, so mirroring the file equals mirroring the scaled image
+        List<byte[]> squares =
+                photos.stream().map(p -> squarePng(p, 128, false)).toList();
+        List<byte[]> mirroredSquares =
+                photos.stream().map(p -> squarePng(p, 128, true)).toList();
+        try (FeatureExtractor plain = extractor("mobilenet_0.25_128", 4);
+                FeatureExtractor views = new FeatureExtractor(
+                        architecture,
+                        graph,
+                        4,
+                        new ParallelRuns(2),
+                        new DecodeBudget(ImageLimits.DEFAULT, architecture.inputSize()),
+                        true)) {
+            assertThat(views.mirrors()).isTrue();
+            assertThat(plain.mirrors()).isFalse();
+            List<Features> withMirror = views.extract(squares);
+            List<Features> ofMirrored = plain.extract(mirroredSquares);
+            List<Features> alone = plain.extract(squares);
+            for (int i = 0; i < squares.size(); i++) {
+                assertThat(withMirror.get(i).mirror())
+                        .hasSize(256)
+                        .containsExactly(ofMirrored.get(i).pooled(), org.assertj.core.data.Offset.offset(1e-4f));
+                assertThat(withMirror.get(i).pooled())
+                        .containsExactly(alone.get(i).pooled(), org.assertj.core.data.Offset.offset(1e-4f));
+                assertThat(withMirror.get(i).bottleneck())
+                        .containsExactly(alone.get(i).bottleneck(), org.assertj.core.data.Offset.offset(1e-3f));
+                assertThat(alone.get(i).hasMirror()).isFalse();
+                assertThat(withMirror.get(i).mirror())
+                        .isNotEqualTo(withMirror.get(i).pooled());
+            }
+            // one layer at a time, and a real photo of any size has a mirror too
+            assertThat(views.extract(squares, io.retrainstream.common.model.FeatureLayer.MIRROR)
+                            .get(1))
+                    .containsExactly(withMirror.get(1).mirror(), org.assertj.core.data.Offset.offset(1e-4f));
+            assertThat(views.extract(photos).get(0).mirror()).hasSize(256);
+            assertThatThrownBy(() -> plain.extract(squares, io.retrainstream.common.model.FeatureLayer.MIRROR))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("without the mirror view");
+        }
+    }
 }
