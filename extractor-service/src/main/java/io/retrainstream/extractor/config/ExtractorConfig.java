@@ -26,6 +26,15 @@ public interface ExtractorConfig {
     @WithDefault("64000000")
     long maxImagePixels();
 
+    /**
+     * The views of each photo the CNN computes: {@code original} (the photo alone, the cheap path) or
+     * {@code original,mirror}, which also computes the pooled features of the photo mirrored left to right (a second
+     * CNN image per photo) so that the trainer can learn from both and the classifier answer their mean. Every
+     * service of a stack reads the same setting ({@code RETRAIN_VIEWS}).
+     */
+    @WithDefault("original")
+    String views();
+
     /** A folder in {@code retrain.py}'s download layout to read the graph from; otherwise the user's model cache. */
     Optional<Path> modelDir();
 

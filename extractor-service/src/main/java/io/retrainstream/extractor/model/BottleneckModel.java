@@ -6,6 +6,8 @@ import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.model.View;
+import io.retrainstream.common.tf.DecodeBudget;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.ImageFeatures;
 import io.retrainstream.common.tf.ImageLimits;
@@ -33,7 +35,12 @@ public class BottleneckModel {
         long start = System.nanoTime();
         int runs = 1;
         limits = new ImageLimits(config.maxImagePixels());
+        boolean mirror = View.mirrored(View.parse(config.views()));
         if (config.savedModel().isPresent()) {
+            if (mirror) {
+                throw new IllegalArgumentException("retrain.views=" + config.views() + ": a SavedModel module has no "
+                        + "mirror view; set RETRAIN_VIEWS=original with RETRAIN_SAVED_MODEL");
+            }
             Path dir = config.savedModel().get().toAbsolutePath().normalize();
             graphFile = dir.resolve("saved_model.pb");
             extractor = new SavedModelFeatures(dir, config.extractor().maxBatch(), limits);
@@ -48,7 +55,12 @@ public class BottleneckModel {
             ParallelRuns parallel = ParallelRuns.orPerCore(config.extractor().parallelRuns());
             runs = parallel.runs();
             extractor = new FeatureExtractor(
-                    architecture, graphFile, config.extractor().maxBatch(), parallel, limits);
+                    architecture,
+                    graphFile,
+                    config.extractor().maxBatch(),
+                    parallel,
+                    new DecodeBudget(limits, architecture.inputSize()),
+                    mirror);
         }
         try {
             architectureId = extractor.architecture().id(ModelFiles.sha256(graphFile));
@@ -59,13 +71,19 @@ public class BottleneckModel {
         }
         Log.infof("TensorFlow %s runs the CNN on %s", TensorFlow.version(), extractor.devices());
         Log.infof(
-                "Loaded and warmed up %s (id %s) from %s in %d ms (batches of up to %d images per run, %s)",
+                "Loaded and warmed up %s (id %s) from %s in %d ms (batches of up to %d images per run, %s; views: %s)",
                 extractor.architecture().name(),
                 architectureId,
                 graphFile,
                 (System.nanoTime() - start) / 1_000_000,
                 extractor.maxBatch(),
-                runs == 1 ? "one run at a time" : runs + " runs at once");
+                runs == 1 ? "one run at a time" : runs + " runs at once",
+                extractor.mirrors() ? "the photo and its mirror, two CNN images each" : "the photo alone");
+    }
+
+    /** Whether each image's features hold its mirror's as well ({@code retrain.views=original,mirror}). */
+    public boolean mirrors() {
+        return extractor.mirrors();
     }
 
     public Architecture architecture() {

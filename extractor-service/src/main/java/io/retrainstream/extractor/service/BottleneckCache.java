@@ -81,7 +81,7 @@ public class BottleneckCache {
 
     /** The bytes one entry takes: its floats, the hash's characters and {@link #ENTRY_OVERHEAD_BYTES}. */
     static long cost(String contentHash, Features features) {
-        return 4L * (features.bottleneck().length + features.pooled().length)
+        return 4L * (features.bottleneck().length + features.pooled().length + features.mirror().length)
                 + 2L * contentHash.length()
                 + ENTRY_OVERHEAD_BYTES;
     }

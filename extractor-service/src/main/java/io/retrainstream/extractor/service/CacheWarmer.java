@@ -7,6 +7,7 @@ import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.kafka.KafkaClients;
 import io.retrainstream.common.kafka.TopicReader;
 import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.extractor.model.BottleneckModel;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -30,14 +31,19 @@ public class CacheWarmer {
             TopicReader.forEach(clients, Topics.BOTTLENECKS, READ_TIMEOUT, record -> {
                 try {
                     BottleneckComputed bottleneck = BottleneckComputed.decode(record.value());
-                    // The same CNN: events carry its name and graph hash (name@sha256:...), as this extractor writes
+                    // The same CNN: events carry its name and graph hash (name@sha256:...), as this extractor writes;
+                    // and the same views: with the mirror asked for, an event without it is computed again
+                    int pooledSize = model.architecture().pooledSize();
                     if (bottleneck.architecture().equals(model.architectureId())
                             && bottleneck.contentHash() != null
                             && bottleneck.vector().length
                                     == model.architecture().bottleneckSize()
-                            && bottleneck.pooled().length
-                                    == model.architecture().pooledSize()) {
-                        cache.put(bottleneck.contentHash(), bottleneck.features());
+                            && bottleneck.pooled().length == pooledSize
+                            && (!model.mirrors() || bottleneck.mirror().length == pooledSize)) {
+                        Features features = model.mirrors()
+                                ? bottleneck.features()
+                                : new Features(bottleneck.vector(), bottleneck.pooled());
+                        cache.put(bottleneck.contentHash(), features);
                         loaded.incrementAndGet();
                     }
                 } catch (MalformedEventException e) {

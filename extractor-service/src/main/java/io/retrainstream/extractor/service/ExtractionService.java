@@ -186,7 +186,8 @@ public class ExtractionService {
                 event.timestamp(),
                 System.currentTimeMillis(),
                 features.bottleneck(),
-                features.pooled());
+                features.pooled(),
+                features.mirror());
     }
 
     /** Checks a record and normalises its label; the exception's message is the reason it cannot be used. */
