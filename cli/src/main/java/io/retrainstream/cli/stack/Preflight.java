@@ -39,6 +39,10 @@ final class Preflight {
                 throw new CliException("--saved-model " + options.savedModel().get()
                         + " is not a SavedModel folder (no saved_model.pb in it).");
             }
+            if (options.views().contains(io.retrainstream.common.model.View.MIRROR)) {
+                throw new CliException("--views original,mirror needs a frozen graph (--architecture): a SavedModel "
+                        + "module has no mirror view. Leave --views out with --saved-model.");
+            }
         } else {
             checkModel(context, architecture, options.modelDir());
         }

@@ -3,6 +3,7 @@ package io.retrainstream.cli.stack;
 import io.retrainstream.cli.CliException;
 import io.retrainstream.cli.Context;
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.View;
 import java.io.File;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
@@ -64,7 +65,11 @@ final class StackLauncher {
         Workspace workspace = context.workspace();
         long seconds = Math.round((System.nanoTime() - start) / 1e9);
         PrintStream out = context.out();
-        out.printf("retrain-stream is up (architecture %s, started in %d s):%n", architecture.name(), seconds);
+        out.printf(
+                "retrain-stream is up (architecture %s%s, started in %d s):%n",
+                architecture.name(),
+                options.views().size() > 1 ? ", views " + String.join(",", View.ids(options.views())) : "",
+                seconds);
         for (Service service : List.of(Service.CLASSIFIER, Service.EXTRACTOR, Service.TRAINER)) {
             for (String instance : state.instances(service)) {
                 out.printf(

@@ -2,6 +2,7 @@ package io.retrainstream.cli.stack;
 
 import io.retrainstream.common.launch.ServiceLaunch;
 import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.View;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,6 +123,7 @@ final class StackPlan {
         env.put("QUARKUS_HTTP_HOST", options.listen());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(state.port(instance)));
         env.put("RETRAIN_ARCHITECTURE", architecture.name());
+        env.put("RETRAIN_VIEWS", String.join(",", View.ids(options.views())));
         options.modelDir()
                 .ifPresent(
                         dir -> env.put("RETRAIN_MODEL_DIR", dir.toAbsolutePath().toString()));

@@ -64,6 +64,8 @@ class StackPlanTest {
             assertThat(child.liveUrl()).isEqualTo("http://127.0.0.1:" + port + "/q/health/live");
             assertThat(child.log()).endsWith(child.name() + ".log");
             assertThat(child.afterBroker()).isTrue();
+            // every service reads the same views
+            assertThat(child.env()).containsEntry("RETRAIN_VIEWS", "original");
         }
         Supervisor.Child trainer = plan.children().get(4);
         assertThat(trainer.env()).containsEntry("TRAINER_EXTRACTOR_URL", "http://127.0.0.1:18081");
@@ -86,6 +88,36 @@ class StackPlanTest {
         assertThat(state.ports())
                 .containsExactly(
                         Map.entry("extractor", 18081), Map.entry("trainer", 18082), Map.entry("classifier", 18080));
+    }
+
+    @Test
+    void viewsReachEveryServiceAndAnUnknownViewIsAUsageError() throws Exception {
+        UpCommand.Options mirrored = new UpCommand.Options(
+                Architecture.DEFAULT,
+                Optional.empty(),
+                19092,
+                1,
+                options(1, 1).ports(),
+                options(1, 1).instances(),
+                Optional.empty(),
+                java.time.Duration.ofSeconds(60),
+                Optional.empty(),
+                true,
+                State.LOOPBACK,
+                UpCommand.views("original,mirror"));
+        State state = StackFiles.initialState(mirrored, Architecture.of(Architecture.DEFAULT));
+        Workspace workspace = new Workspace(root, root);
+        Files.createDirectories(workspace.libDir());
+        Broker broker = Broker.of(workspace.libDir(), workspace.kafkaDir(1), state, 1);
+        Supervisor.Plan plan =
+                StackPlan.of(workspace, mirrored, Architecture.of(Architecture.DEFAULT), state, List.of(broker));
+        for (Supervisor.Child child : plan.children().subList(1, plan.children().size())) {
+            assertThat(child.env()).as(child.name()).containsEntry("RETRAIN_VIEWS", "original,mirror");
+        }
+        TestConsole console = new TestConsole(root);
+        assertThat(Main.run(new String[] {"up", "--views", "original,upside-down"}, console.context))
+                .isEqualTo(2);
+        assertThat(console.err()).contains("--views: Unknown view 'upside-down': use original or original,mirror");
     }
 
     @Test
@@ -224,6 +256,7 @@ class StackPlanTest {
                 java.time.Duration.ofSeconds(60),
                 Optional.empty(),
                 true,
-                State.LOOPBACK);
+                State.LOOPBACK,
+                io.retrainstream.common.model.View.ORIGINAL_ONLY);
     }
 }
