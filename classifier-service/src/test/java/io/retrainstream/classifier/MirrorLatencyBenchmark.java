@@ -1,0 +1,143 @@
+package io.retrainstream.classifier;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.retrainstream.common.event.ModelPublished;
+import io.retrainstream.common.kafka.Topics;
+import io.retrainstream.common.model.Architecture;
+import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.View;
+import io.retrainstream.common.testing.KafkaBrokerResource;
+import io.retrainstream.common.testing.SharedData;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Not a test (Surefire skips it by name): {@code POST /classify} latency of one flower photo, sequential requests, by a
+ * plain model and by a model with the views [original, mirror] on the same CNN, in alternating rounds so that the
+ * machine's load falls on both alike. Prints p50 and p95 in ms; note {@code uptime} beside the figures.
+ *
+ * <pre>
+ * ./mvnw -B -ntp -o verify -pl common,classifier-service -Dtest=MirrorLatencyBenchmark \
+ *        -Dsurefire.failIfNoSpecifiedTests=false [-Dbenchmark.architecture=mobilenet_0.50_224_quantized] \
+ *        [-Dbenchmark.requests=200] [-Dbenchmark.rounds=4]
+ * </pre>
+ */
+@QuarkusTest
+@TestProfile(MirrorLatencyBenchmark.OwnBroker.class)
+@QuarkusTestResource(KafkaBrokerResource.class)
+class MirrorLatencyBenchmark {
+
+    /** Its own application and broker. */
+    public static class OwnBroker implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            // production batching (the tests' max-batch is 4) and no min-score
+            return Map.of("retrain.classifier.max-batch", "16", "retrain.classifier.min-score", "0");
+        }
+    }
+
+    private static final List<String> LABELS = List.of("daisy", "dandelion", "roses", "sunflowers", "tulips");
+
+    @Test
+    void printsLatency() {
+        String name = System.getProperty("benchmark.architecture", "mobilenet_0.50_224_quantized");
+        int requests = Integer.getInteger("benchmark.requests", 200);
+        int rounds = Integer.getInteger("benchmark.rounds", 4);
+        byte[] photo = SharedData.read(SharedData.flowerPhotos("daisy", 1).get(0));
+        Architecture architecture = Architecture.of(name);
+        List<Long> plain = new ArrayList<>();
+        List<Long> plainOwnCnn = new ArrayList<>();
+        List<Long> mirrored = new ArrayList<>();
+        long version = 0;
+        for (int round = 0; round < rounds; round++) {
+            // the first plain model runs on a CNN without the mirror copy, the later ones share the mirrored one
+            measure(
+                    publish(++version, architecture, View.ORIGINAL_ONLY),
+                    photo,
+                    requests / rounds,
+                    round == 0 ? plainOwnCnn : plain);
+            measure(
+                    publish(++version, architecture, List.of(View.ORIGINAL, View.MIRROR)),
+                    photo,
+                    requests / rounds,
+                    mirrored);
+        }
+        System.out.printf(
+                "%n/classify latency, one %d-byte photo, %s, sequential, %d requests per model in %d rounds%n",
+                photo.length, name, mirrored.size(), rounds);
+        System.out.printf("%-22s %8s %8s %8s%n", "views", "p50 ms", "p95 ms", "mean ms");
+        System.out.println(row("original (own CNN)", plainOwnCnn));
+        System.out.println(row("original (shared)", plain));
+        System.out.println(row("original,mirror", mirrored));
+    }
+
+    private static long publish(long version, Architecture architecture, List<View> views) {
+        int size = architecture.pooledSize();
+        Random random = new Random(version);
+        float[] weights = new float[size * LABELS.size()];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) random.nextGaussian() * 0.1f;
+        }
+        ModelPublished model = new ModelPublished(
+                version,
+                architecture.name(),
+                FeatureLayer.POOLED.id(),
+                LABELS,
+                size,
+                weights,
+                new float[LABELS.size()],
+                null,
+                System.currentTimeMillis(),
+                View.ids(views));
+        KafkaBrokerResource.broker().produce(Topics.MODELS, model.key(), model.encode(), Map.of());
+        await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> given().get("/model")
+                .then()
+                .body("version", equalTo((int) version))
+                .body("views", equalTo(View.ids(views))));
+        return version;
+    }
+
+    private static void measure(long version, byte[] photo, int requests, List<Long> nanos) {
+        for (int i = 0; i < requests + 10; i++) {
+            long start = System.nanoTime();
+            int served = given().contentType("image/jpeg")
+                    .body(photo)
+                    .post("/classify")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath()
+                    .getInt("modelVersion");
+            long took = System.nanoTime() - start;
+            assertThat(served).isEqualTo((int) version);
+            if (i >= 10) {
+                nanos.add(took);
+            }
+        }
+    }
+
+    private static String row(String views, List<Long> nanos) {
+        long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        double mean = Arrays.stream(sorted).average().orElse(0) / 1e6;
+        return String.format(
+                "%-22s %8.1f %8.1f %8.1f", views, percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.95) / 1e6, mean);
+    }
+
+    private static double percentile(long[] sorted, double p) {
+        int index = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+}
