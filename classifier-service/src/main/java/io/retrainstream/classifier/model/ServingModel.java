@@ -45,6 +45,8 @@ public final class ServingModel {
     private final ModelPublished model;
     private final Scorer scorer;
     private final List<View> views;
+    /** Whether its CNN has the mirror copy (used by this model or not). */
+    private final boolean mirrors;
     /** In-flight calls, plus one while the model is current; the holder that brings it to zero closes it. */
     private final AtomicInteger references = new AtomicInteger(1);
 
@@ -74,6 +76,7 @@ public final class ServingModel {
             HeadOnFeatures scorer = new HeadOnFeatures(model, features);
             this.scorer = scorer;
             this.views = scorer.mirror ? model.head().views() : View.ORIGINAL_ONLY;
+            this.mirrors = features.mirrors();
         } catch (RuntimeException e) {
             features.close();
             throw e;
@@ -94,6 +97,13 @@ public final class ServingModel {
      */
     public List<View> views() {
         return views;
+    }
+
+    /**
+     * Whether it runs on a CNN with the mirror copy, which it uses only when its {@link #views()} include the mirror.
+     */
+    public boolean mirrors() {
+        return mirrors;
     }
 
     public long version() {

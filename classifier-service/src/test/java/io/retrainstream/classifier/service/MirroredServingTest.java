@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.offset;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.FeatureCache;
+import io.retrainstream.classifier.model.ModelVersions;
 import io.retrainstream.classifier.model.ServingModel;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
@@ -168,6 +169,43 @@ class MirroredServingTest {
             if (after != null) {
                 after.retire();
             }
+        }
+    }
+
+    /**
+     * A plain version kept for requests after a mirrored one is served would hold the plain CNN open beside the
+     * mirrored one: it is unloaded (a request naming it loads it again, onto the mirrored CNN).
+     */
+    @Test
+    void keptVersionsOnTheReplacedPlainCnnAreUnloaded() {
+        ModelVersions versions = new ModelVersions(
+                new io.retrainstream.classifier.model.ModelHolder(),
+                1 << 20,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        try {
+            ServingModel first = loader.load(model(1, View.ORIGINAL_ONLY));
+            assertThat(first.mirrors()).isFalse();
+            versions.adopt(first);
+            ServingModel mirrored = loader.load(model(2, MIRRORED));
+            try {
+                assertThat(mirrored.mirrors()).isTrue();
+                // on the plain CNN, the mirrored version keeps the plain one
+                versions.retainCnnOf(first);
+                assertThat(versions.kept()).containsExactly(1L);
+                versions.retainCnnOf(mirrored);
+                assertThat(versions.kept()).isEmpty();
+
+                // loaded again, version 1 shares the mirrored CNN and stays
+                ServingModel again = loader.load(model(1, View.ORIGINAL_ONLY));
+                assertThat(again.mirrors()).isTrue();
+                versions.adopt(again);
+                versions.retainCnnOf(mirrored);
+                assertThat(versions.kept()).containsExactly(1L);
+            } finally {
+                mirrored.retire();
+            }
+        } finally {
+            versions.take(1L).ifPresent(ServingModel::retire);
         }
     }
 
