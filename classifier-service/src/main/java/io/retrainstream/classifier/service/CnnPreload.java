@@ -37,9 +37,18 @@ public class CnnPreload {
     }
 
     private void preload(String name) {
+        List<View> views;
+        try {
+            views = View.parse(config.views());
+        } catch (IllegalArgumentException e) {
+            Log.warnf(
+                    "%s (retrain.views, RETRAIN_VIEWS): preloading the CNN without the mirror copy; each model is "
+                            + "still served with the views it was trained with",
+                    e.getMessage());
+            views = View.ORIGINAL_ONLY;
+        }
         long start = System.nanoTime();
         try {
-            List<View> views = View.parse(config.views());
             if (loader.preload(name, views)) {
                 Log.infof(
                         "Loaded and warmed the CNN %s%s in %d ms, before the first model (retrain.architecture, "
