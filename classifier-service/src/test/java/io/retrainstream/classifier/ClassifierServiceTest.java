@@ -428,6 +428,139 @@ class ClassifierServiceTest {
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/model").then().body("version", equalTo(6)));
     }
 
+    /**
+     * A model with the views [original, mirror] answers every protocol with the mean of its head's softmax over the
+     * photo and its mirror (computed here by an extractor with the mirror); swapping from a plain model to it (a new
+     * CNN with the mirror copy) and back to a plain one (which shares that CNN) never fails a request.
+     */
+    @Test
+    @Order(8)
+    void aMirroredModelAnswersTheMeanOverThePhotoAndItsMirrorAndSwapsWithoutDowntime() throws Exception {
+        var broker = KafkaBrokerResource.broker();
+        ModelPublished mirrored = pooledModel(12, new Random(12), List.of("original", "mirror"));
+        ModelPublished plain = pooledModel(13, new Random(13), List.of("original"));
+        Architecture architecture = Architecture.of(ARCHITECTURE);
+        float[] mean;
+        float[] alone;
+        try (FeatureExtractor withMirror = new FeatureExtractor(
+                architecture,
+                ModelFiles.locateGraph(architecture, Optional.of(SharedData.models())),
+                1,
+                io.retrainstream.common.tf.ParallelRuns.ONE,
+                new io.retrainstream.common.tf.DecodeBudget(
+                        io.retrainstream.common.tf.ImageLimits.DEFAULT, architecture.inputSize()),
+                true)) {
+            mean = mirrored.head().softmax(withMirror.extract(daisy));
+            alone = plain.head().softmax(withMirror.extract(daisy).pooled());
+        }
+
+        try (RequestsDuringSwap during = new RequestsDuringSwap()) {
+            broker.produce(Topics.MODELS, mirrored.key(), mirrored.encode(), Map.of());
+            await().atMost(TIMEOUT).untilAsserted(() -> given().get("/model")
+                    .then()
+                    .body("version", equalTo(12))
+                    .body("views", equalTo(List.of("original", "mirror"))));
+            JsonPath reply = classify("?top_k=3");
+            assertThat(reply.getLong("modelVersion")).isEqualTo(12);
+            assertScores(reply.getList("predictions"), mean);
+            List<Number> predicted = given().contentType("application/json")
+                    .body(Map.of(
+                            "instances",
+                            List.of(Map.of("b64", java.util.Base64.getEncoder().encodeToString(daisy)))))
+                    .post("/v1/models/retrain:predict")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath()
+                    .getList("predictions[0].scores");
+            for (int c = 0; c < LABELS.size(); c++) {
+                assertThat(predicted.get(c).floatValue())
+                        .isCloseTo(mean[c], org.assertj.core.data.Offset.offset(1e-4f));
+            }
+            given().get("/v2/models/retrain").then().body("parameters.views", equalTo(List.of("original", "mirror")));
+
+            broker.produce(Topics.MODELS, plain.key(), plain.encode(), Map.of());
+            await().atMost(TIMEOUT).untilAsserted(() -> given().get("/model")
+                    .then()
+                    .body("version", equalTo(13))
+                    .body("views", equalTo(List.of("original"))));
+            JsonPath after = classify("?top_k=3");
+            assertThat(after.getLong("modelVersion")).isEqualTo(13);
+            assertScores(after.getList("predictions"), alone);
+
+            assertThat(during.failures()).as("requests failed during the swaps").isEmpty();
+            assertThat(during.versions()).contains(6L, 12L, 13L);
+        }
+    }
+
+    /** Classifies the daisy over and over on a thread of its own, noting each answer's version and any failure. */
+    private static final class RequestsDuringSwap implements AutoCloseable {
+        private final java.util.Set<Long> versions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.concurrent.atomic.AtomicBoolean running =
+                new java.util.concurrent.atomic.AtomicBoolean(true);
+        private final Thread thread = new Thread(this::run, "requests-during-swap");
+
+        RequestsDuringSwap() {
+            thread.start();
+        }
+
+        private void run() {
+            long until = System.nanoTime() + TIMEOUT.toNanos() * 3;
+            while (running.get() && System.nanoTime() < until) {
+                var response = given().contentType("image/jpeg").body(daisy).post("/classify");
+                if (response.statusCode() == 200) {
+                    versions.add(response.jsonPath().getLong("modelVersion"));
+                } else {
+                    failures.add(response.statusCode() + " " + response.asString());
+                }
+            }
+        }
+
+        java.util.Set<Long> versions() {
+            return versions;
+        }
+
+        List<String> failures() {
+            return failures;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join();
+        }
+    }
+
+    private static void assertScores(List<Map<String, Object>> predictions, float[] expected) {
+        assertThat(predictions).hasSize(LABELS.size());
+        for (Map<String, Object> prediction : predictions) {
+            int c = LABELS.indexOf((String) prediction.get("label"));
+            assertThat(((Number) prediction.get("score")).floatValue())
+                    .as("score of %s", prediction.get("label"))
+                    .isCloseTo(expected[c], org.assertj.core.data.Offset.offset(1e-4f));
+        }
+    }
+
+    private static ModelPublished pooledModel(long version, Random random, List<String> views) {
+        int size = Architecture.of(ARCHITECTURE).pooledSize();
+        float[] weights = new float[size * LABELS.size()];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) random.nextGaussian() * 0.3f;
+        }
+        return new ModelPublished(
+                version,
+                ARCHITECTURE,
+                "pooled",
+                LABELS,
+                size,
+                weights,
+                new float[] {0.1f, -0.2f, 0.05f},
+                null,
+                System.currentTimeMillis(),
+                views);
+    }
+
     /** Posts a body over the limit the way a careful client does, announcing its size and awaiting 100-continue. */
     private static int postLarge(byte[] body) throws Exception {
         java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()

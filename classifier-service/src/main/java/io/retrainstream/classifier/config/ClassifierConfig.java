@@ -34,6 +34,15 @@ public interface ClassifierConfig {
      */
     Optional<String> architecture();
 
+    /**
+     * The views of a photo the models are expected to average over ({@code RETRAIN_VIEWS}, the same setting as the
+     * extractor's and the trainer's): {@code original}, or {@code original,mirror} to preload the configured CNN with
+     * its mirror copy, so that the first mirrored model is served at once. Each model is served with the views it was
+     * trained with, whatever this says.
+     */
+    @WithDefault("original")
+    String views();
+
     /** The SavedModel feature-vector module that models with a {@code savedmodel:} architecture were trained on. */
     Optional<Path> savedModel();
 

@@ -111,9 +111,23 @@ public class ModelVersions {
 
     /** Unloads the kept versions that run on another CNN than {@code architecture}, so that no old CNN stays open. */
     public synchronized void retainArchitecture(String architecture) {
+        retain(model -> model.model().architecture().equals(architecture));
+    }
+
+    /**
+     * Unloads the kept versions that run on another CNN than {@code served}, so that no old CNN stays open: those on
+     * another architecture, and, when {@code served} runs on a CNN with the mirror copy, those on one without it (the
+     * cache replaced it; they load again onto the served CNN when a request names them).
+     */
+    public synchronized void retainCnnOf(ServingModel served) {
+        String architecture = served.model().architecture();
+        retain(model -> model.model().architecture().equals(architecture) && (model.mirrors() || !served.mirrors()));
+    }
+
+    private void retain(java.util.function.Predicate<ServingModel> keep) {
         for (Iterator<ServingModel> it = kept.values().iterator(); it.hasNext(); ) {
             ServingModel model = it.next();
-            if (!model.model().architecture().equals(architecture)) {
+            if (!keep.test(model)) {
                 it.remove();
                 keptBytes -= model.headBytes();
                 model.release();

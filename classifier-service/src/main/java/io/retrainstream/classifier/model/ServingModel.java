@@ -3,10 +3,15 @@ package io.retrainstream.classifier.model;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
 import io.retrainstream.common.model.Head;
+import io.retrainstream.common.model.View;
+import io.retrainstream.common.tf.DecodeBudget;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.ImageDecodeException;
 import io.retrainstream.common.tf.ImageFeatures;
+import io.retrainstream.common.tf.ImageLimits;
+import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.WarmUpImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,12 +44,26 @@ public final class ServingModel {
 
     private final ModelPublished model;
     private final Scorer scorer;
+    private final List<View> views;
+    /** Whether its CNN has the mirror copy (used by this model or not). */
+    private final boolean mirrors;
     /** In-flight calls, plus one while the model is current; the holder that brings it to zero closes it. */
     private final AtomicInteger references = new AtomicInteger(1);
 
-    /** A model on a frozen {@code retrain.py} graph, with a CNN of its own. */
+    /** A model on a frozen {@code retrain.py} graph, with a CNN of its own (with the mirror when its head has it). */
     public ServingModel(ModelPublished model, Path graphFile, int maxBatch) {
-        this(model, new FeatureExtractor(Architecture.of(model.architecture()), graphFile, maxBatch));
+        this(model, extractor(model, graphFile, maxBatch));
+    }
+
+    private static FeatureExtractor extractor(ModelPublished model, Path graphFile, int maxBatch) {
+        Architecture architecture = Architecture.of(model.architecture());
+        return new FeatureExtractor(
+                architecture,
+                graphFile,
+                maxBatch,
+                ParallelRuns.ONE,
+                new DecodeBudget(ImageLimits.DEFAULT, architecture.inputSize()),
+                model.head().mirrored());
     }
 
     /**
@@ -54,7 +73,10 @@ public final class ServingModel {
     public ServingModel(ModelPublished model, ImageFeatures features) {
         this.model = model;
         try {
-            this.scorer = new HeadOnFeatures(model, features);
+            HeadOnFeatures scorer = new HeadOnFeatures(model, features);
+            this.scorer = scorer;
+            this.views = scorer.mirror ? model.head().views() : View.ORIGINAL_ONLY;
+            this.mirrors = features.mirrors();
         } catch (RuntimeException e) {
             features.close();
             throw e;
@@ -67,6 +89,21 @@ public final class ServingModel {
 
     public List<String> labels() {
         return model.labels();
+    }
+
+    /**
+     * The views its answers are the mean over: the model's, or the photo alone where its features cannot compute the
+     * mirror (a SavedModel module).
+     */
+    public List<View> views() {
+        return views;
+    }
+
+    /**
+     * Whether it runs on a CNN with the mirror copy, which it uses only when its {@link #views()} include the mirror.
+     */
+    public boolean mirrors() {
+        return mirrors;
     }
 
     public long version() {
@@ -140,16 +177,20 @@ public final class ServingModel {
     /**
      * The CNN's or module's features (their own runs), then the {@link Head}: {@code softmax(x W + b)} computed in
      * place (a few thousand multiply-adds per image: a second {@code Session.run} and its tensors cost more than the
-     * arithmetic).
+     * arithmetic). A head with the mirror view on features that compute it takes every layer of each image and of its
+     * mirror in one run and answers {@link Head#softmax(Features)}, the mean over both; any other head fetches its
+     * layer alone, so that it never pays for a mirror (not even on a CNN built with one).
      */
     private static final class HeadOnFeatures implements Scorer {
         private final ImageFeatures features;
         private final Head head;
+        private final boolean mirror;
 
         HeadOnFeatures(ModelPublished model, ImageFeatures features) {
             requireSize(model, features.architecture());
             this.features = features;
             this.head = model.head();
+            this.mirror = head.mirrored() && features.mirrors();
         }
 
         @Override
@@ -159,17 +200,27 @@ public final class ServingModel {
 
         @Override
         public List<float[]> score(List<byte[]> images) {
-            return softmax(features.extract(images, head.layer()));
+            return mirror ? views(features.extract(images)) : softmax(features.extract(images, head.layer()));
         }
 
         @Override
         public CompletableFuture<List<float[]>> scoreAsync(List<byte[]> images) {
-            return features.extractAsync(images, head.layer()).thenApply(this::softmax);
+            return mirror
+                    ? features.extractAsync(images).thenApply(this::views)
+                    : features.extractAsync(images, head.layer()).thenApply(this::softmax);
         }
 
         private List<float[]> softmax(List<float[]> rows) {
             List<float[]> out = new ArrayList<>(rows.size());
             for (float[] x : rows) {
+                out.add(head.softmax(x));
+            }
+            return out;
+        }
+
+        private List<float[]> views(List<Features> rows) {
+            List<float[]> out = new ArrayList<>(rows.size());
+            for (Features x : rows) {
                 out.add(head.softmax(x));
             }
             return out;

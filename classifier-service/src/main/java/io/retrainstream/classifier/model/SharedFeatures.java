@@ -34,6 +34,11 @@ public final class SharedFeatures {
         return key;
     }
 
+    /** Whether its CNN can compute each image's mirror too ({@link ImageFeatures#mirrors()}). */
+    public boolean mirrors() {
+        return features.mirrors();
+    }
+
     /** Runs every batch size once, the first time only. */
     public void warmUp() {
         if (warm.compareAndSet(false, true)) {
@@ -69,6 +74,11 @@ public final class SharedFeatures {
         @Override
         public int maxBatch() {
             return features.maxBatch();
+        }
+
+        @Override
+        public boolean mirrors() {
+            return features.mirrors();
         }
 
         @Override

@@ -8,6 +8,7 @@ import io.retrainstream.classifier.service.ClassificationService;
 import io.retrainstream.classifier.service.ClassificationService.Classification;
 import io.retrainstream.classifier.service.ModelService;
 import io.retrainstream.common.Concurrency;
+import io.retrainstream.common.model.View;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -118,10 +119,16 @@ public class ClassifyResource {
         return respond(Files.readAllBytes(upload.uploadedFile()), topK, version, minScore);
     }
 
-    /** The model being served: version, architecture, labels and metrics. */
+    /**
+     * The model being served: version, architecture, labels, the views its answers average over ({@code [original]},
+     * or {@code [original, mirror]}), pinned version, metrics and freshness.
+     */
     @GET
     @Path("model")
-    @Operation(summary = "The served model: version, architecture, labels, pinned version, metrics and freshness")
+    @Operation(
+            summary =
+                    "The served model: version, architecture, labels, views (original, mirror), pinned version, metrics "
+                            + "and freshness")
     public Response model() {
         return holder.current()
                 .map(serving -> {
@@ -129,6 +136,7 @@ public class ClassifyResource {
                     body.put("version", serving.model().version());
                     body.put("architecture", serving.model().architecture());
                     body.put("labels", serving.model().labels());
+                    body.put("views", View.ids(serving.views()));
                     body.put("pinned", models.pinned().orElse(null));
                     Map<String, Object> metrics = serving.model().metrics() == null
                             ? null

@@ -53,7 +53,10 @@ final class OpenInference {
                 List.of(
                         tensor(SCORES, "FP32", List.of(-1, model.labels().size())),
                         tensor(LABELS, "BYTES", List.of(model.labels().size()))));
-        body.put("parameters", Protocols.ordered("version", String.valueOf(model.version()), "labels", model.labels()));
+        body.put(
+                "parameters",
+                Protocols.ordered(
+                        "version", String.valueOf(model.version()), "labels", model.labels(), "views", model.views()));
         return body;
     }
 

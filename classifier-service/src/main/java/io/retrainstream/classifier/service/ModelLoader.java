@@ -1,5 +1,6 @@
 package io.retrainstream.classifier.service;
 
+import io.quarkus.logging.Log;
 import io.retrainstream.classifier.config.ClassifierConfig;
 import io.retrainstream.classifier.model.FeatureCache;
 import io.retrainstream.classifier.model.ServingModel;
@@ -8,6 +9,8 @@ import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.model.LoggedProgress;
 import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.model.View;
+import io.retrainstream.common.tf.DecodeBudget;
 import io.retrainstream.common.tf.FeatureExtractor;
 import io.retrainstream.common.tf.ImageFeatures;
 import io.retrainstream.common.tf.ImageLimits;
@@ -15,6 +18,7 @@ import io.retrainstream.common.tf.ParallelRuns;
 import io.retrainstream.common.tf.SavedModelFeatures;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 
@@ -34,7 +38,10 @@ public class ModelLoader {
         this.cache = cache;
     }
 
-    /** A warm model ready to swap in; the caller owns it. */
+    /**
+     * A warm model ready to swap in; the caller owns it. A model with the mirror view runs on a CNN built with its
+     * mirror copy (the cached one when it has it, which models without the mirror share without running the copy).
+     */
     public ServingModel load(ModelPublished model) {
         requireSound(model);
         ServingModel serving;
@@ -44,8 +51,9 @@ public class ModelLoader {
             Architecture architecture = Architecture.of(model.architecture());
             Path graph = graph(architecture);
             requireSameGraph(model, graph);
-            ImageFeatures features =
-                    cache.lease(model.architecture() + " " + graph, () -> extractor(architecture, graph));
+            boolean mirror = model.head().mirrored();
+            ImageFeatures features = cache.lease(
+                    model.architecture() + " " + graph, mirror, () -> extractor(architecture, graph, mirror));
             serving = new ServingModel(model, features);
         }
         return warmed(serving);
@@ -59,32 +67,50 @@ public class ModelLoader {
      * @return whether it loaded the CNN (false: a model's CNN was cached already)
      */
     public boolean preload(String name) {
+        return preload(name, View.ORIGINAL_ONLY);
+    }
+
+    /**
+     * {@link #preload(String)} of a CNN that computes the {@code views} (with its mirror copy when they include
+     * {@link View#MIRROR}, so that the first mirrored model is served at once; models without the mirror share it
+     * without running the copy).
+     */
+    public boolean preload(String name, List<View> views) {
         Architecture architecture = Architecture.of(name);
         Path graph = graph(architecture);
         String id = architecture.id(ModelFiles.sha256(graph));
         String key = id + " " + graph;
-        if (!cache.preload(key, () -> extractor(architecture, graph))) {
+        boolean mirror = View.mirrored(views);
+        if (!cache.preload(key, mirror, () -> extractor(architecture, graph, mirror))) {
             return false;
         }
         // the first model's own warm-up (its first classification) still took 1.3 s: a throwaway head on each layer
-        // takes that path once now
+        // (and on both views) takes that path once now
+        List<List<View>> heads = new ArrayList<>();
+        heads.add(View.ORIGINAL_ONLY);
+        if (mirror) {
+            heads.add(views);
+        }
         for (FeatureLayer layer : List.of(FeatureLayer.BOTTLENECK, FeatureLayer.POOLED)) {
             int size = architecture.size(layer);
-            if (size == 0) {
-                continue;
+            for (List<View> headViews : heads) {
+                if (size == 0 || (layer != FeatureLayer.POOLED && !headViews.equals(View.ORIGINAL_ONLY))) {
+                    continue;
+                }
+                ModelPublished head = new ModelPublished(
+                        0,
+                        id,
+                        layer.id(),
+                        List.of("a", "b"),
+                        size,
+                        new float[size * 2],
+                        new float[2],
+                        null,
+                        System.currentTimeMillis(),
+                        View.ids(headViews));
+                warmed(new ServingModel(head, cache.lease(key, mirror, () -> extractor(architecture, graph, mirror))))
+                        .retire();
             }
-            ModelPublished head = new ModelPublished(
-                    0,
-                    id,
-                    layer.id(),
-                    List.of("a", "b"),
-                    size,
-                    new float[size * 2],
-                    new float[2],
-                    null,
-                    System.currentTimeMillis());
-            warmed(new ServingModel(head, cache.lease(key, () -> extractor(architecture, graph))))
-                    .retire();
         }
         return true;
     }
@@ -98,10 +124,16 @@ public class ModelLoader {
                 new LoggedProgress(architecture.downloadUrl()));
     }
 
-    private ImageFeatures extractor(Architecture architecture, Path graph) {
+    private ImageFeatures extractor(Architecture architecture, Path graph, boolean mirror) {
         ParallelRuns parallel = ParallelRuns.orPerCore(config.classifier().parallelRuns());
         int runBatch = (config.classifier().maxBatch() + parallel.runs() - 1) / parallel.runs();
-        return new FeatureExtractor(architecture, graph, runBatch, parallel, new ImageLimits(config.maxImagePixels()));
+        return new FeatureExtractor(
+                architecture,
+                graph,
+                runBatch,
+                parallel,
+                new DecodeBudget(new ImageLimits(config.maxImagePixels()), architecture.inputSize()),
+                mirror);
     }
 
     /** Warms {@code serving} up, closing it when that fails. */
@@ -131,6 +163,15 @@ public class ModelLoader {
             throw new IllegalArgumentException("it was trained on " + Architecture.nameOf(model.architecture())
                     + " but the configured module is " + features.architecture().name() + ".");
         }
+        if (model.head().mirrored() && !features.mirrors()) {
+            // Served rather than refused: the extractor cannot compute a module's mirror either, so the head was
+            // trained and gated on the photos alone, which is what it answers here.
+            Log.warnf(
+                    "Model version %d has the views %s, but a SavedModel module has no mirror copy: it is served on "
+                            + "the photo alone. Use a frozen-graph architecture (retrain.architecture) for the mirror "
+                            + "view, or set retrain.views=original (RETRAIN_VIEWS) to train without it",
+                    model.version(), model.views());
+        }
         return new ServingModel(model, features);
     }
 
@@ -149,8 +190,13 @@ public class ModelLoader {
         }
     }
 
-    /** Checks what the event format cannot: finite numbers, distinct labels. */
+    /** Checks what the event format cannot: finite numbers, distinct labels, views only on the pooled layer. */
     private static void requireSound(ModelPublished model) {
+        try {
+            model.head();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("its head does not fit its views: " + e.getMessage() + ".", e);
+        }
         if (new HashSet<>(model.labels()).size() != model.labels().size()) {
             throw new IllegalArgumentException("its labels repeat: " + model.labels() + ".");
         }

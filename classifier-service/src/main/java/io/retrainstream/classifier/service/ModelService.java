@@ -196,7 +196,7 @@ public class ModelService {
         }
         holder.current().ifPresent(versions::keep);
         holder.swap(serving);
-        versions.retainArchitecture(model.architecture());
+        versions.retainCnnOf(serving);
         freshness.served(model);
         registry.counter("classifier.models", "outcome", "loaded").increment();
         Log.infof(

@@ -27,6 +27,10 @@ import org.tensorflow.types.TString;
  * fed instead (as {@code retrain.py}'s graphs take their resized float input);</li>
  * <li>the softmax, named by {@code final_tensor_name}, {@code [1, classes]}.</li>
  * </ul>
+ * A head with the mirror view ({@link Head#mirrored()}) is exported as the classifier serves it: a second copy of the
+ * CNN reads the preprocessed image reversed along its width (so feeding {@value #RESIZED_INPUT} feeds both), the head
+ * scores both pooled vectors ({@value #VIEWS_SUFFIX} appended to {@code final_tensor_name}: {@code [2, classes]}) and
+ * {@code final_tensor_name} is their mean, {@link Head#softmax(io.retrainstream.common.model.Features)}.
  */
 public final class ExportedModel {
 
@@ -41,6 +45,8 @@ public final class ExportedModel {
 
     public static final String SIGNATURE_SCORES = "scores";
     public static final String SIGNATURE_LABELS = "labels";
+    /** Appended to the final tensor's name for a mirrored head's softmax of each view, {@code [2, classes]}. */
+    public static final String VIEWS_SUFFIX = "_views";
 
     private final Architecture architecture;
     private final Path cnnGraphFile;
@@ -72,8 +78,18 @@ public final class ExportedModel {
 
     /** Builds the whole model into {@code graph}; returns the softmax. */
     private Operand<TFloat32> build(Graph graph) {
-        FeatureGraph features = FeatureGraph.build(graph, architecture, cnnGraphFile, 1);
-        return SoftmaxHead.addInference(Ops.create(graph), features.features(head.layer(), 1), head, finalTensorName);
+        FeatureGraph features = FeatureGraph.withViews(graph, architecture, cnnGraphFile, 1, head.mirrored());
+        Ops tf = Ops.create(graph);
+        if (!head.mirrored()) {
+            return SoftmaxHead.addInference(tf, features.features(head.layer(), 1), head, finalTensorName);
+        }
+        // one head on [photo; mirror] = [2, size], then the mean over the views, as Head.softmax(Features) answers
+        Operand<TFloat32> views =
+                tf.withName("views").concat(List.of(features.pooled(1), features.mirror(1)), tf.constant(0));
+        Operand<TFloat32> each = SoftmaxHead.addInference(tf, views, head, finalTensorName + VIEWS_SUFFIX);
+        return tf.withName(finalTensorName)
+                .math
+                .mean(each, tf.constant(new int[] {0}), org.tensorflow.op.math.Mean.keepDims(true));
     }
 
     /** Writes the frozen GraphDef ({@code output_graph.pb}). */

@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.offset;
 
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
+import io.retrainstream.common.model.Head;
 import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.model.View;
 import io.retrainstream.common.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -100,6 +104,67 @@ class ExportedModelTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A head with the mirror view is exported as the classifier serves it: the frozen graph and the SavedModel answer
+     * {@link Head#softmax(io.retrainstream.common.model.Features)} of the extractor's features with the mirror, the
+     * mean over the photo and its mirror, which is not the photo's own softmax.
+     */
+    @Test
+    void aMirroredHeadIsExportedAsTheMeanOverThePhotoAndItsMirror() throws Exception {
+        Path cnn = ModelFiles.locateGraph(ARCHITECTURE, Optional.of(SharedData.models()));
+        int size = ARCHITECTURE.pooledSize();
+        Head head = new Head(
+                LABELS,
+                FeatureLayer.POOLED,
+                random(size * LABELS.size(), 5, 0.3f),
+                random(LABELS.size(), 6, 0.1f),
+                List.of(View.ORIGINAL, View.MIRROR));
+        ExportedModel model = new ExportedModel(ARCHITECTURE, cnn, head, "final_result");
+        Path frozen = dir.resolve("mirror/output_graph.pb");
+        Path saved = dir.resolve("mirror/saved/1");
+        model.writeFrozenGraph(frozen);
+        model.writeSavedModel(saved);
+
+        List<byte[]> images = new ArrayList<>();
+        for (String label : LABELS) {
+            SharedData.flowerPhotos(label, 2).forEach(path -> images.add(SharedData.read(path)));
+        }
+        try (FeatureExtractor extractor = new FeatureExtractor(
+                        ARCHITECTURE,
+                        cnn,
+                        1,
+                        ParallelRuns.ONE,
+                        new DecodeBudget(ImageLimits.DEFAULT, ARCHITECTURE.inputSize()),
+                        true);
+                SavedModelBundle bundle = SavedModelBundle.load(saved.toString(), ExportedModel.SERVE_TAG)) {
+            assertThat(extractor.mirrors()).isTrue();
+            float largestViewGap = 0;
+            for (byte[] image : images) {
+                Features features = extractor.extract(image);
+                float[] want = head.softmax(features);
+                float[] photoAlone = head.softmax(features.pooled());
+                for (int c = 0; c < want.length; c++) {
+                    largestViewGap = Math.max(largestViewGap, Math.abs(want[c] - photoAlone[c]));
+                }
+                assertThat(ExportedModel.classifyWithFrozenGraph(frozen, image, "final_result"))
+                        .containsExactly(want, offset(1e-4f));
+                try (TString input = TString.tensorOfBytes(NdArrays.scalarOfObject(image));
+                        Result result = bundle.function(Signature.DEFAULT_KEY)
+                                .call(Map.of(ExportedModel.SIGNATURE_IMAGE, input))) {
+                    TFloat32 scores = (TFloat32)
+                            result.get(ExportedModel.SIGNATURE_SCORES).orElseThrow();
+                    assertThat(scores.shape().asArray()).containsExactly(1, LABELS.size());
+                    for (int c = 0; c < LABELS.size(); c++) {
+                        assertThat(scores.getFloat(0, c)).isCloseTo(want[c], offset(1e-4f));
+                    }
+                }
+            }
+            assertThat(largestViewGap)
+                    .as("the mirror changes the answer, so the test tells the mean from the photo alone")
+                    .isGreaterThan(1e-2f);
         }
     }
 
