@@ -162,9 +162,11 @@ public record TrainingData(
     }
 
     /**
-     * These data with at most {@code limit} of the training vectors, evenly spread over the photos (every class in
-     * proportion when the rows are in id order), each photo with all its views' rows (so the rows may fall short of
-     * the limit by a photo's); itself when within the limit.
+     * These data with about {@code limit} of the training vectors, evenly spread over the photos (every class in
+     * proportion when the rows are in id order); itself when within the limit. A photo keeps all its views' rows, so
+     * that the sample learns each photo as the whole set does: as many photos are taken as the limit holds at the
+     * set's rows per photo, and their rows are the limit give or take the share of mirrors among them (exactly the
+     * limit, as before, without mirrors).
      */
     public TrainingData withTraining(int limit) {
         int count = training.count();

@@ -75,7 +75,7 @@ public class BottleneckStore {
             @ConfigProperty(name = TrainerConfig.VIEWS, defaultValue = TrainerConfig.DEFAULT_VIEWS) String views) {
         this(
                 new SplitRule(config.validationPercentage(), config.testingPercentage()),
-                keptLayers(config, View.parse(views)),
+                keptLayers(config.keptLayers(), View.parse(views)),
                 config.storeDir().orElseGet(BottleneckStore::temporaryFolder),
                 config.storeDir().isEmpty());
     }
@@ -100,15 +100,15 @@ public class BottleneckStore {
     }
 
     /**
-     * {@code trainer.kept-layers} when given, else every layer: a run may ask for either mode and either views
+     * {@code configured} ({@code trainer.kept-layers}) when given, else every layer: a run may ask for either mode and either views
      * ({@code mode} and {@code views} are run options like any other), and a run on a layer that is not kept fails.
      * Keeping one halves the memory at scale. With the layers given, the mirror's vectors are kept with the pooled
      * ones when {@code views} (the configured {@code retrain.views}) include the mirror, and not otherwise.
      */
-    static Set<FeatureLayer> keptLayers(TrainerConfig config, List<View> views) {
-        if (config.keptLayers().isPresent()) {
+    static Set<FeatureLayer> keptLayers(Optional<List<String>> configured, List<View> views) {
+        if (configured.isPresent()) {
             Set<FeatureLayer> layers = EnumSet.noneOf(FeatureLayer.class);
-            config.keptLayers().get().forEach(id -> layers.add(FeatureLayer.of(id)));
+            configured.get().forEach(id -> layers.add(FeatureLayer.of(id)));
             if (View.mirrored(views) && layers.contains(FeatureLayer.POOLED)) {
                 layers.add(FeatureLayer.MIRROR);
             }
