@@ -121,7 +121,7 @@ public class RunExecutor {
             TrainedHead head;
             Promoter.Outcome outcome;
             try (RunOutputs.Writer files =
-                    outputs.open(params, run.runId(), snapshot.architecture(), layer, labels, run::progress)) {
+                    outputs.open(params, run.runId(), snapshot.architecture(), layer, labels, views, run::progress)) {
                 DistortedBatches distorted = null;
                 if (params.distortions().any()) {
                     run.progress("Training images are distorted by the extractor each step: " + params.distortions());
