@@ -87,6 +87,12 @@ public final class TrainCommand extends CliCommand {
                     "improved|retrain",
                     "improved: pooled features, Adam + L2, chosen on validation; "
                             + "retrain: retrain.py's method exactly"),
+            new RunOption(
+                    "views",
+                    "original|original,mirror",
+                    "the views of each photo the head learns from and answers the mean over (default: the "
+                            + "trainer's retrain.views); the mirror needs mode improved and an extractor that computes "
+                            + "mirrors"),
             new RunOption("random_seed", "N", "the seed of the run's random choices"),
             new RunOption(
                     "warm_start",

@@ -18,6 +18,8 @@ package io.retrainstream.common.event;
  * @param learnedThrough     epoch ms of the newest training image event the model learned from (0: unknown)
  * @param newImageTimes      epoch ms of the events of the training images no earlier published model learned from
  *                           (a sample when there are very many); classifiers measure freshness with them
+ * @param trainingMirrors    training rows of mirror views besides the {@code trainingImages} photos' own (0 for a head
+ *                           on the photo alone, and in events written before views existed)
  */
 public record ModelMetrics(
         long runId,
@@ -33,10 +35,45 @@ public record ModelMetrics(
         String datasetFingerprint,
         Double l2,
         long learnedThrough,
-        long[] newImageTimes) {
+        long[] newImageTimes,
+        int trainingMirrors) {
 
     public ModelMetrics {
         newImageTimes = newImageTimes == null ? new long[0] : newImageTimes;
+    }
+
+    /** Metrics of a head trained on the photos alone. */
+    public ModelMetrics(
+            long runId,
+            int steps,
+            double learningRate,
+            int trainingImages,
+            double trainAccuracy,
+            double validationAccuracy,
+            int validationCount,
+            double testAccuracy,
+            int testCount,
+            long trainingMillis,
+            String datasetFingerprint,
+            Double l2,
+            long learnedThrough,
+            long[] newImageTimes) {
+        this(
+                runId,
+                steps,
+                learningRate,
+                trainingImages,
+                trainAccuracy,
+                validationAccuracy,
+                validationCount,
+                testAccuracy,
+                testCount,
+                trainingMillis,
+                datasetFingerprint,
+                l2,
+                learnedThrough,
+                newImageTimes,
+                0);
     }
 
     /** Metrics without warm-start and freshness information. */
@@ -66,6 +103,7 @@ public record ModelMetrics(
                 datasetFingerprint,
                 null,
                 0,
-                new long[0]);
+                new long[0],
+                0);
     }
 }

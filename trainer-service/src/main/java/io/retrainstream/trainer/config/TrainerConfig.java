@@ -12,6 +12,16 @@ import java.util.OptionalLong;
 @ConfigMapping(prefix = "trainer")
 public interface TrainerConfig {
 
+    /**
+     * The views of a photo a run's head learns from and answers the mean over by default ({@code original} or
+     * {@code original,mirror}; a run may choose with its {@code views} option): the property every service shares
+     * (env {@code RETRAIN_VIEWS}), outside this mapping's {@code trainer.} prefix.
+     */
+    String VIEWS = "retrain.views";
+
+    /** {@link #VIEWS} when absent: the photo alone, the cheap path. */
+    String DEFAULT_VIEWS = "original";
+
     /** {@code retrain.py --how_many_training_steps}. */
     @WithDefault("4000")
     int howManyTrainingSteps();
@@ -121,7 +131,8 @@ public interface TrainerConfig {
 
     /**
      * The feature layers ({@code bottleneck}, {@code pooled}) whose vectors the trainer keeps for each image; a run on
-     * any other layer is refused. Absent: both, so that any run may choose either mode.
+     * any other layer is refused. Absent: every layer, so that any run may choose either mode and either views. Given,
+     * the mirror view's vectors are kept with the pooled ones when {@code retrain.views} include the mirror.
      */
     Optional<List<String>> keptLayers();
 

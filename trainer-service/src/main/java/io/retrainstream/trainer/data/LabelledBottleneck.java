@@ -14,6 +14,7 @@ import io.retrainstream.common.model.Features;
  * @param vector      {@code retrain.py}'s bottleneck
  * @param pooled      the pooled features (empty when the extractor did not send them)
  * @param imageTime   time of the image event (epoch ms)
+ * @param mirror      the pooled features of the image mirrored left to right (empty when not computed or not kept)
  */
 public record LabelledBottleneck(
         String imageId,
@@ -23,10 +24,30 @@ public record LabelledBottleneck(
         DataSet dataSet,
         float[] vector,
         float[] pooled,
-        long imageTime) {
+        long imageTime,
+        float[] mirror) {
 
-    /** Both vectors, as every service passes them. */
+    private static final float[] NONE = new float[0];
+
+    public LabelledBottleneck {
+        mirror = mirror == null ? NONE : mirror;
+    }
+
+    /** An image without the mirror view. */
+    public LabelledBottleneck(
+            String imageId,
+            String label,
+            String fileName,
+            String contentHash,
+            DataSet dataSet,
+            float[] vector,
+            float[] pooled,
+            long imageTime) {
+        this(imageId, label, fileName, contentHash, dataSet, vector, pooled, imageTime, NONE);
+    }
+
+    /** Its vectors, as every service passes them (the mirror's when kept). */
     public Features features() {
-        return new Features(vector, pooled);
+        return new Features(vector, pooled, mirror);
     }
 }

@@ -13,7 +13,9 @@ import java.util.Map;
  * @param parameters      the run's parameters by {@code retrain.py} name
  * @param architecture    the CNN the features came from
  * @param feature         the feature layer the head was trained on
- * @param images          training, validation and test images
+ * @param images          training, validation and test images (photos); with the mirror view, also the rows of
+ *                        their mirrors ({@code training_mirrors}, …), which training and validation learn and
+ *                        measure on as rows of their own, and the test averages with their photo's
  * @param curve           every evaluation step of the kept training
  * @param chosen          what was kept, chosen on validation only
  * @param testAccuracy    final test accuracy (null without test images)
@@ -140,17 +142,20 @@ public record RunReport(
                     present));
         }
         int misses = rows.length - hits;
+        Map<String, Integer> images = new LinkedHashMap<>();
+        images.put("training", data.training().photos());
+        images.put("validation", data.validation().photos());
+        images.put("testing", data.testing().photos());
+        if (data.mirrored()) {
+            images.put("training_mirrors", data.training().mirrorRows());
+            images.put("validation_mirrors", data.validation().mirrorRows());
+            images.put("testing_mirrors", data.testing().mirrorRows());
+        }
         return new RunReport(
                 params.asMap(),
                 architecture,
                 data.layer().id(),
-                Map.of(
-                        "training",
-                        data.training().count(),
-                        "validation",
-                        data.validation().count(),
-                        "testing",
-                        data.testing().count()),
+                images,
                 head.curve(),
                 head.chosen(),
                 Double.isNaN(head.testAccuracy()) ? null : head.testAccuracy(),

@@ -7,6 +7,7 @@ import io.retrainstream.trainer.data.Candidate;
 import io.retrainstream.trainer.data.TrainedHead;
 import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingParams;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -21,8 +22,11 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Scores the kept head on the test set (or a class-balanced sample of {@code test_batch_size}) in a graph of its own,
- * reports the final test accuracy and, when asked, the misclassified images.
+ * Scores the kept head on the test set (or a class-balanced sample of {@code test_batch_size} of its photos) in a graph
+ * of its own, reports the final test accuracy and, when asked, the misclassified images. With the mirror among the
+ * data's views, a photo's scores are the mean of the softmax over its own row and its mirror's (a photo without a
+ * mirror: its own alone), as {@code Head.softmax(Features)} answers in the classifier, so that the accuracy reported is
+ * the one the classifier delivers.
  */
 final class TestEvaluation {
 
@@ -42,11 +46,20 @@ final class TestEvaluation {
     TrainedHead test(TrainingData data, Candidate kept, Random random) {
         int classes = data.labels().size();
         TrainingData.Split testing = data.testing();
-        int[] rows = testing.count() == 0
-                ? new int[0]
-                : params.testBatchSize() == -1
-                        ? BalancedSampler.all(testing.count())
-                        : new BalancedSampler(testing.classes(), classes, random).sample(params.testBatchSize());
+        int[] photos = testing.originals();
+        int[] rows;
+        if (photos.length == 0 || params.testBatchSize() == -1) {
+            rows = photos;
+        } else {
+            int[] photoClasses = new int[photos.length];
+            for (int i = 0; i < photos.length; i++) {
+                photoClasses[i] = testing.classes()[photos[i]];
+            }
+            rows = new BalancedSampler(photoClasses, classes, random).sample(params.testBatchSize());
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = photos[rows[i]];
+            }
+        }
         float[][] scores = rows.length == 0 ? new float[0][classes] : scores(data, kept, rows);
         double correct = 0;
         for (int i = 0; i < rows.length; i++) {
@@ -79,10 +92,44 @@ final class TestEvaluation {
     }
 
     /**
-     * The softmax scores of the test {@code rows}, one row per image: one graph and one session, the rows fed in
-     * batches of {@link #BATCH}, so the graph holds no copy of the test set however large it is.
+     * The scores of the photos of the test {@code rows} (their own rows), one per photo: the softmax of the row, or
+     * its mean with the softmax of the photo's mirror row when the data have the mirror view.
      */
     private float[][] scores(TrainingData data, Candidate kept, int[] rows) {
+        if (!data.mirrored()) {
+            return softmax(data, kept, rows);
+        }
+        TrainingData.Split testing = data.testing();
+        int[] fed = new int[rows.length * 2];
+        int[] mirrorAt = new int[rows.length];
+        int n = rows.length;
+        System.arraycopy(rows, 0, fed, 0, rows.length);
+        for (int i = 0; i < rows.length; i++) {
+            int mirror = testing.mirrorOf(rows[i]);
+            mirrorAt[i] = mirror < 0 ? -1 : n;
+            if (mirror >= 0) {
+                fed[n++] = mirror;
+            }
+        }
+        float[][] softmax = softmax(data, kept, Arrays.copyOf(fed, n));
+        float[][] scores = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            scores[i] = softmax[i];
+            if (mirrorAt[i] >= 0) {
+                float[] mirror = softmax[mirrorAt[i]];
+                for (int c = 0; c < scores[i].length; c++) {
+                    scores[i][c] = (scores[i][c] + mirror[c]) / 2;
+                }
+            }
+        }
+        return scores;
+    }
+
+    /**
+     * The softmax of the test {@code rows}, one per row: one graph and one session, the rows fed in batches of
+     * {@link #BATCH}, so the graph holds no copy of the test set however large it is.
+     */
+    private float[][] softmax(TrainingData data, Candidate kept, int[] rows) {
         int size = data.bottleneckSize();
         int classes = data.labels().size();
         float[] vectors = data.testing().vectors();

@@ -27,7 +27,10 @@ public class DatasetResource {
         this.store = store;
     }
 
-    public record Summary(String architecture, int images, Map<String, Map<String, Integer>> classes) {}
+    /**
+     * @param mirrors how many of the images have their mirror view's vector kept (for heads with the mirror view)
+     */
+    public record Summary(String architecture, int images, Map<String, Map<String, Integer>> classes, int mirrors) {}
 
     public record ImageEntry(String imageId, String label, String fileName) {}
 
@@ -45,7 +48,7 @@ public class DatasetResource {
             }
             classes.put(label, bySet);
         });
-        return new Summary(summary.architecture(), summary.images(), classes);
+        return new Summary(summary.architecture(), summary.images(), classes, summary.mirrors());
     }
 
     /** The images of one set: {@code training}, {@code validation} or {@code testing}. */

@@ -6,6 +6,7 @@ import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.View;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.QuantizedRows;
@@ -34,6 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The bottlenecks the trainer learns from, by image id, each assigned to its set by {@code retrain.py}'s split rule.
@@ -43,7 +45,9 @@ import java.util.TreeSet;
  * <p>Only the feature layers runs train on are kept ({@code trainer.kept-layers}; by default the configured mode's),
  * 8-bit in memory-mapped files ({@link QuantizedRows}) outside the Java heap, so that a million images take a few
  * hundred MB of heap for their ids and labels and 520 MB of file pages for a 512-wide layer. A snapshot decodes an
- * image's vectors when it is read.
+ * image's vectors when it is read. The mirror view's pooled features ({@link FeatureLayer#MIRROR}), which events carry
+ * when the extractor computes them, are kept with the pooled ones when {@code retrain.views} asks for the mirror (or
+ * when {@code trainer.kept-layers} is absent), so that the cheap path's memory does not double.
  */
 @ApplicationScoped
 public class BottleneckStore {
@@ -66,10 +70,12 @@ public class BottleneckStore {
     private long lastChangeNanos = System.nanoTime();
 
     @Inject
-    public BottleneckStore(TrainerConfig config) {
+    public BottleneckStore(
+            TrainerConfig config,
+            @ConfigProperty(name = TrainerConfig.VIEWS, defaultValue = TrainerConfig.DEFAULT_VIEWS) String views) {
         this(
                 new SplitRule(config.validationPercentage(), config.testingPercentage()),
-                keptLayers(config),
+                keptLayers(config.keptLayers(), View.parse(views)),
                 config.storeDir().orElseGet(BottleneckStore::temporaryFolder),
                 config.storeDir().isEmpty());
     }
@@ -94,13 +100,22 @@ public class BottleneckStore {
     }
 
     /**
-     * {@code trainer.kept-layers} when given, else both layers: a run may ask for either mode ({@code mode} is a run
-     * option like any other), and a run on a layer that is not kept fails. Keeping one halves the memory at scale.
+     * {@code configured} ({@code trainer.kept-layers}) when given, else every layer: a run may ask for either mode and either views
+     * ({@code mode} and {@code views} are run options like any other), and a run on a layer that is not kept fails.
+     * Keeping one halves the memory at scale. With the layers given, the mirror's vectors are kept with the pooled
+     * ones when {@code views} (the configured {@code retrain.views}) include the mirror, and not otherwise.
      */
-    static Set<FeatureLayer> keptLayers(TrainerConfig config) {
-        if (config.keptLayers().isPresent()) {
+    static Set<FeatureLayer> keptLayers(Optional<List<String>> configured, List<View> views) {
+        if (configured.isPresent()) {
             Set<FeatureLayer> layers = EnumSet.noneOf(FeatureLayer.class);
-            config.keptLayers().get().forEach(id -> layers.add(FeatureLayer.of(id)));
+            configured.get().forEach(id -> layers.add(FeatureLayer.of(id)));
+            if (View.mirrored(views) && layers.contains(FeatureLayer.POOLED)) {
+                layers.add(FeatureLayer.MIRROR);
+            }
+            if (layers.equals(EnumSet.of(FeatureLayer.MIRROR))) {
+                throw new IllegalArgumentException(
+                        "trainer.kept-layers=mirror keeps no layer a head reads: add pooled");
+            }
             return layers;
         }
         return EnumSet.allOf(FeatureLayer.class);
@@ -128,6 +143,7 @@ public class BottleneckStore {
         }
         int bottleneckRow = images.append(FeatureLayer.BOTTLENECK, event);
         int pooledRow = images.append(FeatureLayer.POOLED, event);
+        int mirrorRow = images.append(FeatureLayer.MIRROR, event);
         if (!event.architecture().equals(currentArchitecture)) {
             if (currentArchitecture != null) {
                 Log.infof(
@@ -137,8 +153,8 @@ public class BottleneckStore {
             currentArchitecture = event.architecture();
         }
         DataSet set = split.assign(event.fileName());
-        StoredImage image =
-                StoredImage.of(event, labels.computeIfAbsent(event.label(), l -> l), set, bottleneckRow, pooledRow);
+        StoredImage image = StoredImage.of(
+                event, labels.computeIfAbsent(event.label(), l -> l), set, bottleneckRow, pooledRow, mirrorRow);
         StoredImage replaced = images.byId.put(event.imageId(), image);
         if (replaced != null) {
             images.contents.remove(replaced);
@@ -185,12 +201,12 @@ public class BottleneckStore {
      * The current architecture's images per label and set, without a snapshot: kept up to date as images arrive, so
      * that asking costs nothing at any size (a snapshot copies the list of every image under the store's lock).
      *
-     * @return the architecture (null before the first image), the image count, and per label (sorted) the count of
-     *     each set
+     * @return the architecture (null before the first image), the image count, per label (sorted) the count of each
+     *     set, and how many images have their mirror's vector kept
      */
     public synchronized Summary summary() {
         if (currentArchitecture == null) {
-            return new Summary(null, 0, Map.of());
+            return new Summary(null, 0, Map.of(), 0);
         }
         Images images = byArchitecture.get(currentArchitecture);
         Map<String, Map<DataSet, Integer>> counts = new TreeMap<>();
@@ -205,11 +221,21 @@ public class BottleneckStore {
                 counts.put(label, sets);
             }
         });
-        return new Summary(currentArchitecture, images.byId.size(), counts);
+        return new Summary(currentArchitecture, images.byId.size(), counts, images.mirrors);
     }
 
-    /** What {@link #summary()} tells: as {@link Snapshot#counts()}, without the images. */
-    public record Summary(String architecture, int images, Map<String, Map<DataSet, Integer>> counts) {}
+    /**
+     * What {@link #summary()} tells: as {@link Snapshot#counts()}, without the images.
+     *
+     * @param mirrors how many of the images have their mirror view's vector kept
+     */
+    public record Summary(String architecture, int images, Map<String, Map<DataSet, Integer>> counts, int mirrors) {
+
+        /** A summary of images without mirror views. */
+        public Summary(String architecture, int images, Map<String, Map<DataSet, Integer>> counts) {
+            this(architecture, images, counts, 0);
+        }
+    }
 
     /** A consistent view of the current architecture's images, sorted by image id, decoded as they are read. */
     public synchronized Snapshot snapshot() {
@@ -305,8 +331,13 @@ public class BottleneckStore {
         final Map<FeatureLayer, QuantizedRows> rows = new EnumMap<>(FeatureLayer.class);
         /** Per label, the images of each set (by {@link DataSet#ordinal()}). */
         final Map<String, int[]> counts = new HashMap<>();
+        /** Images with their mirror's vector kept. */
+        int mirrors;
 
         void count(StoredImage image, int change) {
+            if (image.mirrorRow() >= 0) {
+                mirrors += change;
+            }
             counts.computeIfAbsent(image.label(), l -> new int[DataSet.values().length])[
                     image.dataSet().ordinal()] += change;
         }
@@ -356,9 +387,11 @@ public class BottleneckStore {
             DataSet dataSet,
             long imageTime,
             int bottleneckRow,
-            int pooledRow) {
+            int pooledRow,
+            int mirrorRow) {
 
-        static StoredImage of(BottleneckComputed event, String label, DataSet set, int bottleneckRow, int pooledRow) {
+        static StoredImage of(
+                BottleneckComputed event, String label, DataSet set, int bottleneckRow, int pooledRow, int mirrorRow) {
             String id = event.imageId();
             String fileName = event.fileName();
             boolean derived = id.endsWith(fileName)
@@ -371,7 +404,8 @@ public class BottleneckStore {
                     set,
                     event.imageTime(),
                     bottleneckRow,
-                    pooledRow);
+                    pooledRow,
+                    mirrorRow);
         }
 
         String fileName() {
@@ -383,7 +417,11 @@ public class BottleneckStore {
         }
 
         int row(FeatureLayer layer) {
-            return layer == FeatureLayer.POOLED ? pooledRow : bottleneckRow;
+            return switch (layer) {
+                case BOTTLENECK -> bottleneckRow;
+                case POOLED -> pooledRow;
+                case MIRROR -> mirrorRow;
+            };
         }
 
         private static Object compactHash(String hash) {
@@ -449,10 +487,24 @@ public class BottleneckStore {
          * @param layer a layer every image of {@code indices} has a vector of
          */
         public TrainingData trainingData(List<String> labels, int[] indices, DataSet[] sets, FeatureLayer layer) {
+            return trainingData(labels, indices, sets, layer, View.ORIGINAL_ONLY);
+        }
+
+        /**
+         * As {@link #trainingData(List, int[], DataSet[], FeatureLayer)}, with a second row for each image whose
+         * mirror's vector is kept, right after its own, when {@code views} include the mirror (in the image's own set).
+         *
+         * @throws IllegalArgumentException when {@code views} include the mirror and {@code layer} is not pooled
+         */
+        public TrainingData trainingData(
+                List<String> labels, int[] indices, DataSet[] sets, FeatureLayer layer, List<View> views) {
+            TrainingData.checkViews(layer, views);
             QuantizedRows layerRows = rows.get(layer);
             if (layerRows == null) {
                 throw new IllegalArgumentException("The store keeps no " + layer.id() + " vectors");
             }
+            QuantizedRows mirrorRows = View.mirrored(views) ? rows.get(FeatureLayer.MIRROR) : null;
+            boolean mirrored = mirrorRows != null && mirrorRows.width() == layerRows.width();
             Map<String, Integer> classOf = new HashMap<>();
             for (int c = 0; c < labels.size(); c++) {
                 classOf.putIfAbsent(labels.get(c), c);
@@ -470,16 +522,24 @@ public class BottleneckStore {
             }
             Map<DataSet, TrainingData.Split> splits = new EnumMap<>(DataSet.class);
             chosen.forEach((set, members) -> {
-                float[] vectors = new float[members.size() * size];
-                int[] classes = new int[members.size()];
-                List<String> ids = new ArrayList<>(members.size());
-                for (int i = 0; i < members.size(); i++) {
-                    StoredImage image = stored.get(members.get(i));
-                    layerRows.read(image.row(layer), vectors, i * size);
-                    classes[i] = classOf.get(image.label());
-                    ids.add(image.imageId());
+                int expected = members.size();
+                if (mirrored) {
+                    for (int index : members) {
+                        expected += stored.get(index).mirrorRow() >= 0 ? 1 : 0;
+                    }
                 }
-                splits.put(set, new TrainingData.Split(vectors, classes, List.copyOf(ids)));
+                TrainingData.Rows split = new TrainingData.Rows(size, expected, mirrored);
+                for (int index : members) {
+                    StoredImage image = stored.get(index);
+                    int c = classOf.get(image.label());
+                    int at = split.add(c, image.imageId(), false);
+                    layerRows.read(image.row(layer), split.vectors(), at);
+                    if (mirrored && image.mirrorRow() >= 0) {
+                        at = split.add(c, image.imageId(), true);
+                        mirrorRows.read(image.mirrorRow(), split.vectors(), at);
+                    }
+                }
+                splits.put(set, split.split());
             });
             return new TrainingData(
                     List.copyOf(labels),
@@ -487,7 +547,8 @@ public class BottleneckStore {
                     size,
                     splits.get(DataSet.TRAINING),
                     splits.get(DataSet.VALIDATION),
-                    splits.get(DataSet.TESTING));
+                    splits.get(DataSet.TESTING),
+                    views);
         }
 
         /** The images, sorted by id, each decoded when read (a vector the store does not keep is empty). */
@@ -554,6 +615,11 @@ public class BottleneckStore {
             return rows.containsKey(layer);
         }
 
+        /** How many images have their mirror view's vector kept. */
+        public int mirrors() {
+            return (int) stored.stream().filter(image -> image.mirrorRow() >= 0).count();
+        }
+
         /** Whether every image has a vector of {@code layer}. */
         public boolean available(FeatureLayer layer) {
             return !stored.isEmpty() && stored.stream().allMatch(image -> image.row(layer) >= 0);
@@ -589,7 +655,8 @@ public class BottleneckStore {
                     image.dataSet(),
                     vector(image, FeatureLayer.BOTTLENECK),
                     vector(image, FeatureLayer.POOLED),
-                    image.imageTime());
+                    image.imageTime(),
+                    vector(image, FeatureLayer.MIRROR));
         }
 
         private float[] vector(StoredImage image, FeatureLayer layer) {

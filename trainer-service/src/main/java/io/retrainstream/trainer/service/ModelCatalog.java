@@ -25,11 +25,16 @@ public class ModelCatalog {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    /** One published version, without its weights. */
+    /**
+     * One published version, without its weights.
+     *
+     * @param views the views of a photo its head answers the mean over
+     */
     public record VersionSummary(
             long version,
             String architecture,
             String feature,
+            List<String> views,
             List<String> labels,
             ModelMetrics metrics,
             long publishedAt) {}
@@ -63,6 +68,7 @@ public class ModelCatalog {
                         model.version(),
                         model.architecture(),
                         model.feature(),
+                        model.views(),
                         model.labels(),
                         model.metrics(),
                         model.publishedAt()));

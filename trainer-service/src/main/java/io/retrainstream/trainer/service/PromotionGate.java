@@ -4,6 +4,8 @@ import io.retrainstream.common.DataSet;
 import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Features;
+import io.retrainstream.common.model.View;
 import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.PromotionDecision;
 import java.util.HashSet;
@@ -14,7 +16,8 @@ import java.util.Optional;
  * Decides whether a candidate head replaces the serving model: both are scored on the same images, the current test
  * split, and the candidate is published unless it is worse by more than the tolerance. A candidate with another set
  * of classes, or on another architecture, is always published (the old model cannot answer the new question); so is
- * the first model.
+ * the first model. Each head answers as the classifier will, with {@code Head.softmax(Features)}: the mean over its
+ * views that an image has (a head with the mirror view on an image whose mirror was not kept: the image alone).
  */
 public final class PromotionGate {
 
@@ -28,17 +31,36 @@ public final class PromotionGate {
         this.tolerance = tolerance;
     }
 
-    /** A candidate to score: the architecture it was trained on and its head (row-major {@code [size][classes]}). */
-    public record Head(String architecture, FeatureLayer layer, List<String> labels, float[] weights, float[] biases) {
+    /**
+     * A candidate to score: the architecture it was trained on and its head (row-major {@code [size][classes]}), with
+     * the views it answers the mean over.
+     */
+    public record Head(
+            String architecture,
+            FeatureLayer layer,
+            List<String> labels,
+            float[] weights,
+            float[] biases,
+            List<View> views) {
+
+        /** A head on the photo alone. */
+        public Head(String architecture, FeatureLayer layer, List<String> labels, float[] weights, float[] biases) {
+            this(architecture, layer, labels, weights, biases, View.ORIGINAL_ONLY);
+        }
 
         static Head of(ModelPublished model) {
             return new Head(
-                    model.architecture(), model.featureLayer(), model.labels(), model.weights(), model.biases());
+                    model.architecture(),
+                    model.featureLayer(),
+                    model.labels(),
+                    model.weights(),
+                    model.biases(),
+                    model.viewList());
         }
 
         /** The head's values and arithmetic. */
         io.retrainstream.common.model.Head head() {
-            return new io.retrainstream.common.model.Head(labels, layer, weights, biases);
+            return new io.retrainstream.common.model.Head(labels, layer, weights, biases, views);
         }
     }
 
@@ -144,9 +166,19 @@ public final class PromotionGate {
         }
 
         void add(LabelledBottleneck image) {
-            float[] x = image.features().of(head.layer());
+            Features features = image.features();
+            float[] x = features.of(head.layer());
             if (x == null || x.length != head.size()) {
                 missing = true;
+            } else if (head.mirrored() && features.hasMirror()) {
+                // the mean over the views, as the classifier answers (a wrong-width mirror is refused there too)
+                if (features.mirror().length != head.size()) {
+                    missing = true;
+                } else if (head.labels()
+                        .get(io.retrainstream.common.model.Head.argMax(head.softmax(features)))
+                        .equals(image.label())) {
+                    correct++;
+                }
             } else if (head.labels().get(head.top1(x, logits)).equals(image.label())) {
                 correct++;
             }

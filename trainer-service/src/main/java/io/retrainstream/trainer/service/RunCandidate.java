@@ -3,6 +3,7 @@ package io.retrainstream.trainer.service;
 import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.View;
 import io.retrainstream.trainer.data.TrainedHead;
 import io.retrainstream.trainer.data.TrainingData;
 import io.retrainstream.trainer.data.TrainingParams;
@@ -40,7 +41,7 @@ record RunCandidate(
 
     @Override
     public PromotionGate.Head head() {
-        return new PromotionGate.Head(architecture, layer, labels, trained.weights(), trained.biases());
+        return new PromotionGate.Head(architecture, layer, labels, trained.weights(), trained.biases(), data.views());
     }
 
     @Override
@@ -49,7 +50,7 @@ record RunCandidate(
                 runId,
                 params.howManyTrainingSteps(),
                 params.learningRate(),
-                data.training().count(),
+                data.training().photos(),
                 trained.trainAccuracy(),
                 trained.validationAccuracy(),
                 trained.validationCount(),
@@ -59,7 +60,8 @@ record RunCandidate(
                 fingerprint,
                 trained.l2() == null ? null : trained.l2().doubleValue(),
                 learnedThrough,
-                newImageTimes);
+                newImageTimes,
+                data.training().mirrorRows());
         return new ModelPublished(
                 version,
                 architecture,
@@ -69,6 +71,7 @@ record RunCandidate(
                 trained.weights(),
                 trained.biases(),
                 metrics,
-                System.currentTimeMillis());
+                System.currentTimeMillis(),
+                View.ids(data.views()));
     }
 }

@@ -7,6 +7,7 @@ import io.retrainstream.common.DataSet;
 import io.retrainstream.common.Freshness;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.View;
 import io.retrainstream.trainer.data.RunReport;
 import io.retrainstream.trainer.data.RunSample;
 import io.retrainstream.trainer.data.StepRule;
@@ -19,6 +20,7 @@ import io.retrainstream.trainer.model.HeadTrainer;
 import io.retrainstream.trainer.model.RunCancelledException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,14 +82,19 @@ public class RunExecutor {
                     options.warmStart() ? warmStarts.from(run, snapshot.architecture(), layer) : Optional.empty();
             DataSet[] sets = snapshot.sets(params.splitRule());
             RunSample.Selection selection = sample(run, snapshot, sets, options, from);
-            TrainingData data = snapshot.trainingData(labels, selection.indices(), sets, layer);
-            Optional<StepRule> stepRule = options.stepRule(data.training().count());
-            params = options.params(data.training().count());
+            List<String> viewNotes = new ArrayList<>();
+            options.viewsNote().ifPresent(viewNotes::add);
+            List<View> views = views(options.views(), layer, snapshot, viewNotes);
+            viewNotes.forEach(note -> run.progress("Views: " + note));
+            TrainingData data = snapshot.trainingData(labels, selection.indices(), sets, layer, views);
+            // the step rule counts photos: samples_per_training_photo is per photo, whatever its views
+            Optional<StepRule> stepRule = options.stepRule(data.training().photos());
+            params = options.params(data.training().photos());
             stepRule.ifPresent(rule -> run.progress("samples_per_training_photo: " + rule.explain()));
             timings.put("prepare", millisSince(start));
             run.progress(String.format(
                     "Run %d: training %d classes %s on %d training, %d validation and %d test "
-                            + "%s vectors (size %d) of %s (mode %s, %s, %d steps, learning rate %s, batch %d)",
+                            + "%s vectors (size %d%s) of %s (mode %s, %s, %d steps, learning rate %s, batch %d)",
                     run.runId(),
                     labels.size(),
                     labels,
@@ -96,6 +103,14 @@ public class RunExecutor {
                     data.testing().count(),
                     layer.id(),
                     data.bottleneckSize(),
+                    data.mirrored()
+                            ? String.format(
+                                    "; views %s, %d training and %d validation vectors of mirrors, the test answered "
+                                            + "on the mean over a photo's views",
+                                    View.ids(views),
+                                    data.training().mirrorRows(),
+                                    data.validation().mirrorRows())
+                            : "",
                     snapshot.architecture(),
                     params.mode().id(),
                     from.map(m -> "warm start from version " + m.version()).orElse("cold start"),
@@ -106,7 +121,7 @@ public class RunExecutor {
             TrainedHead head;
             Promoter.Outcome outcome;
             try (RunOutputs.Writer files =
-                    outputs.open(params, run.runId(), snapshot.architecture(), layer, labels, run::progress)) {
+                    outputs.open(params, run.runId(), snapshot.architecture(), layer, labels, views, run::progress)) {
                 DistortedBatches distorted = null;
                 if (params.distortions().any()) {
                     run.progress("Training images are distorted by the extractor each step: " + params.distortions());
@@ -145,7 +160,18 @@ public class RunExecutor {
                 }
             }
             timings.put("total", millisSince(start));
-            end(run, params, stepRule, selection, snapshot.architecture(), data, head, timings, from, outcome);
+            end(
+                    run,
+                    params,
+                    stepRule,
+                    viewNotes,
+                    selection,
+                    snapshot.architecture(),
+                    data,
+                    head,
+                    timings,
+                    from,
+                    outcome);
         } catch (RunCancelledException e) {
             Log.infof("Run %d cancelled", run.runId());
             run.cancelled();
@@ -221,11 +247,36 @@ public class RunExecutor {
         return layer;
     }
 
+    /**
+     * The run's views on {@code layer}: a head on another layer than the pooled one (the improved mode falls back to
+     * the bottleneck when some images came without pooled features) has the original view alone, said in
+     * {@code notes}; so is a mirror view none of the images has.
+     */
+    private static List<View> views(
+            List<View> asked, FeatureLayer layer, BottleneckStore.Snapshot snapshot, List<String> notes) {
+        if (!View.mirrored(asked)) {
+            return asked;
+        }
+        if (layer != FeatureLayer.POOLED) {
+            notes.add("the head is trained on the " + layer.id() + " layer, which has no mirror view: it learns from "
+                    + "and answers on the original view alone");
+            return View.ORIGINAL_ONLY;
+        }
+        if (!snapshot.keeps(FeatureLayer.MIRROR)) {
+            notes.add("no image has its mirror view's vector: the head learns from the original view alone and will "
+                    + "answer the mean over a photo and its mirror. Set retrain.views=original,mirror (RETRAIN_VIEWS) "
+                    + "on the extractor so that it computes the mirrors, and on the trainer when trainer.kept-layers "
+                    + "is set, so that it keeps them");
+        }
+        return asked;
+    }
+
     /** Ends the run with its report: published or rejected. */
     private void end(
             TrainingRun run,
             TrainingParams params,
             Optional<StepRule> stepRule,
+            List<String> viewNotes,
             RunSample.Selection selection,
             String architecture,
             TrainingData data,
@@ -238,6 +289,10 @@ public class RunExecutor {
                 new LinkedHashMap<>(stepRule.map(StepRule::reportParameters).orElse(Map.of()));
         if (selection.testingLeftOut() > 0) {
             extra.put("test_sample", testSample(selection));
+        }
+        extra.put(RunOptions.VIEWS, View.ids(data.views()));
+        if (!viewNotes.isEmpty()) {
+            extra.put("views_note", String.join("; ", viewNotes));
         }
         RunReport report = RunReport.of(params, architecture, data, head, timings)
                 .withParameters(extra)

@@ -1,24 +1,31 @@
 package io.retrainstream.trainer.service;
 
 import io.quarkus.runtime.StartupEvent;
+import io.retrainstream.common.model.View;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.data.RunSample;
 import io.retrainstream.trainer.data.StepRule;
+import io.retrainstream.trainer.data.TrainingMode;
 import io.retrainstream.trainer.data.TrainingParams;
 import io.retrainstream.trainer.model.MiniBatches;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * A run's parameters: the configuration with a request's overrides by {@code retrain.py} name, the Inception sample's
- * {@value StepRule#OPTION} (the steps from the training-set size, {@link StepRule}), and two options of the
+ * {@value StepRule#OPTION} (the steps from the training-set size, {@link StepRule}), and three options of the
  * trainer's own, {@value #WARM_START} (continue from the serving head, with {@code trainer.continuous.warm-steps}
- * steps unless the steps are given) and {@value #FORCE_PUBLISH} (skip the promotion gate). File options among the
- * overrides are paths under {@code trainer.output-root} ({@link OutputRoot#confined}).
+ * steps unless the steps are given), {@value #FORCE_PUBLISH} (skip the promotion gate) and {@value #VIEWS} (the views
+ * of a photo the head learns from and answers the mean over, {@code retrain.views} unless given). File options among
+ * the overrides are paths under {@code trainer.output-root} ({@link OutputRoot#confined}).
  */
 @ApplicationScoped
 public class RunOptions {
@@ -26,13 +33,24 @@ public class RunOptions {
     static final String WARM_START = "warm_start";
     static final String FORCE_PUBLISH = "force_publish";
     static final String STEPS = "how_many_training_steps";
+    static final String VIEWS = "views";
 
     private final TrainerConfig config;
     private final OutputRoot outputRoot;
+    /** {@code retrain.views}: the views of a run that does not give {@value #VIEWS}. */
+    private final List<View> defaultViews;
 
-    public RunOptions(TrainerConfig config, OutputRoot outputRoot) {
+    public RunOptions(
+            TrainerConfig config,
+            OutputRoot outputRoot,
+            @ConfigProperty(name = TrainerConfig.VIEWS, defaultValue = TrainerConfig.DEFAULT_VIEWS) String views) {
         this.config = config;
         this.outputRoot = outputRoot;
+        try {
+            this.defaultViews = View.parse(views);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(TrainerConfig.VIEWS + " (RETRAIN_VIEWS): " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -41,6 +59,9 @@ public class RunOptions {
      * @param forcePublish whether the run skips the promotion gate
      * @param sample       which images the run trains and validates on when the sets are large
      * @param miniBatches  when the improved mode trains in mini-batches, and for how many epochs
+     * @param views        the views of a photo the head learns from and answers the mean over
+     * @param viewsNote    why the views differ from the configured {@code retrain.views}, when they do without the
+     *                     run asking (a warning for the run's progress and report)
      */
     public record Parsed(
             TrainingParams params,
@@ -48,7 +69,9 @@ public class RunOptions {
             boolean forcePublish,
             RunSample sample,
             MiniBatches miniBatches,
-            OptionalInt samplesPerTrainingPhoto) {
+            OptionalInt samplesPerTrainingPhoto,
+            List<View> views,
+            Optional<String> viewsNote) {
 
         /**
          * The run's parameters for {@code trainingImages} training images: with {@code samples_per_training_photo},
@@ -88,6 +111,8 @@ public class RunOptions {
         Map<String, Object> options = outputRoot.confined(overrides);
         boolean warm = flag(options.remove(WARM_START), WARM_START);
         boolean force = flag(options.remove(FORCE_PUBLISH), FORCE_PUBLISH);
+        boolean viewsGiven = options.containsKey(VIEWS);
+        List<View> views = viewsGiven ? views(options.remove(VIEWS)) : defaultViews;
         OptionalInt samples = OptionalInt.empty();
         if (options.containsKey(StepRule.OPTION)) {
             if (options.containsKey(STEPS)) {
@@ -103,8 +128,23 @@ public class RunOptions {
         }
         long seed = config.randomSeed().orElse(ThreadLocalRandom.current().nextLong());
         TrainerConfig.LargeSets large = config.largeSets();
+        TrainingParams params = TrainingParams.from(config, seed).withOverrides(options);
+        Optional<String> viewsNote = Optional.empty();
+        if (View.mirrored(views) && params.mode() == TrainingMode.RETRAIN) {
+            if (viewsGiven) {
+                throw new IllegalArgumentException("views " + View.ids(views) + " need mode improved: mode retrain "
+                        + "trains retrain.py's head on the bottleneck layer, which has no mirror view. Give "
+                        + "\"views\": \"original\" with mode retrain, or leave mode improved");
+            }
+            // retrain.views sets every run's default; a run that asks for retrain.py's method gets it, on the
+            // photo alone, rather than a refusal for an option it did not give
+            viewsNote = Optional.of(TrainerConfig.VIEWS + " is " + String.join(",", View.ids(views))
+                    + ", but mode retrain trains on the bottleneck layer, which has no mirror view: this run's "
+                    + "head learns from and answers on the original view alone");
+            views = View.ORIGINAL_ONLY;
+        }
         return new Parsed(
-                TrainingParams.from(config, seed).withOverrides(options),
+                params,
                 warm,
                 force,
                 new RunSample(
@@ -117,7 +157,21 @@ public class RunOptions {
                         large.epochs(),
                         large.l2SearchImages(),
                         large.miniBatchLearningRateScale()),
-                samples);
+                samples,
+                views,
+                viewsNote);
+    }
+
+    /** The {@value #VIEWS} option: {@code "original,mirror"} or a list of view names. */
+    private static List<View> views(Object value) {
+        if (value instanceof String text) {
+            return View.parse(text);
+        }
+        if (value instanceof Collection<?> names && !names.isEmpty()) {
+            return View.of(names.stream().map(String::valueOf).toList());
+        }
+        throw new IllegalArgumentException(VIEWS + " must be \"original\" or \"original,mirror\" (or a list of "
+                + "them), got " + (value instanceof Object[] array ? Arrays.toString(array) : String.valueOf(value)));
     }
 
     private static boolean flag(Object value, String name) {

@@ -2,7 +2,9 @@ package io.retrainstream.trainer.service;
 
 import io.retrainstream.common.model.Architecture;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.Head;
 import io.retrainstream.common.model.ModelFiles;
+import io.retrainstream.common.model.View;
 import io.retrainstream.common.tf.ExportedModel;
 import io.retrainstream.trainer.config.TrainerConfig;
 import io.retrainstream.trainer.data.TrainedHead;
@@ -50,7 +52,7 @@ public class RunOutputs {
         this.versionsKept = versionsKept;
     }
 
-    /** Opens the outputs of one run; fails at once, naming the file, when its graphs cannot be built. */
+    /** Opens the outputs of one run of a head on the photo alone. */
     public Writer open(
             TrainingParams params,
             long runId,
@@ -58,16 +60,40 @@ public class RunOutputs {
             FeatureLayer layer,
             List<String> labels,
             Consumer<String> progress) {
+        return open(params, runId, architecture, layer, labels, View.ORIGINAL_ONLY, progress);
+    }
+
+    /**
+     * Opens the outputs of one run whose head answers the mean over {@code views}; fails at once, naming the file,
+     * when its graphs cannot be built.
+     */
+    public Writer open(
+            TrainingParams params,
+            long runId,
+            String architecture,
+            FeatureLayer layer,
+            List<String> labels,
+            List<View> views,
+            Consumer<String> progress) {
         Architecture cnn = Architecture.of(architecture);
         Path cnnGraph = params.exportsGraphs() ? ModelFiles.locateGraph(cnn, modelDir) : null;
         String runName = RUN_TIME.format(Instant.now()) + "-run" + runId;
         BiFunction<float[], float[], ExportedModel> model = (weights, biases) ->
-                new ExportedModel(cnn, cnnGraph, layer, labels, weights, biases, params.finalTensorName());
+                exported(cnn, cnnGraph, new Head(labels, layer, weights, biases, views), params.finalTensorName());
         return new Writer(
                 runName,
                 model,
                 new RunDiagnostics(params, model, progress, runName, versionsKept),
                 new StagedModelFiles(params, progress, runName, versionsKept));
+    }
+
+    /**
+     * The exported graphs of {@code head}, the one place a run's head becomes an {@link ExportedModel}: the head
+     * carries its views; how the exported graphs answer on them is {@link ExportedModel}'s.
+     */
+    static ExportedModel exported(Architecture cnn, Path cnnGraph, Head head, String finalTensorName) {
+        return new ExportedModel(
+                cnn, cnnGraph, head.layer(), head.labels(), head.weights(), head.biases(), finalTensorName);
     }
 
     /** One run's outputs: its diagnostics as it trains, then its staged model files. */

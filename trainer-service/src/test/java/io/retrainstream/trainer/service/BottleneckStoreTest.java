@@ -10,11 +10,13 @@ import io.retrainstream.common.event.BottleneckComputed;
 import io.retrainstream.common.event.MalformedEventException;
 import io.retrainstream.common.event.SyntheticBottlenecks;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.View;
 import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.TrainingData;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -228,5 +230,107 @@ class BottleneckStoreTest {
         assertThat(store.summary())
                 .isEqualTo(new BottleneckStore.Summary(
                         "other-architecture", 1, store.snapshot().counts()));
+    }
+
+    /** Event {@code i} with a mirror view: its pooled features reversed. */
+    private static BottleneckComputed mirrored(int i) {
+        BottleneckComputed event = EVENTS.event(i, 1000 + i);
+        float[] mirror = new float[event.pooled().length];
+        for (int k = 0; k < mirror.length; k++) {
+            mirror[k] = event.pooled()[mirror.length - 1 - k];
+        }
+        return new BottleneckComputed(
+                event.imageId(),
+                event.label(),
+                event.fileName(),
+                event.architecture(),
+                event.contentHash(),
+                event.imageTime(),
+                event.computedAt(),
+                event.vector(),
+                event.pooled(),
+                mirror);
+    }
+
+    @Test
+    void keepsTheMirrorWithTheConfiguredLayersOnlyWhenTheViewsHaveIt() {
+        List<View> both = List.of(View.ORIGINAL, View.MIRROR);
+        Optional<List<String>> pooled = Optional.of(List.of("pooled"));
+        assertThat(BottleneckStore.keptLayers(pooled, View.ORIGINAL_ONLY)).containsExactly(FeatureLayer.POOLED);
+        assertThat(BottleneckStore.keptLayers(pooled, both))
+                .containsExactlyInAnyOrder(FeatureLayer.POOLED, FeatureLayer.MIRROR);
+        assertThat(BottleneckStore.keptLayers(Optional.of(List.of("bottleneck")), both))
+                .containsExactly(FeatureLayer.BOTTLENECK);
+        assertThat(BottleneckStore.keptLayers(Optional.empty(), View.ORIGINAL_ONLY))
+                .containsExactlyInAnyOrder(FeatureLayer.values());
+        assertThatThrownBy(() -> BottleneckStore.keptLayers(Optional.of(List.of("mirror")), both))
+                .hasMessageContaining("add pooled");
+    }
+
+    @Test
+    void aStoreThatKeepsTheMirrorGivesItBackAndOneThatDoesNotDropsIt() {
+        BottleneckStore cheap = new BottleneckStore(
+                SplitRule.DEFAULT,
+                BottleneckStore.keptLayers(Optional.of(List.of("pooled")), View.ORIGINAL_ONLY),
+                folder.resolve("cheap"));
+        BottleneckStore viewed = new BottleneckStore(
+                SplitRule.DEFAULT,
+                BottleneckStore.keptLayers(Optional.of(List.of("pooled")), List.of(View.ORIGINAL, View.MIRROR)),
+                folder.resolve("viewed"));
+        int count = 200;
+        for (int i = 0; i < count; i++) {
+            cheap.add(mirrored(i));
+            viewed.add(mirrored(i));
+        }
+        assertThat(cheap.summary().mirrors()).isZero();
+        assertThat(cheap.snapshot().images())
+                .allSatisfy(image -> assertThat(image.mirror()).isEmpty());
+        assertThat(viewed.summary().mirrors()).isEqualTo(count);
+        assertThat(viewed.vectorBytes()).isEqualTo(2 * cheap.vectorBytes());
+        BottleneckStore.Snapshot snapshot = viewed.snapshot();
+        assertThat(snapshot.mirrors()).isEqualTo(count);
+        for (LabelledBottleneck image : snapshot.images()) {
+            int i = Integer.parseInt(image.fileName().replace("synthetic-", "").replace(".jpg", ""));
+            float[] sent = mirrored(i).mirror();
+            assertThat(image.mirror()).hasSameSizeAs(sent);
+            for (int k = 0; k < sent.length; k++) {
+                // quantised alike: the mirror's values are the photo's, reversed, so their steps are the same
+                assertThat(image.mirror()[k]).isCloseTo(image.pooled()[sent.length - 1 - k], within(1e-5f));
+            }
+        }
+        // a redelivered event that now carries its mirror replaces the one without
+        BottleneckStore later = store(EnumSet.of(FeatureLayer.POOLED, FeatureLayer.MIRROR));
+        BottleneckComputed plain = EVENTS.event(1, 1001);
+        assertThat(later.add(plain)).isTrue();
+        assertThat(later.summary().mirrors()).isZero();
+        assertThat(later.add(mirrored(1))).isTrue();
+        assertThat(later.add(mirrored(1))).isFalse();
+        assertThat(later.summary().mirrors()).isEqualTo(1);
+
+        int[] all = java.util.stream.IntStream.range(0, count).toArray();
+        DataSet[] sets = snapshot.sets(SplitRule.DEFAULT);
+        List<String> labels = snapshot.labels();
+        TrainingData original = snapshot.trainingData(labels, all, sets, FeatureLayer.POOLED);
+        TrainingData both =
+                snapshot.trainingData(labels, all, sets, FeatureLayer.POOLED, List.of(View.ORIGINAL, View.MIRROR));
+        assertThat(original.training().mirrorRows()).isZero();
+        assertThat(both.training().count()).isEqualTo(2 * original.training().count());
+        assertThat(both.testing().photos()).isEqualTo(original.testing().count());
+        assertThat(both.validation().mirrorRows())
+                .isEqualTo(original.validation().count());
+        // the data of the cheap store have no mirror rows to give
+        BottleneckStore.Snapshot none = cheap.snapshot();
+        assertThat(none.trainingData(
+                                labels,
+                                all,
+                                none.sets(SplitRule.DEFAULT),
+                                FeatureLayer.POOLED,
+                                List.of(View.ORIGINAL, View.MIRROR))
+                        .training()
+                        .mirrorRows())
+                .isZero();
+        cheap.close();
+        viewed.close();
+        later.close();
     }
 }

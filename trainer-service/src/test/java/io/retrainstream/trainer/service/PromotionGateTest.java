@@ -8,6 +8,7 @@ import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.event.ModelMetrics;
 import io.retrainstream.common.event.ModelPublished;
 import io.retrainstream.common.model.FeatureLayer;
+import io.retrainstream.common.model.View;
 import io.retrainstream.trainer.data.LabelledBottleneck;
 import io.retrainstream.trainer.data.PromotionDecision;
 import java.util.ArrayList;
@@ -70,6 +71,71 @@ class PromotionGateTest {
                         RULE);
         assertThat(grown.published()).isTrue();
         assertThat(grown.reason()).isEqualTo("the classes changed from [a, b] to [a, b, c]");
+    }
+
+    /**
+     * One pooled feature, {@code x W} with W = {1, -1}: a photo's own feature points to the wrong class and its
+     * mirror's, three times as strongly, to the right one, so only the mean over both views is right.
+     */
+    private static List<LabelledBottleneck> mirroredImages(boolean withMirrors) {
+        List<LabelledBottleneck> images = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String label = LABELS.get(i % 2);
+            float own = label.equals("a") ? -1 : 1;
+            String file = label + i + ".jpg";
+            images.add(new LabelledBottleneck(
+                    label + "/" + i,
+                    label,
+                    file,
+                    "h" + i,
+                    RULE.assign(file),
+                    new float[] {0},
+                    new float[] {own},
+                    i,
+                    withMirrors ? new float[] {-3 * own} : null));
+        }
+        return images;
+    }
+
+    private static final float[] POOLED_WEIGHTS = {1, -1};
+
+    private static ModelPublished pooledServing(List<View> views) {
+        return new ModelPublished(
+                4,
+                ARCHITECTURE,
+                "pooled",
+                LABELS,
+                1,
+                POOLED_WEIGHTS,
+                new float[2],
+                new ModelMetrics(1, 1, 0.1, 1, 1, 1, 1, 1, 1, 1, "f"),
+                0,
+                View.ids(views));
+    }
+
+    private static PromotionGate.Head pooledHead(List<View> views) {
+        return new PromotionGate.Head(ARCHITECTURE, FeatureLayer.POOLED, LABELS, POOLED_WEIGHTS, new float[2], views);
+    }
+
+    @Test
+    void scoresEachHeadAsTheClassifierAnswersWithItsViews() {
+        List<View> both = List.of(View.ORIGINAL, View.MIRROR);
+        List<LabelledBottleneck> mirrored = mirroredImages(true);
+        PromotionDecision better = new PromotionGate(0)
+                .decide(pooledHead(both), Optional.of(pooledServing(View.ORIGINAL_ONLY)), mirrored, RULE);
+        assertThat(better.candidateAccuracy()).isEqualTo(1.0);
+        assertThat(better.servingAccuracy()).isZero();
+        assertThat(better.published()).isTrue();
+        PromotionDecision worse = new PromotionGate(0.5)
+                .decide(pooledHead(View.ORIGINAL_ONLY), Optional.of(pooledServing(both)), mirrored, RULE);
+        assertThat(worse.candidateAccuracy()).isZero();
+        assertThat(worse.servingAccuracy()).isEqualTo(1.0);
+        assertThat(worse.published()).isFalse();
+        // photos whose mirror was not computed (events from before views): each head answers on the photo alone
+        PromotionDecision alone = new PromotionGate(0)
+                .decide(pooledHead(both), Optional.of(pooledServing(both)), mirroredImages(false), RULE);
+        assertThat(alone.candidateAccuracy()).isZero();
+        assertThat(alone.servingAccuracy()).isZero();
     }
 
     @Test
