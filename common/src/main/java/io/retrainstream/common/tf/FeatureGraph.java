@@ -80,6 +80,11 @@ public final class FeatureGraph {
      */
     public static FeatureGraph withViews(
             Graph graph, Architecture architecture, Path graphFile, int maxBatch, boolean mirror) {
+        return build(graph, architecture, cnn(architecture, graphFile), maxBatch, false, mirror);
+    }
+
+    /** The architecture's frozen GraphDef, checked to hold its input and both feature layers. */
+    private static GraphDef cnn(Architecture architecture, Path graphFile) {
         GraphDef cnn = GraphDefs.read(graphFile);
         GraphDefs.requireNodes(
                 cnn,
@@ -87,7 +92,7 @@ public final class FeatureGraph {
                 architecture.inputTensor(),
                 architecture.bottleneckTensor(),
                 architecture.pooledTensor());
-        return build(graph, architecture, cnn, maxBatch, false, mirror);
+        return cnn;
     }
 
     /** Builds the graph into {@code graph} from the architecture's frozen GraphDef file. */
@@ -101,14 +106,7 @@ public final class FeatureGraph {
      */
     public static FeatureGraph build(
             Graph graph, Architecture architecture, Path graphFile, int maxBatch, boolean distorted) {
-        GraphDef cnn = GraphDefs.read(graphFile);
-        GraphDefs.requireNodes(
-                cnn,
-                graphFile,
-                architecture.inputTensor(),
-                architecture.bottleneckTensor(),
-                architecture.pooledTensor());
-        return build(graph, architecture, cnn, maxBatch, distorted);
+        return build(graph, architecture, cnn(architecture, graphFile), maxBatch, distorted);
     }
 
     /** Builds the graph into {@code graph}, which must not hold nodes of the same names. */
