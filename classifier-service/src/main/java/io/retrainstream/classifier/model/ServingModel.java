@@ -63,7 +63,7 @@ public final class ServingModel {
                 maxBatch,
                 ParallelRuns.ONE,
                 new DecodeBudget(ImageLimits.DEFAULT, architecture.inputSize()),
-                model.head().mirrored());
+                View.mirrored(model.viewList()));
     }
 
     /**

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns a published model into a warm {@link ServingModel}, off to the side of the one being served: checks it, finds
@@ -51,7 +52,7 @@ public class ModelLoader {
             Architecture architecture = Architecture.of(model.architecture());
             Path graph = graph(architecture);
             requireSameGraph(model, graph);
-            boolean mirror = model.head().mirrored();
+            boolean mirror = View.mirrored(model.viewList());
             ImageFeatures features = cache.lease(
                     model.architecture() + " " + graph, mirror, () -> extractor(architecture, graph, mirror));
             serving = new ServingModel(model, features);
@@ -86,31 +87,30 @@ public class ModelLoader {
         }
         // the first model's own warm-up (its first classification) still took 1.3 s: a throwaway head on each layer
         // (and on both views) takes that path once now
-        List<List<View>> heads = new ArrayList<>();
-        heads.add(View.ORIGINAL_ONLY);
+        List<Map.Entry<FeatureLayer, List<View>>> warmUps = new ArrayList<>(List.of(
+                Map.entry(FeatureLayer.BOTTLENECK, View.ORIGINAL_ONLY),
+                Map.entry(FeatureLayer.POOLED, View.ORIGINAL_ONLY)));
         if (mirror) {
-            heads.add(views);
+            warmUps.add(Map.entry(FeatureLayer.POOLED, views));
         }
-        for (FeatureLayer layer : List.of(FeatureLayer.BOTTLENECK, FeatureLayer.POOLED)) {
-            int size = architecture.size(layer);
-            for (List<View> headViews : heads) {
-                if (size == 0 || (layer != FeatureLayer.POOLED && !headViews.equals(View.ORIGINAL_ONLY))) {
-                    continue;
-                }
-                ModelPublished head = new ModelPublished(
-                        0,
-                        id,
-                        layer.id(),
-                        List.of("a", "b"),
-                        size,
-                        new float[size * 2],
-                        new float[2],
-                        null,
-                        System.currentTimeMillis(),
-                        View.ids(headViews));
-                warmed(new ServingModel(head, cache.lease(key, mirror, () -> extractor(architecture, graph, mirror))))
-                        .retire();
+        for (Map.Entry<FeatureLayer, List<View>> warmUp : warmUps) {
+            int size = architecture.size(warmUp.getKey());
+            if (size == 0) {
+                continue;
             }
+            ModelPublished head = new ModelPublished(
+                    0,
+                    id,
+                    warmUp.getKey().id(),
+                    List.of("a", "b"),
+                    size,
+                    new float[size * 2],
+                    new float[2],
+                    null,
+                    System.currentTimeMillis(),
+                    View.ids(warmUp.getValue()));
+            warmed(new ServingModel(head, cache.lease(key, mirror, () -> extractor(architecture, graph, mirror))))
+                    .retire();
         }
         return true;
     }

@@ -5,7 +5,6 @@ import io.retrainstream.common.SplitRule;
 import io.retrainstream.common.model.FeatureLayer;
 import io.retrainstream.common.model.View;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -247,47 +246,35 @@ public record TrainingData(
         return rows.split();
     }
 
-    /** A split's rows as they are added, each photo's own row before its mirror's. */
+    /** A split's rows as they are added, each photo's own row before its mirror's: exactly as many as announced. */
     public static final class Rows {
         private final int size;
-        private final boolean mirrored;
-        private float[] vectors;
-        private int[] classes;
-        private boolean[] mirror;
+        private final float[] vectors;
+        private final int[] classes;
+        private final boolean[] mirror;
         private final List<String> ids;
         private int count;
 
         /**
          * @param size     values per row
-         * @param expected how many rows will be added (the arrays grow beyond it; exactly that many copies none)
+         * @param rows     how many rows will be added
          * @param mirrored whether mirror rows may be added
          */
-        public Rows(int size, int expected, boolean mirrored) {
+        public Rows(int size, int rows, boolean mirrored) {
             this.size = size;
-            this.mirrored = mirrored;
-            int capacity = Math.max(1, expected);
-            this.vectors = new float[capacity * size];
-            this.classes = new int[capacity];
-            this.mirror = new boolean[mirrored ? capacity : 0];
-            this.ids = new ArrayList<>(capacity);
+            this.vectors = new float[rows * size];
+            this.classes = new int[rows];
+            this.mirror = new boolean[mirrored ? rows : 0];
+            this.ids = new ArrayList<>(rows);
         }
 
-        /**
-         * Appends a row; returns its offset in {@link #vectors()} (read that after this call: it may have grown) to
-         * write {@code size} values at.
-         */
+        /** Appends a row; returns its offset in {@link #vectors()} to write {@code size} values at. */
         public int add(int c, String id, boolean isMirror) {
-            if (isMirror && !mirrored) {
+            if (isMirror && mirror.length == 0) {
                 throw new IllegalStateException("a split without mirror rows");
             }
-            if (count == classes.length) {
-                int capacity = classes.length * 2;
-                vectors = Arrays.copyOf(vectors, capacity * size);
-                classes = Arrays.copyOf(classes, capacity);
-                mirror = mirrored ? Arrays.copyOf(mirror, capacity) : mirror;
-            }
             classes[count] = c;
-            if (mirrored) {
+            if (mirror.length != 0) {
                 mirror[count] = isMirror;
             }
             ids.add(id);
@@ -305,15 +292,14 @@ public record TrainingData(
         }
 
         public Split split() {
-            boolean any = false;
-            for (int i = 0; i < count && mirrored; i++) {
-                any |= mirror[i];
+            if (count != classes.length) {
+                throw new IllegalStateException(count + " rows added of the " + classes.length + " announced");
             }
-            return new Split(
-                    vectors.length == count * size ? vectors : Arrays.copyOf(vectors, count * size),
-                    classes.length == count ? classes : Arrays.copyOf(classes, count),
-                    List.copyOf(ids),
-                    any ? Arrays.copyOf(mirror, count) : null);
+            boolean any = false;
+            for (boolean m : mirror) {
+                any |= m;
+            }
+            return new Split(vectors, classes, List.copyOf(ids), any ? mirror : null);
         }
     }
 }
